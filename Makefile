@@ -1,0 +1,53 @@
+# Ketaflow — the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+PORT ?= 8000
+HOST ?= 127.0.0.1
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint format typecheck lock serve clean-venv coverage-core
+
+install: $(STAMP)
+
+# Re-install whenever the lock file or the project metadata changes.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/ketaflow migrate --no-input
+	$(BIN)/ketaflow seed-demo
+	$(BIN)/ketaflow demo-banner
+	$(BIN)/ketaflow runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+coverage-core: install
+	$(BIN)/pytest ketaflow/clinical --cov=ketaflow.clinical --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=95
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy ketaflow
+
+# Regenerate the hash-pinned lock from pyproject.toml (needs uv on PATH or in .venv).
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+serve: install
+	$(BIN)/ketaflow runserver $(HOST):$(PORT)
+
+clean-venv:
+	rm -rf $(VENV)

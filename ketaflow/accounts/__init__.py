@@ -1,0 +1,1 @@
+"""Clinics (tenancy), users, roles, two-factor sign-in, lockout and idle sign-out."""

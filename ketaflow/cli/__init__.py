@@ -1,0 +1,1 @@
+"""Command-line edges of the clinical core (`ketaflow score`, `ketaflow dose`, `ketaflow pk`)."""

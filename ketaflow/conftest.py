@@ -1,0 +1,164 @@
+"""Test personas and database helpers shared by every app's tests.
+
+Personas (all in "Riverside Clinic" unless said): `front_desk`, `nurse`, `prescriber`,
+`clinic_admin`, `researcher`, and `outsider` (a prescriber in another clinic). `login(client,
+user)` signs a persona in, passing two-factor for roles that need it, as a real sign-in would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _audit_flush_permit(request: pytest.FixtureRequest) -> Iterator[None]:
+    """SQLite's append-only trigger blocks DELETE on the audit table unless a permit row exists.
+
+    Transactional tests (live server, browser) end with a flush that empties every table, so
+    they get the permit; all other tests run without it, so they see the real guard.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "live_server" in request.fixturenames
+        or "transactional_db" in (request.fixturenames)
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+    uses_db = transactional or marker is not None or "db" in request.fixturenames
+    if uses_db:
+        request.getfixturevalue("transactional_db" if transactional else "db")
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                if transactional:
+                    cursor.execute("INSERT OR IGNORE INTO audit_flush_permit (id) VALUES (1)")
+                else:
+                    cursor.execute("DELETE FROM audit_flush_permit")
+    yield
+
+
+@pytest.fixture
+def clinic(db: Any) -> Any:
+    from ketaflow.accounts.models import Clinic
+
+    return Clinic.objects.create(
+        name="Riverside Clinic", slug="riverside", timezone="Europe/London"
+    )
+
+
+@pytest.fixture
+def other_clinic(db: Any) -> Any:
+    from ketaflow.accounts.models import Clinic
+
+    return Clinic.objects.create(
+        name="Hillside Clinic", slug="hillside", timezone="America/New_York"
+    )
+
+
+def _make_user(clinic: Any, username: str, role: str, **extra: Any) -> Any:
+    from ketaflow.accounts.models import User
+
+    user = User(username=username, role=role, clinic=clinic, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def front_desk(clinic: Any) -> Any:
+    return _make_user(clinic, "fiona.frontdesk", "front_desk", first_name="Fiona")
+
+
+@pytest.fixture
+def nurse(clinic: Any) -> Any:
+    return _make_user(clinic, "nina.nurse", "nurse", first_name="Nina", title="RN")
+
+
+@pytest.fixture
+def prescriber(clinic: Any) -> Any:
+    return _make_user(clinic, "paul.prescriber", "prescriber", first_name="Paul", title="MD")
+
+
+@pytest.fixture
+def clinic_admin(clinic: Any) -> Any:
+    return _make_user(clinic, "alice.admin", "clinic_admin", first_name="Alice")
+
+
+@pytest.fixture
+def researcher(clinic: Any) -> Any:
+    return _make_user(clinic, "rita.researcher", "researcher", first_name="Rita")
+
+
+@pytest.fixture
+def outsider(other_clinic: Any) -> Any:
+    return _make_user(other_clinic, "oscar.outsider", "prescriber", first_name="Oscar")
+
+
+@pytest.fixture
+def personas(
+    front_desk: Any, nurse: Any, prescriber: Any, clinic_admin: Any, researcher: Any, outsider: Any
+) -> dict[str, Any]:
+    return {
+        "front_desk": front_desk,
+        "nurse": nurse,
+        "prescriber": prescriber,
+        "clinic_admin": clinic_admin,
+        "researcher": researcher,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def patient(clinic: Any, front_desk: Any) -> Any:
+    from ketaflow.patients.models import Patient
+
+    return Patient.objects.create(
+        clinic=clinic,
+        mrn="KF-000001",
+        given_name="Jane",
+        family_name="Doe",
+        date_of_birth=date(1985, 4, 12),
+        sex_at_birth="female",
+        can_become_pregnant=True,
+        created_by=front_desk,
+    )
+
+
+@pytest.fixture
+def outsider_patient(other_clinic: Any, outsider: Any) -> Any:
+    from ketaflow.patients.models import Patient
+
+    return Patient.objects.create(
+        clinic=other_clinic,
+        mrn="KF-000001",
+        given_name="Olga",
+        family_name="Other",
+        date_of_birth=date(1979, 1, 2),
+        sex_at_birth="female",
+        created_by=outsider,
+    )
+
+
+def sign_in(client: Client, user: Any) -> Client:
+    """Sign in as a persona, passing two-factor (a confirmed static device) where required."""
+    client.force_login(user)
+    if user.requires_2fa:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        device, _ = StaticDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def login() -> Callable[[Client, Any], Client]:
+    return sign_in

@@ -1,0 +1,1 @@
+"""The patient chart: demographics, diagnoses, history, medications, allergies, measurements."""

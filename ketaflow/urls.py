@@ -1,0 +1,15 @@
+"""URL map: pages per app, the JSON API under /api/v1/, Django admin under /admin/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from ketaflow.api import api
+
+urlpatterns = [
+    path("", include("ketaflow.web.urls")),
+    path("accounts/", include("ketaflow.accounts.urls")),
+    path("patients/", include("ketaflow.patients.urls")),
+    path("audit/", include("ketaflow.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Shared page furniture: layout, navigation, home page, styles."""
