@@ -1,0 +1,69 @@
+"""Eligibility: exclusions, cautions and unmet entry requirements for a planned course.
+
+Build `PatientFacts`, call `assess_eligibility(facts, criteria)`, show the findings (each with
+its sources) and the suggested outcome to the prescriber, who signs the decision off.
+"""
+
+from __future__ import annotations
+
+from ketaflow.clinical.eligibility.assessment import assess_eligibility
+from ketaflow.clinical.eligibility.criteria import (
+    DEFAULT_CRITERIA,
+    DEFAULT_DIAGNOSIS_SCOPES,
+    GAD,
+    OCD,
+    OPTIONAL_DIAGNOSIS_SCOPES,
+    PANIC,
+    PTSD,
+    SOCIAL_ANXIETY,
+    BloodPressureLimit,
+    DiagnosisScope,
+    EligibilityCriteria,
+)
+from ketaflow.clinical.eligibility.facts import (
+    BloodPressure,
+    ClearanceItem,
+    DrugClass,
+    HistoryItem,
+    Medication,
+    PatientFacts,
+    PregnancyStatus,
+    PriorTreatment,
+    TreatmentKind,
+    TreatmentOutcome,
+)
+from ketaflow.clinical.eligibility.findings import (
+    EligibilityAssessment,
+    Finding,
+    FindingKind,
+    SuggestedOutcome,
+)
+
+__all__ = [
+    "DEFAULT_CRITERIA",
+    "DEFAULT_DIAGNOSIS_SCOPES",
+    "GAD",
+    "OCD",
+    "OPTIONAL_DIAGNOSIS_SCOPES",
+    "PANIC",
+    "PTSD",
+    "SOCIAL_ANXIETY",
+    "BloodPressure",
+    "BloodPressureLimit",
+    "ClearanceItem",
+    "DiagnosisScope",
+    "DrugClass",
+    "EligibilityAssessment",
+    "EligibilityCriteria",
+    "Finding",
+    "FindingKind",
+    "HistoryItem",
+    "Medication",
+    "PatientFacts",
+    "PregnancyStatus",
+    "PriorTreatment",
+    "SuggestedOutcome",
+    "TreatmentKind",
+    "TreatmentOutcome",
+    "assess_eligibility",
+]
