@@ -27,6 +27,18 @@ class Capability(models.TextChoices):
     VIEW_AUDIT = "view_audit", "Read the audit log"
     MANAGE_USERS = "manage_users", "Manage the clinic's users"
     VIEW_DEIDENTIFIED = "view_deidentified", "See de-identified clinic outcomes"
+    # The treatment process (screening, consent, courses, sessions).
+    BOOK_APPOINTMENTS = "book_appointments", "Book, reschedule and cancel appointments"
+    MANAGE_CHAIRS = "manage_chairs", "Set up chairs, opening days and closed dates"
+    MANAGE_PROTOCOLS = "manage_protocols", "Adopt and revise the clinic's treatment protocols"
+    RECORD_SCREENING = "record_screening", "Open screening reviews, record baseline scales"
+    SIGN_ELIGIBILITY = "sign_eligibility", "Sign off eligibility"
+    RECORD_CONSENT = "record_consent", "Record a patient's informed consent"
+    MANAGE_CONSENT_DOCUMENTS = "manage_consent_documents", "Publish consent document versions"
+    MANAGE_COURSES = "manage_courses", "Start courses, choose protocols, change phase"
+    CHART_SESSION = "chart_session", "Chart a treatment session (checklist, vitals, events)"
+    OVERRIDE_LIMITS = "override_limits", "Override soft limits with a reason"
+    SIGN_SESSION = "sign_session", "Sign and lock a treatment session"
 
 
 _ALL_CHART = {
@@ -36,12 +48,34 @@ _ALL_CHART = {
     Capability.EDIT_CLINICAL,
 }
 
+_NURSING = {
+    Capability.BOOK_APPOINTMENTS,
+    Capability.RECORD_SCREENING,
+    Capability.RECORD_CONSENT,
+    Capability.CHART_SESSION,
+}
+_PRESCRIBING = {
+    Capability.EDIT_DIAGNOSES,
+    Capability.SIGN_ELIGIBILITY,
+    Capability.MANAGE_COURSES,
+    Capability.OVERRIDE_LIMITS,
+    Capability.SIGN_SESSION,
+    Capability.MANAGE_PROTOCOLS,
+}
+
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     # Front desk registers and books patients but never reads or writes the clinical chart.
-    Role.FRONT_DESK: frozenset({Capability.VIEW_PATIENT_LIST, Capability.REGISTER_PATIENT}),
-    # Nurses chart (medications, allergies, history, vitals) but do not diagnose or sign.
-    Role.NURSE: frozenset(_ALL_CHART),
-    Role.PRESCRIBER: frozenset(_ALL_CHART | {Capability.EDIT_DIAGNOSES}),
+    Role.FRONT_DESK: frozenset(
+        {
+            Capability.VIEW_PATIENT_LIST,
+            Capability.REGISTER_PATIENT,
+            Capability.BOOK_APPOINTMENTS,
+        }
+    ),
+    # Nurses chart (medications, allergies, history, vitals, sessions) but do not diagnose,
+    # sign eligibility or sessions, or override limits.
+    Role.NURSE: frozenset(_ALL_CHART | _NURSING),
+    Role.PRESCRIBER: frozenset(_ALL_CHART | _NURSING | _PRESCRIBING),
     # Clinic admins run the clinic (users, audit) and see who is registered, not the chart.
     Role.CLINIC_ADMIN: frozenset(
         {
@@ -50,6 +84,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_AUDIT,
             Capability.MANAGE_USERS,
             Capability.VIEW_DEIDENTIFIED,
+            Capability.BOOK_APPOINTMENTS,
+            Capability.MANAGE_CHAIRS,
+            Capability.MANAGE_CONSENT_DOCUMENTS,
         }
     ),
     # Researchers see de-identified aggregates only: no names, no charts.

@@ -1,0 +1,1 @@
+"""Treatment courses: protocol versions, phases, the planned series, chairs and appointments."""

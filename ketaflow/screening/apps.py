@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ScreeningConfig(AppConfig):
+    name = "ketaflow.screening"
+    label = "screening"
+    verbose_name = "Screening and consent"
