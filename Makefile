@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format typecheck lock serve clean-venv coverage-core
+.PHONY: install demo test lint format typecheck lock serve clean-venv coverage-core bench-pk
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ typecheck: install
 # Regenerate the hash-pinned lock from pyproject.toml (needs uv on PATH or in .venv).
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+# PK simulator benchmark (100k patients x 401 points vs solve_ivp and PyTCI): docs/benchmarks.md
+bench-pk: install
+	$(BIN)/python bench/bench_pk.py
 
 serve: install
 	$(BIN)/ketaflow runserver $(HOST):$(PORT)

@@ -11,7 +11,8 @@ Environment variables (all optional in development):
   TIME_ZONE         server default zone (each clinic also has its own); default UTC.
   IDLE_TIMEOUT_MINUTES  sign-out after this many idle minutes; default 15.
   AXES_FAILURE_LIMIT    failed sign-ins before lockout; default 5.
-  AXES_PROXY_COUNT      reverse proxies in front of the app (for client address); default 0.
+  AXES_PROXY_COUNT      reverse proxies in front of the app; default 0 (X-Forwarded-For is
+                        then ignored, since a client can forge it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -100,8 +102,11 @@ INSTALLED_APPS = [
     "ketaflow.accounts",
     "ketaflow.audit",
     "ketaflow.patients",
+    "ketaflow.screening",
+    "ketaflow.courses",
     "ketaflow.web",
     "ketaflow.cli",
+    "ketaflow.pk_explorer",
 ]
 
 MIDDLEWARE = [
@@ -111,13 +116,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the sign-in hygiene middleware, which leaves a message when it signs someone out.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ketaflow.accounts.middleware.IdleTimeoutMiddleware",
     "ketaflow.accounts.middleware.ClinicTimezoneMiddleware",
     "ketaflow.accounts.middleware.TwoFactorRequiredMiddleware",
     "ketaflow.audit.middleware.RequestContextMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -184,8 +190,43 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+
+class ClientAddressSettings(TypedDict):
+    AXES_IPWARE_PROXY_COUNT: int | None
+    AXES_IPWARE_META_PRECEDENCE_ORDER: list[str]
+    IPWARE_STRICT: bool
+
+
+def client_address_settings(proxies: int) -> ClientAddressSettings:
+    """How ipware (axes and the audit log) finds the client address behind `proxies` proxies.
+
+    With no proxy, X-Forwarded-For is written by the client itself, so trusting it would let
+    anyone dodge the lockout by sending a new address each time: only REMOTE_ADDR counts.
+    Behind N proxies, each appending the address it received from, REMOTE_ADDR is the last
+    proxy and the client is the N-th address from the right of X-Forwarded-For; addresses a
+    client forged to the left of it are ignored. (ipware counts only the proxies listed in
+    the header, hence N - 1, and must not be strict, or a forged prefix would void the chain.)
+    """
+    if proxies < 0:
+        raise ImproperlyConfigured("AXES_PROXY_COUNT must be 0 or more")
+    if proxies == 0:
+        return {
+            "AXES_IPWARE_PROXY_COUNT": None,
+            "AXES_IPWARE_META_PRECEDENCE_ORDER": ["REMOTE_ADDR"],
+            "IPWARE_STRICT": False,
+        }
+    return {
+        "AXES_IPWARE_PROXY_COUNT": proxies - 1,
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
+        "IPWARE_STRICT": False,
+    }
+
+
+_client_address = client_address_settings(env_int("AXES_PROXY_COUNT", 0))
+AXES_IPWARE_PROXY_COUNT: int | None = _client_address["AXES_IPWARE_PROXY_COUNT"]
+AXES_IPWARE_META_PRECEDENCE_ORDER: list[str] = _client_address["AXES_IPWARE_META_PRECEDENCE_ORDER"]
+IPWARE_STRICT = _client_address["IPWARE_STRICT"]
 AXES_VERBOSE = False
 
 # Idle sign-out: shared chair-side tablets must not stay signed in.

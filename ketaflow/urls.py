@@ -10,6 +10,9 @@ urlpatterns = [
     path("accounts/", include("ketaflow.accounts.urls")),
     path("patients/", include("ketaflow.patients.urls")),
     path("audit/", include("ketaflow.audit.urls")),
+    path("screening/", include("ketaflow.screening.urls")),
+    path("courses/", include("ketaflow.courses.urls")),
+    path("pk/", include("ketaflow.pk_explorer.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

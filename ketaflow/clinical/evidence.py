@@ -74,9 +74,10 @@ class UnknownSource(KeyError):
 @cache
 def _index() -> dict[str, Source]:
     from ketaflow.clinical.evidence_register import REGISTER
+    from ketaflow.clinical.pk.sources import ALL
 
     index: dict[str, Source] = {}
-    for src in REGISTER:
+    for src in (*REGISTER, *ALL):
         if src.key in index:
             raise ValueError(f"duplicate source key {src.key}")
         index[src.key] = src
@@ -84,7 +85,7 @@ def _index() -> dict[str, Source]:
 
 
 def source(key: str) -> Source:
-    """The registered source with this key (e.g. "S1", "A7")."""
+    """The registered source with this key (e.g. "S1", "A7", "PK-Kamp2020")."""
     try:
         return _index()[key]
     except KeyError:

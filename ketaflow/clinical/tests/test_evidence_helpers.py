@@ -38,3 +38,9 @@ def test_a_register_with_a_duplicate_key_is_refused(monkeypatch: pytest.MonkeyPa
         monkeypatch.undo()
         evidence._index.cache_clear()
     assert evidence.source("S1").key == "S1"
+
+
+def test_pk_sources_are_found_through_the_same_register():
+    assert evidence.source("PK-Domino1984").year == 1984
+    keys = {s.key for s in evidence.all_sources()}
+    assert {"S1", "A7", "PK-Kamp2020"} <= keys

@@ -1,0 +1,80 @@
+"""Charts of predicted curves and percentile bands (Matplotlib, Agg backend, no GUI).
+
+Shared by the PK explorer page (inline SVG) and `ketaflow pk plot` (SVG or PNG file).
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+
+from ketaflow.clinical.pk import Curve, PopulationSummary
+
+ANCHOR_NG_PER_ML = 185.0  # venous level at the end of 0.5 mg/kg over 40 min (Zanos 2018 table)
+
+
+def _figure() -> Figure:
+    fig = Figure(figsize=(7.5, 3.8), dpi=100)
+    fig.set_layout_engine("tight")
+    return fig
+
+
+def curve_figure(curve: Curve) -> Figure:
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.plot(curve.times_min, curve.concentration_ng_per_ml, color="#1f5f8b", label=curve.model.drug)
+    if curve.metabolite_ng_per_ml is not None:
+        ax.plot(
+            curve.times_min,
+            curve.metabolite_ng_per_ml,
+            color="#b35c00",
+            linestyle="--",
+            label=f"{curve.metabolite} (apparent)",
+        )
+    _finish(ax, f"{curve.model.name}, {curve.weight_kg:g} kg: typical patient")
+    return fig
+
+
+def band_figure(summary: PopulationSummary) -> Figure:
+    fig = _figure()
+    ax = fig.add_subplot()
+    t = summary.times_min
+    ax.fill_between(t, summary.p5, summary.p95, color="#1f5f8b", alpha=0.25, label="5th–95th")
+    ax.plot(t, summary.p50, color="#1f5f8b", label="median")
+    if summary.metabolite_p50 is not None:
+        ax.plot(t, summary.metabolite_p50, color="#b35c00", linestyle="--",
+                label=f"{summary.model.metabolite} median")  # fmt: skip
+    _finish(ax, f"{summary.model.name}: {summary.n:,} virtual patients")
+    return fig
+
+
+def _finish(ax: object, title: str) -> None:
+    from matplotlib.axes import Axes
+
+    assert isinstance(ax, Axes)
+    ax.axhline(ANCHOR_NG_PER_ML, color="#777777", linewidth=0.8, linestyle=":",
+               label="~185 ng/mL venous, end of 0.5 mg/kg/40 min")  # fmt: skip
+    ax.set_xlabel("time (min)")
+    ax.set_ylabel("plasma concentration (ng/mL)")
+    ax.set_title(title, fontsize=10)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+
+
+def render(fig: Figure, fmt: str = "svg") -> bytes:
+    """The figure as SVG or PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()
+
+
+def inline_svg(fig: Figure) -> str:
+    """SVG markup for embedding in a page (the XML prologue and DOCTYPE dropped)."""
+    text = render(fig, "svg").decode("utf-8")
+    return text[text.index("<svg") :]
