@@ -1,19 +1,39 @@
-"""API authentication: bearer tokens (hashed at rest) or the browser session with CSRF."""
+"""API authentication: bearer tokens (hashed at rest) or the browser session with CSRF.
+
+Either way the caller is an active member of staff; anything else is a 401:
+- `Authorization: Bearer kf_…`: the token's SHA-256 is looked up; revoked tokens, unknown
+  tokens and tokens of deactivated users fail. A token that is sent but invalid fails even
+  if a session cookie is also present, so a broken script never silently acts as a person.
+- the session: the signed-in user, with a CSRF token on unsafe methods, and — for roles
+  that need two-factor sign-in — only once the second factor was passed (the pages'
+  two-factor middleware does not guard /api/, so this does).
+"""
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.security import HttpBearer, django_auth
-
-session_auth = django_auth
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer kf_…`: the token's SHA-256 is looked up; revoked tokens fail."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get(self.header, "")
+        if not header:
+            return None  # no token: let the session try
+        user = super().__call__(request)
+        if not user:
+            raise AuthenticationError()
+        return user
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from ketaflow.accounts.models import ApiToken
@@ -31,4 +51,30 @@ class TokenAuth(HttpBearer):
         if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = user
+        if user.clinic is not None:
+            # The session's clinic-zone middleware ran before we knew who this was; it
+            # deactivates the zone again when the request ends.
+            timezone.activate(zoneinfo.ZoneInfo(user.clinic.timezone))
         return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session: active user, CSRF on unsafe methods, two-factor where required."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if getattr(user, "requires_2fa", False) and not user.is_verified():
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
+        return user
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover
+        return self(request)
+
+
+session_auth = SessionAuth()
