@@ -43,6 +43,13 @@ def _audit_flush_permit(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Tests make many users: hash with MD5 there. Production hashing (Argon2) is checked by
+    `accounts/tests/test_password_hashing.py` against the settings module itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def clinic(db: Any) -> Any:
     from ketaflow.accounts.models import Clinic

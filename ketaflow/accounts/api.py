@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from ketaflow.accounts.roles import Role, capabilities_of
@@ -108,10 +108,10 @@ def tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Issue an API token")
-def issue_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     token, raw = issue_api_token(staff_user(request), payload.name)
     out = TokenOut.model_validate(token).model_dump()
-    return 201, {**out, "token": raw}
+    return Status(201, {**out, "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke one of my tokens")
@@ -130,10 +130,10 @@ def users(request: HttpRequest) -> Any:
 
 
 @router.post("/users", response={201: UserOut}, summary="Add a user (clinic admin)")
-def add_user(request: HttpRequest, payload: UserIn) -> tuple[int, Any]:
+def add_user(request: HttpRequest, payload: UserIn) -> Status[Any]:
     data = payload.model_dump()
     data["role"] = payload.role.value
-    return 201, create_staff_user(staff_user(request), **data)
+    return Status(201, create_staff_user(staff_user(request), **data))
 
 
 @router.post(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ketaflow.lib.api_schemas import PathId, Text
@@ -67,8 +67,8 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
 
 
 @router.post("", response={201: PatientOut}, summary="Register a patient", description=ERRORS)
-def register(request: HttpRequest, payload: PatientIn) -> tuple[int, Any]:
-    return 201, register_patient(staff_user(request), **plain(payload))
+def register(request: HttpRequest, payload: PatientIn) -> Status[Any]:
+    return Status(201, register_patient(staff_user(request), **plain(payload)))
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Demographics", description=ERRORS)
@@ -117,10 +117,10 @@ def _add_entry_routes(slug: str, schemas: EntrySchemas) -> None:
     def list_entries(request: HttpRequest, patient_id: PathId) -> Any:
         return get_chart(staff_user(request), patient_id).entries[slug]
 
-    def add(request: HttpRequest, patient_id: PathId, payload: Schema) -> tuple[int, Any]:
+    def add(request: HttpRequest, patient_id: PathId, payload: Schema) -> Status[Any]:
         actor = staff_user(request)
         patient = get_patient(actor, patient_id, audit=False)
-        return 201, add_entry(actor, patient, slug, plain(payload))
+        return Status(201, add_entry(actor, patient, slug, plain(payload)))
 
     def amend(request: HttpRequest, patient_id: PathId, entry_id: PathId, payload: Any) -> Any:
         record = _entry_of(request, slug, patient_id, entry_id)

@@ -6,7 +6,7 @@ import pytest
 
 from ketaflow.accounts.models import ApiToken, User
 from ketaflow.accounts.services import issue_api_token
-from ketaflow.lib.tests.api_client import call, fast_password_hashing, fields_in_error  # noqa: F401
+from ketaflow.lib.tests.api_client import call, fields_in_error
 
 STRONG = "a long enough passphrase 12"
 

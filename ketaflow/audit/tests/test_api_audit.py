@@ -13,10 +13,9 @@ from django.utils import timezone
 from ketaflow.audit.models import AccessEvent
 from ketaflow.audit.selectors import events_for, patient_access_log
 from ketaflow.audit.services import record_event
-from ketaflow.lib.tests.api_client import (  # noqa: F401
+from ketaflow.lib.tests.api_client import (
     VALID_ENTRY,
     call,
-    fast_password_hashing,
 )
 from ketaflow.patients.selectors import get_patient
 

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from django.test import Client
 
 API = "/api/v1"
@@ -111,11 +110,3 @@ def make_world(patient: Any, prescriber: Any) -> World:
     return World(patient, entries)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """API tests create many users: hash passwords quickly (argon2 is slow on purpose).
-
-    Autouse wherever it is imported: `from ketaflow.lib.tests.api_client import
-    fast_password_hashing  # noqa: F401`.
-    """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

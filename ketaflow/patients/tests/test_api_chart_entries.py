@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ketaflow.lib.tests.api_client import (  # noqa: F401
+from ketaflow.lib.tests.api_client import (
     VALID_AMENDMENT,
     VALID_ENTRY,
     call,
-    fast_password_hashing,
     make_world,
 )
 from ketaflow.patients.entries import ENTRY_KINDS

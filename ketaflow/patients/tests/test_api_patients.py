@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ketaflow.lib.tests.api_client import (  # noqa: F401
+from ketaflow.lib.tests.api_client import (
     VALID_PATIENT,
     call,
-    fast_password_hashing,
     fields_in_error,
     make_world,
 )
