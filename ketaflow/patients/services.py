@@ -75,6 +75,7 @@ def register_patient(actor: User, *, is_synthetic: bool = False, **data: Any) ->
     check_patient(patient, timezone.localdate())
     if Patient.objects.filter(clinic_id=actor.clinic_pk, mrn=patient.mrn).exists():
         raise ValidationError({"mrn": ["This MRN is already used in your clinic."]})
+    patient._history_user = actor  # type: ignore[attr-defined]  # not only in web requests
     try:
         with transaction.atomic():
             patient.save()
@@ -111,6 +112,7 @@ def amend_demographics(
     if not changed:
         return patient
     patient._change_reason = reason.strip()  # type: ignore[attr-defined]
+    patient._history_user = actor  # type: ignore[attr-defined]  # API, CLI and HL7 too
     patient.save()
     record_event(
         actor=actor,
@@ -132,6 +134,7 @@ def add_entry(actor: User, patient: Patient, kind_slug: str, data: dict[str, Any
     record = kind.model(patient=patient, recorded_by=actor, **data)
     check_entry(record, timezone.localdate())
     record.full_clean(exclude=["patient", "recorded_by"])
+    record._history_user = actor  # not only in web requests: API, CLI and HL7 too
     record.save()
     record_event(actor=actor, action=Action.CREATE, obj=record, patient_id=patient.pk)
     return record
@@ -165,6 +168,7 @@ def amend_entry(
         return record
     record.status_reason = reason.strip()[:300] if "status" in changed else record.status_reason
     record._change_reason = reason.strip()  # type: ignore[attr-defined]
+    record._history_user = actor  # type: ignore[attr-defined]  # API, CLI and HL7 too
     record.save()
     record_event(
         actor=actor,

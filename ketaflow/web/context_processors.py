@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from ketaflow.accounts.roles import Capability
 
@@ -17,14 +17,30 @@ NAV: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _url(name: str) -> str | None:
+    """A page's address, or None while the app that serves it has not been built yet."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Nav items, the clinic, and `user_can` (capability → bool) for showing/hiding buttons.
+
+    `user_can` only decides what is drawn; the services and selectors enforce permissions.
+    """
     user = request.user
     if not user.is_authenticated:
-        return {"nav_items": []}
-    items = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
-        for label, name, cap in NAV
-        if not cap or user.can(cap)
-    ]
+        return {"nav_items": [], "user_can": {}}
+    items = []
+    for label, name, cap in NAV:
+        url = _url(name)
+        if url is None or (cap and not user.can(cap)):
+            continue
+        home = url == "/"
+        active = request.path == url if home else request.path.startswith(url)
+        items.append({"label": label, "url": url, "active": active})
     clinic = getattr(user, "clinic", None)
-    return {"nav_items": items, "current_clinic": clinic}
+    can = {c.value: bool(user.can(c.value)) for c in Capability}
+    return {"nav_items": items, "current_clinic": clinic, "user_can": can}

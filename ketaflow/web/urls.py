@@ -1,8 +1,13 @@
 from django.urls import path
 
-from ketaflow.web import views
+from ketaflow.web import views, views_tokens, views_users
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("users/", views_users.users, name="users"),
+    path("users/add/", views_users.user_add, name="user_add"),
+    path("users/<int:pk>/active/", views_users.user_set_active, name="user_active"),
+    path("account/api-tokens/", views_tokens.tokens, name="tokens"),
+    path("account/api-tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="token_revoke"),
 ]

@@ -1,10 +1,25 @@
+"""The home page: what this role can do, and a quick patient search where the role allows."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ketaflow.accounts.roles import Capability, capabilities_of
+from ketaflow.lib.requests import staff_user
+from ketaflow.patients.forms import PatientSearchForm
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    user = staff_user(request)
+    granted = capabilities_of(user.role) if user.is_active and user.clinic_id else frozenset()
+    abilities = [label for value, label in Capability.choices if value in granted]
+    context = {
+        "abilities": abilities,
+        "search_form": PatientSearchForm() if user.can(Capability.VIEW_PATIENT_LIST) else None,
+        "deidentified_only": user.can(Capability.VIEW_DEIDENTIFIED)
+        and not user.can(Capability.VIEW_PATIENT_LIST),
+    }
+    return render(request, "web/home.html", context)

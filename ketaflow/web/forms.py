@@ -1,0 +1,59 @@
+"""Forms for the staff pages (users, API tokens) and the bridge from service errors to forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ketaflow.accounts.roles import Role
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields, so the page shows it (never a 500).
+
+    Errors about a field the form does not show go to the top of the form, naming the field.
+    """
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.error_dict.items():
+        messages = [m for e in errors for m in e.messages]
+        if field in form.fields:
+            form.add_error(field, messages)
+        else:
+            label = field.replace("_", " ").capitalize()
+            form.add_error(None, [f"{label}: {m}" for m in messages])
+
+
+class StaffUserForm(forms.Form):
+    """A new member of staff; the service checks the role, the username and the password."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    username = forms.CharField(
+        max_length=150,
+        help_text="Used to sign in, e.g. jane.smith. Letters, digits and . _ - only.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+    email = forms.EmailField(required=False)
+    title = forms.CharField(max_length=60, required=False, help_text="e.g. RN, MD, NP")
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(
+        max_length=128,
+        help_text="At least 12 characters, not a common password. Share it privately.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class TokenIssueForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="What will use it, e.g. 'reporting script'. Shown in the list below.",
+        error_messages={"required": "Give the token a name, e.g. 'reporting script'."},
+    )
