@@ -1,0 +1,29 @@
+"""`ketaflow seed-demo`: build the synthetic demo clinics, sign-ins and charts (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from ketaflow.accounts.management.commands._demo_data import seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the synthetic demo clinics, one sign-in per role and fifteen made-up patients. "
+        "Safe to run again: whatever exists already is left as it is."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = seed_demo()
+        if report.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo data: created {len(report.created)} records (all synthetic)."
+                )
+            )
+            for line in report.created:
+                self.stdout.write(f"  + {line}")
+        else:
+            self.stdout.write("Demo data already present: nothing to do.")

@@ -1,0 +1,67 @@
+"""Idle sign-out: a shared chair-side tablet must not stay signed in."""
+
+import time
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
+
+from ketaflow.accounts.middleware import LAST_SEEN_KEY
+
+HOME = reverse("web:home")
+
+
+def idle_for(client, seconds):
+    """Pretend the last request was `seconds` ago, by moving the session's last-seen time."""
+    session = client.session
+    session[LAST_SEEN_KEY] = time.time() - seconds
+    session.save()
+
+
+@pytest.fixture
+def signed_in(client, login, nurse):
+    login(client, nurse)
+    assert client.get(HOME).status_code == 200
+    return client
+
+
+def test_a_request_inside_the_idle_limit_keeps_the_user_signed_in(signed_in):
+    idle_for(signed_in, settings.IDLE_TIMEOUT_MINUTES * 60 - 30)
+    assert signed_in.get(HOME).status_code == 200
+
+
+def test_after_the_idle_limit_the_user_is_signed_out_and_sent_to_sign_in(signed_in):
+    idle_for(signed_in, settings.IDLE_TIMEOUT_MINUTES * 60 + 1)
+    target = reverse("patients:list")
+    response = signed_in.get(target)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={target}"
+    assert "_auth_user_id" not in signed_in.session
+    assert signed_in.get(HOME).status_code == 302
+
+
+def test_the_sign_out_says_why(signed_in):
+    idle_for(signed_in, settings.IDLE_TIMEOUT_MINUTES * 60 + 1)
+    page = signed_in.get(HOME, follow=True)
+    assert "signed out after a period of inactivity" in page.content.decode()
+
+
+def test_an_idle_sign_out_is_in_the_audit_log(signed_in, nurse):
+    from ketaflow.audit.models import AccessEvent
+
+    idle_for(signed_in, settings.IDLE_TIMEOUT_MINUTES * 60 + 1)
+    signed_in.get(HOME)
+    assert AccessEvent.objects.filter(actor=nurse, action="sign_out").exists()
+
+
+def test_each_request_restarts_the_idle_clock(signed_in):
+    idle_for(signed_in, settings.IDLE_TIMEOUT_MINUTES * 60 - 5)
+    signed_in.get(HOME)
+    assert time.time() - signed_in.session[LAST_SEEN_KEY] < 5
+
+
+@override_settings(IDLE_TIMEOUT_MINUTES=2)
+def test_the_limit_comes_from_settings(signed_in):
+    idle_for(signed_in, 2 * 60 + 1)
+    assert signed_in.get(HOME).status_code == 302
