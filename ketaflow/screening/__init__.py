@@ -1,1 +1,1 @@
-"""Screening and medical clearance (eligibility reviews with prescriber sign-off) and informed consent."""
+"""Screening and medical clearance (eligibility reviews, prescriber sign-off) and consent."""
