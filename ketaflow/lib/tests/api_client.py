@@ -108,5 +108,3 @@ def make_world(patient: Any, prescriber: Any) -> World:
         for slug, body in VALID_ENTRY.items()
     }
     return World(patient, entries)
-
-
