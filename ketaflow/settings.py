@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "ketaflow.audit",
     "ketaflow.patients",
     "ketaflow.screening",
+    "ketaflow.questionnaires",
     "ketaflow.courses",
     "ketaflow.web",
     "ketaflow.cli",

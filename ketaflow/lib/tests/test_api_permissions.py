@@ -89,11 +89,16 @@ for _slug in ENTRY_KINDS:
     ]
 
 
-def test_the_table_covers_every_endpoint_of_the_api():
+# The foundation's routers; each later app keeps its own permission matrix beside its code.
+FOUNDATION_PREFIXES = ("/accounts/", "/patients", "/audit/")
+
+
+def test_the_table_covers_every_endpoint_of_the_foundation_api():
     documented = {
         (method.upper(), path.removeprefix("/api/v1"))
         for path, operations in api.get_openapi_schema()["paths"].items()
         for method in operations
+        if path.removeprefix("/api/v1").startswith(FOUNDATION_PREFIXES)
     }
     assert documented == {(e.method, e.path) for e in ENDPOINTS}
 

@@ -1,0 +1,1 @@
+"""Rating-scale responses: instruments from the clinical core, answers, computed scores."""
