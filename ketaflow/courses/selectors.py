@@ -1,0 +1,315 @@
+"""Reads for courses, scoped to the actor's clinic (another clinic's object is a 404).
+
+Who may read what:
+- protocols: clinical staff (VIEW_CLINICAL) and whoever manages them;
+- chairs, the calendar, the schedule and courses: whoever books (front desk, nurses,
+  prescribers, clinic admins) or reads the chart; planned doses and course notes are
+  clinical and shown only to VIEW_CLINICAL roles (pages decide with `user_can`).
+Reads of patient data (courses, appointments) are audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ketaflow.accounts.models import User
+from ketaflow.accounts.roles import Capability
+from ketaflow.audit.models import Action
+from ketaflow.audit.services import record_event
+from ketaflow.clinical.protocols import NextStep, Protocol
+from ketaflow.courses.calendar import schedule_of
+from ketaflow.courses.clock import at_clinic, clinic_today
+from ketaflow.courses.models import (
+    Appointment,
+    CalendarFeed,
+    Chair,
+    ClinicSchedule,
+    ClosedDay,
+    Course,
+    FeedKind,
+    ProtocolVersion,
+)
+from ketaflow.courses.planning import (
+    ChairTime,
+    SeriesProposal,
+    chair_time,
+    completed_dates,
+    propose_next,
+    propose_series,
+)
+from ketaflow.courses.services._common import require_any
+from ketaflow.patients.models import Patient
+from ketaflow.patients.selectors import get_patient
+
+READ_PROTOCOLS = (Capability.VIEW_CLINICAL, Capability.MANAGE_PROTOCOLS)
+READ_SCHEDULE = (
+    Capability.BOOK_APPOINTMENTS,
+    Capability.VIEW_CLINICAL,
+    Capability.MANAGE_CHAIRS,
+)
+READ_COURSES = (Capability.BOOK_APPOINTMENTS, Capability.VIEW_CLINICAL)
+
+
+def _get(qs: QuerySet[Any], pk: int, what: str) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404(f"No such {what} in your clinic.") from None
+
+
+# ---------------------------------------------------------------------------- protocols
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    key: str
+    default: float
+    local: float | None
+    value: float
+    unit: str
+    evidence: str
+    sources: tuple[str, ...]
+    note: str
+    needs_signoff: bool
+
+
+@dataclass(frozen=True)
+class ProtocolFamily:
+    """The clinic's current version of one protocol and the versions before it."""
+
+    current: ProtocolVersion
+    older: tuple[ProtocolVersion, ...]
+    needs_signoff: tuple[str, ...]
+
+
+def list_protocols(actor: User) -> list[ProtocolFamily]:
+    require_any(actor, *READ_PROTOCOLS)
+    rows = ProtocolVersion.objects.filter(clinic_id=actor.clinic_pk).select_related("created_by")
+    families: dict[str, list[ProtocolVersion]] = {}
+    for row in rows.order_by("code", "-version"):
+        families.setdefault(row.code, []).append(row)
+    return [
+        ProtocolFamily(v[0], tuple(v[1:]), v[0].load().needs_signoff()) for v in families.values()
+    ]
+
+
+def current_protocols(actor: User) -> list[ProtocolVersion]:
+    """The versions a new course may start on (readable by whoever starts courses)."""
+    require_any(actor, *READ_PROTOCOLS)
+    return [f.current for f in list_protocols(actor)]
+
+
+def get_protocol_version(actor: User, pk: int) -> ProtocolVersion:
+    require_any(actor, *READ_PROTOCOLS)
+    qs = ProtocolVersion.objects.filter(clinic_id=actor.clinic_pk).select_related("created_by")
+    row: ProtocolVersion = _get(qs, pk, "protocol version")
+    return row
+
+
+def is_current(version: ProtocolVersion) -> bool:
+    latest = (
+        ProtocolVersion.objects.filter(clinic_id=version.clinic_id, code=version.code)
+        .order_by("-version")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest == version.pk
+
+
+def protocol_settings(protocol: Protocol) -> list[SettingRow]:
+    """Every setting with its default, local value, sources and sign-off flag."""
+    return [
+        SettingRow(
+            key=key,
+            default=s.default.value,
+            local=s.local[0] if s.local else None,
+            value=s.value,
+            unit=s.unit,
+            evidence=s.default.evidence.value,
+            sources=tuple(src.key for src in s.sources),
+            note=s.default.note,
+            needs_signoff=s.needs_local_signoff,
+        )
+        for key, s in protocol.settings()
+    ]
+
+
+# ---------------------------------------------------------------------------- calendar
+
+
+def list_chairs(actor: User, *, active_only: bool = False) -> list[Chair]:
+    require_any(actor, *READ_SCHEDULE)
+    qs = Chair.objects.filter(clinic_id=actor.clinic_pk)
+    if active_only:
+        qs = qs.filter(active=True)
+    return list(qs.order_by("name", "pk"))
+
+
+def get_chair(actor: User, pk: int) -> Chair:
+    require_any(actor, *READ_SCHEDULE)
+    chair: Chair = _get(Chair.objects.filter(clinic_id=actor.clinic_pk), pk, "chair")
+    return chair
+
+
+def opening_hours(actor: User) -> ClinicSchedule:
+    require_any(actor, *READ_SCHEDULE)
+    return schedule_of(actor.clinic_pk)
+
+
+def list_closed_days(actor: User, *, include_past: bool = False) -> list[ClosedDay]:
+    require_any(actor, *READ_SCHEDULE)
+    clinic = actor.clinic
+    assert clinic is not None
+    qs = ClosedDay.objects.filter(clinic_id=clinic.pk).select_related("created_by", "reopened_by")
+    if not include_past:
+        qs = qs.filter(on__gte=clinic_today(clinic) - timedelta(days=30))
+    return list(qs.order_by("on", "pk"))
+
+
+def get_closed_day(actor: User, pk: int) -> ClosedDay:
+    require_any(actor, *READ_SCHEDULE)
+    day: ClosedDay = _get(ClosedDay.objects.filter(clinic_id=actor.clinic_pk), pk, "closed day")
+    return day
+
+
+def live_feeds(actor: User, *, patient: Patient | None = None) -> list[CalendarFeed]:
+    require_any(actor, *READ_SCHEDULE)
+    qs = CalendarFeed.objects.filter(clinic_id=actor.clinic_pk, revoked_at__isnull=True)
+    qs = qs.filter(patient=patient) if patient else qs.filter(kind=FeedKind.CHAIR)
+    return list(qs.select_related("chair", "created_by"))
+
+
+def get_feed(actor: User, pk: int) -> CalendarFeed:
+    require_any(actor, *READ_SCHEDULE)
+    feed: CalendarFeed = _get(CalendarFeed.objects.filter(clinic_id=actor.clinic_pk), pk, "feed")
+    return feed
+
+
+def feed_by_token(raw: str) -> CalendarFeed | None:
+    """The live feed with this secret (no sign-in: the secret is the credential)."""
+    if not raw or len(raw) > 100:
+        return None
+    return (
+        CalendarFeed.objects.filter(digest=CalendarFeed.hash(raw), revoked_at__isnull=True)
+        .select_related("clinic", "patient", "chair")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------- courses
+
+
+def _courses(actor: User) -> QuerySet[Course]:
+    require_any(actor, *READ_COURSES)
+    return Course.objects.filter(patient__clinic_id=actor.clinic_pk).select_related(
+        "patient__clinic", "protocol_version", "created_by"
+    )
+
+
+def patient_courses(actor: User, patient_id: int) -> tuple[Patient, list[Course]]:
+    require_any(actor, *READ_COURSES)
+    patient = get_patient(actor, patient_id, audit=False)
+    courses = list(_courses(actor).filter(patient=patient))
+    record_event(
+        actor=actor,
+        action=Action.LIST,
+        obj=patient,
+        detail={"part": "courses", "course_ids": [c.pk for c in courses]},
+    )
+    return patient, courses
+
+
+def get_course(actor: User, pk: int, *, audit: bool = True) -> Course:
+    course: Course = _get(_courses(actor), pk, "course")
+    if audit:
+        record_event(actor=actor, action=Action.VIEW, obj=course, patient_id=course.patient_id)
+    return course
+
+
+@dataclass(frozen=True)
+class CourseView:
+    course: Course
+    protocol: Protocol
+    appointments: list[Appointment]
+    phase_changes: list[Any]
+    proposal: SeriesProposal
+    next_step: NextStep | None
+    next_error: str
+    chair_time: ChairTime
+
+
+def course_view(actor: User, pk: int) -> CourseView:
+    """Everything the course page shows: phase, protocol, sessions, proposal, next step."""
+    course = get_course(actor, pk)
+    protocol = course.protocol_version.load()
+    appointments = list(
+        course.appointments.select_related("chair", "created_by").order_by("starts_at", "pk")
+    )
+    changes = list(course.phase_changes.select_related("by").order_by("at", "pk"))
+    proposal = propose_series(course)
+    step: NextStep | None = None
+    error = ""
+    if not course.is_ended:
+        try:
+            step = propose_next(course, completed_dates(course), None)
+        except ValueError as exc:
+            error = str(exc)
+    return CourseView(
+        course,
+        protocol,
+        appointments,
+        changes,
+        proposal,
+        step,
+        error,
+        chair_time(protocol, course.patient.clinic_id),
+    )
+
+
+# ---------------------------------------------------------------------------- appointments
+
+
+def get_appointment(actor: User, pk: int, *, audit: bool = True) -> Appointment:
+    require_any(actor, *READ_COURSES)
+    qs = Appointment.objects.filter(chair__clinic_id=actor.clinic_pk).select_related(
+        "chair", "course__patient__clinic", "course__protocol_version"
+    )
+    appt: Appointment = _get(qs, pk, "appointment")
+    if audit:
+        record_event(actor=actor, action=Action.VIEW, obj=appt, patient_id=appt.course.patient_id)
+    return appt
+
+
+def appointments_between(
+    actor: User, start: date, days: int = 1, *, chair_id: int | None = None
+) -> list[Appointment]:
+    """Appointments on the clinic's local days [start, start + days), all statuses."""
+    require_any(actor, *READ_COURSES)
+    clinic = actor.clinic
+    assert clinic is not None
+    days = max(1, min(days, 31))
+    begin: datetime = at_clinic(start, datetime.min.time(), clinic)
+    end: datetime = at_clinic(start + timedelta(days=days), datetime.min.time(), clinic)
+    qs = Appointment.objects.filter(
+        chair__clinic_id=clinic.pk, starts_at__gte=begin, starts_at__lt=end
+    ).select_related("chair", "course__patient", "course__protocol_version")
+    if chair_id is not None:
+        qs = qs.filter(chair_id=chair_id)
+    found = list(qs.order_by("starts_at", "chair__name"))
+    record_event(
+        actor=actor,
+        action=Action.LIST,
+        detail={
+            "part": "schedule",
+            "from": str(start),
+            "days": days,
+            "patient_ids": sorted({a.course.patient_id for a in found}),
+        },
+    )
+    return found

@@ -1,0 +1,57 @@
+"""Writes for courses: permission → validation → one transaction → audit.
+
+- `protocols`: adopt the built-in protocols, revise a protocol (a new version each time).
+- `calendar`: chairs, opening days and hours, closed days.
+- `courses`: start a course, change its phase.
+- `booking`: book (one or the whole series), reschedule, cancel, check in / status.
+- `feeds`: issue, regenerate and revoke the secret iCalendar URLs.
+"""
+
+from __future__ import annotations
+
+from ketaflow.courses.services.booking import (
+    SeriesBooking,
+    Unbooked,
+    book_appointment,
+    book_series,
+    cancel_appointment,
+    reschedule_appointment,
+    set_appointment_status,
+)
+from ketaflow.courses.services.calendar import (
+    add_chair,
+    close_day,
+    reopen_day,
+    set_opening_hours,
+    update_chair,
+)
+from ketaflow.courses.services.courses import change_phase, start_course
+from ketaflow.courses.services.feeds import issue_chair_feed, issue_patient_feed, revoke_feed
+from ketaflow.courses.services.protocols import (
+    adopt_builtin_protocols,
+    load_protocol,
+    revise_protocol,
+)
+
+__all__ = [
+    "SeriesBooking",
+    "Unbooked",
+    "add_chair",
+    "adopt_builtin_protocols",
+    "book_appointment",
+    "book_series",
+    "cancel_appointment",
+    "change_phase",
+    "close_day",
+    "issue_chair_feed",
+    "issue_patient_feed",
+    "load_protocol",
+    "reopen_day",
+    "reschedule_appointment",
+    "revise_protocol",
+    "revoke_feed",
+    "set_appointment_status",
+    "set_opening_hours",
+    "start_course",
+    "update_chair",
+]

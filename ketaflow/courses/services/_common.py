@@ -1,0 +1,44 @@
+"""Helpers shared by the course services: permission checks and the clinic's clock."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from ketaflow.accounts.models import User
+from ketaflow.clinical.errors import ClinicalInputError
+
+M = TypeVar("M", bound=Model)
+
+
+def require(actor: User, capability: str) -> None:
+    if not actor.can(capability):
+        raise PermissionDenied(f"Your role cannot do this ({capability}).")
+
+
+def require_any(actor: User, *capabilities: str) -> None:
+    if not any(actor.can(c) for c in capabilities):
+        raise PermissionDenied(f"Your role cannot do this ({' or '.join(capabilities)}).")
+
+
+def required_reason(reason: str | None, field: str = "reason", what: str = "Say why.") -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError({field: [what]})
+    return text
+
+
+def as_validation_error(exc: ClinicalInputError, field: str | None = None) -> ValidationError:
+    """A core input error as a field-level ValidationError."""
+    return ValidationError({field or exc.field or "__all__": [exc.message]})
+
+
+def locked(queryset: QuerySet[M], pk: int) -> M:
+    """The row, locked for this transaction; a row outside the actor's scope is a 404."""
+    try:
+        return queryset.select_for_update().get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404("Not found in your clinic.") from None

@@ -1,0 +1,383 @@
+"""Course pages: a patient's courses, the course page, phase changes, booking, the schedule
+and the calendar feeds. Thin: parse, call a selector or service, render.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ketaflow.accounts.models import User
+from ketaflow.accounts.roles import Capability
+from ketaflow.courses import selectors, services
+from ketaflow.courses.clock import at_clinic, clinic_today, local
+from ketaflow.courses.forms import (
+    BookForm,
+    BookSeriesForm,
+    PhaseForm,
+    ReasonForm,
+    RescheduleForm,
+    StartCourseForm,
+    StatusForm,
+)
+from ketaflow.courses.ical import render_feed
+from ketaflow.lib.requests import staff_user
+from ketaflow.web.forms import add_service_errors
+from ketaflow.web.htmx import is_htmx
+
+GET_POST = require_http_methods(["GET", "POST"])
+SCHEDULE_DAYS = 7
+
+
+def _require(actor: User, capability: str) -> None:
+    if not actor.can(capability):
+        raise PermissionDenied(f"Your role cannot do this ({capability}).")
+
+
+def _starts_at(actor: User, day: date, at: Any) -> datetime:
+    clinic = actor.clinic
+    assert clinic is not None
+    return at_clinic(day, at, clinic)
+
+
+# ---------------------------------------------------------------------------- courses
+
+
+@login_required
+def patient_courses(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    patient, courses = selectors.patient_courses(actor, patient_pk)
+    feeds = selectors.live_feeds(actor, patient=patient)
+    return render(
+        request,
+        "courses/patient_courses.html",
+        {"patient": patient, "courses": courses, "feeds": feeds, "tab": "courses"},
+    )
+
+
+@login_required
+@GET_POST
+def course_start(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    _require(actor, Capability.MANAGE_COURSES)
+    patient, _courses = selectors.patient_courses(actor, patient_pk)
+    clinic = actor.clinic
+    assert clinic is not None
+    versions = selectors.current_protocols(actor)
+    form = StartCourseForm(
+        request.POST or None, versions=versions, initial={"started_on": clinic_today(clinic)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.start_course(
+                actor,
+                patient,
+                form.cleaned_data["protocol_version"],
+                started_on=form.cleaned_data["started_on"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Course started in the evaluation phase.")
+            return redirect("courses:course", pk=course.pk)
+    return render(
+        request,
+        "courses/course_start.html",
+        {"patient": patient, "form": form, "versions": versions, "tab": "courses"},
+    )
+
+
+def _course_context(actor: User, pk: int, **extra: Any) -> dict[str, Any]:
+    view = selectors.course_view(actor, pk)
+    proposal_rows = view.proposal.sessions
+    return {
+        "view": view,
+        "course": view.course,
+        "patient": view.course.patient,
+        "proposal": proposal_rows,
+        "phase_form": extra.get("phase_form") or PhaseForm(),
+        "series_form": extra.get("series_form") or BookSeriesForm(),
+        "series_result": extra.get("series_result"),
+        "tab": "courses",
+    }
+
+
+@login_required
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    return render(request, "courses/course.html", _course_context(actor, pk))
+
+
+@login_required
+@require_POST
+def course_phase(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    _require(actor, Capability.MANAGE_COURSES)
+    course = selectors.get_course(actor, pk, audit=False)
+    form = PhaseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_phase(actor, course, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Phase changed.")
+            return redirect("courses:course", pk=course.pk)
+    return render(request, "courses/course.html", _course_context(actor, pk, phase_form=form))
+
+
+@login_required
+@require_POST
+def book_series(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    _require(actor, Capability.BOOK_APPOINTMENTS)
+    course = selectors.get_course(actor, pk, audit=False)
+    form = BookSeriesForm(request.POST)
+    result = None
+    if form.is_valid():
+        try:
+            result = services.book_series(actor, course, at=form.cleaned_data["at"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Booked {len(result.booked)} session(s).")
+            if not result.unbooked:
+                return redirect("courses:course", pk=course.pk)
+    context = _course_context(actor, pk, series_form=form, series_result=result)
+    return render(request, "courses/course.html", context)
+
+
+# ---------------------------------------------------------------------------- appointments
+
+
+@login_required
+@GET_POST
+def book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book one session; GET ?day=YYYY-MM-DD pre-fills the proposed date."""
+    actor = staff_user(request)
+    _require(actor, Capability.BOOK_APPOINTMENTS)
+    course = selectors.get_course(actor, pk, audit=request.method == "GET")
+    chairs = selectors.list_chairs(actor, active_only=True)
+    hours = selectors.opening_hours(actor)
+    initial: dict[str, Any] = {"at": hours.opens_at}
+    with contextlib.suppress(ValueError):
+        initial["day"] = date.fromisoformat(request.GET.get("day", ""))
+    form = BookForm(request.POST or None, chairs=chairs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appt = services.book_appointment(
+                actor,
+                course,
+                chair=data["chair"],
+                starts_at=_starts_at(actor, data["day"], data["at"]),
+            )
+        except ValidationError as exc:
+            _booking_errors(form, exc)
+        else:
+            messages.success(request, f"Booked session {appt.session_number}.")
+            return redirect("courses:course", pk=course.pk)
+    return render(
+        request,
+        "courses/book.html",
+        {"course": course, "patient": course.patient, "form": form, "tab": "courses"},
+    )
+
+
+def _booking_errors(form: BookForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict") and "starts_at" in exc.error_dict:
+        mapped = dict(exc.error_dict)
+        mapped["day"] = mapped.pop("starts_at")
+        exc = ValidationError(mapped)
+    add_service_errors(form, exc)
+
+
+@login_required
+@GET_POST
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    _require(actor, Capability.BOOK_APPOINTMENTS)
+    appt = selectors.get_appointment(actor, pk, audit=request.method == "GET")
+    clinic = appt.course.patient.clinic
+    starts = local(appt.starts_at, clinic)
+    chairs = selectors.list_chairs(actor, active_only=True)
+    initial = {"chair": appt.chair, "day": starts.date(), "at": starts.time()}
+    form = RescheduleForm(request.POST or None, chairs=chairs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reschedule_appointment(
+                actor,
+                appt,
+                chair=data["chair"],
+                starts_at=_starts_at(actor, data["day"], data["at"]),
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            _booking_errors(form, exc)
+        else:
+            messages.success(request, "Appointment moved. The old time is kept in its history.")
+            return redirect("courses:course", pk=appt.course_id)
+    history = list(appt.history.select_related("history_user").order_by("-history_date"))
+    return render(
+        request,
+        "courses/reschedule.html",
+        {"appt": appt, "patient": appt.course.patient, "form": form, "history": history},
+    )
+
+
+@login_required
+@GET_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    _require(actor, Capability.BOOK_APPOINTMENTS)
+    appt = selectors.get_appointment(actor, pk, audit=False)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_appointment(actor, appt, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Appointment cancelled.")
+            return redirect("courses:course", pk=appt.course_id)
+    when = local(appt.starts_at, appt.course.patient.clinic)
+    title = f"Cancel session {appt.session_number} ({when:%a %d %b %Y %H:%M})"
+    return render(
+        request,
+        "courses/reason.html",
+        {
+            "form": form,
+            "title": title,
+            "back_url": reverse("courses:course", args=[appt.course_id]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    appt = selectors.get_appointment(actor, pk, audit=False)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such status.")
+    try:
+        services.set_appointment_status(actor, appt, form.cleaned_data["status"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/courses/"):
+        return redirect(next_url)
+    return redirect("courses:course", pk=appt.course_id)
+
+
+# ---------------------------------------------------------------------------- schedule
+
+
+@login_required
+def schedule(request: HttpRequest) -> HttpResponse:
+    """The next 7 days, per day per chair; htmx swaps the week when paging."""
+    actor = staff_user(request)
+    clinic = actor.clinic
+    if clinic is None:
+        raise PermissionDenied("Your account is not attached to a clinic.")
+    start = clinic_today(clinic)
+    with contextlib.suppress(ValueError):
+        start = date.fromisoformat(request.GET.get("start", ""))
+    appts = selectors.appointments_between(actor, start, SCHEDULE_DAYS)
+    chairs = selectors.list_chairs(actor)
+    hours = selectors.opening_hours(actor)
+    closed = {d.on: d for d in selectors.list_closed_days(actor) if d.reopened_at is None}
+    days = []
+    for offset in range(SCHEDULE_DAYS):
+        day = start + timedelta(days=offset)
+        by_chair = [
+            (
+                c,
+                [
+                    a
+                    for a in appts
+                    if a.chair_id == c.pk and local(a.starts_at, clinic).date() == day
+                ],
+            )
+            for c in chairs
+        ]
+        days.append(
+            {
+                "day": day,
+                "open": day.weekday() in hours.working_days and day not in closed,
+                "closure": closed.get(day),
+                "chairs": [(c, rows) for c, rows in by_chair if c.active or rows],
+            }
+        )
+    context = {
+        "days": days,
+        "start": start,
+        "previous": start - timedelta(days=SCHEDULE_DAYS),
+        "next": start + timedelta(days=SCHEDULE_DAYS),
+        "hours": hours,
+    }
+    template = "courses/_schedule_days.html" if is_htmx(request) else "courses/schedule.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------------------- feeds
+
+
+@login_required
+@require_POST
+def patient_feed(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    """Issue or regenerate the patient's secret calendar URL (shown once)."""
+    actor = staff_user(request)
+    _require(actor, Capability.BOOK_APPOINTMENTS)
+    patient, courses = selectors.patient_courses(actor, patient_pk)
+    _feed, raw = services.issue_patient_feed(actor, patient)
+    url = request.build_absolute_uri(reverse("courses:feed", kwargs={"token": raw}))
+    feeds = selectors.live_feeds(actor, patient=patient)
+    messages.success(request, "New calendar URL issued; any earlier URL no longer works.")
+    return render(
+        request,
+        "courses/patient_courses.html",
+        {
+            "patient": patient,
+            "courses": courses,
+            "feeds": feeds,
+            "new_feed_url": url,
+            "tab": "courses",
+        },
+    )
+
+
+@login_required
+@require_POST
+def feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    feed = selectors.get_feed(actor, pk)
+    services.revoke_feed(actor, feed)
+    messages.success(request, "Calendar URL revoked: it no longer works.")
+    if feed.patient_id:
+        return redirect("courses:patient_courses", patient_pk=feed.patient_id)
+    return redirect("courses:setup")
+
+
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The .ics for a secret URL; no sign-in (the secret is the key), 404 once revoked."""
+    found = selectors.feed_by_token(token)
+    if found is None:
+        raise Http404("No such calendar feed.")
+    response = HttpResponse(render_feed(found), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
