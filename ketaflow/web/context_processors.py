@@ -9,11 +9,21 @@ from django.urls import NoReverseMatch, reverse
 
 from ketaflow.accounts.roles import Capability
 
-NAV: tuple[tuple[str, str, str], ...] = (
-    ("Home", "web:home", ""),
-    ("Patients", "patients:list", Capability.VIEW_PATIENT_LIST),
-    ("Audit log", "audit:log", Capability.VIEW_AUDIT),
-    ("Users", "web:users", Capability.MANAGE_USERS),
+# (label, URL name, capabilities: any one of them shows the item; empty = every staff member)
+NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Home", "web:home", ()),
+    ("Patients", "patients:list", (Capability.VIEW_PATIENT_LIST,)),
+    ("Schedule", "courses:schedule", (Capability.BOOK_APPOINTMENTS, Capability.VIEW_CLINICAL)),
+    ("Protocols", "courses:protocols", (Capability.VIEW_CLINICAL, Capability.MANAGE_PROTOCOLS)),
+    (
+        "Consent forms",
+        "screening:documents",
+        (Capability.RECORD_CONSENT, Capability.MANAGE_CONSENT_DOCUMENTS),
+    ),
+    ("PK explorer", "pk_explorer:explorer", ()),
+    ("Clinic set-up", "courses:setup", (Capability.MANAGE_CHAIRS,)),
+    ("Audit log", "audit:log", (Capability.VIEW_AUDIT,)),
+    ("Users", "web:users", (Capability.MANAGE_USERS,)),
 )
 
 
@@ -34,9 +44,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {"nav_items": [], "user_can": {}}
     items = []
-    for label, name, cap in NAV:
+    for label, name, caps in NAV:
         url = _url(name)
-        if url is None or (cap and not user.can(cap)):
+        if url is None or (caps and not any(user.can(c) for c in caps)):
             continue
         home = url == "/"
         active = request.path == url if home else request.path.startswith(url)
