@@ -33,7 +33,10 @@ from ketaflow.clinical.pk.systems import esketamine_system
 
 FloatArray = NDArray[np.float64]
 MAX_PATIENTS = 2_000_000
-DEFAULT_MAX_BYTES = 768 * 2**20
+# Time points go in blocks of at most this many bytes of (time x patient) matrix: small
+# enough to stay kind to the caches and to avoid faulting in one huge fresh array
+# (measured on 2 cores: 768 MB blocks 0.81 s, 128 MB 0.60 s for the 100k x 401 job).
+DEFAULT_MAX_BYTES = 128 * 2**20
 
 
 @dataclass(frozen=True)
