@@ -6,7 +6,9 @@ normally) so that `seed-demo` and `demo-banner` share one list of sign-ins.
 Patients and chart entries are written through the same services the pages use, so the
 demo data passes the same validation and appears in the audit log (channel "cli"), as a
 real import would. Dates are fixed, not relative to today, so every run builds the same
-charts; the random generator only varies weights and heights, from a fixed seed.
+charts; the random generator only varies weights and heights, from a fixed seed. The
+treatment process (`_demo_process`) follows the same rule, except that future appointments
+are booked from the day after the seed runs, so the schedule always has sessions ahead.
 """
 
 from __future__ import annotations
@@ -671,6 +673,9 @@ def _patient(actor: User, spec: DemoPatient, index: int, report: SeedReport) -> 
 
 
 def seed_demo() -> SeedReport:
+    # Imported here: the process module reads this module's patients.
+    from ketaflow.accounts.management.commands._demo_process import seed_process
+
     """Create whatever part of the demo is missing; existing demo records are left alone."""
     report = SeedReport()
     ctx = context.RequestContext(
@@ -689,6 +694,7 @@ def seed_demo() -> SeedReport:
                 _patient(users["prescriber"], spec, index, report)
             for index, spec in enumerate(SECOND_CLINIC_PATIENTS, start=1):
                 _patient(users["north"], spec, index, report)
+            seed_process(clinics[MAIN_CLINIC["slug"]], users, report.note)
     finally:
         context.reset(token)
     return report

@@ -1,4 +1,5 @@
-"""`ketaflow seed-demo`: build the synthetic demo clinics, sign-ins and charts (idempotent)."""
+"""`ketaflow seed-demo`: build the synthetic demo clinics, sign-ins, charts and the treatment
+process (chairs, screening, consent, courses and bookings); idempotent."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from ketaflow.accounts.management.commands._demo_data import seed_demo
 
 class Command(BaseCommand):
     help = (
-        "Create the synthetic demo clinics, one sign-in per role and fifteen made-up patients. "
-        "Safe to run again: whatever exists already is left as it is."
+        "Create the synthetic demo clinics, one sign-in per role and fifteen made-up patients, "
+        "with chairs, screening, consent and courses in every phase (future sessions are "
+        "booked from tomorrow). Safe to run again: whatever exists already is left as it is."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
