@@ -10,16 +10,8 @@ from typing import Any
 
 import rules
 
+from ketaflow.accounts.permissions import clinic_id_of
 from ketaflow.accounts.roles import Capability
-
-
-def _clinic_id_of(obj: Any) -> int | None:
-    if obj is None:
-        return None
-    clinic_id = getattr(obj, "clinic_id", None)
-    if clinic_id is None and hasattr(obj, "patient"):
-        clinic_id = obj.patient.clinic_id
-    return clinic_id
 
 
 @rules.predicate
@@ -27,7 +19,7 @@ def same_clinic(user: Any, obj: Any = None) -> bool:
     """True without an object (list-level check) or when the object is in the user's clinic."""
     if obj is None:
         return True
-    return bool(user.clinic_id) and _clinic_id_of(obj) == user.clinic_id
+    return bool(user.clinic_id) and clinic_id_of(obj) == user.clinic_id
 
 
 def has_capability(capability: str) -> rules.Predicate:

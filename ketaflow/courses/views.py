@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
 from ketaflow.courses import selectors, services
 from ketaflow.courses.clock import at_clinic, clinic_today, local
@@ -36,11 +37,6 @@ from ketaflow.web.htmx import is_htmx
 
 GET_POST = require_http_methods(["GET", "POST"])
 SCHEDULE_DAYS = 7
-
-
-def _require(actor: User, capability: str) -> None:
-    if not actor.can(capability):
-        raise PermissionDenied(f"Your role cannot do this ({capability}).")
 
 
 def _starts_at(actor: User, day: date, at: Any) -> datetime:
@@ -68,7 +64,7 @@ def patient_courses(request: HttpRequest, patient_pk: int) -> HttpResponse:
 @GET_POST
 def course_start(request: HttpRequest, patient_pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_COURSES)
+    require(actor, Capability.MANAGE_COURSES)
     patient, _courses = selectors.patient_courses(actor, patient_pk)
     clinic = actor.clinic
     assert clinic is not None
@@ -122,7 +118,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_phase(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_COURSES)
+    require(actor, Capability.MANAGE_COURSES)
     course = selectors.get_course(actor, pk, audit=False)
     form = PhaseForm(request.POST)
     if form.is_valid():
@@ -140,7 +136,7 @@ def course_phase(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def book_series(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.BOOK_APPOINTMENTS)
+    require(actor, Capability.BOOK_APPOINTMENTS)
     course = selectors.get_course(actor, pk, audit=False)
     form = BookSeriesForm(request.POST)
     result = None
@@ -165,7 +161,7 @@ def book_series(request: HttpRequest, pk: int) -> HttpResponse:
 def book(request: HttpRequest, pk: int) -> HttpResponse:
     """Book one session; GET ?day=YYYY-MM-DD pre-fills the proposed date."""
     actor = staff_user(request)
-    _require(actor, Capability.BOOK_APPOINTMENTS)
+    require(actor, Capability.BOOK_APPOINTMENTS)
     course = selectors.get_course(actor, pk, audit=request.method == "GET")
     chairs = selectors.list_chairs(actor, active_only=True)
     hours = selectors.opening_hours(actor)
@@ -206,7 +202,7 @@ def _booking_errors(form: BookForm, exc: ValidationError) -> None:
 @GET_POST
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.BOOK_APPOINTMENTS)
+    require(actor, Capability.BOOK_APPOINTMENTS)
     appt = selectors.get_appointment(actor, pk, audit=request.method == "GET")
     clinic = appt.course.patient.clinic
     starts = local(appt.starts_at, clinic)
@@ -240,7 +236,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @GET_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.BOOK_APPOINTMENTS)
+    require(actor, Capability.BOOK_APPOINTMENTS)
     appt = selectors.get_appointment(actor, pk, audit=False)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -340,7 +336,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
 def patient_feed(request: HttpRequest, patient_pk: int) -> HttpResponse:
     """Issue or regenerate the patient's secret calendar URL (shown once)."""
     actor = staff_user(request)
-    _require(actor, Capability.BOOK_APPOINTMENTS)
+    require(actor, Capability.BOOK_APPOINTMENTS)
     patient, courses = selectors.patient_courses(actor, patient_pk)
     _feed, raw = services.issue_patient_feed(actor, patient)
     url = request.build_absolute_uri(reverse("courses:feed", kwargs={"token": raw}))

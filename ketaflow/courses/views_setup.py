@@ -6,13 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
 from ketaflow.courses import selectors, services
 from ketaflow.courses.forms import (
@@ -26,11 +27,6 @@ from ketaflow.lib.requests import staff_user
 from ketaflow.web.forms import add_service_errors
 
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-def _require(actor: User, capability: str) -> None:
-    if not actor.can(capability):
-        raise PermissionDenied(f"Your role cannot do this ({capability}).")
 
 
 # ---------------------------------------------------------------------------- protocols
@@ -73,7 +69,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @GET_POST
 def protocol_revise(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_PROTOCOLS)
+    require(actor, Capability.MANAGE_PROTOCOLS)
     version = selectors.get_protocol_version(actor, pk)
     protocol = version.load()
     form = ReviseProtocolForm(request.POST or None, protocol=protocol)
@@ -118,7 +114,7 @@ def _setup_context(actor: User, **forms: Any) -> dict[str, Any]:
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_CHAIRS)
+    require(actor, Capability.MANAGE_CHAIRS)
     return render(request, "courses/setup.html", _setup_context(actor))
 
 
@@ -126,7 +122,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 @require_POST
 def chair_add(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_CHAIRS)
+    require(actor, Capability.MANAGE_CHAIRS)
     form = ChairForm(request.POST, auto_id="id_chair_%s")
     if form.is_valid():
         try:
@@ -143,7 +139,7 @@ def chair_add(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def chair_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_CHAIRS)
+    require(actor, Capability.MANAGE_CHAIRS)
     chair = selectors.get_chair(actor, pk)
     initial = {"name": chair.name, "notes": chair.notes, "active": chair.active}
     form = ChairForm(request.POST or None, initial=initial)
@@ -162,7 +158,7 @@ def chair_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def hours(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_CHAIRS)
+    require(actor, Capability.MANAGE_CHAIRS)
     form = OpeningHoursForm(request.POST)
     if form.is_valid():
         try:
@@ -179,7 +175,7 @@ def hours(request: HttpRequest) -> HttpResponse:
 @require_POST
 def closed_add(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_CHAIRS)
+    require(actor, Capability.MANAGE_CHAIRS)
     form = ClosedDayForm(request.POST, auto_id="id_closed_%s")
     if form.is_valid():
         try:
@@ -196,7 +192,7 @@ def closed_add(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def closed_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_CHAIRS)
+    require(actor, Capability.MANAGE_CHAIRS)
     day = selectors.get_closed_day(actor, pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -219,7 +215,7 @@ def closed_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def chair_feed(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue (or regenerate) the chair's secret calendar URL; shown once on the page."""
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_CHAIRS)
+    require(actor, Capability.MANAGE_CHAIRS)
     chair = selectors.get_chair(actor, pk)
     _feed, raw = services.issue_chair_feed(actor, chair)
     url = request.build_absolute_uri(reverse("courses:feed", kwargs={"token": raw}))

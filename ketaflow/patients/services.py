@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.history import ClinicalRecord, RecordStatus
 from ketaflow.audit.models import Action
@@ -38,13 +39,6 @@ DEMOGRAPHIC_FIELDS = (
 )
 
 
-def _require(actor: User, capability: str, patient: Patient | None = None) -> None:
-    if not actor.can(capability):
-        raise PermissionDenied(f"Your role cannot do this ({capability}).")
-    if patient is not None and patient.clinic_id != actor.clinic_id:
-        raise PermissionDenied("This patient belongs to another clinic.")
-
-
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
@@ -62,7 +56,7 @@ def next_mrn(clinic_id: int) -> str:
 
 @transaction.atomic
 def register_patient(actor: User, *, is_synthetic: bool = False, **data: Any) -> Patient:
-    _require(actor, Capability.REGISTER_PATIENT)
+    require(actor, Capability.REGISTER_PATIENT)
     unknown = set(data) - set(DEMOGRAPHIC_FIELDS)
     if unknown:
         raise ValidationError({f: ["Not a demographic field."] for f in sorted(unknown)})
@@ -90,7 +84,7 @@ def amend_demographics(
     actor: User, patient: Patient, changes: dict[str, Any], reason: str
 ) -> Patient:
     """Change demographics; the reason is kept with the previous values in the history."""
-    _require(actor, Capability.REGISTER_PATIENT, patient)
+    require(actor, Capability.REGISTER_PATIENT, patient)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the record is being changed."]})
     unknown = set(changes) - set(DEMOGRAPHIC_FIELDS)
@@ -127,7 +121,7 @@ def amend_demographics(
 def add_entry(actor: User, patient: Patient, kind_slug: str, data: dict[str, Any]) -> Any:
     """Add a diagnosis, medication, allergy, history item, measurement… to the chart."""
     kind = entry_kind(kind_slug)
-    _require(actor, kind.write_capability, patient)
+    require(actor, kind.write_capability, patient)
     unknown = set(data) - set(kind.fields)
     if unknown:
         raise ValidationError({f: ["Not a field of this entry."] for f in sorted(unknown)})
@@ -147,7 +141,7 @@ def amend_entry(
     """Correct a chart entry. The old values and the reason stay in its history."""
     kind = kind_of(record)
     patient = record.patient  # type: ignore[attr-defined]
-    _require(actor, kind.write_capability, patient)
+    require(actor, kind.write_capability, patient)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the entry is being amended."]})
     allowed = set(kind.fields) | {"status"}

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
-from ketaflow.accounts.rules import perm
 from ketaflow.lib.requests import staff_user
 from ketaflow.patients import selectors, services
 from ketaflow.patients.entries import ENTRY_KINDS, EntryKind, entry_kind
@@ -44,12 +44,6 @@ from ketaflow.web.htmx import is_htmx
 GET_POST = require_http_methods(["GET", "POST"])
 
 
-def _require(actor: User, capability: str, obj: Any = None) -> None:
-    """Ask the permission rules (role AND same clinic) before drawing a form for a write."""
-    if not actor.has_perm(perm(capability), obj):
-        raise PermissionDenied(f"Your role cannot do this ({capability}).")
-
-
 def _kind(slug: str) -> EntryKind:
     try:
         return entry_kind(slug)
@@ -65,7 +59,7 @@ def _kind(slug: str) -> EntryKind:
 def patient_list(request: HttpRequest) -> HttpResponse:
     """Search by name, MRN or date of birth; htmx swaps only the results as you type."""
     actor = staff_user(request)
-    _require(actor, Capability.VIEW_PATIENT_LIST)
+    require(actor, Capability.VIEW_PATIENT_LIST)
     form = PatientSearchForm(request.GET)
     valid = form.is_valid()
     query = form.cleaned_data["q"] if valid else ""
@@ -80,7 +74,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def patient_register(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.REGISTER_PATIENT)
+    require(actor, Capability.REGISTER_PATIENT)
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,7 +108,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_amend(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct demographics; the reason and the previous values go into the history."""
     actor = staff_user(request)
-    _require(actor, Capability.REGISTER_PATIENT)
+    require(actor, Capability.REGISTER_PATIENT)
     patient = selectors.get_patient(actor, pk, audit=request.method == "GET")
     initial = model_to_dict(patient, fields=DEMOGRAPHIC_FIELDS)
     form = AmendPatientForm(request.POST or None, initial=initial)
@@ -193,7 +187,7 @@ def chart(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _chart_patient(actor: User, pk: int) -> Patient:
     """The patient of a chart page: 403 for roles without the chart, 404 for other clinics."""
-    _require(actor, Capability.VIEW_CLINICAL)
+    require(actor, Capability.VIEW_CLINICAL)
     return selectors.get_patient(actor, pk, audit=False)
 
 
@@ -222,7 +216,7 @@ def entry_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     actor = staff_user(request)
     entry = _kind(kind)
     patient = _chart_patient(actor, pk)
-    _require(actor, entry.write_capability, patient)
+    require(actor, entry.write_capability, patient)
     form = entry_form_class(entry)(request.POST or None, auto_id=f"id_{entry.slug}_%s")
     if request.method == "POST":
         if form.is_valid():
@@ -242,7 +236,7 @@ def entry_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 def _entry(actor: User, pk: int, kind: EntryKind, entry_pk: int) -> Any:
-    _require(actor, Capability.VIEW_CLINICAL)
+    require(actor, Capability.VIEW_CLINICAL)
     record = selectors.get_entry(actor, kind.slug, entry_pk)
     if record.patient_id != pk:
         raise Http404("No such entry in this patient's chart.")
@@ -260,7 +254,7 @@ def entry_amend(request: HttpRequest, pk: int, kind: str, entry_pk: int) -> Http
     actor = staff_user(request)
     entry = _kind(kind)
     record = _entry(actor, pk, entry, entry_pk)
-    _require(actor, entry.write_capability, record)
+    require(actor, entry.write_capability, record)
     initial = model_to_dict(record, fields=(*entry.fields, "status"))
     form = amend_form_class(entry)(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -282,7 +276,7 @@ def entry_error(request: HttpRequest, pk: int, kind: str, entry_pk: int) -> Http
     actor = staff_user(request)
     entry = _kind(kind)
     record = _entry(actor, pk, entry, entry_pk)
-    _require(actor, entry.write_capability, record)
+    require(actor, entry.write_capability, record)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
@@ -51,13 +52,6 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 class ReviewLocked(ValidationError):
     """The review is signed (409 in the API): changes need a new review."""
-
-
-def _require(actor: User, capability: str, patient: Patient | None = None) -> None:
-    if not actor.can(capability):
-        raise PermissionDenied(f"Your role cannot do this ({capability}).")
-    if patient is not None and patient.clinic_id != actor.clinic_id:
-        raise PermissionDenied("This patient belongs to another clinic.")
 
 
 def _chart_error(exc: ClinicalInputError) -> ValidationError:
@@ -104,7 +98,7 @@ def record_observation(
     notes: str = "",
 ) -> ScreeningObservation:
     """Record a clearance item's result or a resting BP (validated by the core)."""
-    _require(actor, Capability.RECORD_SCREENING, patient)
+    require(actor, Capability.RECORD_SCREENING, patient)
     if kind not in ObservationKind.values:
         raise ValidationError({"kind": [f"Choose one of: {', '.join(ObservationKind.values)}."]})
     _not_future("observed_at", observed_at)
@@ -159,7 +153,7 @@ def record_observation(
 def mark_observation_entered_in_error(
     actor: User, observation: ScreeningObservation, reason: str
 ) -> ScreeningObservation:
-    _require(actor, Capability.RECORD_SCREENING, observation.patient)
+    require(actor, Capability.RECORD_SCREENING, observation.patient)
     text = _reason(reason)
     observation = ScreeningObservation.objects.select_for_update().get(pk=observation.pk)
     if observation.status == RecordStatus.ENTERED_IN_ERROR:
@@ -200,7 +194,7 @@ def open_review(
 
     Earlier unsigned reviews of the patient are marked superseded (never deleted).
     """
-    _require(actor, Capability.RECORD_SCREENING, patient)
+    require(actor, Capability.RECORD_SCREENING, patient)
     try:
         chosen = get_protocol(protocol)
     except ClinicalInputError as exc:
@@ -270,7 +264,7 @@ def sign_review(
     actor: User, review: EligibilityReview, *, decision: str, reason: str
 ) -> EligibilityReview:
     """The prescriber's decision on a review, with a reason; the review is then locked."""
-    _require(actor, Capability.SIGN_ELIGIBILITY, review.patient)
+    require(actor, Capability.SIGN_ELIGIBILITY, review.patient)
     review = EligibilityReview.objects.select_for_update().get(pk=review.pk)
     if review.is_signed:
         raise ReviewLocked(
@@ -344,7 +338,7 @@ def publish_document(
     effective_from: datetime | None = None,
 ) -> ConsentDocument:
     """Publish the clinic's next consent version; the version in force is retired from then."""
-    _require(actor, Capability.MANAGE_CONSENT_DOCUMENTS)
+    require(actor, Capability.MANAGE_CONSENT_DOCUMENTS)
     clinic_id = actor.clinic_pk
     if not title.strip():
         raise ValidationError({"title": ["Give the document a title."]})
@@ -409,7 +403,7 @@ def record_signature(
     """The patient's consent to the document in force, witnessed by the actor."""
     from ketaflow.screening.selectors import document_in_force
 
-    _require(actor, Capability.RECORD_CONSENT, patient)
+    require(actor, Capability.RECORD_CONSENT, patient)
     when = signed_at or timezone.now()
     _not_future("signed_at", when)
     in_force = document_in_force(patient.clinic_id, when)
@@ -452,7 +446,7 @@ def record_signature(
 @transaction.atomic
 def withdraw_consent(actor: User, signature: ConsentSignature, *, reason: str) -> ConsentSignature:
     """Record the patient's withdrawal of consent; the signature is kept."""
-    _require(actor, Capability.RECORD_CONSENT, signature.patient)
+    require(actor, Capability.RECORD_CONSENT, signature.patient)
     text = _reason(reason)
     signature = ConsentSignature.objects.select_for_update().get(pk=signature.pk)
     if signature.is_withdrawn:

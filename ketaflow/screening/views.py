@@ -10,16 +10,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
-from ketaflow.accounts.rules import perm
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import INSTRUMENTS, Licence, get_instrument
 from ketaflow.lib.requests import staff_user
@@ -42,11 +41,6 @@ from ketaflow.web.htmx import is_htmx
 GET_POST = require_http_methods(["GET", "POST"])
 # Baseline scales offered on the screening page (in-session scales belong to sessions).
 BASELINE_INSTRUMENTS = ("gad7", "phq9", "hama", "lsas", "pcl5", "pdss", "ybocs", "cssrs")
-
-
-def _require(actor: User, capability: str, obj: Any = None) -> None:
-    if not actor.has_perm(perm(capability), obj):
-        raise PermissionDenied(f"Your role cannot do this ({capability}).")
 
 
 def _screening_url(pk: int, anchor: str = "") -> str:
@@ -102,7 +96,7 @@ def patient_screening(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def open_review(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.RECORD_SCREENING)
+    require(actor, Capability.RECORD_SCREENING)
     patient = selectors.screening_patient(actor, pk)
     form = OpenReviewForm(request.POST)
     if form.is_valid():
@@ -131,7 +125,7 @@ def review_detail(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse
 @GET_POST
 def sign_review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.SIGN_ELIGIBILITY)
+    require(actor, Capability.SIGN_ELIGIBILITY)
     review = selectors.get_review(actor, pk, review_pk)
     if review.is_signed:
         messages.info(request, "This review is already signed and locked.")
@@ -157,7 +151,7 @@ def sign_review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
 def record_scale(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """One scale's form, built from the core; htmx swaps just the form on errors."""
     actor = staff_user(request)
-    _require(actor, Capability.RECORD_SCREENING)
+    require(actor, Capability.RECORD_SCREENING)
     patient = selectors.screening_patient(actor, pk)
     try:
         instrument = get_instrument(code)
@@ -190,7 +184,7 @@ def record_scale(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @GET_POST
 def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.RECORD_SCREENING)
+    require(actor, Capability.RECORD_SCREENING)
     patient = selectors.screening_patient(actor, pk)
     form = ObservationForm(request.POST or None, initial={"kind": request.GET.get("kind")})
     if request.method == "POST" and form.is_valid():
@@ -209,7 +203,7 @@ def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
 @GET_POST
 def observation_error(request: HttpRequest, pk: int, observation_pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.RECORD_SCREENING)
+    require(actor, Capability.RECORD_SCREENING)
     observation = selectors.get_observation(actor, pk, observation_pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -238,7 +232,7 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     can_record = actor.can(Capability.RECORD_CONSENT)
     form = SignatureForm(request.POST or None) if can_record else None
     if request.method == "POST":
-        _require(actor, Capability.RECORD_CONSENT)
+        require(actor, Capability.RECORD_CONSENT)
         assert form is not None
         if form.is_valid():
             try:
@@ -269,7 +263,7 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
 @GET_POST
 def consent_withdraw(request: HttpRequest, pk: int, signature_pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _require(actor, Capability.RECORD_CONSENT)
+    require(actor, Capability.RECORD_CONSENT)
     signature = selectors.get_signature(actor, pk, signature_pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -303,7 +297,7 @@ def document_detail(request: HttpRequest, document_pk: int) -> HttpResponse:
 def publish_document(request: HttpRequest) -> HttpResponse:
     """Publish the next version (clinic admins); it retires the version in force."""
     actor = staff_user(request)
-    _require(actor, Capability.MANAGE_CONSENT_DOCUMENTS)
+    require(actor, Capability.MANAGE_CONSENT_DOCUMENTS)
     in_force = selectors.document_in_force(actor.clinic_pk)
     initial = {"title": in_force.title, "body": in_force.body} if in_force else None
     form = PublishDocumentForm(request.POST or None, initial=initial)

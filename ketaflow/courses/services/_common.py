@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require, require_any  # noqa: F401  (re-exported)
 from ketaflow.clinical.errors import ClinicalInputError
 
 M = TypeVar("M", bound=Model)
-
-
-def require(actor: User, capability: str) -> None:
-    if not actor.can(capability):
-        raise PermissionDenied(f"Your role cannot do this ({capability}).")
-
-
-def require_any(actor: User, *capabilities: str) -> None:
-    if not any(actor.can(c) for c in capabilities):
-        raise PermissionDenied(f"Your role cannot do this ({' or '.join(capabilities)}).")
 
 
 def required_reason(reason: str | None, field: str = "reason", what: str = "Say why.") -> str:
