@@ -9,11 +9,6 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def future_monday(weeks_ahead: int = 3) -> date:
     """A Monday a few weeks from today, so every booking is in the future."""
     today = date.today()
