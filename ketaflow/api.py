@@ -96,3 +96,7 @@ from ketaflow.screening.api import router as screening_router  # noqa: E402
 
 api.add_router("/screening", screening_router)
 api.add_router("/courses", courses_router)
+
+from ketaflow.treatments.api import router as treatments_router  # noqa: E402
+
+api.add_router("/treatments", treatments_router)

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "ketaflow.screening",
     "ketaflow.questionnaires",
     "ketaflow.courses",
+    "ketaflow.treatments",
     "ketaflow.web",
     "ketaflow.cli",
     "ketaflow.pk_explorer",

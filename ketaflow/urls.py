@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("ketaflow.audit.urls")),
     path("screening/", include("ketaflow.screening.urls")),
     path("courses/", include("ketaflow.courses.urls")),
+    path("treatments/", include("ketaflow.treatments.urls")),
     path("pk/", include("ketaflow.pk_explorer.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

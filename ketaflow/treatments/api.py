@@ -1,0 +1,425 @@
+"""Treatment sessions as JSON: the same selectors and services as the pages.
+
+Every write sends the `version` of the session it saw; a stale version is a 409 ("someone
+else changed this session at HH:MM — reload"), as is a write to a signed session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from ketaflow.accounts.models import User
+from ketaflow.lib.api_schemas import Bool, Id, InputSchema, IsoDateTime, PathId, Text
+from ketaflow.lib.requests import staff_user
+from ketaflow.treatments import selectors, services
+
+router = Router(tags=["treatments"])
+T = TypeVar("T")
+ERRORS = "Errors: 403 role may not, 404 not in your clinic, 409 stale version/locked, 422 input."
+
+
+def _write(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except services.SessionConflict as exc:
+        raise HttpError(409, exc.message) from exc
+
+
+def _summary(actor: User, session_id: int) -> dict[str, Any]:
+    view = selectors.session_view(actor, session_id, audit=False)
+    s = view.session
+    order = view.order
+    return {
+        "id": s.pk,
+        "version": s.version,
+        "status": s.status,
+        "phase": view.phase,
+        "patient_id": s.patient_id,
+        "appointment_id": s.appointment_id,
+        "route": s.route,
+        "session_number": s.session_number,
+        "delivered_mg": round(view.delivered_mg, 3),
+        "infusing_minutes": round(view.infusing_minutes, 2),
+        "infusion_state": view.state.value,
+        "order": None
+        if order is None
+        else {
+            "id": order.pk,
+            "status": order.status,
+            "dose_mg": order.dose_mg,
+            "mg_per_kg": order.mg_per_kg,
+            "rate_ml_per_h": order.rate_ml_per_h,
+            "minutes": order.minutes,
+            "warnings": order.warnings,
+            "overrides": order.overrides,
+        },
+        "checklist": None
+        if view.checklist is None
+        else {
+            "can_start": view.checklist.can_start,
+            "items": [
+                {"code": i.code, "status": i.status.value, "message": i.message}
+                for i in view.checklist.items
+            ],
+        },
+        "vitals": [
+            {
+                "id": v.reading.pk,
+                "taken_at": v.reading.taken_at,
+                "phase": v.phase.value,
+                "sbp": v.reading.sbp,
+                "dbp": v.reading.dbp,
+                "hr": v.reading.hr,
+                "spo2": v.reading.spo2,
+                "rr": v.reading.rr,
+                "alerts": [
+                    {
+                        "code": a.code,
+                        "level": a.level.label,
+                        "message": a.message,
+                        "acknowledged": a.code in v.acked,
+                    }
+                    for a in v.alerts
+                ],
+            }
+            for v in view.readings
+        ],
+        "flags": [{"code": f.code, "message": f.message} for f in view.flags],
+        "next_vitals_due": view.due.next_due if view.due else None,
+        "discharge": None
+        if view.readiness is None
+        else {
+            "ready": view.readiness.ready,
+            "blocking": [
+                {"code": r.code, "message": r.message, "overridable": r.overridable}
+                for r in view.readiness.blocking
+            ],
+        },
+    }
+
+
+class SessionOut(Schema):
+    id: int
+    version: int
+    status: str
+    phase: str
+    patient_id: int
+    appointment_id: int
+    route: str
+    session_number: int
+    delivered_mg: float
+    infusing_minutes: float
+    infusion_state: str
+    order: dict[str, Any] | None
+    checklist: dict[str, Any] | None
+    vitals: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+    next_vitals_due: datetime | None
+    discharge: dict[str, Any] | None
+
+
+class Versioned(InputSchema):
+    version: int = Field(..., ge=1, description="The session version you saw.")
+
+
+class ChecklistIn(Versioned):
+    last_food_at: IsoDateTime | None = None
+    last_clear_liquid_at: IsoDateTime | None = None
+    escort_name: Text = Field("", max_length=120)
+    escort_phone: Text = Field("", max_length=40)
+    medication_changes_reviewed: Bool = False
+    medication_changes: Text = Field("", max_length=500)
+    taken_today: list[str] = Field(default_factory=list, max_length=5)
+    weight_kg: float | None = Field(None, ge=20, le=350)
+    pregnancy_test_positive: Bool | None = None
+
+
+class OrderIn(Versioned):
+    mg_per_kg: float | None = Field(None, gt=0, le=100)
+    dose_mg: float | None = Field(None, gt=0, le=1000)
+    weight_basis: str = Field("actual", max_length=20)
+    minutes: float | None = Field(None, gt=0, le=1440)
+    concentration_mg_per_ml: float | None = Field(None, gt=0, le=100)
+    max_dose_mg: float | None = Field(None, gt=0, le=1000)
+    first_dose: Bool | None = None
+    confirm: Bool = False
+    overrides: dict[str, Text] = Field(default_factory=dict)
+
+
+class ConfirmIn(Versioned):
+    overrides: dict[str, Text] = Field(default_factory=dict)
+
+
+class EventIn(Versioned):
+    kind: str = Field(..., max_length=20)
+    at: IsoDateTime | None = None
+    rate_ml_per_h: float | None = Field(None, gt=0, le=2000)
+    bolus_mg: float | None = Field(None, gt=0, le=1000)
+    note: Text = Field("", max_length=300)
+
+
+class VitalsIn(Versioned):
+    sbp: float | None = None
+    dbp: float | None = None
+    hr: float | None = None
+    spo2: float | None = None
+    rr: float | None = None
+    taken_at: IsoDateTime | None = None
+
+
+class AckIn(Versioned):
+    reading_id: Id
+    code: str = Field(..., max_length=80)
+    note: Text = Field("", max_length=300)
+
+
+class ScaleIn(Versioned):
+    instrument: str = Field(..., max_length=20)
+    answers: list[int | None]
+    administered_at: IsoDateTime | None = None
+
+
+class SideEffectIn(Versioned):
+    kind: str = Field(..., max_length=20)
+    severity: str = Field(..., max_length=10)
+    onset_at: IsoDateTime | None = None
+    other_text: Text = Field("", max_length=200)
+    notes: Text = Field("", max_length=500)
+
+
+class ResolveIn(Versioned):
+    effect_id: Id
+    resolved_at: IsoDateTime | None = None
+
+
+class RescueIn(Versioned):
+    drug: Text = Field(..., max_length=120)
+    dose: Text = Field(..., max_length=60)
+    route: Text = Field(..., max_length=30)
+    given_at: IsoDateTime | None = None
+    reason: Text = Field("", max_length=300)
+
+
+class RescueAckIn(Versioned):
+    rescue_id: Id
+
+
+class CsLogIn(Versioned):
+    lot: Text = Field(..., max_length=60)
+    drawn_mg: float = Field(..., ge=0, le=10000)
+    wasted_mg: float = Field(..., ge=0, le=10000)
+    witness_id: Id
+    discrepancy_reason: Text = Field("", max_length=300)
+
+
+class NoteIn(Versioned):
+    text: Text = Field(..., max_length=4000)
+
+
+class AmendIn(NoteIn):
+    reason: Text = Field(..., max_length=300)
+
+
+class DischargeIn(Versioned):
+    aldrete_score: int | None = Field(None, ge=0, le=10)
+    padss_score: int | None = Field(None, ge=0, le=10)
+    dissociation_resolved: Bool | None = None
+    escort_present: Bool = False
+    told_not_to_drive: Bool = False
+    overrides: dict[str, Text] = Field(default_factory=dict)
+    discharge: Bool = False
+
+
+class SignedOut(Schema):
+    session: SessionOut
+    next_proposal: dict[str, Any] | None
+
+
+@router.post("/check-in/{appointment_id}", response={201: SessionOut}, description=ERRORS)
+def check_in(request: HttpRequest, appointment_id: PathId) -> tuple[int, Any]:
+    actor = staff_user(request)
+    appt = selectors.get_appointment(actor, appointment_id)
+    session = _write(lambda: services.check_in(actor, appt))
+    return 201, _summary(actor, session.pk)
+
+
+@router.get("/{session_id}", response=SessionOut, description=ERRORS)
+def detail(request: HttpRequest, session_id: PathId) -> dict[str, Any]:
+    actor = staff_user(request)
+    selectors.get_session(actor, session_id)
+    return _summary(actor, session_id)
+
+
+def _do(
+    request: HttpRequest, session_id: int, call: Callable[[User, Any], object]
+) -> dict[str, Any]:
+    actor = staff_user(request)
+    session = selectors.get_session(actor, session_id, audit=False)
+    _write(lambda: call(actor, session))
+    return _summary(actor, session_id)
+
+
+@router.post("/{session_id}/checklist", response=SessionOut, description=ERRORS)
+def checklist(request: HttpRequest, session_id: PathId, payload: ChecklistIn) -> dict[str, Any]:
+    data = payload.dict(exclude={"version"})
+    return _do(
+        request, session_id, lambda a, s: services.save_checklist(a, s, payload.version, **data)
+    )
+
+
+@router.post("/{session_id}/order", response=SessionOut, description=ERRORS)
+def order(request: HttpRequest, session_id: PathId, payload: OrderIn) -> dict[str, Any]:
+    data = payload.dict(exclude={"version"})
+    return _do(
+        request, session_id, lambda a, s: services.enter_order(a, s, payload.version, **data)
+    )
+
+
+@router.post("/{session_id}/order/confirm", response=SessionOut, description=ERRORS)
+def confirm(request: HttpRequest, session_id: PathId, payload: ConfirmIn) -> dict[str, Any]:
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.confirm_order(a, s, payload.version, overrides=payload.overrides),
+    )
+
+
+@router.post("/{session_id}/events", response=SessionOut, description=ERRORS)
+def events(request: HttpRequest, session_id: PathId, payload: EventIn) -> dict[str, Any]:
+    data = payload.dict(exclude={"version"})
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.record_administration(a, s, payload.version, **data),
+    )
+
+
+@router.post("/{session_id}/dosing-complete", response=SessionOut, description=ERRORS)
+def dosing_complete(request: HttpRequest, session_id: PathId, payload: Versioned) -> dict[str, Any]:
+    return _do(request, session_id, lambda a, s: services.complete_dosing(a, s, payload.version))
+
+
+@router.post("/{session_id}/vitals", response=SessionOut, description=ERRORS)
+def vitals(request: HttpRequest, session_id: PathId, payload: VitalsIn) -> dict[str, Any]:
+    data = payload.dict(exclude={"version"})
+    return _do(
+        request, session_id, lambda a, s: services.record_vitals(a, s, payload.version, **data)
+    )
+
+
+@router.post("/{session_id}/alerts/ack", response=SessionOut, description=ERRORS)
+def ack(request: HttpRequest, session_id: PathId, payload: AckIn) -> dict[str, Any]:
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.acknowledge_alert(
+            a, s, payload.version, payload.reading_id, payload.code, payload.note
+        ),
+    )
+
+
+@router.post("/{session_id}/scales", response=SessionOut, description=ERRORS)
+def scales(request: HttpRequest, session_id: PathId, payload: ScaleIn) -> dict[str, Any]:
+    data = payload.dict(exclude={"version"})
+    return _do(
+        request, session_id, lambda a, s: services.record_scale(a, s, payload.version, **data)
+    )
+
+
+@router.post("/{session_id}/side-effects", response=SessionOut, description=ERRORS)
+def side_effects(request: HttpRequest, session_id: PathId, payload: SideEffectIn) -> dict[str, Any]:
+    data = payload.dict(exclude={"version"})
+    return _do(
+        request, session_id, lambda a, s: services.record_side_effect(a, s, payload.version, **data)
+    )
+
+
+@router.post("/{session_id}/side-effects/resolve", response=SessionOut, description=ERRORS)
+def resolve(request: HttpRequest, session_id: PathId, payload: ResolveIn) -> dict[str, Any]:
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.resolve_side_effect(
+            a, s, payload.version, payload.effect_id, payload.resolved_at
+        ),
+    )
+
+
+@router.post("/{session_id}/rescue", response=SessionOut, description=ERRORS)
+def rescue(request: HttpRequest, session_id: PathId, payload: RescueIn) -> dict[str, Any]:
+    data = payload.dict(exclude={"version"})
+    return _do(
+        request, session_id, lambda a, s: services.record_rescue(a, s, payload.version, **data)
+    )
+
+
+@router.post("/{session_id}/rescue/ack", response=SessionOut, description=ERRORS)
+def rescue_ack(request: HttpRequest, session_id: PathId, payload: RescueAckIn) -> dict[str, Any]:
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.acknowledge_rescue(a, s, payload.version, payload.rescue_id),
+    )
+
+
+@router.post("/{session_id}/controlled-substance", response=SessionOut, description=ERRORS)
+def cs_log(request: HttpRequest, session_id: PathId, payload: CsLogIn) -> dict[str, Any]:
+    actor = staff_user(request)
+    witness = User.objects.filter(pk=payload.witness_id, clinic_id=actor.clinic_pk).first()
+    if witness is None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"witness_id": ["No such user in your clinic."]})
+    data = payload.dict(exclude={"version", "witness_id"})
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.record_cs_log(a, s, payload.version, witness=witness, **data),
+    )
+
+
+@router.post("/{session_id}/notes", response=SessionOut, description=ERRORS)
+def notes(request: HttpRequest, session_id: PathId, payload: NoteIn) -> dict[str, Any]:
+    return _do(
+        request, session_id, lambda a, s: services.add_note(a, s, payload.version, payload.text)
+    )
+
+
+@router.post("/{session_id}/discharge", response=SessionOut, description=ERRORS)
+def discharge(request: HttpRequest, session_id: PathId, payload: DischargeIn) -> dict[str, Any]:
+    data = payload.dict(exclude={"version"})
+    return _do(
+        request, session_id, lambda a, s: services.record_discharge(a, s, payload.version, **data)
+    )
+
+
+@router.post("/{session_id}/sign", response=SignedOut, description=ERRORS)
+def sign(request: HttpRequest, session_id: PathId, payload: Versioned) -> dict[str, Any]:
+    actor = staff_user(request)
+    session = selectors.get_session(actor, session_id, audit=False)
+    result = _write(lambda: services.sign_session(actor, session, payload.version))
+    step = result.next_step
+    proposal = None
+    if step is not None:
+        proposal = {"action": step.action.value, "note": result.note}
+        if step.session is not None:
+            proposal["on"] = step.session.on.isoformat()
+    return {"session": _summary(actor, session_id), "next_proposal": proposal}
+
+
+@router.post("/{session_id}/amend", response=SessionOut, description=ERRORS)
+def amend(request: HttpRequest, session_id: PathId, payload: AmendIn) -> dict[str, Any]:
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.amend(
+            a, s, payload.version, text=payload.text, reason=payload.reason
+        ),
+    )

@@ -1,0 +1,386 @@
+"""From a session's rows to the core's answers: record, checklist, alerts, discharge, phase.
+
+No permission checks and no writes (services and selectors call these after theirs). Every
+derived value (delivered mg, pump state, alerts, readiness) is computed here on each read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ketaflow.audit.history import RecordStatus
+from ketaflow.clinical import administration as adm
+from ketaflow.clinical.checklist import Checklist, ChecklistInputs, evaluate
+from ketaflow.clinical.discharge import (
+    DischargeInputs,
+    DischargePolicy,
+    DischargeReadiness,
+    Override,
+    assess_discharge,
+)
+from ketaflow.clinical.monitoring import Alert, Phase, VitalSigns, assess_reading, vitals_due
+from ketaflow.clinical.monitoring.schedule import VitalsDue
+from ketaflow.clinical.protocols import Protocol
+from ketaflow.clinical.routes import Route
+from ketaflow.courses.clock import local
+from ketaflow.patients.models import Measurement, PregnancyRecord
+from ketaflow.questionnaires.models import Context, InstrumentResponse
+from ketaflow.screening.selectors import consent_gate, eligibility_gate
+from ketaflow.treatments.models import (
+    ChecklistAnswers,
+    DischargeRecord,
+    DoseOrder,
+    OrderStatus,
+    TreatmentSession,
+    VitalsReading,
+)
+
+
+def protocol_of(session: TreatmentSession) -> Protocol:
+    return session.protocol_version.load()
+
+
+def route_of(session: TreatmentSession) -> Route:
+    return Route(session.route)
+
+
+def current_order(session: TreatmentSession) -> DoseOrder | None:
+    return session.orders.exclude(status=OrderStatus.SUPERSEDED).order_by("-pk").first()
+
+
+def confirmed_order(session: TreatmentSession) -> DoseOrder | None:
+    order = current_order(session)
+    return order if order is not None and order.status == OrderStatus.CONFIRMED else None
+
+
+def core_events(session: TreatmentSession, concentration: float | None) -> list[adm.Event]:
+    events = []
+    for e in session.events.order_by("at", "pk"):
+        rate = None
+        if e.rate_ml_per_h is not None and concentration:
+            rate = e.rate_ml_per_h * concentration / 60.0
+        events.append(adm.Event(e.at, adm.EventKind(e.kind), mg_per_min=rate, mg=e.bolus_mg))
+    return events
+
+
+def record_of(session: TreatmentSession) -> adm.AdministrationRecord:
+    order = confirmed_order(session)
+    conc = order.concentration_mg_per_ml if order else None
+    return adm.validate_events(core_events(session, conc))
+
+
+def dose_completed_at(
+    session: TreatmentSession, record: adm.AdministrationRecord
+) -> datetime | None:
+    """IV: the stop. Other routes: the last dose once the nurse marked dosing complete."""
+    if route_of(session) is Route.IV:
+        return record.stopped_at
+    if session.status in ("observing", "discharged", "signed"):
+        return record.dose_completed_at()
+    return None
+
+
+def phase_at(session: TreatmentSession, record: adm.AdministrationRecord, at: datetime) -> Phase:
+    first = record.first_dose_at
+    if first is None or at < first:
+        return Phase.PRE_DOSE
+    done = dose_completed_at(session, record)
+    if done is not None and at >= done:
+        return Phase.POST_DOSE
+    return Phase.DURING_DOSE
+
+
+def vitals_of(reading: VitalsReading) -> VitalSigns:
+    return VitalSigns(
+        sbp=reading.sbp, dbp=reading.dbp, hr=reading.hr, spo2=reading.spo2, rr=reading.rr
+    )
+
+
+def latest_scale(
+    session: TreatmentSession, code: str, *, before: datetime | None = None
+) -> int | None:
+    qs = InstrumentResponse.objects.filter(
+        patient_id=session.patient_id, instrument=code, context_ref=f"session:{session.pk}"
+    ).exclude(status=RecordStatus.ENTERED_IN_ERROR)
+    if before is not None:
+        qs = qs.filter(administered_at__lte=before)
+    row = qs.order_by("-administered_at", "-pk").first()
+    return row.total if row is not None else None
+
+
+def baseline_of(
+    session: TreatmentSession, record: adm.AdministrationRecord
+) -> VitalsReading | None:
+    """The last reading before the first dose (or the last reading, before dosing)."""
+    qs = session.vitals.order_by("-taken_at", "-pk")
+    first = record.first_dose_at
+    if first is not None:
+        qs = qs.filter(taken_at__lte=first)
+    return qs.first()
+
+
+def baseline_signs(
+    session: TreatmentSession, record: adm.AdministrationRecord
+) -> VitalSigns | None:
+    row = baseline_of(session, record)
+    if row is None:
+        return None
+    first = record.first_dose_at
+    return VitalSigns(
+        sbp=row.sbp,
+        dbp=row.dbp,
+        hr=row.hr,
+        spo2=row.spo2,
+        rr=row.rr,
+        moaas=latest_scale(session, "moaas", before=first),
+        cadss=latest_scale(session, "cadss", before=first),
+    )
+
+
+@dataclass(frozen=True)
+class ReadingView:
+    reading: VitalsReading
+    phase: Phase
+    alerts: tuple[Alert, ...]
+    acked: dict[str, str]  # code -> "by at"
+
+    @property
+    def open_alerts(self) -> tuple[Alert, ...]:
+        return tuple(a for a in self.alerts if a.code not in self.acked)
+
+
+def reading_views(session: TreatmentSession, record: adm.AdministrationRecord) -> list[ReadingView]:
+    base = baseline_signs(session, record)
+    views = []
+    for r in session.vitals.order_by("taken_at", "pk").prefetch_related("acks__by"):
+        phase = phase_at(session, record, r.taken_at)
+        signs = vitals_of(r)
+        if phase is Phase.PRE_DOSE and not signs.has_bp:
+            alerts: tuple[Alert, ...] = ()
+        else:
+            alerts = assess_reading(
+                signs, phase=phase, baseline=None if phase is Phase.PRE_DOSE else base
+            )
+        acked = {a.code: f"{a.by} at {a.at:%H:%M}" for a in r.acks.all()}
+        views.append(ReadingView(r, phase, alerts, acked))
+    return views
+
+
+def alerts_for(session: TreatmentSession, reading: VitalsReading) -> tuple[Alert, ...]:
+    record = record_of(session)
+    for view in reading_views(session, record):
+        if view.reading.pk == reading.pk:
+            return view.alerts
+    return ()
+
+
+def latest_answers(session: TreatmentSession) -> ChecklistAnswers | None:
+    return session.checklist_answers.order_by("-recorded_at", "-pk").first()
+
+
+def _weights(session: TreatmentSession, today: date) -> tuple[float | None, float | None]:
+    rows = list(
+        Measurement.objects.filter(
+            patient_id=session.patient_id, kind=Measurement.Kind.WEIGHT, status=RecordStatus.ACTIVE
+        ).order_by("-measured_on", "-recorded_at")
+    )
+    todays = next((r for r in rows if r.measured_on == today), None)
+    earlier = next((r for r in rows if r.measured_on < today), None)
+    return (
+        float(todays.value) if todays else None,
+        float(earlier.value) if earlier else None,
+    )
+
+
+def todays_weight(session: TreatmentSession, today: date) -> Decimal | None:
+    w, _ = _weights(session, today)
+    return Decimal(str(w)) if w is not None else None
+
+
+def checklist_of(session: TreatmentSession, now: datetime) -> Checklist:
+    clinic = session.patient.clinic
+    today = local(now, clinic).date()
+    protocol = protocol_of(session)
+    answers = latest_answers(session)
+    record = record_of(session)
+    preg = (
+        PregnancyRecord.objects.filter(
+            patient_id=session.patient_id, status=RecordStatus.ACTIVE, test_done=True
+        )
+        .order_by("-observed_on", "-recorded_at")
+        .first()
+    )
+    weight, previous = _weights(session, today)
+    eligible, e_reasons = eligibility_gate(session.patient, now)
+    consented, c_reasons = consent_gate(session.patient, now)
+    questionnaire = InstrumentResponse.objects.filter(
+        patient_id=session.patient_id,
+        context=Context.PRE_SESSION,
+        administered_at__date__gte=today,
+    ).exclude(status=RecordStatus.ENTERED_IN_ERROR)
+    return evaluate(
+        ChecklistInputs(
+            now=now,
+            fasting_solids_minutes=protocol.fasting_solids_minutes.value,
+            fasting_clear_liquids_minutes=protocol.fasting_clear_liquids_minutes.value,
+            last_food_at=answers.last_food_at if answers else None,
+            last_clear_liquid_at=answers.last_clear_liquid_at if answers else None,
+            escort_name=answers.escort_name if answers else "",
+            escort_phone=answers.escort_phone if answers else "",
+            can_become_pregnant=bool(session.patient.can_become_pregnant),
+            pregnancy_test_on=preg.observed_on if preg else None,
+            pregnancy_test_positive=preg.test_positive if preg else None,
+            today=today,
+            medication_changes_reviewed=answers.medication_changes_reviewed if answers else None,
+            medication_changes=answers.medication_changes if answers else "",
+            taken_today=frozenset(answers.taken_today) if answers else frozenset(),
+            weight_today_kg=weight,
+            previous_weight_kg=previous,
+            baseline=baseline_signs(session, record),
+            pre_session_questionnaire_done=questionnaire.exists(),
+            consent_ok=consented,
+            consent_reasons=tuple(c_reasons),
+            eligibility_ok=eligible,
+            eligibility_reasons=tuple(e_reasons),
+        )
+    )
+
+
+def latest_discharge(session: TreatmentSession) -> DischargeRecord | None:
+    return session.discharges.order_by("-recorded_at", "-pk").first()
+
+
+def discharge_policy(session: TreatmentSession) -> DischargePolicy:
+    """The clinic's observation minutes from the protocol version the session runs under."""
+    protocol = protocol_of(session)
+    minutes = protocol.observation_minutes.effective()
+    route = route_of(session)
+    field = {
+        Route.IV: "observation_min_iv",
+        Route.INTRANASAL: "observation_min_esketamine",
+        Route.SC: "observation_min_sc",
+        Route.IM: "observation_min_im",
+        Route.ORAL: "observation_min_oral",
+    }[route]
+    if route.is_esketamine and minutes.value < 120:
+        return DischargePolicy()
+    changes: dict[str, Any] = {field: minutes}
+    return dataclasses.replace(DischargePolicy(), **changes)
+
+
+def readiness(
+    session: TreatmentSession,
+    now: datetime,
+    *,
+    aldrete: int | None = None,
+    padss: int | None = None,
+    dissociation_resolved: bool | None = None,
+    escort_present: bool | None = None,
+    told_not_to_drive: bool | None = None,
+    overrides: tuple[Override, ...] | None = None,
+) -> DischargeReadiness | None:
+    """The core's discharge assessment from the rows (and this form's values, if given)."""
+    record = record_of(session)
+    done = dose_completed_at(session, record)
+    if done is None or now < done:
+        return None
+    last = latest_discharge(session)
+    readings = list(session.vitals.filter(taken_at__gte=done).order_by("-taken_at", "-pk")[:1])
+    latest = vitals_of(readings[0]) if readings else None
+    if latest is not None:
+        latest = VitalSigns(
+            sbp=latest.sbp,
+            dbp=latest.dbp,
+            hr=latest.hr,
+            spo2=latest.spo2,
+            rr=latest.rr,
+            moaas=latest_scale(session, "moaas"),
+            cadss=latest_scale(session, "cadss"),
+        )
+    stored = tuple(Override(o["code"], o["reason"]) for o in (last.overrides if last else []))
+
+    def pick(value: object, attr: str, default: object) -> object:
+        if value is not None:
+            return value
+        return getattr(last, attr) if last is not None else default
+
+    return assess_discharge(
+        DischargeInputs(
+            route=route_of(session),
+            dose_completed_at=done,
+            now=now,
+            baseline=baseline_signs(session, record),
+            latest=latest,
+            aldrete_score=pick(aldrete, "aldrete_score", None),  # type: ignore[arg-type]
+            padss_score=pick(padss, "padss_score", None),  # type: ignore[arg-type]
+            dissociation_resolved=pick(  # type: ignore[arg-type]
+                dissociation_resolved, "dissociation_resolved", None
+            ),
+            escort_present=bool(pick(escort_present, "escort_present", False)),
+            told_not_to_drive=bool(pick(told_not_to_drive, "told_not_to_drive", False)),
+            overrides=overrides if overrides is not None else stored,
+        ),
+        discharge_policy(session),
+    )
+
+
+def due(
+    session: TreatmentSession, record: adm.AdministrationRecord, now: datetime
+) -> VitalsDue | None:
+    first = record.first_dose_at
+    if first is None:
+        return None
+    route = route_of(session)
+    times = [r.taken_at for r in session.vitals.all() if r.taken_at <= now]
+    done = dose_completed_at(session, record)
+    obs_end = None
+    if done is not None:
+        from ketaflow.clinical.discharge import earliest_discharge_time
+
+        obs_end = earliest_discharge_time(route, done, discharge_policy(session))
+    return vitals_due(
+        route,
+        dose_start=first,
+        now=max(now, *times) if times else now,
+        readings=times,
+        infusion_end=done if route is Route.IV else None,
+        observation_end=obs_end,
+    )
+
+
+BOARD_PHASES = {
+    "waiting": "Waiting",
+    "checklist": "Checklist",
+    "ready": "Ready to dose",
+    "infusing": "Infusing",
+    "paused": "Paused",
+    "dosing": "Dosing",
+    "observing": "Observing",
+    "discharge_ready": "Ready for discharge",
+    "discharged": "Discharged",
+    "signed": "Signed",
+}
+
+
+def board_phase(session: TreatmentSession, record: adm.AdministrationRecord, now: datetime) -> str:
+    if session.status == "signed":
+        return "signed"
+    if session.status == "discharged":
+        return "discharged"
+    if session.status == "checked_in":
+        return "checklist"
+    if session.status == "ready":
+        return "ready"
+    state = adm.state_at(record, now)
+    if state is adm.InfusionState.INFUSING:
+        return "infusing"
+    if state is adm.InfusionState.PAUSED:
+        return "paused"
+    if session.status == "in_progress":
+        return "dosing"
+    result = readiness(session, now)
+    return "discharge_ready" if result is not None and result.ready else "observing"

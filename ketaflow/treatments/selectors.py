@@ -1,0 +1,221 @@
+"""Reads for treatment sessions, scoped to the actor's clinic and audited.
+
+Sessions are clinical: read by whoever charts them (nurses, prescribers). Another clinic's
+session is a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from ketaflow.accounts.models import User
+from ketaflow.accounts.roles import Capability
+from ketaflow.audit.models import Action
+from ketaflow.audit.services import record_event
+from ketaflow.clinical import administration as adm
+from ketaflow.clinical.checklist import Checklist
+from ketaflow.clinical.discharge import DischargeReadiness, Instruction, discharge_instructions
+from ketaflow.clinical.monitoring.schedule import VitalsDue
+from ketaflow.courses.clock import at_clinic, clinic_today
+from ketaflow.courses.models import Appointment, AppointmentStatus, Chair
+from ketaflow.questionnaires.models import InstrumentResponse
+from ketaflow.treatments import derive
+from ketaflow.treatments.models import DoseOrder, TreatmentSession, VitalsReading
+
+
+def require_charting(actor: User) -> None:
+    if not actor.can(Capability.CHART_SESSION):
+        raise PermissionDenied("Your role cannot see treatment sessions.")
+
+
+def get_session(actor: User, pk: int, *, audit: bool = True) -> TreatmentSession:
+    require_charting(actor)
+    try:
+        session = TreatmentSession.objects.select_related(
+            "patient__clinic", "chair", "course", "protocol_version", "appointment"
+        ).get(pk=pk, clinic_id=actor.clinic_pk)
+    except TreatmentSession.DoesNotExist:
+        raise Http404("No such session in your clinic.") from None
+    if audit:
+        record_event(
+            actor=actor,
+            action=Action.VIEW,
+            obj=session,
+            patient_id=session.patient_id,
+            detail={"part": "treatment_session"},
+        )
+    return session
+
+
+def get_appointment(actor: User, pk: int) -> Appointment:
+    require_charting(actor)
+    try:
+        return Appointment.objects.select_related("course__patient", "chair").get(
+            pk=pk, chair__clinic_id=actor.clinic_pk
+        )
+    except Appointment.DoesNotExist:
+        raise Http404("No such appointment in your clinic.") from None
+
+
+@dataclass(frozen=True)
+class SessionView:
+    session: TreatmentSession
+    now: datetime
+    record: adm.AdministrationRecord
+    order: DoseOrder | None
+    checklist: Checklist | None
+    readings: list[derive.ReadingView]
+    due: VitalsDue | None
+    readiness: DischargeReadiness | None
+    flags: tuple[adm.OrderFlag, ...]
+    scales: list[InstrumentResponse]
+    phase: str
+
+    @property
+    def delivered_mg(self) -> float:
+        return adm.delivered_mg(self.record, self.now)
+
+    @property
+    def infusing_minutes(self) -> float:
+        return adm.infusing_minutes(self.record, self.now)
+
+    @property
+    def state(self) -> adm.InfusionState:
+        return adm.state_at(self.record, self.now)
+
+    @property
+    def elapsed_minutes(self) -> float | None:
+        first = self.record.first_dose_at
+        return (self.now - first).total_seconds() / 60 if first else None
+
+    @property
+    def rate_ml_per_h(self) -> float | None:
+        if self.order is None or not self.order.concentration_mg_per_ml:
+            return None
+        rate = adm.rate_at(self.record, self.now)
+        return rate * 60 / self.order.concentration_mg_per_ml if rate else None
+
+    @property
+    def open_alerts(self) -> list[tuple[VitalsReading, Any]]:
+        return [(v.reading, a) for v in self.readings for a in v.open_alerts]
+
+    @property
+    def instructions(self) -> tuple[Instruction, ...]:
+        return discharge_instructions(derive.route_of(self.session))
+
+
+def session_view(
+    actor: User, pk: int, *, now: datetime | None = None, audit: bool = True
+) -> SessionView:
+    session = get_session(actor, pk, audit=audit)
+    return build_view(session, now or timezone.now())
+
+
+def build_view(session: TreatmentSession, now: datetime) -> SessionView:
+    record = derive.record_of(session)
+    order = derive.current_order(session)
+    checklist = (
+        derive.checklist_of(session, now) if session.status in ("checked_in", "ready") else None
+    )
+    flags: tuple[adm.OrderFlag, ...] = ()
+    if order is not None and order.status == "confirmed" and record.events:
+        flags = adm.order_flags(
+            record, now, ordered_mg=order.dose_mg, ordered_mg_per_min=order.mg_per_min
+        )
+    readiness = derive.readiness(session, now) if session.status == "observing" else None
+    scales = list(
+        InstrumentResponse.objects.filter(context_ref=f"session:{session.pk}").order_by(
+            "administered_at", "pk"
+        )
+    )
+    return SessionView(
+        session=session,
+        now=now,
+        record=record,
+        order=order,
+        checklist=checklist,
+        readings=derive.reading_views(session, record),
+        due=derive.due(session, record, now),
+        readiness=readiness,
+        flags=flags,
+        scales=scales,
+        phase=derive.board_phase(session, record, now),
+    )
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    chair: Chair
+    appointment: Appointment | None
+    view: SessionView | None
+
+    @property
+    def phase(self) -> str:
+        if self.view is not None:
+            return self.view.phase
+        return "waiting" if self.appointment is not None else "empty"
+
+    @property
+    def phase_label(self) -> str:
+        return derive.BOARD_PHASES.get(self.phase, "Free")
+
+    @property
+    def latest(self) -> VitalsReading | None:
+        if self.view is None or not self.view.readings:
+            return None
+        return self.view.readings[-1].reading
+
+
+def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
+    """Every active chair today: who is in it (or next), what phase, latest vitals, alerts."""
+    require_charting(actor)
+    clinic = actor.clinic
+    assert clinic is not None
+    now = now or timezone.now()
+    today = clinic_today(clinic)
+    start = at_clinic(today, datetime.min.time(), clinic)
+    end = start + timedelta(days=1)
+    appts = list(
+        Appointment.objects.filter(
+            chair__clinic_id=clinic.pk,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            status__in=[
+                AppointmentStatus.BOOKED,
+                AppointmentStatus.CHECKED_IN,
+                AppointmentStatus.IN_SESSION,
+                AppointmentStatus.COMPLETED,
+            ],
+        )
+        .select_related("course__patient", "chair")
+        .order_by("starts_at")
+    )
+    sessions = {
+        s.appointment_id: s
+        for s in TreatmentSession.objects.filter(appointment__in=appts).select_related(
+            "patient__clinic", "chair", "course", "protocol_version", "appointment"
+        )
+    }
+    rows = []
+    for chair in Chair.objects.filter(clinic_id=clinic.pk, active=True).order_by("name"):
+        mine = [a for a in appts if a.chair_id == chair.pk]
+        current = next(
+            (a for a in mine if a.pk in sessions and sessions[a.pk].status != "signed"), None
+        )
+        if current is None:
+            current = next((a for a in mine if a.status == AppointmentStatus.BOOKED), None)
+        view = build_view(sessions[current.pk], now) if current and current.pk in sessions else None
+        rows.append(BoardRow(chair, current, view))
+    record_event(
+        actor=actor,
+        action=Action.VIEW,
+        clinic_id=clinic.pk,
+        detail={"part": "chair_board", "patient_ids": [a.course.patient_id for a in appts]},
+    )
+    return rows
