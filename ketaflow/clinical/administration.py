@@ -5,7 +5,8 @@ resumed, changed rate, stopped; a bolus (an IV push, an injection, an esketamine
 given. Everything else is derived here, never typed or stored (ARCHITECTURE.md "no derivable
 state"): how much has been delivered at any moment (exact piecewise integration of the
 constant-rate segments plus the boluses), whether the pump is running, paused or stopped,
-how many minutes it has been infusing, and the record in the PK simulator's format.
+how many minutes it has been infusing. (`ketaflow.clinical.pk.regimen_from_record` turns a
+validated record into the PK simulator's input.)
 
 `validate_events` refuses impossible sequences with a message naming the event at fault:
 a pause before the start, a resume when not paused, events out of time order, a rate of 0
@@ -26,8 +27,6 @@ from datetime import datetime, timedelta
 
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Source, cite
-from ketaflow.clinical.pk.schedule import AdministrationEvent as PkEvent
-from ketaflow.clinical.pk.schedule import EventKind as PkEventKind
 
 #: Rounding slack when comparing delivered with ordered mg (pumps and floats are not exact).
 ORDER_TOLERANCE_MG = 0.05
@@ -349,42 +348,6 @@ def minutes_to_ordered_dose(
     return max(0.0, (ordered_mg - delivered_mg(record, at)) / rate)
 
 
-def to_pk_events(record: AdministrationRecord, origin: datetime | None = None) -> list[PkEvent]:
-    """The record as the PK simulator's events, minutes from `origin` (default: first dose).
-
-    A record whose infusion is still running or paused cannot be simulated as it stands
-    (the simulator refuses to guess the end); use `to_pk_events_until` for a projection.
-    """
-    start = origin or record.first_dose_at
-    if start is None:
-        return []
-    out: list[PkEvent] = []
-    for e in record.events:
-        at_min = (e.at - start).total_seconds() / 60.0
-        if at_min < 0:
-            raise ClinicalInputError("the origin is after the first event", field="origin")
-        kind = PkEventKind(e.kind.value)
-        out.append(PkEvent(at_min, kind, mg_per_min=e.mg_per_min, mg=e.mg))
-    return out
-
-
-def to_pk_events_until(
-    record: AdministrationRecord, until: datetime, origin: datetime | None = None
-) -> list[PkEvent]:
-    """The PK events with a stop added at `until` if the pump is still running or paused.
-
-    This is the projection "if it stopped now" (or at the planned end), for a live curve.
-    """
-    events = to_pk_events(record, origin)
-    if record.final_state in (InfusionState.INFUSING, InfusionState.PAUSED):
-        start = origin or record.first_dose_at
-        assert start is not None
-        last = record.events[-1].at
-        end = max(until, last)
-        events.append(PkEvent((end - start).total_seconds() / 60.0, PkEventKind.STOP))
-    return events
-
-
 def planned_events(start: datetime, mg_per_min: float, minutes: float) -> tuple[Event, Event]:
     """The order as it would run: start at the ordered rate, stop after its minutes."""
     return (
@@ -424,7 +387,5 @@ __all__ = [
     "rate_at",
     "state_at",
     "summarise",
-    "to_pk_events",
-    "to_pk_events_until",
     "validate_events",
 ]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
-from ketaflow.clinical import administration as adm
+from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.pk import get_model, simulate_record
 from ketaflow.courses.clock import clinic_zone
 from ketaflow.lib.requests import staff_user
@@ -217,9 +217,10 @@ def _curve_svg(view: selectors.SessionView) -> str | None:
     if not order.actual_weight_kg:
         return None
     try:
-        events = adm.to_pk_events_until(view.record, view.now)
-        curve = simulate_record(get_model(PK_MODEL), order.actual_weight_kg, events, after_min=120)
-    except Exception:  # a curve is decision support: never break the chart for it
+        curve = simulate_record(
+            get_model(PK_MODEL), order.actual_weight_kg, view.record, until=view.now, after_min=120
+        )
+    except ClinicalInputError:  # e.g. a weight outside the model's range: no curve, no error
         return None
     return inline_svg(curve_figure(curve))
 

@@ -22,9 +22,7 @@ from ketaflow.clinical.pk.population import (
     sample_patients,
 )
 from ketaflow.clinical.pk.schedule import (
-    AdministrationEvent,
     Bolus,
-    EventKind,
     Infusion,
     Regimen,
     grid,
@@ -39,11 +37,9 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
     "Absorption",
-    "AdministrationEvent",
     "Bolus",
     "Curve",
     "Distribution",
-    "EventKind",
     "Infusion",
     "PKModel",
     "PkRoute",

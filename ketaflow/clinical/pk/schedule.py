@@ -7,14 +7,15 @@ it keeps delivered drug derived from the events, never stored twice.
 
 from __future__ import annotations
 
-import enum
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ketaflow.clinical.administration import AdministrationRecord
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.pk.models import PkRoute
 
@@ -131,93 +132,46 @@ def grid(horizon_min: float, step_min: float = 1.0) -> NDArray[np.float64]:
 # Administration record
 
 
-class EventKind(enum.Enum):
-    START = "start"  # infusion starts at mg_per_min
-    PAUSE = "pause"
-    RESUME = "resume"  # at the rate in force when paused
-    RATE_CHANGE = "rate_change"  # new mg_per_min (applies on resume if paused)
-    STOP = "stop"
-    BOLUS = "bolus"  # IV push of mg
+def regimen_from_record(
+    record: AdministrationRecord,
+    *,
+    origin: datetime | None = None,
+    until: datetime | None = None,
+    bolus_route: PkRoute = PkRoute.IV,
+) -> Regimen:
+    """The simulator's piecewise-constant rates and doses for a session's administration record.
 
-
-@dataclass(frozen=True)
-class AdministrationEvent:
-    """One line of a session's administration record, time in minutes from the session start."""
-
-    at_min: float
-    kind: EventKind
-    mg_per_min: float | None = None
-    mg: float | None = None
-
-
-def regimen_from_record(events: Sequence[AdministrationEvent]) -> Regimen:
-    """Piecewise-constant IV rates and boluses from the record; refuse impossible sequences.
-
-    A record that ends with the infusion running or paused is refused: the curve would have to
-    guess when it stopped.
+    The record is validated once, by `ketaflow.clinical.administration.validate_events` (the
+    same rules the chart enforces); this only converts its running segments and boluses to
+    minutes from `origin` (default: the first dose). A record whose infusion is still running
+    or paused needs `until`, the projection "if it stopped then"; without it the curve would
+    have to guess when the infusion ends, so it is refused.
     """
+    start = origin or record.first_dose_at
+    if start is None:
+        return Regimen()
+
+    def minutes(at: datetime) -> float:
+        value = (at - start).total_seconds() / 60.0
+        if value < 0:
+            raise ClinicalInputError("the origin is after the first event", field="origin")
+        return value
+
     infusions: list[Infusion] = []
-    boluses: list[Bolus] = []
-    running = False
-    paused = False
-    rate = 0.0
-    since = 0.0
-    last = -math.inf
-    for n, e in enumerate(events):
-        at = _finite(e.at_min, "at_min")
-        where = f"event {n + 1} ({e.kind.value} at {at:g} min)"
-        if at < 0:
-            raise ClinicalInputError(f"{where}: time cannot be negative", field="events")
-        if at < last:
-            raise ClinicalInputError(f"{where}: events must be in time order", field="events")
-        last = at
-
-        if e.kind is EventKind.BOLUS:
-            if e.mg is None or not math.isfinite(e.mg) or e.mg <= 0:
-                raise ClinicalInputError(f"{where}: a bolus needs mg > 0", field="events")
-            boluses.append(Bolus(at, float(e.mg)))
-        elif e.kind is EventKind.START:
-            if running:
+    for seg in record.segments:
+        end = seg.end
+        if end is None:
+            if until is None:
                 raise ClinicalInputError(
-                    f"{where}: the infusion is already running", field="events"
+                    "the record ends with the infusion still running: give the time to "
+                    "project it to (or record the stop)",
+                    field="events",
                 )
-            rate = _rate(e, where)
-            running, paused, since = True, False, at
-        elif e.kind is EventKind.RATE_CHANGE:
-            if not running:
-                raise ClinicalInputError(f"{where}: no infusion is running", field="events")
-            if running and not paused and at > since and rate > 0:
-                infusions.append(Infusion(since, at, rate))
-            rate = _rate(e, where)
-            since = at
-        elif e.kind is EventKind.PAUSE:
-            if not running or paused:
-                raise ClinicalInputError(f"{where}: nothing to pause", field="events")
-            if running and not paused and at > since and rate > 0:
-                infusions.append(Infusion(since, at, rate))
-            paused = True
-        elif e.kind is EventKind.RESUME:
-            if not running or not paused:
-                raise ClinicalInputError(f"{where}: the infusion is not paused", field="events")
-            paused, since = False, at
-        elif e.kind is EventKind.STOP:
-            if not running:
-                raise ClinicalInputError(f"{where}: no infusion is running", field="events")
-            if running and not paused and at > since and rate > 0:
-                infusions.append(Infusion(since, at, rate))
-            running = paused = False
-    if running:
-        raise ClinicalInputError(
-            "the record ends with the infusion still running or paused: add a stop event",
-            field="events",
-        )
-    return Regimen(tuple(infusions), tuple(boluses))
-
-
-def _rate(e: AdministrationEvent, where: str) -> float:
-    if e.mg_per_min is None or not math.isfinite(e.mg_per_min) or e.mg_per_min < 0:
-        raise ClinicalInputError(f"{where}: give a rate in mg/min (0 or more)", field="events")
-    return float(e.mg_per_min)
+            end = max(until, seg.start)
+        if end > seg.start:
+            infusions.append(Infusion(minutes(seg.start), minutes(end), seg.mg_per_min))
+    boluses = tuple(Bolus(minutes(b.at), b.mg, bolus_route) for b in record.boluses)
+    return Regimen(tuple(infusions), boluses)
 
 
 def breakpoints(regimen: Regimen, extra: Iterable[float] = ()) -> list[float]:

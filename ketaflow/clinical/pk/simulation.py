@@ -9,16 +9,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ketaflow.clinical.administration import AdministrationRecord, Event, validate_events
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.pk import closed_form, stepper
 from ketaflow.clinical.pk.models import ABSORPTION, PKModel, PkRoute, Structure
 from ketaflow.clinical.pk.schedule import (
-    AdministrationEvent,
     Regimen,
     grid,
     regimen_from_record,
@@ -134,17 +135,21 @@ def simulate(
 def simulate_record(
     model: PKModel,
     weight_kg: float,
-    events: Sequence[AdministrationEvent],
+    events: AdministrationRecord | Sequence[Event],
     times: ArrayLike | None = None,
     *,
+    until: datetime | None = None,
     after_min: float = 240.0,
     step_min: float = 1.0,
 ) -> Curve:
     """The predicted curve for a session's actual administration record (IV events).
 
-    Without `times`, samples every `step_min` from 0 to `after_min` past the last event.
+    Times are minutes from the first dose. A running or paused infusion is projected to stop at
+    `until` (e.g. now). Without `times`, samples every `step_min` from 0 to `after_min` past
+    the last event.
     """
-    regimen = regimen_from_record(events)
+    record = events if isinstance(events, AdministrationRecord) else validate_events(events)
+    regimen = regimen_from_record(record, until=until)
     if times is None:
         times = grid(regimen.last_event_min + after_min, step_min)
     return simulate(model, weight_kg, regimen, times)

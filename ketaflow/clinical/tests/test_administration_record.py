@@ -17,13 +17,9 @@ from ketaflow.clinical.administration import (
     order_flags,
     rate_at,
     state_at,
-    to_pk_events,
-    to_pk_events_until,
     validate_events,
 )
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.pk import get_model, simulate_record
-from ketaflow.clinical.pk.schedule import EventKind as PkKind
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -171,18 +167,3 @@ def test_pump_ml_per_hour_converts_with_the_concentration() -> None:
     assert mg_per_min_from_ml_per_h(52.5, 1.0) == pytest.approx(0.875)
     with pytest.raises(ClinicalInputError):
         mg_per_min_from_ml_per_h(0, 1.0)
-
-
-def test_the_record_converts_to_the_pk_simulator_format() -> None:
-    record = validate_events(standard())
-    events = to_pk_events(record)
-    assert [e.kind for e in events] == [PkKind.START, PkKind.PAUSE, PkKind.RESUME, PkKind.STOP]
-    assert [e.at_min for e in events] == [0, 10, 15, 45]
-    curve = simulate_record(get_model("kamp"), 70, events)
-    assert max(curve.concentration_ng_per_ml) > 0
-
-
-def test_a_running_record_is_projected_to_a_stop_for_the_curve() -> None:
-    record = validate_events([Event(at(0), EventKind.START, mg_per_min=0.875)])
-    events = to_pk_events_until(record, at(40))
-    assert events[-1].kind is PkKind.STOP and events[-1].at_min == 40
