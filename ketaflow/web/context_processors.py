@@ -13,6 +13,7 @@ from ketaflow.accounts.roles import Capability
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Home", "web:home", ()),
     ("Patients", "patients:list", (Capability.VIEW_PATIENT_LIST,)),
+    ("Chair board", "treatments:board", (Capability.CHART_SESSION,)),
     ("Schedule", "courses:schedule", (Capability.BOOK_APPOINTMENTS, Capability.VIEW_CLINICAL)),
     ("Protocols", "courses:protocols", (Capability.VIEW_CLINICAL, Capability.MANAGE_PROTOCOLS)),
     (
