@@ -17,12 +17,12 @@ def test_every_navigation_item_resolves_to_a_page():
         (
             "front_desk",
             {"Patients", "Schedule"},
-            {"Protocols", "Audit log", "Users", "Clinic set-up"},
+            {"Chair board", "Protocols", "Audit log", "Users", "Clinic set-up"},
         ),
-        ("nurse", {"Patients", "Schedule", "Protocols", "Consent forms"}, {"Audit log", "Users"}),
-        ("prescriber", {"Patients", "Schedule", "Protocols"}, {"Audit log", "Users"}),
-        ("clinic_admin", {"Audit log", "Users", "Clinic set-up", "Consent forms"}, {"Protocols"}),
-        ("researcher", {"Home", "PK explorer"}, {"Patients", "Schedule", "Audit log"}),
+        ("nurse", {"Patients", "Chair board", "Schedule", "Consent forms"}, {"Audit log", "Users"}),
+        ("prescriber", {"Patients", "Chair board", "Protocols"}, {"Audit log", "Users"}),
+        ("clinic_admin", {"Audit log", "Users", "Clinic set-up"}, {"Chair board", "Protocols"}),
+        ("researcher", {"Home", "PK explorer"}, {"Patients", "Chair board", "Audit log"}),
     ],
 )
 def test_each_role_sees_only_its_places(client, login, personas, persona, shown, hidden):
