@@ -7,30 +7,30 @@ user)` signs a persona in, passing two-factor for roles that need it, as a real 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-import os
-
 import pytest
 from django.db import connection
 from django.test import Client
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 PASSWORD = "correct horse battery staple 42"
 
 # Property tests: no per-example deadline (a shared 2-core CI machine makes timings noisy, and
 # a timing failure says nothing about correctness); in CI, derandomised so a red run can be
 # reproduced exactly. Locally, Hypothesis keeps exploring new examples.
-settings.register_profile(
+hypothesis_settings.register_profile(
     "ketaflow",
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=bool(os.environ.get("CI")),
     print_blob=True,
 )
-settings.load_profile("ketaflow")
+hypothesis_settings.load_profile("ketaflow")
 
 
 @pytest.fixture(autouse=True)
