@@ -18,7 +18,18 @@ Dates, and what is deterministic:
 - The booking service rightly refuses a time in the past. The sessions given before the demo
   "starts" are backfilled by booking them with the booking rules' clock set to a moment
   before them (`_booking_clock`); every other rule is checked as usual and the audit log and
-  record histories keep the real time. Treatment sessions themselves are not seeded.
+  record histories keep the real time. The sessions already given carry no treatment-session
+  record: it cannot be made honestly (see below).
+- TODAY's live sessions for the chair board (`_demo_sessions`) depend on the time of seeding:
+  on a clinic day within opening hours, four of today's appointments are booked (before the
+  future series, which are then spaced from them) and taken to their phase on the real clock.
+
+Why the sessions already given have no treatment-session record: the session checklist gates
+the start on eligibility and consent *as they stood at that moment* (read from the records'
+history), and the demo's sign-offs and consent are stamped with the real time of seeding. A
+session dated before the seed would therefore (rightly) be refused at its checklist; moving
+only the treatments clock cannot change that, and back-dating the screening is what the
+services refuse. So they stay status-only (checked in, in session, completed).
 """
 
 from __future__ import annotations
@@ -31,11 +42,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from unittest import mock
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
+from ketaflow.accounts.management.commands._demo_sessions import LivePlan, live_plan, run_live
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.courses.clock import clinic_today
 from ketaflow.courses.models import (
+    Appointment,
     AppointmentStatus,
     Chair,
     ClinicSchedule,
@@ -526,7 +541,31 @@ def _give(appointment: Any, nurse: User) -> None:
         appointment = set_appointment_status(nurse, appointment, status)
 
 
-def _course(spec: DemoCourse, patient: Patient, users: dict[str, User], clinic: Clinic) -> Course:
+def _book_live(
+    course: Course, desk: User, clinic: Clinic, plan: LivePlan, note: Any
+) -> Appointment | None:
+    """Today's live appointment of this course, booked "yesterday" (the booking clock)."""
+    slot = plan.slots.get(course.patient.mrn)
+    if slot is None:
+        return None
+    chair_name, starts_at = slot
+    chair = Chair.objects.get(clinic=clinic, name=chair_name)
+    try:
+        with transaction.atomic(), _booking_clock(starts_at - timedelta(days=1)):
+            return book_appointment(desk, course, chair=chair, starts_at=starts_at)
+    except ValidationError as exc:
+        note(f"no live session for {course.patient.mrn}: {' '.join(exc.messages)}")
+        return None
+
+
+def _course(
+    spec: DemoCourse,
+    patient: Patient,
+    users: dict[str, User],
+    clinic: Clinic,
+    plan: LivePlan,
+    note: Any,
+) -> tuple[Course, Appointment | None]:
     prescriber, nurse, desk = users["prescriber"], users["nurse"], users["frontdesk"]
     version = (
         ProtocolVersion.objects.filter(clinic=clinic, code=spec.protocol)
@@ -545,7 +584,9 @@ def _course(spec: DemoCourse, patient: Patient, users: dict[str, User], clinic: 
     if spec.phase_after_given is not None:
         phase, reason = spec.phase_after_given
         course = change_phase(prescriber, course, phase, reason=reason)
+    live = None
     if spec.future_at is not None:
+        live = _book_live(course, desk, clinic, plan, note)
         tomorrow = clinic_today(clinic) + timedelta(days=1)
         book_series(desk, course, at=spec.future_at, start=tomorrow)
     if spec.ended is not None:
@@ -557,7 +598,7 @@ def _course(spec: DemoCourse, patient: Patient, users: dict[str, User], clinic: 
         course = change_phase(
             prescriber, course, CoursePhase.ENDED, ended_reason=ended_reason, ended_note=ended_note
         )
-    return course
+    return course, live
 
 
 def seed_process(clinic: Clinic, users: dict[str, User], note: Any) -> None:
@@ -565,6 +606,9 @@ def seed_process(clinic: Clinic, users: dict[str, User], note: Any) -> None:
     _setup(clinic, users["admin"], users["prescriber"], note)
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic)}
     courses = {c.mrn: c for c in _courses()}
+    plan = live_plan(clinic)
+    live: dict[str, Appointment] = {}
+    booked_courses = False
     for spec in SCREENINGS:
         patient = patients[spec.mrn]
         if _has_process(patient):
@@ -572,5 +616,12 @@ def seed_process(clinic: Clinic, users: dict[str, User], note: Any) -> None:
         _screen(spec, patient, users["nurse"], users["prescriber"])
         course = courses.get(spec.mrn)
         if course is not None:
-            _course(course, patient, users, clinic)
+            _, appointment = _course(course, patient, users, clinic, plan, note)
+            booked_courses = booked_courses or course.future_at is not None
+            if appointment is not None:
+                live[spec.mrn] = appointment
         note(f"screening{' and course' if course else ''} of {spec.mrn}")
+    if live:
+        run_live(live, users, note)
+    elif booked_courses and plan.reason:
+        note(plan.reason)
