@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from ketaflow.courses import selectors, services
+from ketaflow.courses import followup, selectors, services
 from ketaflow.courses.clock import clinic_today
 from ketaflow.courses.models import Appointment, Course, ProtocolVersion
 from ketaflow.lib.api_schemas import Bool, Id, IsoDate, IsoDateTime, PathId, Text
@@ -145,6 +145,76 @@ class ProposalOut(Schema):
     next: NextOut | None
     chair_minutes: int
     turnover_minutes: int
+
+
+class FindingOut(Schema):
+    status: str
+    explanation: str
+    at: date | None
+    improvement_pct: float | None
+    sources: list[str]
+
+
+class StateOut(Schema):
+    state: str
+    began: date
+    score: float
+    sources: list[str]
+
+
+class TrajectoryOut(Schema):
+    on: date
+    score: float
+    sessions_before: int
+    change: float | None
+    change_pct: float | None
+    response: bool
+    remission: bool
+    state: str
+
+
+class RelapseOut(Schema):
+    onset: date
+    confirmed: date
+    sources: list[str]
+
+
+class MoveOut(Schema):
+    kind: str
+    to_phase: str
+    ended_reason: str
+    reason: str
+    detail: str
+    sources: list[str]
+
+
+class OutcomesOut(Schema):
+    instrument: str
+    instrument_reason: str
+    message: str
+    sessions: list[date]
+    sessions_from: str
+    baseline: float | None
+    baseline_on: date | None
+    latest: float | None
+    latest_on: date | None
+    change_pct: float | None
+    state: str | None
+    states: list[StateOut]
+    first_response_on: date | None
+    first_remission_on: date | None
+    early_improvement: FindingOut | None
+    non_response_signal: FindingOut | None
+    relapses: list[RelapseOut]
+    trajectory: list[TrajectoryOut]
+    next: NextOut | None
+    next_error: str
+    moves: list[MoveOut]
+    notes: list[str]
+
+
+class OutcomeParams(Schema):
+    instrument: str | None = Field(None, max_length=20, description="Default: the course's.")
 
 
 class AppointmentOut(Schema):
@@ -387,6 +457,82 @@ def proposal(request: HttpRequest, course_id: PathId) -> dict[str, Any]:
         "next": nxt,
         "chair_minutes": view.chair_time.held,
         "turnover_minutes": view.chair_time.turnover,
+    }
+
+
+def _next(step: Any) -> dict[str, Any] | None:
+    if step is None:
+        return None
+    return {
+        "action": step.action.value,
+        "session": _proposed(step.session) if step.session else None,
+        "phase_change": list(step.phase_change) if step.phase_change else None,
+        "reviews": [
+            {"reason": r.reason.value, "message": r.message, "sources": [s.key for s in r.sources]}
+            for r in step.reviews
+        ],
+    }
+
+
+def _finding(f: Any) -> dict[str, Any]:
+    keys = [s.key for s in f.sources]
+    return {
+        **{k: getattr(f, k) for k in ("explanation", "at", "improvement_pct")},
+        "status": f.status.value,
+        "sources": keys,
+    }
+
+
+@router.get("/{int:course_id}/outcomes", response=OutcomesOut, summary="Outcomes and next step")
+def outcomes(
+    request: HttpRequest, course_id: PathId, params: Query[OutcomeParams]
+) -> dict[str, Any]:
+    fu = followup.course_outcomes(staff_user(request), course_id, params.instrument)
+    r = fu.report
+    base, latest = fu.baseline, fu.latest
+    return {
+        "instrument": fu.instrument.code,
+        "instrument_reason": fu.instrument.reason,
+        "message": fu.message,
+        "sessions": list(fu.sessions),
+        "sessions_from": fu.sessions_from,
+        "baseline": base.value if base else None,
+        "baseline_on": base.on if base else None,
+        "latest": latest.value if latest else None,
+        "latest_on": latest.on if latest else None,
+        "change_pct": fu.latest_change_pct,
+        "state": fu.state.value if fu.state else None,
+        "states": [
+            {
+                "state": c.state.value,
+                "began": c.began,
+                "score": c.score,
+                "sources": [s.key for s in c.sources],
+            }
+            for c in (r.states if r else ())
+        ],
+        "first_response_on": r.first_response.when if r and r.first_response else None,
+        "first_remission_on": r.first_remission.when if r and r.first_remission else None,
+        "early_improvement": _finding(r.early_improvement) if r else None,
+        "non_response_signal": _finding(r.non_response_signal) if r else None,
+        "relapses": [
+            {"onset": x.onset, "confirmed": x.confirmed, "sources": [s.key for s in x.sources]}
+            for x in (r.relapses if r else ())
+        ],
+        "trajectory": [{**t.__dict__, "change_pct": t.change_pct} for t in fu.trajectory],
+        "next": _next(fu.step),
+        "next_error": fu.step_error,
+        "moves": [
+            {
+                **{
+                    k: getattr(m, k)
+                    for k in ("kind", "to_phase", "ended_reason", "reason", "detail")
+                },
+                "sources": [s.key for s in m.sources],
+            }
+            for m in fu.moves
+        ],
+        "notes": list(fu.notes),
     }
 
 

@@ -5,6 +5,7 @@ and the calendar feeds. Thin: parse, call a selector or service, render.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ketaflow.accounts.models import User
 from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
-from ketaflow.courses import selectors, services
+from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.courses import followup, selectors, services
 from ketaflow.courses.clock import at_clinic, clinic_today, local
 from ketaflow.courses.forms import (
     BookForm,
@@ -93,11 +95,26 @@ def course_start(request: HttpRequest, patient_pk: int) -> HttpResponse:
     )
 
 
-def _course_context(actor: User, pk: int, **extra: Any) -> dict[str, Any]:
+def _followup(actor: User, pk: int, instrument: str) -> tuple[followup.FollowUp | None, str]:
+    """Outcomes for clinical staff only (scores are clinical); a bad ?instrument= falls back."""
+    if not actor.can(Capability.VIEW_CLINICAL):
+        return None, ""
+    try:
+        return followup.course_outcomes(actor, pk, instrument or None), ""
+    except ClinicalInputError as exc:
+        return followup.course_outcomes(actor, pk), exc.message
+
+
+def _course_context(actor: User, pk: int, instrument: str = "", **extra: Any) -> dict[str, Any]:
     view = selectors.course_view(actor, pk)
+    outcomes, instrument_error = _followup(actor, pk, instrument)
+    if outcomes is not None:  # the next step with the real outcome state, not "unknown"
+        view = dataclasses.replace(view, next_step=outcomes.step, next_error=outcomes.step_error)
     proposal_rows = view.proposal.sessions
     return {
         "view": view,
+        "outcomes": outcomes,
+        "instrument_error": instrument_error,
         "course": view.course,
         "patient": view.course.patient,
         "proposal": proposal_rows,
@@ -111,7 +128,8 @@ def _course_context(actor: User, pk: int, **extra: Any) -> dict[str, Any]:
 @login_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    return render(request, "courses/course.html", _course_context(actor, pk))
+    context = _course_context(actor, pk, request.GET.get("instrument", ""))
+    return render(request, "courses/course.html", context)
 
 
 @login_required

@@ -18,7 +18,9 @@ from pydantic import Field
 from ketaflow.accounts.models import User
 from ketaflow.lib.api_schemas import Bool, Id, InputSchema, IsoDateTime, PathId, Text
 from ketaflow.lib.requests import staff_user
+from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments import selectors, services
+from ketaflow.treatments.models import AdministrationEvent
 
 router = Router(tags=["treatments"])
 T = TypeVar("T")
@@ -30,6 +32,39 @@ def _write(fn: Callable[[], T]) -> T:
         return fn()
     except services.SessionConflict as exc:
         raise HttpError(409, exc.message) from exc
+
+
+def _event(e: AdministrationEvent) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "kind": e.kind,
+        "at": e.at,
+        "rate_ml_per_h": e.rate_ml_per_h,
+        "bolus_mg": e.bolus_mg,
+        "recorded_by": str(e.recorded_by),
+        "entered_in_error": None
+        if not e.in_error
+        else {
+            "at": e.entered_in_error_at,
+            "by": str(e.entered_in_error_by),
+            "reason": e.entered_in_error_reason,
+        },
+    }
+
+
+def _scale(r: InstrumentResponse) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "instrument": r.instrument,
+        "administered_at": r.administered_at,
+        "context": r.context,
+        "answers": r.answers,
+        "total": r.total,
+        "severity": r.severity,
+        "subscales": r.subscales,
+        "flags": r.flags,
+        "status": r.status,
+    }
 
 
 def _summary(actor: User, session_id: int) -> dict[str, Any]:
@@ -48,6 +83,8 @@ def _summary(actor: User, session_id: int) -> dict[str, Any]:
         "delivered_mg": round(view.delivered_mg, 3),
         "infusing_minutes": round(view.infusing_minutes, 2),
         "infusion_state": view.state.value,
+        "events": [_event(e) for e in s.events.select_related("recorded_by").all()],
+        "scales": [_scale(r) for r in view.scales],
         "order": None
         if order is None
         else {
@@ -117,6 +154,10 @@ class SessionOut(Schema):
     delivered_mg: float
     infusing_minutes: float
     infusion_state: str
+    events: list[dict[str, Any]] = Field(
+        description="Every administration line as keyed; struck lines carry `entered_in_error`."
+    )
+    scales: list[dict[str, Any]] = Field(description="In-session scales, scored by the core.")
     order: dict[str, Any] | None
     checklist: dict[str, Any] | None
     vitals: list[dict[str, Any]]
@@ -181,9 +222,17 @@ class AckIn(Versioned):
 
 
 class ScaleIn(Versioned):
-    instrument: str = Field(..., max_length=20)
-    answers: list[int | None]
+    instrument: str = Field(..., max_length=20, description="cadss6, cadss, moaas, aldrete, padss")
+    answers: list[int | None] | dict[str, int | None] = Field(
+        ...,
+        description='In item order, or by item key / number, e.g. {"item_7": 2}; an '
+        "unanswered item is refused with an error on its key, never scored as 0.",
+    )
     administered_at: IsoDateTime | None = None
+
+
+class EnteredInErrorIn(Versioned):
+    reason: Text = Field(..., max_length=300, description="Why this line is wrong.")
 
 
 class SideEffectIn(Versioned):
@@ -301,6 +350,25 @@ def events(request: HttpRequest, session_id: PathId, payload: EventIn) -> dict[s
     )
 
 
+@router.post(
+    "/{session_id}/events/{event_id}/entered-in-error",
+    response=SessionOut,
+    description="Strike a mis-keyed administration line before signing; the dose and pump "
+    "state are recomputed from the remaining lines (refused, 422, if the core would not accept "
+    "them). After signing: 409, record an amendment. " + ERRORS,
+)
+def event_entered_in_error(
+    request: HttpRequest, session_id: PathId, event_id: PathId, payload: EnteredInErrorIn
+) -> dict[str, Any]:
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.mark_event_entered_in_error(
+            a, s, payload.version, event_id, payload.reason
+        ),
+    )
+
+
 @router.post("/{session_id}/dosing-complete", response=SessionOut, description=ERRORS)
 def dosing_complete(request: HttpRequest, session_id: PathId, payload: Versioned) -> dict[str, Any]:
     return _do(request, session_id, lambda a, s: services.complete_dosing(a, s, payload.version))
@@ -372,17 +440,15 @@ def rescue_ack(request: HttpRequest, session_id: PathId, payload: RescueAckIn) -
 @router.post("/{session_id}/controlled-substance", response=SessionOut, description=ERRORS)
 def cs_log(request: HttpRequest, session_id: PathId, payload: CsLogIn) -> dict[str, Any]:
     actor = staff_user(request)
+    session = selectors.get_session(actor, session_id, audit=False)  # 403/404 before the input
     witness = User.objects.filter(pk=payload.witness_id, clinic_id=actor.clinic_pk).first()
     if witness is None:
         from django.core.exceptions import ValidationError
 
         raise ValidationError({"witness_id": ["No such user in your clinic."]})
     data = payload.dict(exclude={"version", "witness_id"})
-    return _do(
-        request,
-        session_id,
-        lambda a, s: services.record_cs_log(a, s, payload.version, witness=witness, **data),
-    )
+    _write(lambda: services.record_cs_log(actor, session, payload.version, witness=witness, **data))
+    return _summary(actor, session_id)
 
 
 @router.post("/{session_id}/notes", response=SessionOut, description=ERRORS)

@@ -59,7 +59,7 @@ def confirmed_order(session: TreatmentSession) -> DoseOrder | None:
 
 def core_events(session: TreatmentSession, concentration: float | None) -> list[adm.Event]:
     events = []
-    for e in session.events.order_by("at", "pk"):
+    for e in session.events.filter(entered_in_error_at__isnull=True).order_by("at", "pk"):
         rate = None
         if e.rate_ml_per_h is not None and concentration:
             rate = e.rate_ml_per_h * concentration / 60.0

@@ -141,9 +141,20 @@ class AdministrationEvent(NoDelete):
     note = models.CharField(max_length=300, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # A mis-keyed line is never deleted: it is marked entered in error (who, when, why), stays
+    # on the record struck through, and drops out of the delivered dose and pump state.
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    entered_in_error_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
+
+    @property
+    def in_error(self) -> bool:
+        return self.entered_in_error_at is not None
 
 
 class VitalsReading(NoDelete):
@@ -293,3 +304,23 @@ class SessionNote(NoDelete):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class RemsSubmission(NoDelete):
+    """The clinic says it submitted the official SPRAVATO REMS monitoring form for a session.
+
+    Ketaflow only generates a REMS-style record from the session; the official form goes to
+    the REMS programme (online or by fax) within 7 days. This row records who said so, when.
+    """
+
+    session = models.OneToOneField(
+        TreatmentSession, on_delete=models.PROTECT, related_name="rems_submission"
+    )
+    reference = models.CharField(
+        max_length=120, blank=True, help_text="Confirmation number from the REMS portal or fax."
+    )
+    submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]

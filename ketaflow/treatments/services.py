@@ -67,7 +67,7 @@ from ketaflow.treatments.models import (
 
 FUTURE_TOLERANCE = timedelta(minutes=2)
 BALANCE_TOLERANCE_MG = 0.05
-SESSION_SCALES = ("cadss", "moaas", "aldrete", "padss")
+SESSION_SCALES = ("cadss6", "cadss", "moaas", "aldrete", "padss")
 
 
 class SessionConflict(Exception):
@@ -455,7 +455,8 @@ def _overrides(
 
 
 def _dosing_started(row: TreatmentSession) -> bool:
-    return row.events.exists()
+    """Any administration line in force (lines entered in error gave no drug)."""
+    return row.events.filter(entered_in_error_at__isnull=True).exists()
 
 
 @transaction.atomic
@@ -654,6 +655,109 @@ def complete_dosing(actor: User, session: TreatmentSession, version: int) -> Tre
     return row
 
 
+# ---------------------------------------------------------------------------- corrections
+
+
+@dataclass(frozen=True)
+class EventCorrection:
+    event: AdministrationEvent
+    delivered_mg: float
+    state: adm.InfusionState
+
+
+def _status_after_correction(row: TreatmentSession, record: adm.AdministrationRecord) -> str:
+    """The workflow status the remaining lines support (the pump state itself is derived)."""
+    if row.status not in (
+        SessionStatus.IN_PROGRESS,
+        SessionStatus.OBSERVING,
+        SessionStatus.DISCHARGED,
+    ):
+        return row.status
+    if not record.events:
+        status: str = SessionStatus.READY
+    elif derive.route_of(row) is Route.IV:
+        status = SessionStatus.OBSERVING if record.stopped_at else SessionStatus.IN_PROGRESS
+    else:
+        status = row.status  # each line is a dose given; completion is the nurse's mark
+    if row.status == SessionStatus.DISCHARGED:
+        if status != SessionStatus.OBSERVING and status != SessionStatus.DISCHARGED:
+            raise ValidationError(
+                {
+                    "event_id": [
+                        "The patient has been discharged: without this line dosing would not be "
+                        "complete, so it cannot be struck. Add a note explaining the error."
+                    ]
+                }
+            )
+        return SessionStatus.DISCHARGED
+    return status
+
+
+@transaction.atomic
+def mark_event_entered_in_error(
+    actor: User, session: TreatmentSession, version: int, event_id: int, reason: str
+) -> EventCorrection:
+    """Strike a mis-keyed administration line before signing; it stays, struck, with why.
+
+    The delivered dose, pump state and PK input are recomputed from the remaining lines; if
+    the core would refuse the remaining sequence (a resume with no pause…), so is this.
+    After signing the session is locked (409): record an amendment with a reason instead.
+    """
+    _require(actor, Capability.CHART_SESSION)
+    row = _lock(actor, session, version)
+    errors: dict[str, list[str]] = {}
+    event = row.events.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        errors["event_id"] = ["No such administration line in this session."]
+    elif event.in_error:
+        errors["event_id"] = ["This line is already marked entered in error."]
+    if not reason.strip():
+        errors["reason"] = ["Say why this line was entered in error."]
+    if errors:
+        raise ValidationError(errors)
+    assert event is not None
+    before = round(adm.delivered_mg(derive.record_of(row), timezone.now()), 3)
+    event.entered_in_error_at = timezone.now()
+    event.entered_in_error_by = actor
+    event.entered_in_error_reason = reason.strip()[:300]
+    event.save(
+        update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
+    )
+    try:
+        record = derive.record_of(row)  # the remaining lines, as the core reads them
+    except ClinicalInputError as exc:
+        raise ValidationError(
+            {
+                "event_id": [
+                    f"This line cannot be struck: the remaining record would be impossible "
+                    f"({exc.message}). Strike the later line(s) first, or add a note."
+                ]
+            }
+        ) from exc
+    status = _status_after_correction(row, record)
+    _touch(row, actor, status=status)
+    now = timezone.now()
+    after = round(adm.delivered_mg(record, now), 3)
+    record_event(
+        actor=actor,
+        action=Action.AMEND,
+        obj=event,
+        patient_id=row.patient_id,
+        clinic_id=row.clinic_id,
+        detail={
+            "session": row.pk,
+            "what": "administration_entered_in_error",
+            "kind": event.kind,
+            "at": event.at.isoformat(),
+            "reason": event.entered_in_error_reason,
+            "delivered_mg_before": before,
+            "delivered_mg_after": after,
+            "status": status,
+        },
+    )
+    return EventCorrection(event, after, adm.state_at(record, now))
+
+
 # ---------------------------------------------------------------------------- scales
 
 
@@ -667,20 +771,24 @@ def record_scale(
     answers: Any,
     administered_at: datetime | None = None,
 ) -> InstrumentResponse:
-    """CADSS, MOAA/S, Aldrete or PADSS through the questionnaires app, tied to this session."""
+    """CADSS-6/CADSS, MOAA/S, Aldrete or PADSS, scored by the core, tied to this session.
+
+    Recorded through the questionnaires app in the in-session context with `context_ref`
+    "session:<pk>" (its time says whether it was before the first dose; the pre-session
+    context stays for the patient's own questionnaire). An unanswered item is refused with
+    an error on that item's key, never scored as 0.
+    """
     _require(actor, Capability.CHART_SESSION)
     row = _lock(actor, session, version)
     if instrument not in SESSION_SCALES:
         raise ValidationError({"instrument": [f"Choose one of: {', '.join(SESSION_SCALES)}."]})
     when = _when(row, administered_at, "administered_at")
-    first = derive.record_of(row).first_dose_at
-    context = Context.PRE_SESSION if first is None or when < first else Context.IN_SESSION
     response = record_response(
         actor,
         row.patient,
         instrument,
         answers=answers,
-        context=context,
+        context=Context.IN_SESSION,
         administered_at=when,
         rater=RaterKind.CLINICIAN,
         context_ref=f"session:{row.pk}",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaflow.treatments import views
+from ketaflow.treatments import views, views_rems
 
 app_name = "treatments"
 urlpatterns = [
@@ -11,4 +11,9 @@ urlpatterns = [
     path("<int:pk>/", views.session_page, name="session"),
     path("<int:pk>/instructions/", views.instructions, name="instructions"),
     path("<int:pk>/do/<str:action>/", views.act, name="act"),
+    path("<int:pk>/scales/<slug:code>/", views.record_scale, name="scale"),
+    path("rems/due/", views_rems.rems_due, name="rems_due"),
+    path("<int:pk>/rems/", views_rems.rems_form, name="rems_form"),
+    path("<int:pk>/rems.pdf", views_rems.rems_pdf, name="rems_pdf"),
+    path("<int:pk>/rems/submitted/", views_rems.rems_submitted, name="rems_submitted"),
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime, parse_time
@@ -22,12 +22,15 @@ from django.views.decorators.http import require_GET, require_POST
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.clinical.instruments import get_instrument, moaas_sedation_flags
 from ketaflow.clinical.pk import get_model, simulate_record
 from ketaflow.courses.clock import clinic_zone
 from ketaflow.lib.requests import staff_user
 from ketaflow.pk_explorer.charts import curve_figure, inline_svg
 from ketaflow.treatments import selectors, services
+from ketaflow.treatments.forms import SESSION_SCALE_CODES, SessionScaleForm, session_scale_forms
 from ketaflow.treatments.models import Severity, SideEffectKind
+from ketaflow.web.forms import add_service_errors
 from ketaflow.web.htmx import is_htmx
 
 PK_MODEL = "kamp"  # the clinic's default model for racemic IV
@@ -155,13 +158,8 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
     "ack": lambda a, s, v, p: services.acknowledge_alert(
         a, s, v, _int(p, "reading_id") or 0, p.get("code", ""), p.get("note", "")
     ),
-    "scale": lambda a, s, v, p: services.record_scale(
-        a,
-        s,
-        v,
-        instrument=p.get("instrument", ""),
-        answers=[int(x) for x in p.get("answers", "").replace(",", " ").split() if x.isdigit()],
-        administered_at=_when(a, p, "administered_at"),
+    "strike_event": lambda a, s, v, p: services.mark_event_entered_in_error(
+        a, s, v, _int(p, "event_id") or 0, p.get("reason", "")
     ),
     "side_effect": lambda a, s, v, p: services.record_side_effect(
         a,
@@ -225,8 +223,28 @@ def _curve_svg(view: selectors.SessionView) -> str | None:
     return inline_svg(curve_figure(curve))
 
 
+def _scale_rows(view: selectors.SessionView) -> list[dict[str, Any]]:
+    """This session's scales with the core's flags, plus MOAA/S sedation against pre-dose."""
+    first = view.record.first_dose_at
+    pre_moaas = None
+    rows = []
+    for r in view.scales:
+        flags = [f["message"] for f in r.flags]
+        in_force = r.status != "entered_in_error"
+        if r.instrument == "moaas" and in_force and r.total is not None:
+            if first is None or r.administered_at < first:
+                pre_moaas = r.total
+            elif pre_moaas is not None:
+                extra = moaas_sedation_flags(pre_moaas, r.total)
+                flags = [f.message for f in extra if f.message not in flags] + flags
+        rows.append({"r": r, "name": get_instrument(r.instrument).name, "flags": flags})
+    return rows
+
+
 def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str, Any]:
+    extra.setdefault("scale_forms", session_scale_forms())
     return {
+        "scale_rows": _scale_rows(view),
         "v": view,
         "s": view.session,
         "patient": view.session.patient,
@@ -279,12 +297,70 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(
                 request, f"Signed. Next per protocol: session {nxt.number} on {nxt.on:%a %d %b}."
             )
+        elif isinstance(result, services.EventCorrection):
+            messages.success(
+                request,
+                f"Line marked entered in error; delivered now {result.delivered_mg:.1f} mg, "
+                f"pump {result.state.value.replace('_', ' ')}.",
+            )
         elif isinstance(result, services.EventResult) and result.flags:
             for f in result.flags:
                 messages.warning(request, f.message)
         else:
             messages.success(request, "Saved.")
     return redirect("treatments:session", pk=pk)
+
+
+@login_required
+@require_POST
+def record_scale(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """One chair-side scale from its structured form; htmx swaps in the score and flags."""
+    actor = staff_user(request)
+    session = selectors.get_session(actor, pk, audit=False)
+    if code not in SESSION_SCALE_CODES:
+        raise Http404("No such session scale.")
+    form = SessionScaleForm(code, request.POST)
+    recorded = None
+    version = None
+    if form.is_valid():
+        try:
+            version = _version(request.POST)
+            when = _when(actor, request.POST, form.add_prefix("administered_at"))
+            recorded = services.record_scale(
+                actor,
+                session,
+                version,
+                instrument=code,
+                answers=form.answers(),
+                administered_at=when,
+            )
+        except FormError as exc:
+            for field, problems in exc.errors.items():
+                form.add_error(field if field in form.fields else None, problems)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except services.SessionConflict as exc:
+            form.add_error(None, exc.message)
+    if recorded is not None and not is_htmx(request):
+        messages.success(request, f"{form.instrument.name} recorded: {recorded.total}.")
+        return redirect("treatments:session", pk=pk)
+    view = selectors.session_view(actor, pk, audit=False)
+    ctx = _context(
+        actor,
+        view,
+        scale_forms=session_scale_forms(None if recorded else form),
+        recorded=recorded,
+        recorded_name=form.instrument.name,
+        open_scale=code,
+        # Only our own write moved the version on: the page's other forms may follow it.
+        sync_version=recorded is not None
+        and version is not None
+        and view.session.version == version + 1,
+    )
+    if is_htmx(request):
+        return render(request, "treatments/_session_scales.html", ctx)
+    ctx["curve_svg"] = _curve_svg(view)
+    return render(request, "treatments/session.html", ctx, status=422)
 
 
 @login_required

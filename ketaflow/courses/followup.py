@@ -1,0 +1,652 @@
+"""Follow-up of a course: the core's outcome findings and the next step they lead to.
+
+Builds the inputs of `clinical.outcomes.assess` from what the apps recorded, then asks
+`planning.propose_next` (the protocol's `next_step`) with the real outcome state:
+
+- the primary outcome instrument (`choose_instrument`): the one asked for, else the clinic's
+  choice for the patient's primary diagnosis (`settings.KETAFLOW_OUTCOME_INSTRUMENTS`), else
+  the protocol's entry instrument that fits the diagnosis (GAD → HAM-A, SAD → LSAS, S11),
+  else the usual scale for the diagnosis, else the protocol's only entry instrument, else
+  GAD-7. Only instruments with response criteria in the core qualify.
+- the dated scores: live responses (entered-in-error excluded) in the baseline, screening,
+  pre-session and follow-up contexts (in-session scales measure the acute effect, not the
+  course), from the end of the patient's previous course to the end of this one. Dates are
+  clinic-local days, the core's convention (a score on a session day is a pre-dose score);
+  of two scores on one day the pre-dose one (baseline/screening/pre-session) is kept.
+- the session dates: signed treatment sessions, plus completed appointments that have no
+  treatment-session record (courses charted before the sessions app, or outside it).
+
+The phase moves offered (`PhaseMove`) restate the core's proposal for a prescriber to
+confirm through `services.change_phase`; nothing here moves a course.
+
+`follow_up(course)` is unscoped (for services that have checked permissions, e.g. signing a
+session); `course_outcomes(actor, course_id)` is the scoped, audited read for pages and API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+
+from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require
+from ketaflow.accounts.roles import Capability
+from ketaflow.audit.history import RecordStatus
+from ketaflow.audit.models import Action
+from ketaflow.audit.services import record_event
+from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.clinical.evidence import Source, merge
+from ketaflow.clinical.instruments import INSTRUMENTS, get_instrument
+from ketaflow.clinical.outcomes import (
+    Finding,
+    FindingStatus,
+    OutcomeReport,
+    OutcomeState,
+    assess,
+)
+from ketaflow.clinical.protocols import NextAction, NextStep, PhaseKind, Protocol, ReviewReason
+from ketaflow.clinical.response import ResponseCriteria
+from ketaflow.courses import selectors
+from ketaflow.courses.clock import local
+from ketaflow.courses.models import (
+    Appointment,
+    AppointmentStatus,
+    Course,
+    CoursePhase,
+    EndedReason,
+    PhaseChange,
+)
+from ketaflow.courses.planning import course_protocol, propose_next
+from ketaflow.patients.models import Diagnosis
+from ketaflow.questionnaires.models import Context, InstrumentResponse
+from ketaflow.treatments.models import SessionStatus, TreatmentSession
+
+FALLBACK_INSTRUMENT = "gad7"
+
+# The usual outcome scales per ICD-10 code, in order of preference. The first one that is
+# also an entry instrument of the course's protocol wins (Glue programme: HAM-A for GAD,
+# LSAS for SAD, S11). PCL-5 (PTSD) has no response criteria in the core, so PTSD falls back.
+# A clinic overrides per code with settings.KETAFLOW_OUTCOME_INSTRUMENTS = {"F41.1": "gad7"}.
+DEFAULT_BY_DIAGNOSIS: Mapping[str, tuple[str, ...]] = {
+    "F41.1": ("hama", "gad7"),
+    "F40.10": ("lsas",),
+    "F40.11": ("lsas",),
+    "F41.0": ("pdss",),
+    "F40.01": ("pdss",),
+    "F42.2": ("ybocs",),
+    "F42.8": ("ybocs",),
+    "F42.9": ("ybocs",),
+    "F32.9": ("phq9",),
+    "F33.9": ("phq9",),
+    "F33.2": ("phq9",),
+}
+
+# Baseline/screening, pre-session and follow-up scores; in-session scales are acute effects.
+SCORE_CONTEXTS: tuple[str, ...] = (
+    Context.BASELINE,
+    Context.SCREENING,
+    Context.PRE_SESSION,
+    Context.FOLLOW_UP,
+)
+_PRE_DOSE = (Context.BASELINE, Context.SCREENING, Context.PRE_SESSION)
+_RESPONDING = (OutcomeState.RESPONDER, OutcomeState.REMITTER)
+# The course's history keeps the phase-change reason in a 100-character field, so the reason
+# proposed for the phase log is short; the full explanation (`detail`) is shown beside it and,
+# when a course ends, goes into the 500-character ended note.
+_REASON_MAX = 100
+_DETAIL_MAX = 500
+STATE_LABELS: Mapping[OutcomeState, str] = {
+    OutcomeState.BASELINE: "baseline",
+    OutcomeState.NOT_IMPROVING: "not improving",
+    OutcomeState.IMPROVING: "improving",
+    OutcomeState.RESPONDER: "responder",
+    OutcomeState.REMITTER: "remitter",
+    OutcomeState.NON_RESPONDER: "non-responder",
+    OutcomeState.RELAPSED: "relapsed",
+}
+FINDING_LABELS: Mapping[FindingStatus, str] = {
+    FindingStatus.MET: "met",
+    FindingStatus.NOT_MET: "not met",
+    FindingStatus.PENDING: "pending",
+    FindingStatus.NOT_ASSESSABLE: "not assessable",
+}
+
+
+# ---------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class InstrumentChoice:
+    code: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DatedScore:
+    on: date
+    value: int
+    context: str
+    response_id: int
+
+
+@dataclass(frozen=True)
+class TrajectoryRow:
+    on: date
+    score: float
+    sessions_before: int
+    change: float | None  # points; negative is better; None for the baseline
+    improvement_pct: float | None  # % better than baseline
+    response: bool
+    remission: bool
+    state: str
+    is_baseline: bool
+
+    @property
+    def change_pct(self) -> float | None:
+        """Percent change from baseline: negative is better."""
+        return -self.improvement_pct if self.improvement_pct is not None else None
+
+
+@dataclass(frozen=True)
+class PhaseMove:
+    """A phase change the core's proposal points to; a prescriber confirms (or not).
+
+    `kind`: "maintenance", "end" (non-response), "continue" (no phase change: book the
+    proposed session) or "reinduction" (after a relapse). When ending, `detail` is offered as
+    the ended note.
+    """
+
+    kind: str
+    label: str
+    to_phase: str
+    reason: str  # short, for the phase log (at most 100 characters)
+    ended_reason: str
+    sources: tuple[Source, ...]
+    detail: str = ""  # the core's full explanation (at most 500 characters)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    course: Course
+    protocol: Protocol
+    instrument: InstrumentChoice
+    criteria: ResponseCriteria | None
+    scores: tuple[DatedScore, ...]
+    sessions: tuple[date, ...]
+    sessions_from: str
+    notes: tuple[str, ...]
+    report: OutcomeReport | None
+    message: str  # why there are no findings yet (e.g. "record a baseline")
+    step: NextStep | None
+    step_error: str
+    moves: tuple[PhaseMove, ...]
+    available: tuple[tuple[str, str, int], ...]  # (code, name, scores) with response criteria
+
+    @property
+    def state(self) -> OutcomeState | None:
+        return self.report.current_state if self.report else None
+
+    @property
+    def baseline(self) -> DatedScore | None:
+        """The baseline the core used, or the latest pre-course score while none is given."""
+        if self.report is not None:
+            when = self.report.baseline.when
+            return next(s for s in self.scores if s.on == when)
+        first = self.sessions[0] if self.sessions else None
+        pre = [s for s in self.scores if first is None or s.on <= first]
+        return pre[-1] if pre else None
+
+    @property
+    def latest(self) -> DatedScore | None:
+        return self.scores[-1] if self.scores else None
+
+    @property
+    def latest_improvement_pct(self) -> float | None:
+        if self.report is None or not self.report.assessments:
+            return None
+        return self.report.assessments[-1].improvement_pct
+
+    @property
+    def latest_change_pct(self) -> float | None:
+        pct = self.latest_improvement_pct
+        return -pct if pct is not None else None
+
+    @property
+    def non_response_after(self) -> int:
+        return self.protocol.review_after_session.value
+
+    @property
+    def non_response(self) -> Finding | None:
+        return self.report.non_response_signal if self.report else None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state] if self.state else ""
+
+    @property
+    def state_history(self) -> list[tuple[str, date, float, tuple[Source, ...]]]:
+        """(state, began, score, sources) for each state the course entered."""
+        if self.report is None:
+            return []
+        return [(STATE_LABELS[c.state], c.began, c.score, c.sources) for c in self.report.states]
+
+    @property
+    def early_status(self) -> str:
+        return FINDING_LABELS[self.report.early_improvement.status] if self.report else ""
+
+    @property
+    def signal_status(self) -> str:
+        if self.report is None:
+            return ""
+        signal = self.report.non_response_signal
+        return "signal present" if signal.met else FINDING_LABELS[signal.status]
+
+    @property
+    def trajectory(self) -> list[TrajectoryRow]:
+        if self.report is None:
+            return []
+        base = self.report.baseline
+        rows = [TrajectoryRow(base.when, base.value, 0, None, None, False, False, "baseline", True)]
+        for a in self.report.assessments:
+            state = self.report.state_on(a.when)
+            rows.append(
+                TrajectoryRow(
+                    a.when,
+                    a.score,
+                    a.sessions_before,
+                    a.change,
+                    a.improvement_pct,
+                    a.response,
+                    a.remission,
+                    STATE_LABELS[state] if state else "",
+                    False,
+                )
+            )
+        return rows
+
+    @property
+    def review_reasons(self) -> tuple[str, ...]:
+        return tuple(r.reason.value for r in self.step.reviews) if self.step else ()
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+def _criteria(code: str) -> ResponseCriteria | None:
+    found = INSTRUMENTS.get(code)
+    return found.response if found is not None else None
+
+
+def _name(code: str) -> str:
+    found = INSTRUMENTS.get(code)
+    return found.name if found is not None else code
+
+
+def primary_diagnosis(course: Course) -> Diagnosis | None:
+    """The patient's primary diagnosis (else the first one), entered-in-error excluded."""
+    return (
+        Diagnosis.objects.filter(patient_id=course.patient_id)
+        .exclude(status=RecordStatus.ENTERED_IN_ERROR)
+        .order_by("-is_primary", "pk")
+        .first()
+    )
+
+
+def choose_instrument(
+    course: Course, requested: str | None = None, *, protocol: Protocol | None = None
+) -> InstrumentChoice:
+    """The course's primary outcome instrument, and why (see the module docstring)."""
+    if requested:
+        code = get_instrument(requested).code  # ClinicalInputError if unknown
+        if _criteria(code) is None:
+            raise ClinicalInputError(
+                f"{_name(code)} has no response criteria: choose another instrument",
+                field="instrument",
+            )
+        return InstrumentChoice(code, _name(code), "chosen for this view")
+    protocol = protocol or course_protocol(course)
+    entry = [c for c, _ in protocol.entry_thresholds if _criteria(c) is not None]
+    diagnosis = primary_diagnosis(course)
+    if diagnosis is not None:
+        dx = diagnosis.icd10
+        clinic_map: Mapping[str, str] = getattr(settings, "KETAFLOW_OUTCOME_INSTRUMENTS", {})
+        chosen = clinic_map.get(dx)
+        if chosen and _criteria(chosen) is not None:
+            return InstrumentChoice(chosen, _name(chosen), f"the clinic's choice for {dx}")
+        candidates = [c for c in DEFAULT_BY_DIAGNOSIS.get(dx, ()) if _criteria(c) is not None]
+        for code in candidates:
+            if code in entry:
+                return InstrumentChoice(
+                    code, _name(code), f"the protocol's entry instrument for {dx}"
+                )
+        if candidates:
+            code = candidates[0]
+            return InstrumentChoice(code, _name(code), f"the usual outcome scale for {dx}")
+    if len(entry) == 1:
+        return InstrumentChoice(entry[0], _name(entry[0]), "the protocol's entry instrument")
+    why = "no diagnosis recorded" if diagnosis is None else f"no outcome scale set for {dx}"
+    if entry:
+        why += f"; protocol entry instruments: {', '.join(_name(c) for c in entry)}"
+    code = FALLBACK_INSTRUMENT
+    return InstrumentChoice(code, _name(code), f"{why}: {_name(code)} by default")
+
+
+def _window(course: Course) -> tuple[datetime | None, datetime | None]:
+    """Scores count from the end of the patient's previous course to the end of this one."""
+    ends = PhaseChange.objects.filter(to_phase=CoursePhase.ENDED)
+    before = (
+        ends.filter(course__patient_id=course.patient_id, course__pk__lt=course.pk)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    until = None
+    if course.is_ended:
+        until = ends.filter(course=course).order_by("-at").values_list("at", flat=True).first()
+    return before, until
+
+
+def _responses(course: Course, contexts: Iterable[str]) -> list[InstrumentResponse]:
+    since, until = _window(course)
+    qs = InstrumentResponse.objects.filter(
+        patient_id=course.patient_id, context__in=list(contexts), total__isnull=False
+    ).exclude(status=RecordStatus.ENTERED_IN_ERROR)
+    if since is not None:
+        qs = qs.filter(administered_at__gt=since)
+    if until is not None:
+        qs = qs.filter(administered_at__lte=until)
+    return list(qs.order_by("administered_at", "pk"))
+
+
+def dated_scores(
+    course: Course, responses: Sequence[InstrumentResponse], code: str
+) -> tuple[tuple[DatedScore, ...], tuple[str, ...]]:
+    """One score a clinic day (the pre-dose one if any, else the latest), and what was left."""
+    clinic = course.patient.clinic
+    by_day: dict[date, list[InstrumentResponse]] = {}
+    for r in responses:
+        if r.instrument == code and r.total is not None:
+            by_day.setdefault(local(r.administered_at, clinic).date(), []).append(r)
+    scores: list[DatedScore] = []
+    notes: list[str] = []
+    for day in sorted(by_day):
+        found = by_day[day]
+        pre = [r for r in found if r.context in _PRE_DOSE]
+        kept = (pre or found)[-1]
+        assert kept.total is not None
+        scores.append(DatedScore(day, kept.total, kept.context, kept.pk))
+        if len(found) > 1:
+            notes.append(
+                f"{len(found)} {_name(code)} scores on {day:%d %b %Y}: kept the "
+                f"{kept.get_context_display().lower()} one ({kept.total})."
+            )
+    return tuple(scores), tuple(notes)
+
+
+def session_dates(course: Course) -> tuple[tuple[date, ...], str, tuple[str, ...]]:
+    """Clinic-local days of the sessions given, where they come from, and any note."""
+    clinic = course.patient.clinic
+    signed = TreatmentSession.objects.filter(course=course, status=SessionStatus.SIGNED)
+    starts = list(signed.values_list("appointment__starts_at", flat=True))
+    completed = Appointment.objects.filter(
+        course=course, status=AppointmentStatus.COMPLETED, treatment_session__isnull=True
+    )
+    extra = list(completed.values_list("starts_at", flat=True))
+    if starts and extra:
+        source = "signed treatment sessions and completed appointments without a session record"
+    elif starts:
+        source = "signed treatment sessions"
+    else:
+        source = "completed appointments"
+    days = sorted(local(when, clinic).date() for when in starts + extra)
+    unique = tuple(sorted(set(days)))
+    notes: tuple[str, ...] = ()
+    if len(unique) != len(days):
+        notes = (f"{len(days) - len(unique)} second session(s) on one day counted once.",)
+    return unique, source, notes
+
+
+def _available(
+    course: Course, responses: Sequence[InstrumentResponse]
+) -> tuple[tuple[str, str, int], ...]:
+    counts: dict[str, int] = {}
+    for r in responses:
+        if _criteria(r.instrument) is not None:
+            counts[r.instrument] = counts.get(r.instrument, 0) + 1
+    return tuple((c, _name(c), n) for c, n in sorted(counts.items()))
+
+
+# ---------------------------------------------------------------------------- moves
+
+
+def _keys(sources: Iterable[Source]) -> str:
+    keys = [s.key for s in sources]
+    return f" [{', '.join(keys)}]" if keys else ""
+
+
+def _fit(text: str, limit: int = _REASON_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _moves(
+    course: Course,
+    instrument: InstrumentChoice,
+    criteria: ResponseCriteria | None,
+    report: OutcomeReport | None,
+    step: NextStep | None,
+    sessions: Sequence[date],
+) -> tuple[PhaseMove, ...]:
+    """The phase changes the core's proposal points to (shown to prescribers to confirm)."""
+    if course.is_ended or step is None:
+        return ()
+    state = report.current_state if report else None
+    reasons = {r.reason for r in step.reviews}
+    moves: list[PhaseMove] = []
+    next_kind = step.session.phase_kind if step.session else None
+    induction_done = course.phase == CoursePhase.INDUCTION and (
+        step.action is NextAction.SERIES_COMPLETE or next_kind is PhaseKind.MAINTENANCE
+    )
+    name = instrument.name
+    if induction_done and state in _RESPONDING and report is not None and criteria:
+        first = report.first_response or report.first_remission
+        latest = report.assessments[-1]
+        pct = latest.improvement_pct or 0.0
+        label = STATE_LABELS[state] if state else ""
+        crit = criteria.response_min_improvement_pct
+        plan = (
+            f" The protocol proposes {step.session.phase} session {step.session.number} from "
+            f"{step.session.on:%d %b %Y}."
+            if step.session
+            else ""
+        )
+        since = f" since {first.when:%d %b %Y}" if first else ""
+        sources = merge([crit.sources, step.sources])
+        detail = (
+            f"Induction series finished ({len(sessions)} sessions). {name} {label}{since}: "
+            f"baseline {report.baseline.value:g}, latest {latest.score:g} ({pct:.0f}% better; "
+            f"response at {crit.value:g}%).{plan}"
+        )
+        reason = (
+            f"Induction done ({len(sessions)}); {name} {label}: {report.baseline.value:g} → "
+            f"{latest.score:g} ({pct:.0f}% better)"
+        )
+        moves.append(
+            PhaseMove(
+                "maintenance",
+                "Move to maintenance",
+                CoursePhase.MAINTENANCE,
+                _fit(reason + _keys(crit.sources)),
+                "",
+                sources,
+                _fit(detail + _keys(sources), _DETAIL_MAX),
+            )
+        )
+    not_responding = induction_done and state not in _RESPONDING
+    if ReviewReason.NON_RESPONSE in reasons or not_responding:
+        signal = report.non_response_signal if report else None
+        review = next(
+            (
+                r
+                for r in step.reviews
+                if r.reason in (ReviewReason.NON_RESPONSE, ReviewReason.RESPONSE_REQUIRED)
+            ),
+            None,
+        )
+        parts = []
+        groups: list[tuple[Source, ...]] = []
+        if signal is not None and signal.met:
+            parts.append(f"{name}: {signal.explanation}.")
+            groups.append(signal.sources)
+            reason = (
+                f"{name} {signal.improvement_pct or 0:.0f}% better after session "
+                f"{len([d for d in sessions if signal.at is None or d < signal.at])}: "
+                f"non-response signal{_keys(signal.sources)}"
+            )
+        else:
+            shown = STATE_LABELS[state] if state else "no outcome recorded"
+            reason = f"Induction done ({len(sessions)}); {name}: {shown}, not a responder"
+        if review is not None:
+            parts.append(review.message)
+            groups.append(review.sources)
+        sources = merge(groups)
+        detail = _fit(" ".join(parts) + _keys(sources), _DETAIL_MAX)
+        moves.append(
+            PhaseMove(
+                "end",
+                "End the course (non-response)",
+                CoursePhase.ENDED,
+                _fit(reason),
+                EndedReason.NON_RESPONSE,
+                sources,
+                detail,
+            )
+        )
+        moves.append(PhaseMove("continue", "Continue the series", "", "", "", sources, detail))
+    if ReviewReason.RELAPSE in reasons and course.phase == CoursePhase.MAINTENANCE:
+        review = next(r for r in step.reviews if r.reason is ReviewReason.RELAPSE)
+        relapse = report.relapses[-1] if report and report.relapses else None
+        when = f" confirmed {relapse.confirmed:%d %b %Y}" if relapse else ""
+        moves.append(
+            PhaseMove(
+                "reinduction",
+                "Start a new induction",
+                CoursePhase.INDUCTION,
+                _fit(f"{name} relapse{when}{_keys(review.sources)}"),
+                "",
+                review.sources,
+                _fit(f"{name} relapse{when}. {review.message}{_keys(review.sources)}", _DETAIL_MAX),
+            )
+        )
+    return tuple(moves)
+
+
+# ---------------------------------------------------------------------------- follow-up
+
+
+def follow_up(
+    course: Course,
+    instrument: str | None = None,
+    *,
+    contexts: Sequence[str] = SCORE_CONTEXTS,
+    as_of: date | None = None,
+) -> FollowUp:
+    """The outcome findings and the next step of a course (no permission check, no audit).
+
+    Raises `ClinicalInputError` only for an unknown or unusable `instrument` asked for.
+    """
+    protocol = course_protocol(course)
+    choice = choose_instrument(course, instrument, protocol=protocol)
+    criteria = _criteria(choice.code)
+    responses = _responses(course, contexts)
+    scores, score_notes = dated_scores(course, responses, choice.code)
+    sessions, source, session_notes = session_dates(course)
+    report: OutcomeReport | None = None
+    message = ""
+    first = sessions[0] if sessions else None
+    has_baseline = any(first is None or s.on <= first for s in scores)
+    if criteria is None:
+        message = f"{choice.name} has no response criteria in the core: choose another scale."
+    elif not has_baseline:
+        when = f" on or before the first session ({first:%d %b %Y})" if first else ""
+        message = (
+            f"No baseline {choice.name} yet: record a baseline {choice.name}{when} so that "
+            "change, response and the non-response signal can be measured."
+        )
+    elif not sessions:
+        message = "Baseline recorded. Outcomes are measured from the first session."
+    else:
+        try:
+            report = assess(
+                [(s.on, s.value) for s in scores], criteria, sessions, protocol.outcome_config()
+            )
+        except ClinicalInputError as exc:
+            message = exc.message
+    step: NextStep | None = None
+    step_error = ""
+    if not course.is_ended:
+        try:
+            step = propose_next(
+                course, sessions, report.current_state if report else None, as_of=as_of
+            )
+        except ClinicalInputError as exc:
+            step_error = exc.message
+    return FollowUp(
+        course=course,
+        protocol=protocol,
+        instrument=choice,
+        criteria=criteria,
+        scores=scores,
+        sessions=sessions,
+        sessions_from=source,
+        notes=score_notes + session_notes,
+        report=report,
+        message=message,
+        step=step,
+        step_error=step_error,
+        moves=_moves(course, choice, criteria, report, step, sessions),
+        available=_available(course, responses),
+    )
+
+
+def course_outcomes(actor: User, course_id: int, instrument: str | None = None) -> FollowUp:
+    """The course's follow-up for clinical staff (scores are clinical); audited.
+
+    403 for roles that cannot read the chart, 404 for a course outside the actor's clinic.
+    """
+    require(actor, Capability.VIEW_CLINICAL)
+    course = selectors.get_course(actor, course_id, audit=False)
+    found = follow_up(course, instrument)
+    record_event(
+        actor=actor,
+        action=Action.VIEW,
+        obj=course,
+        patient_id=course.patient_id,
+        detail={
+            "part": "outcomes",
+            "instrument": found.instrument.code,
+            "response_ids": [s.response_id for s in found.scores],
+        },
+    )
+    return found
+
+
+__all__ = [
+    "DEFAULT_BY_DIAGNOSIS",
+    "FALLBACK_INSTRUMENT",
+    "SCORE_CONTEXTS",
+    "DatedScore",
+    "FollowUp",
+    "InstrumentChoice",
+    "PhaseMove",
+    "TrajectoryRow",
+    "choose_instrument",
+    "course_outcomes",
+    "dated_scores",
+    "follow_up",
+    "primary_diagnosis",
+    "session_dates",
+]
