@@ -240,6 +240,10 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less header
 
 OTP_TOTP_ISSUER = "Ketaflow"
 
+# Amendment reasons are free text a clinician writes; simple-history's default 100-character
+# column would turn a longer reason into a database error on PostgreSQL.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
