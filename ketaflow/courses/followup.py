@@ -93,10 +93,10 @@ SCORE_CONTEXTS: tuple[str, ...] = (
 )
 _PRE_DOSE = (Context.BASELINE, Context.SCREENING, Context.PRE_SESSION)
 _RESPONDING = (OutcomeState.RESPONDER, OutcomeState.REMITTER)
-# The course's history keeps the phase-change reason in a 100-character field, so the reason
-# proposed for the phase log is short; the full explanation (`detail`) is shown beside it and,
-# when a course ends, goes into the 500-character ended note.
-_REASON_MAX = 100
+# The phase log's reason (and the record history's change reason) holds 500 characters; the
+# full explanation (`detail`) is shown beside it and, when a course ends, goes into the
+# 500-character ended note.
+_REASON_MAX = 500
 _DETAIL_MAX = 500
 STATE_LABELS: Mapping[OutcomeState, str] = {
     OutcomeState.BASELINE: "baseline",
@@ -163,7 +163,7 @@ class PhaseMove:
     kind: str
     label: str
     to_phase: str
-    reason: str  # short, for the phase log (at most 100 characters)
+    reason: str  # for the phase log (at most 500 characters)
     ended_reason: str
     sources: tuple[Source, ...]
     detail: str = ""  # the core's full explanation (at most 500 characters)

@@ -39,8 +39,6 @@ from ketaflow.courses.planning import (
     ChairTime,
     SeriesProposal,
     chair_time,
-    completed_dates,
-    propose_next,
     propose_series,
 )
 from ketaflow.courses.services._common import require_any
@@ -256,10 +254,10 @@ def course_view(actor: User, pk: int) -> CourseView:
     step: NextStep | None = None
     error = ""
     if not course.is_ended:
-        try:
-            step = propose_next(course, completed_dates(course), None)
-        except ValueError as exc:
-            error = str(exc)
+        from ketaflow.courses.followup import follow_up  # followup reads these selectors
+
+        found = follow_up(course)
+        step, error = found.step, found.step_error
     return CourseView(
         course,
         protocol,

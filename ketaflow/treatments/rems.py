@@ -311,7 +311,11 @@ def assemble(session: TreatmentSession, *, now: datetime | None = None) -> RemsF
     patient = session.patient
     record = derive.record_of(session)
     order = derive.confirmed_order(session)
-    events = list(session.events.filter(kind=EventKind.BOLUS).order_by("at", "pk"))
+    events = list(
+        session.events.filter(kind=EventKind.BOLUS, entered_in_error_at__isnull=True).order_by(
+            "at", "pk"
+        )
+    )
     first = events[0].at if events else None
     last = events[-1].at if events else None
 
@@ -858,7 +862,11 @@ class DueRow:
 
 
 def _session_day(session: TreatmentSession) -> date:
-    first = session.events.filter(kind=EventKind.BOLUS).order_by("at", "pk").first()
+    first = (
+        session.events.filter(kind=EventKind.BOLUS, entered_in_error_at__isnull=True)
+        .order_by("at", "pk")
+        .first()
+    )
     return local(first.at if first else session.checked_in_at, session.patient.clinic).date()
 
 

@@ -37,8 +37,8 @@ from ketaflow.clinical.monitoring import Alert, VitalSigns
 from ketaflow.clinical.protocols import NextStep
 from ketaflow.clinical.routes import Route, Sex
 from ketaflow.courses.clock import local
+from ketaflow.courses.followup import follow_up
 from ketaflow.courses.models import Appointment, AppointmentStatus
-from ketaflow.courses.planning import completed_dates, propose_next
 from ketaflow.courses.services import set_appointment_status
 from ketaflow.patients.models import Measurement
 from ketaflow.patients.services import add_entry
@@ -1091,11 +1091,9 @@ def sign_session(actor: User, session: TreatmentSession, version: int) -> Signed
         set_appointment_status(actor, row.appointment, AppointmentStatus.COMPLETED)
         row.appointment.refresh_from_db()
     _audit(actor, row, "signed")
-    try:
-        step = propose_next(row.course, completed_dates(row.course), None)
-        return Signed(row, step)
-    except ClinicalInputError as exc:
-        return Signed(row, None, exc.message)
+    # The next session from the protocol AND the response so far (outcomes from the scores).
+    found = follow_up(row.course)
+    return Signed(row, found.step, found.step_error)
 
 
 @transaction.atomic

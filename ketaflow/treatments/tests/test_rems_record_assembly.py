@@ -122,3 +122,25 @@ def test_resolution_is_the_first_normal_observation_after_the_last_abnormal_one(
         at[3],
     )
     assert rems.resolution([(at[0], False), (at[1], True)]) == (True, None)
+
+
+def test_a_device_struck_as_entered_in_error_is_not_on_the_record(
+    esk: Any, nurse: Any, prescriber: Any
+) -> None:
+    from ketaflow.treatments import services
+    from ketaflow.treatments.models import EventKind
+
+    session = esketamine_session(nurse, prescriber, esk, dose=False)
+    for _ in range(3):  # the third device is keyed by mistake
+        session.refresh_from_db()
+        extra = services.record_administration(
+            nurse, session, session.version, kind="bolus", bolus_mg=28
+        )
+    session.refresh_from_db()
+    services.mark_event_entered_in_error(
+        nurse, session, session.version, extra.event.pk, "Keyed twice: only two devices were used."
+    )
+    session.refresh_from_db()
+    assert session.events.filter(kind=EventKind.BOLUS).count() == 3
+    form = rems.assemble(session)
+    assert [a.mg for a in form.administrations] == [28, 28]
