@@ -40,7 +40,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy ketaflow
+	$(BIN)/mypy --no-incremental ketaflow
 
 # Regenerate the hash-pinned lock from pyproject.toml (needs uv on PATH or in .venv).
 lock:
