@@ -160,6 +160,9 @@ class BlockingReason:
     sources: tuple[Source, ...]
     overridable: bool
     why_not_overridable: str = ""
+    # When the reason lapses by itself (the end of an observation minimum), in UTC like every
+    # time here: the core never formats a clock time, a page shows it in the clinic's zone.
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -248,17 +251,26 @@ class _Reasons:
     def __init__(self) -> None:
         self.items: list[BlockingReason] = []
 
-    def soft(self, code: str, message: str, sources: tuple[Source, ...]) -> None:
-        self.items.append(BlockingReason(code, message, sources, overridable=True))
+    def soft(
+        self, code: str, message: str, sources: tuple[Source, ...], until: datetime | None = None
+    ) -> None:
+        self.items.append(BlockingReason(code, message, sources, True, until=until))
 
-    def hard(self, code: str, message: str, sources: tuple[Source, ...], why: str) -> None:
-        self.items.append(BlockingReason(code, message, sources, False, why))
+    def hard(
+        self,
+        code: str,
+        message: str,
+        sources: tuple[Source, ...],
+        why: str,
+        until: datetime | None = None,
+    ) -> None:
+        self.items.append(BlockingReason(code, message, sources, False, why, until))
 
 
 def _observation(r: _Reasons, i: DischargeInputs, p: DischargePolicy) -> None:
     def until(t: datetime) -> str:
         left = (t - i.now).total_seconds() / 60
-        return f"{left:.0f} min to go (until {t:%H:%M})"
+        return f"{left:.0f} min to go"
 
     floor_end = i.dose_completed_at
     if i.route.is_esketamine:
@@ -270,6 +282,7 @@ def _observation(r: _Reasons, i: DischargeInputs, p: DischargePolicy) -> None:
                 f"observation after the dose: {until(floor_end)}.",
                 cite("S1", "S3"),
                 "The label's 2-hour minimum: no protocol or prescriber may shorten it.",
+                until=floor_end,
             )
     minimum = p.observation_minutes(i.route)
     end = earliest_discharge_time(i.route, i.dose_completed_at, p)
@@ -279,6 +292,7 @@ def _observation(r: _Reasons, i: DischargeInputs, p: DischargePolicy) -> None:
             f"The clinic's observation minimum for {i.route.label} is {minimum.value} min: "
             f"{until(end)}.",
             minimum.sources,
+            until=end,
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
@@ -178,7 +179,9 @@ class ChecklistIn(Versioned):
     medication_changes_reviewed: Bool = False
     medication_changes: Text = Field("", max_length=500)
     taken_today: list[str] = Field(default_factory=list, max_length=5)
-    weight_kg: float | None = Field(None, ge=20, le=350)
+    weight_kg: Decimal | None = Field(
+        None, ge=20, le=350, description="Today's weight in kg; rounded to 0.1 kg."
+    )
     pregnancy_test_positive: Bool | None = None
 
 
@@ -317,7 +320,8 @@ def _do(
 
 @router.post("/{session_id}/checklist", response=SessionOut, description=ERRORS)
 def checklist(request: HttpRequest, session_id: PathId, payload: ChecklistIn) -> dict[str, Any]:
-    data = payload.dict(exclude={"version"})
+    # A field left out keeps the saved answer; an explicit null/""/[]/false clears it.
+    data = payload.dict(exclude={"version"}, exclude_unset=True)
     return _do(
         request, session_id, lambda a, s: services.save_checklist(a, s, payload.version, **data)
     )
@@ -460,7 +464,8 @@ def notes(request: HttpRequest, session_id: PathId, payload: NoteIn) -> dict[str
 
 @router.post("/{session_id}/discharge", response=SessionOut, description=ERRORS)
 def discharge(request: HttpRequest, session_id: PathId, payload: DischargeIn) -> dict[str, Any]:
-    data = payload.dict(exclude={"version"})
+    # A field left out keeps the last assessment's answer; an explicit null/false clears it.
+    data = payload.dict(exclude={"version"}, exclude_unset=True)
     return _do(
         request, session_id, lambda a, s: services.record_discharge(a, s, payload.version, **data)
     )

@@ -22,7 +22,14 @@ from ketaflow.clinical.discharge import (
     Override,
     assess_discharge,
 )
-from ketaflow.clinical.monitoring import Alert, Phase, VitalSigns, assess_reading, vitals_due
+from ketaflow.clinical.monitoring import (
+    Alert,
+    AlertLevel,
+    Phase,
+    VitalSigns,
+    assess_reading,
+    vitals_due,
+)
 from ketaflow.clinical.monitoring.schedule import VitalsDue
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.clinical.routes import Route
@@ -141,12 +148,29 @@ def baseline_signs(
     )
 
 
+PHASE_LABELS = {
+    Phase.PRE_DOSE: "Before dose",
+    Phase.DURING_DOSE: "During dose",
+    Phase.POST_DOSE: "After dose",
+}
+_VITAL_ORDER = {"sbp": 0, "dbp": 1, "hr": 2, "spo2": 3, "rr": 4}
+
+
+def alert_order(alert: Alert) -> tuple[int, int, str]:
+    """Most urgent first; within a level, in the order the row shows the vitals (SBP, DBP…)."""
+    return (-alert.level, _VITAL_ORDER.get(alert.vital or "", len(_VITAL_ORDER)), alert.code)
+
+
 @dataclass(frozen=True)
 class ReadingView:
     reading: VitalsReading
     phase: Phase
     alerts: tuple[Alert, ...]
     acked: dict[str, str]  # code -> "by at"
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS[self.phase]
 
     @property
     def open_alerts(self) -> tuple[Alert, ...]:
@@ -166,7 +190,7 @@ def reading_views(session: TreatmentSession, record: adm.AdministrationRecord) -
                 signs, phase=phase, baseline=None if phase is Phase.PRE_DOSE else base
             )
         acked = {a.code: f"{a.by} at {a.at:%H:%M}" for a in r.acks.all()}
-        views.append(ReadingView(r, phase, alerts, acked))
+        views.append(ReadingView(r, phase, tuple(sorted(alerts, key=alert_order)), acked))
     return views
 
 
@@ -176,6 +200,23 @@ def alerts_for(session: TreatmentSession, reading: VitalsReading) -> tuple[Alert
         if view.reading.pk == reading.pk:
             return view.alerts
     return ()
+
+
+#: Alerts at these levels must be acknowledged before a session is signed. Warn is included:
+#: a warn alert asks for a recheck or the prescriber ("call prescriber", "consider delaying"),
+#: and the signed record should show someone saw it; info (CADSS judgement) is not.
+SIGN_BLOCKING_LEVELS = frozenset({AlertLevel.WARN, AlertLevel.CRITICAL})
+
+
+def open_alerts_to_sign(session: TreatmentSession) -> list[tuple[VitalsReading, Alert]]:
+    """Unacknowledged warn/critical alerts, most urgent first, then by time."""
+    found = [
+        (view.reading, alert)
+        for view in reading_views(session, record_of(session))
+        for alert in view.open_alerts
+        if alert.level in SIGN_BLOCKING_LEVELS
+    ]
+    return sorted(found, key=lambda ra: (-ra[1].level, ra[0].taken_at, ra[0].pk))
 
 
 def latest_answers(session: TreatmentSession) -> ChecklistAnswers | None:

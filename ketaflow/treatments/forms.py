@@ -39,16 +39,19 @@ class SessionScaleForm(forms.Form):
         label="Rated at (HH:MM)",
         required=False,
         max_length=25,
-        help_text="Blank = now.",
+        help_text="Blank = now; a time later than now is refused.",
         widget=forms.TextInput(attrs={"size": 6, "inputmode": "numeric", "placeholder": "now"}),
     )
 
-    def __init__(self, code: str, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, code: str, *args: Any, best_first: bool | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("prefix", code)
         super().__init__(*args, **kwargs)
         self.instrument: ItemInstrument = get_item_instrument(code)
         self.item_keys: list[str] = []
-        best_first = any(item.options for item in self.instrument.items)
+        if best_first is None:
+            best_first = any(item.options for item in self.instrument.items)
         several = len(self.instrument.items) > 1
         for item in self.instrument.items:
             self.fields[item.key] = forms.TypedChoiceField(
@@ -79,3 +82,10 @@ def session_scale_forms(
         bound if bound is not None and bound.code == code else SessionScaleForm(code)
         for code in SESSION_SCALE_CODES
     ]
+
+
+def pre_session_form(data: Any = None) -> SessionScaleForm:
+    """The patient's pre-session questionnaire (GAD-7), answers in the order 0 ("not at all") up."""
+    form = SessionScaleForm("gad7", data, best_first=False, prefix="pre")
+    form.fields["administered_at"].label = "Completed at (HH:MM)"
+    return form

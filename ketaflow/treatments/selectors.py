@@ -90,6 +90,14 @@ class SessionView:
         return adm.state_at(self.record, self.now)
 
     @property
+    def state_label(self) -> str:
+        return self.state.value.replace("_", " ")
+
+    @property
+    def phase_label(self) -> str:
+        return derive.BOARD_PHASES.get(self.phase, self.phase)
+
+    @property
     def elapsed_minutes(self) -> float | None:
         first = self.record.first_dose_at
         return (self.now - first).total_seconds() / 60 if first else None
@@ -123,6 +131,11 @@ def build_view(session: TreatmentSession, now: datetime) -> SessionView:
     checklist = (
         derive.checklist_of(session, now) if session.status in ("checked_in", "ready") else None
     )
+    if checklist is not None:
+        # Before dosing the status is derived on read: the checklist may have passed (or
+        # lapsed) through an answer recorded elsewhere, e.g. the patient's pre-session
+        # questionnaire. In memory only; the next write stores it.
+        session.status = "ready" if checklist.can_start else "checked_in"
     flags: tuple[adm.OrderFlag, ...] = ()
     if order is not None and order.status == "confirmed" and record.events:
         flags = adm.order_flags(

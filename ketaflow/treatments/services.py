@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -205,29 +206,86 @@ def check_in(actor: User, appointment: Appointment) -> TreatmentSession:
 # ---------------------------------------------------------------------------- checklist
 
 
+class _Unchanged:
+    """Sentinel: the caller did not send this answer, so the previously saved one stands."""
+
+    _instance: _Unchanged | None = None
+
+    def __new__(cls) -> _Unchanged:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: "Not sent: keep what was saved" (see `save_checklist` and `record_discharge`).
+UNCHANGED: Any = _Unchanged()
+
+WEIGHT_MIN_KG = Decimal("20")
+WEIGHT_MAX_KG = Decimal("350")
+WEIGHT_STEP_KG = Decimal("0.1")
+
+
+def checked_weight(value: Decimal | float | int | str) -> Decimal:
+    """Today's weight in kg to 0.1 kg (a scale's resolution), 20-350 kg; a human message else."""
+    try:
+        weight = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValidationError({"weight_kg": ["Enter the weight in kg, e.g. 70.4."]}) from None
+    if not weight.is_finite():
+        raise ValidationError({"weight_kg": ["Enter the weight in kg, e.g. 70.4."]})
+    weight = weight.quantize(WEIGHT_STEP_KG, rounding=ROUND_HALF_UP)
+    if not WEIGHT_MIN_KG <= weight <= WEIGHT_MAX_KG:
+        raise ValidationError(
+            {"weight_kg": [f"A weight must be between {WEIGHT_MIN_KG} and {WEIGHT_MAX_KG} kg."]}
+        )
+    return weight
+
+
 @transaction.atomic
 def save_checklist(
     actor: User,
     session: TreatmentSession,
     version: int,
     *,
-    last_food_at: datetime | None = None,
-    last_clear_liquid_at: datetime | None = None,
-    escort_name: str = "",
-    escort_phone: str = "",
-    medication_changes_reviewed: bool = False,
-    medication_changes: str = "",
-    taken_today: Iterable[str] = (),
-    weight_kg: float | None = None,
+    last_food_at: datetime | None = UNCHANGED,
+    last_clear_liquid_at: datetime | None = UNCHANGED,
+    escort_name: str = UNCHANGED,
+    escort_phone: str = UNCHANGED,
+    medication_changes_reviewed: bool = UNCHANGED,
+    medication_changes: str = UNCHANGED,
+    taken_today: Iterable[str] = UNCHANGED,
+    weight_kg: Decimal | float | None = None,
     pregnancy_test_positive: bool | None = None,
     now: datetime | None = None,
 ) -> TreatmentSession:
-    """Record the nurse's answers (weight and pregnancy test go to the chart); re-evaluate."""
+    """Record the nurse's answers (weight and pregnancy test go to the chart); re-evaluate.
+
+    Merge rule: each submission is a full new `ChecklistAnswers` row, but an answer the caller
+    did not send (`UNCHANGED`, the default) is carried over from the latest saved row, so
+    saving again to add one answer never wipes the others. Sending a value replaces it, and an
+    explicit empty value (None, "", [], False) clears it. Weight and pregnancy test are chart
+    entries: None means "not measured now" (the chart keeps its earlier entries).
+    """
     _require(actor, Capability.CHART_SESSION)
     row = _lock(actor, session, version)
     if row.status not in (SessionStatus.CHECKED_IN, SessionStatus.READY):
         raise ValidationError({"__all__": ["The checklist is closed once dosing has started."]})
     now = now or timezone.now()
+    previous = derive.latest_answers(row)
+
+    def keep(value: Any, attr: str, default: Any) -> Any:
+        if value is not UNCHANGED:
+            return value
+        return getattr(previous, attr) if previous is not None else default
+
+    last_food_at = keep(last_food_at, "last_food_at", None)
+    last_clear_liquid_at = keep(last_clear_liquid_at, "last_clear_liquid_at", None)
     for name, value in (
         ("last_food_at", last_food_at),
         ("last_clear_liquid_at", last_clear_liquid_at),
@@ -237,38 +295,44 @@ def save_checklist(
                 raise ValidationError({name: ["Give a time with its time zone."]})
             if value > now + FUTURE_TOLERANCE:
                 raise ValidationError({name: ["This is in the future."]})
-    taken = sorted(set(taken_today))
+    taken = sorted({t for t in keep(taken_today, "taken_today", []) if t})
     from ketaflow.clinical.checklist import PRESSOR_CLASSES, SEDATING_CLASSES
 
     unknown = [t for t in taken if t not in SEDATING_CLASSES and t not in PRESSOR_CLASSES]
     if unknown:
         raise ValidationError({"taken_today": [f"Unknown medication class: {', '.join(unknown)}."]})
+    weight = checked_weight(weight_kg) if weight_kg is not None else None
     answers = ChecklistAnswers(
         session=row,
         last_food_at=last_food_at,
         last_clear_liquid_at=last_clear_liquid_at,
-        escort_name=escort_name.strip(),
-        escort_phone=escort_phone.strip(),
-        medication_changes_reviewed=medication_changes_reviewed,
-        medication_changes=medication_changes.strip(),
+        escort_name=keep(escort_name, "escort_name", "").strip(),
+        escort_phone=keep(escort_phone, "escort_phone", "").strip(),
+        medication_changes_reviewed=bool(
+            keep(medication_changes_reviewed, "medication_changes_reviewed", False)
+        ),
+        medication_changes=keep(medication_changes, "medication_changes", "").strip(),
         taken_today=taken,
         recorded_by=actor,
     )
     answers.full_clean(exclude=["session", "recorded_by"])
     answers.save()
     today = local(now, row.patient.clinic).date()
-    if weight_kg is not None:
-        add_entry(
-            actor,
-            row.patient,
-            "measurements",
-            {
-                "kind": Measurement.Kind.WEIGHT,
-                "entered_value": weight_kg,
-                "entered_unit": "kg",
-                "measured_on": today,
-            },
-        )
+    if weight is not None:
+        try:
+            add_entry(
+                actor,
+                row.patient,
+                "measurements",
+                {
+                    "kind": Measurement.Kind.WEIGHT,
+                    "entered_value": weight,
+                    "entered_unit": "kg",
+                    "measured_on": today,
+                },
+            )
+        except ValidationError as exc:  # the chart's own checks, under the form's field
+            raise ValidationError({"weight_kg": list(exc.messages)}) from exc
     if pregnancy_test_positive is not None:
         add_entry(
             actor,
@@ -581,7 +645,11 @@ def record_administration(
     if order is None:
         raise ValidationError({"kind": ["A prescriber must confirm the order before dosing."]})
     if row.status == SessionStatus.CHECKED_IN:
-        raise ValidationError({"kind": ["The checklist has not passed: dosing cannot start."]})
+        # The status is derived: an answer recorded elsewhere (the patient's pre-session
+        # questionnaire) may have completed the checklist since the last write here.
+        if not derive.checklist_of(row, timezone.now()).can_start:
+            raise ValidationError({"kind": ["The checklist has not passed: dosing cannot start."]})
+        row.status = SessionStatus.READY
     if row.status not in (SessionStatus.READY, SessionStatus.IN_PROGRESS, SessionStatus.OBSERVING):
         raise ValidationError({"kind": ["Dosing is over for this session."]})
     route = derive.route_of(row)
@@ -797,6 +865,46 @@ def record_scale(
     return response
 
 
+PRE_SESSION_QUESTIONNAIRE = "gad7"
+
+
+@transaction.atomic
+def record_pre_session_questionnaire(
+    actor: User,
+    session: TreatmentSession,
+    version: int,
+    *,
+    answers: Any,
+    administered_at: datetime | None = None,
+) -> InstrumentResponse:
+    """The patient's pre-session GAD-7 (self-report), entered at the chair; re-evaluates.
+
+    Stored through the questionnaires app in the pre-session context (so the patient's
+    outcomes see it like one recorded on the screening page); the checklist item passes and
+    the session status follows.
+    """
+    _require(actor, Capability.CHART_SESSION)
+    row = _lock(actor, session, version)
+    if row.status not in (SessionStatus.CHECKED_IN, SessionStatus.READY):
+        raise ValidationError({"__all__": ["The checklist is closed once dosing has started."]})
+    when = _when(row, administered_at, "administered_at")
+    response = record_response(
+        actor,
+        row.patient,
+        PRE_SESSION_QUESTIONNAIRE,
+        answers=answers,
+        context=Context.PRE_SESSION,
+        administered_at=when,
+        rater=RaterKind.SELF,
+    )
+    checklist = derive.checklist_of(row, timezone.now())
+    _touch(
+        row, actor, status=SessionStatus.READY if checklist.can_start else SessionStatus.CHECKED_IN
+    )
+    _audit(actor, row, "pre_session_questionnaire", response, total=response.total)
+    return response
+
+
 # ---------------------------------------------------------------------------- side effects
 
 
@@ -1004,16 +1112,22 @@ def record_discharge(
     session: TreatmentSession,
     version: int,
     *,
-    aldrete_score: int | None = None,
-    padss_score: int | None = None,
-    dissociation_resolved: bool | None = None,
-    escort_present: bool = False,
-    told_not_to_drive: bool = False,
+    aldrete_score: int | None = UNCHANGED,
+    padss_score: int | None = UNCHANGED,
+    dissociation_resolved: bool | None = UNCHANGED,
+    escort_present: bool = UNCHANGED,
+    told_not_to_drive: bool = UNCHANGED,
     overrides: Mapping[str, str] | None = None,
     discharge: bool = False,
     now: datetime | None = None,
 ) -> tuple[DischargeRecord, DischargeReadiness]:
-    """Record the discharge assessment; with `discharge`, the patient leaves (if ready)."""
+    """Record the discharge assessment; with `discharge`, the patient leaves (if ready).
+
+    Merge rule (as `save_checklist`): an answer not sent (`UNCHANGED`) is carried over from
+    the latest assessment, so a prescriber adding only an override keeps the nurse's escort
+    and "told not to drive"; an explicit None/False clears it. Overrides are not carried
+    over: each is the decision of the prescriber who sends it.
+    """
     _require(actor, Capability.CHART_SESSION)
     if overrides:
         _require(actor, Capability.OVERRIDE_LIMITS)
@@ -1021,6 +1135,18 @@ def record_discharge(
     if row.status != SessionStatus.OBSERVING:
         raise ValidationError({"__all__": ["Discharge comes after dosing is complete."]})
     now = now or timezone.now()
+    last = derive.latest_discharge(row)
+
+    def keep(value: Any, attr: str, default: Any) -> Any:
+        if value is not UNCHANGED:
+            return value
+        return getattr(last, attr) if last is not None else default
+
+    aldrete_score = keep(aldrete_score, "aldrete_score", None)
+    padss_score = keep(padss_score, "padss_score", None)
+    dissociation_resolved = keep(dissociation_resolved, "dissociation_resolved", None)
+    escort_present = bool(keep(escort_present, "escort_present", False))
+    told_not_to_drive = bool(keep(told_not_to_drive, "told_not_to_drive", False))
     given = {code: reason for code, reason in (overrides or {}).items() if reason is not None}
     try:
         overrides_core = tuple(Override(code, reason) for code, reason in given.items())
@@ -1081,11 +1207,22 @@ def sign_session(actor: User, session: TreatmentSession, version: int) -> Signed
     row = _lock(actor, session, version)
     if row.status != SessionStatus.DISCHARGED:
         raise ValidationError({"__all__": ["Only a discharged session can be signed."]})
+    problems = []
     unacked = row.rescues.filter(acknowledged_at__isnull=True).count()
     if unacked:
-        raise ValidationError(
-            {"__all__": [f"Acknowledge the {unacked} rescue medication(s) before signing."]}
+        problems.append(f"Acknowledge the {unacked} rescue medication(s) before signing.")
+    open_alerts = derive.open_alerts_to_sign(row)
+    if open_alerts:
+        listed = "; ".join(
+            f"{local(reading.taken_at, row.patient.clinic):%H:%M} {a.level.label}: {a.message}"
+            for reading, a in open_alerts
         )
+        problems.append(
+            f"Acknowledge the {len(open_alerts)} open alert(s) before signing "
+            f"(each acknowledgement is recorded): {listed}"
+        )
+    if problems:
+        raise ValidationError({"__all__": problems})
     _touch(row, actor, status=SessionStatus.SIGNED, signed_at=timezone.now(), signed_by=actor)
     if row.appointment.status == AppointmentStatus.IN_SESSION:
         set_appointment_status(actor, row.appointment, AppointmentStatus.COMPLETED)

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/instructions/", views.instructions, name="instructions"),
     path("<int:pk>/do/<str:action>/", views.act, name="act"),
     path("<int:pk>/scales/<slug:code>/", views.record_scale, name="scale"),
+    path(
+        "<int:pk>/pre-session-questionnaire/",
+        views.pre_session_questionnaire,
+        name="pre_session_questionnaire",
+    ),
     path("rems/due/", views_rems.rems_due, name="rems_due"),
     path("<int:pk>/rems/", views_rems.rems_form, name="rems_form"),
     path("<int:pk>/rems.pdf", views_rems.rems_pdf, name="rems_pdf"),

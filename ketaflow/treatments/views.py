@@ -7,7 +7,8 @@ Thin: parse the form, call a service or selector, render. Every form posts the s
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime, parse_time
 from django.views.decorators.http import require_GET, require_POST
@@ -27,19 +29,88 @@ from ketaflow.clinical.pk import get_model, simulate_record
 from ketaflow.courses.clock import clinic_zone
 from ketaflow.lib.requests import staff_user
 from ketaflow.pk_explorer.charts import curve_figure, inline_svg
-from ketaflow.treatments import selectors, services
-from ketaflow.treatments.forms import SESSION_SCALE_CODES, SessionScaleForm, session_scale_forms
+from ketaflow.treatments import derive, selectors, services
+from ketaflow.treatments.forms import (
+    SESSION_SCALE_CODES,
+    SessionScaleForm,
+    pre_session_form,
+    session_scale_forms,
+)
 from ketaflow.treatments.models import Severity, SideEffectKind
 from ketaflow.web.forms import add_service_errors
 from ketaflow.web.htmx import is_htmx
 
 PK_MODEL = "kamp"  # the clinic's default model for racemic IV
+TAKEN_TODAY_CHOICES = (
+    ("benzodiazepine", "benzodiazepine"),
+    ("z_drug", "Z-drug"),
+    ("opioid", "opioid"),
+    ("psychostimulant", "stimulant"),
+    ("maoi", "MAOI"),
+)
 
 
 class FormError(Exception):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__(errors)
         self.errors = errors
+
+
+#: Human labels for the service's field names, so an error never shows an internal name.
+FIELD_LABELS: dict[str, str] = {
+    "last_food_at": "Last food",
+    "last_clear_liquid_at": "Last clear drink",
+    "escort_name": "Escort name",
+    "escort_phone": "Escort phone",
+    "medication_changes": "Medication changes",
+    "medication_changes_reviewed": "Medication changes asked",
+    "taken_today": "Taken today",
+    "weight_kg": "Today's weight",
+    "entered_value": "Today's weight",
+    "pregnancy_test_positive": "Pregnancy test",
+    "mg_per_kg": "mg/kg",
+    "dose_mg": "Dose",
+    "weight_basis": "Weight basis",
+    "minutes": "Minutes",
+    "concentration_mg_per_ml": "Concentration",
+    "overrides": "Override reason",
+    "kind": "Administration",
+    "at": "Time",
+    "rate_ml_per_h": "Rate (mL/h)",
+    "bolus_mg": "Bolus (mg)",
+    "sbp": "Systolic",
+    "dbp": "Diastolic",
+    "hr": "Heart rate",
+    "spo2": "SpO2",
+    "rr": "Respiratory rate",
+    "taken_at": "Time",
+    "reading_id": "Reading",
+    "code": "Alert",
+    "event_id": "Administration line",
+    "reason": "Reason",
+    "severity": "Severity",
+    "other_text": "Side effect",
+    "onset_at": "Onset time",
+    "resolved_at": "Resolved time",
+    "effect_id": "Side effect",
+    "drug": "Drug",
+    "dose": "Dose",
+    "route": "Route",
+    "given_at": "Time given",
+    "rescue_id": "Rescue medication",
+    "text": "Text",
+    "aldrete_score": "Aldrete",
+    "padss_score": "PADSS",
+    "dissociation_resolved": "Dissociation resolved",
+    "administered_at": "Rated at",
+    "version": "Page",
+}
+
+
+def _label(field: str) -> str:
+    if field.startswith("override:"):
+        return f"Override {field.removeprefix('override:')}"
+    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
 
 
 def _num(post: QueryDict, name: str) -> float | None:
@@ -52,6 +123,20 @@ def _num(post: QueryDict, name: str) -> float | None:
         raise FormError({name: ["Enter a number."]}) from None
 
 
+def _dec(post: QueryDict, name: str) -> Decimal | None:
+    """A decimal as typed (no float on the way to a two-decimal column); "," as a point too."""
+    raw = (post.get(name) or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except ArithmeticError:
+        raise FormError({name: ["Enter a number, e.g. 70.4."]}) from None
+    if not value.is_finite():
+        raise FormError({name: ["Enter a number, e.g. 70.4."]})
+    return value
+
+
 def _int(post: QueryDict, name: str) -> int | None:
     value = _num(post, name)
     if value is None:
@@ -61,24 +146,54 @@ def _int(post: QueryDict, name: str) -> int | None:
     return int(value)
 
 
-def _when(actor: User, post: QueryDict, name: str) -> datetime | None:
-    """`HH:MM` today in the clinic's zone, or an ISO date-time; blank = now."""
+def _when(
+    actor: User, post: QueryDict, name: str, *, bare_future: str = "refuse"
+) -> datetime | None:
+    """`HH:MM` in the clinic's zone, or a date and time (`YYYY-MM-DD HH:MM`); blank = now.
+
+    A bare time later than now is either refused with a clear message (`bare_future="refuse"`,
+    charting something that happened) or read as yesterday (`"yesterday"`: "last food 21:40"
+    asked at 08:30 is last night).
+    """
     raw = (post.get(name) or "").strip()
     if not raw:
         return None
     clinic = actor.clinic
     assert clinic is not None
     zone = clinic_zone(clinic)
+    now = timezone.now().astimezone(zone)
     t = parse_time(raw) if len(raw) <= 8 else None
     if t is not None:
-        return datetime.combine(timezone.now().astimezone(zone).date(), t, tzinfo=zone)
+        when = datetime.combine(now.date(), t, tzinfo=zone)
+        if when > now + services.FUTURE_TOLERANCE:
+            if bare_future == "yesterday":
+                return when - timedelta(days=1)
+            raise FormError(
+                {
+                    name: [
+                        f"{raw} is later than now ({now:%H:%M}): give a time that has passed, "
+                        "or leave it blank for now."
+                    ]
+                }
+            )
+        return when
     try:
-        dt = parse_datetime(raw)
+        dt = parse_datetime(raw.replace(" ", "T", 1))
     except ValueError:
         dt = None
     if dt is None:
-        raise FormError({name: ["Enter a time as HH:MM."]})
-    return dt if dt.tzinfo else dt.replace(tzinfo=zone)
+        raise FormError({name: ["Enter a time as HH:MM (or a date and time, YYYY-MM-DD HH:MM)."]})
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=zone)
+    if dt > now + services.FUTURE_TOLERANCE:
+        raise FormError(
+            {name: [f"{raw} is later than now ({now:%H:%M}): give a time that has passed."]}
+        )
+    return dt
+
+
+def _given(post: QueryDict, name: str, value: Callable[[], Any]) -> Any:
+    """The parsed value if the form sent this field, else "keep the saved answer"."""
+    return value() if name in post else services.UNCHANGED
 
 
 def _bool(post: QueryDict, name: str) -> bool:
@@ -111,14 +226,23 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
         a,
         s,
         v,
-        last_food_at=_when(a, p, "last_food_at"),
-        last_clear_liquid_at=_when(a, p, "last_clear_liquid_at"),
-        escort_name=p.get("escort_name", ""),
-        escort_phone=p.get("escort_phone", ""),
-        medication_changes_reviewed=_bool(p, "medication_changes_reviewed"),
-        medication_changes=p.get("medication_changes", ""),
-        taken_today=p.getlist("taken_today"),
-        weight_kg=_num(p, "weight_kg"),
+        last_food_at=_given(
+            p, "last_food_at", lambda: _when(a, p, "last_food_at", bare_future="yesterday")
+        ),
+        last_clear_liquid_at=_given(
+            p,
+            "last_clear_liquid_at",
+            lambda: _when(a, p, "last_clear_liquid_at", bare_future="yesterday"),
+        ),
+        escort_name=_given(p, "escort_name", lambda: p.get("escort_name", "")),
+        escort_phone=_given(p, "escort_phone", lambda: p.get("escort_phone", "")),
+        # Check boxes: the form sends a hidden empty value first, so "present" = "answered".
+        medication_changes_reviewed=_given(
+            p, "medication_changes_reviewed", lambda: _bool(p, "medication_changes_reviewed")
+        ),
+        medication_changes=_given(p, "medication_changes", lambda: p.get("medication_changes", "")),
+        taken_today=_given(p, "taken_today", lambda: [t for t in p.getlist("taken_today") if t]),
+        weight_kg=_dec(p, "weight_kg"),
         pregnancy_test_positive=_tri(p, "pregnancy_test_positive"),
     ),
     "order": lambda a, s, v, p: services.enter_order(
@@ -140,8 +264,12 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
         v,
         kind=p.get("kind", ""),
         at=_when(a, p, "at"),
-        rate_ml_per_h=_num(p, "rate_ml_per_h"),
-        bolus_mg=_num(p, "bolus_mg"),
+        # One pump form carries the rate box for every button: only a start or a rate change
+        # has a rate; a bolus form has its own mg.
+        rate_ml_per_h=_num(p, "rate_ml_per_h")
+        if p.get("kind") in ("start", "rate_change")
+        else None,
+        bolus_mg=_num(p, "bolus_mg") if p.get("kind") == "bolus" else None,
     ),
     "dosing_complete": lambda a, s, v, p: services.complete_dosing(a, s, v),
     "vitals": lambda a, s, v, p: services.record_vitals(
@@ -182,11 +310,13 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
         a,
         s,
         v,
-        aldrete_score=_int(p, "aldrete_score"),
-        padss_score=_int(p, "padss_score"),
-        dissociation_resolved=_tri(p, "dissociation_resolved"),
-        escort_present=_bool(p, "escort_present"),
-        told_not_to_drive=_bool(p, "told_not_to_drive"),
+        aldrete_score=_given(p, "aldrete_score", lambda: _int(p, "aldrete_score")),
+        padss_score=_given(p, "padss_score", lambda: _int(p, "padss_score")),
+        dissociation_resolved=_given(
+            p, "dissociation_resolved", lambda: _tri(p, "dissociation_resolved")
+        ),
+        escort_present=_given(p, "escort_present", lambda: _bool(p, "escort_present")),
+        told_not_to_drive=_given(p, "told_not_to_drive", lambda: _bool(p, "told_not_to_drive")),
         overrides=_overrides(p),
         discharge=_bool(p, "discharge"),
     ),
@@ -200,7 +330,7 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
 def _errors(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [
-            f"{'' if f == '__all__' else f + ': '}{m}"
+            f"{'' if f == '__all__' else _label(f) + ': '}{m}"
             for f, ms in exc.message_dict.items()
             for m in ms
         ]
@@ -241,9 +371,62 @@ def _scale_rows(view: selectors.SessionView) -> list[dict[str, Any]]:
     return rows
 
 
+def _only_ours(post: QueryDict, wrote: bool, view: selectors.SessionView) -> bool:
+    """Our write was the only change since the page was drawn (the version moved on by one).
+
+    Then a partial (htmx) response may move every form on the page to the new version
+    (an out-of-band swap of the `version` inputs) and redraw the other panels the write
+    changes; if someone else also wrote, the page keeps its old version, so the next save
+    says "someone else changed this session" instead of overwriting their change.
+    """
+    if not wrote:
+        return False
+    try:
+        seen = int(post.get("version", ""))
+    except ValueError:
+        return False
+    return view.session.version == seen + 1
+
+
+def _local_value(when: datetime | None, actor: User) -> str:
+    """A stored time as the form shows it: HH:MM today, else YYYY-MM-DD HH:MM (clinic zone)."""
+    if when is None:
+        return ""
+    clinic = actor.clinic
+    assert clinic is not None
+    zone = clinic_zone(clinic)
+    there = when.astimezone(zone)
+    if there.date() == timezone.now().astimezone(zone).date():
+        return f"{there:%H:%M}"
+    return f"{there:%Y-%m-%d %H:%M}"
+
+
+def _checklist_initial(actor: User, view: selectors.SessionView) -> dict[str, Any]:
+    """The checklist form pre-filled from the latest saved answers (saving again keeps them)."""
+    answers = derive.latest_answers(view.session)
+    if answers is None:
+        return {"taken_today": []}
+    return {
+        "last_food_at": _local_value(answers.last_food_at, actor),
+        "last_clear_liquid_at": _local_value(answers.last_clear_liquid_at, actor),
+        "escort_name": answers.escort_name,
+        "escort_phone": answers.escort_phone,
+        "medication_changes_reviewed": answers.medication_changes_reviewed,
+        "medication_changes": answers.medication_changes,
+        "taken_today": list(answers.taken_today),
+    }
+
+
 def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str, Any]:
     extra.setdefault("scale_forms", session_scale_forms())
+    extra.setdefault("pre_form", pre_session_form())
     return {
+        "checklist_initial": _checklist_initial(actor, view),
+        "last_discharge": derive.latest_discharge(view.session),
+        "taken_today_choices": TAKEN_TODAY_CHOICES,
+        "open_to_sign": derive.open_alerts_to_sign(view.session)
+        if view.session.status == "discharged"
+        else [],
         "scale_rows": _scale_rows(view),
         "v": view,
         "s": view.session,
@@ -277,7 +460,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         result = ACTIONS[action](actor, session, _version(request.POST), request.POST)
     except FormError as exc:
-        problems = [f"{f}: {m}" for f, ms in exc.errors.items() for m in ms]
+        problems = [f"{_label(f)}: {m}" for f, ms in exc.errors.items() for m in ms]
     except ValidationError as exc:
         problems = _errors(exc)
     except services.SessionConflict as exc:
@@ -287,7 +470,13 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return render(
             request,
             "treatments/_vitals.html",
-            _context(actor, view, vitals_errors=problems, posted=request.POST if problems else {}),
+            _context(
+                actor,
+                view,
+                vitals_errors=problems,
+                posted=request.POST if problems else {},
+                sync_version=_only_ours(request.POST, result is not None and not problems, view),
+            ),
         )
     for p in problems:
         messages.error(request, p)
@@ -352,14 +541,44 @@ def record_scale(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         recorded=recorded,
         recorded_name=form.instrument.name,
         open_scale=code,
-        # Only our own write moved the version on: the page's other forms may follow it.
-        sync_version=recorded is not None
-        and version is not None
-        and view.session.version == version + 1,
+        sync_version=_only_ours(request.POST, recorded is not None, view),
     )
     if is_htmx(request):
         return render(request, "treatments/_session_scales.html", ctx)
     ctx["curve_svg"] = _curve_svg(view)
+    return render(request, "treatments/session.html", ctx, status=422)
+
+
+@login_required
+@require_POST
+def pre_session_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's GAD-7 entered on the session page; back to the session with the result."""
+    actor = staff_user(request)
+    session = selectors.get_session(actor, pk, audit=False)
+    form = pre_session_form(request.POST)
+    if form.is_valid():
+        try:
+            response = services.record_pre_session_questionnaire(
+                actor,
+                session,
+                _version(request.POST),
+                answers=form.answers(),
+                administered_at=_when(actor, request.POST, form.add_prefix("administered_at")),
+            )
+        except FormError as exc:
+            for field, problems in exc.errors.items():
+                form.add_error(field if field in form.fields else None, problems)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except services.SessionConflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, f"{form.instrument.name} recorded: {response.total} ({response.severity})."
+            )
+            return redirect(f"{reverse('treatments:session', args=[pk])}#checklist")
+    view = selectors.session_view(actor, pk, audit=False)
+    ctx = _context(actor, view, pre_form=form, curve_svg=_curve_svg(view))
     return render(request, "treatments/session.html", ctx, status=422)
 
 

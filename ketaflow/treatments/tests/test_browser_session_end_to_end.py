@@ -6,9 +6,12 @@ weight, today's appointment in Chair 1, the prescriber's authenticator) is built
 contexts, one per person, each signed in through the login form (the prescriber with a real
 TOTP code). Screenshots go to test-artifacts/session-e2e/ (git-ignored).
 
-Time: the pages chart everything "now" (no time field on the administration, vitals or scale
-forms), so the 60-minute IV observation minimum cannot be waited out in a test; the prescriber
-overrides that soft reason with a recorded reason, as the discharge panel allows for IV.
+Time: the 60-minute IV observation minimum cannot be waited out in a test; the prescriber
+overrides that soft reason with a recorded reason, as the discharge panel allows for IV (and
+only that: the nurse's escort and "told not to drive" answers stay as she saved them).
+
+Layout: `test_session_page_layout_screenshots` draws the session page at tablet (1024×768) and
+phone (390×844) sizes; `KETAFLOW_SAVE_DOC_SHOTS=1` also copies two to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -98,25 +101,28 @@ def sign_in(page: Any, url: str, username: str) -> None:
 
 
 def local_time(clinic: Any, minutes_ago: float) -> str:
-    """What a nurse types for "N minutes ago": HH:MM, or a date and time if it was yesterday."""
+    """What a nurse types for "N minutes ago": HH:MM (later than now = yesterday, "21:40")."""
     from django.utils import timezone
 
-    from ketaflow.courses.clock import clinic_today, local
+    from ketaflow.courses.clock import local
 
-    when = local(timezone.now() - timedelta(minutes=minutes_ago), clinic)
-    if when.date() == clinic_today(clinic):
-        return when.strftime("%H:%M")
-    return when.strftime("%Y-%m-%d %H:%M")
+    return local(timezone.now() - timedelta(minutes=minutes_ago), clinic).strftime("%H:%M")
 
 
 def enter_vitals(page: Any, sbp: int, dbp: int, hr: int, spo2: int, rr: int) -> None:
     """From the keyboard: focus systolic, type, Tab to the next field, Enter submits (htmx)."""
+    from playwright.sync_api import expect
+
     page.locator("#vitals").get_by_label("systolic").click()
     for i, value in enumerate((sbp, dbp, hr, spo2, rr)):
         if i:
             page.keyboard.press("Tab")
         page.keyboard.type(str(value))
-    page.keyboard.press("Enter")
+    with page.expect_response(lambda r: "/do/vitals/" in r.url):
+        page.keyboard.press("Enter")
+    # The new row's form takes the cursor back to systolic (autofocus, after htmx settles):
+    # wait for it, or typing elsewhere next could land in the vitals form.
+    expect(page.locator("#vitals").get_by_label("systolic")).to_be_focused()
 
 
 def record_scale(page: Any, name: str, every_item: str) -> None:
@@ -140,7 +146,6 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
 
     shot = Shots()
     base = live_server.url
-    patient = world.patient
 
     # ---- the nurse signs in and opens the chair board
     n = new_page(browser)
@@ -159,35 +164,27 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     expect(checklist).to_contain_text("Dosing cannot start yet.")
     shot(n, "checked-in")
 
-    # ---- pre-session questionnaire: GAD-7 on the patient's screening page
-    n.goto(f"{base}/screening/patients/{patient.pk}/")
-    n.get_by_role("link", name="GAD-7").click()
-    form = n.locator("#scale-form")
-    form.locator("select[name=context]").select_option("pre_session")
-    for select in form.locator("select").all():
-        name = select.get_attribute("name")
-        if name not in ("context", "rater"):
-            select.select_option("1")
-    form.get_by_role("button", name="Save and score").click()
+    # ---- pre-session questionnaire: the checklist item links to the GAD-7 on this page
+    checklist.get_by_role("link", name="Fill in the GAD-7 now").click()
+    form = n.locator("#pre-session-questionnaire")
+    for radio in form.locator("input[type=radio][value='1']").all():
+        radio.check()
+    form.get_by_role("button", name="Record GAD-7").click()
     expect(n.locator("ul.messages")).to_contain_text("GAD-7 recorded: 7")
 
-    # ---- baseline vitals, then the checklist
-    n.goto(session_url)
+    # ---- baseline vitals, then the checklist (no reload: the vitals swap moves every form on)
     enter_vitals(n, 122, 78, 70, 98, 14)
     expect(n.locator("#vitals tbody tr").first).to_contain_text("122/78")
-    # The htmx vitals swap moves the session version on but leaves every other form on the
-    # page with the old one (the next save would be refused as "someone else changed this
-    # session"): reload, as that message tells the nurse to.
-    n.reload()
     checklist = n.locator("#checklist")
+    # An overnight fast: a bare time later than now is last night.
     checklist.get_by_label("Last food (HH:MM)").fill(local_time(clinic, 9 * 60))
     checklist.get_by_label("Last clear drink (HH:MM)").fill(local_time(clinic, 4 * 60))
     checklist.get_by_label("Escort name").fill("Sam Doe")
     checklist.get_by_label("Escort phone").fill("07700 900123")
-    # A whole number: a weight like 70.4 is refused (see test_known_bug_* below).
-    checklist.get_by_label("Today's weight (kg)").fill("70")
+    checklist.get_by_label("Today's weight (kg)").fill("70.4")
     checklist.get_by_label("Pregnancy test today").select_option("no")
     checklist.get_by_label("Medication changes asked").check()
+    expect(checklist.get_by_label("Last food (HH:MM)")).to_have_value(local_time(clinic, 9 * 60))
     checklist.get_by_role("button", name="Save checklist").click()
     expect(n.locator("ul.messages")).to_contain_text("Saved.")
     checklist = n.locator("#checklist")
@@ -201,7 +198,7 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     order.get_by_role("button", name="Propose order").click()
     order = n.locator("#order")
     expect(order).to_contain_text("Proposed")
-    expect(order).to_contain_text("35.0 mg")
+    expect(order).to_contain_text("35.2 mg")
     shot(n, "order-proposed")
 
     # ---- the prescriber signs in (password, then a real TOTP code) and confirms
@@ -219,10 +216,10 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     # ---- the nurse sees the confirmation (the page does not refresh itself) and starts
     n.reload()
     admin = n.locator("#administration")
-    expect(admin.get_by_label("rate mL/h", exact=True)).to_have_value("52.5")
+    expect(admin.get_by_label("Rate (mL/h)")).to_have_value("52.8")
     admin.get_by_role("button", name="Start").click()
     admin = n.locator("#administration")
-    expect(admin).to_contain_text("pump infusing at 52.5 mL/h")
+    expect(admin).to_contain_text("pump infusing at 52.8 mL/h")
     shot(n, "infusing")
 
     # ---- vitals from the keyboard: an alerting BP shows its alert at once
@@ -234,8 +231,7 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     expect(newest.locator(".alert-red", has_text="Diastolic 112")).to_contain_text("critical")
     shot(n, "bp-alert")
 
-    # ---- pause, resume, stop (reload first: the vitals swap left the buttons' version stale)
-    n.reload()
+    # ---- pause, resume, stop (no reload: the vitals swap moved the buttons' version on)
     for button, state in (("Pause", "paused"), ("Resume", "infusing"), ("Stop", "stopped")):
         n.locator("#administration").get_by_role("button", name=button, exact=True).click()
         expect(n.locator("#administration")).to_contain_text(f"pump {state}")
@@ -253,11 +249,12 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     shot(n, "scales")
     enter_vitals(n, 128, 82, 74, 98, 14)
     expect(n.locator("#vitals tbody tr").first).to_contain_text("128/82")
-    n.reload()  # the discharge form's version is stale after the vitals swap, as above
 
-    # ---- the discharge panel says why not yet; the nurse records her assessment
+    # ---- the discharge panel followed the scales and vitals (no reload) and says why not yet
     discharge = n.locator("#discharge")
     expect(discharge).to_contain_text("observation minimum")
+    expect(discharge).not_to_contain_text("MOAA/S")
+    expect(discharge).not_to_contain_text("pre-discharge vitals")
     shot(n, "discharge-blocked")
     discharge.locator("input[name=aldrete_score]").fill("10")
     discharge.locator("select[name=dissociation_resolved]").select_option("yes")
@@ -269,30 +266,75 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     expect(discharge).to_contain_text("observation minimum for IV")
     shot(n, "discharge-observation-left")
 
-    # ---- the prescriber overrides the observation minimum with a reason and discharges
+    # ---- the prescriber overrides the observation minimum with a reason and discharges: the
+    # form shows the nurse's answers, so adding only the override keeps them
     p.reload()
     discharge = p.locator("#discharge")
-    discharge.locator("input[name=aldrete_score]").fill("10")
-    discharge.locator("select[name=dissociation_resolved]").select_option("yes")
-    discharge.get_by_label("Escort present").check()
-    discharge.get_by_label("Told not to drive until tomorrow").check()
-    discharge.locator("input[name='override:observation.minimum']").fill(
+    expect(discharge.get_by_label("Aldrete (0–10)")).to_have_value("10")
+    expect(discharge.get_by_label("Escort present")).to_be_checked()
+    discharge.get_by_label("Override observation.minimum — reason").fill(
         "Asymptomatic, settled, escort present; reviewed at the chair"
     )
     discharge.get_by_role("button", name="Discharge").click()
     expect(p.locator(".lede").first).to_contain_text("Discharged")
     shot(p, "discharged")
 
-    # ---- the prescriber signs; the session is locked
+    # ---- signing waits for the open alerts; the prescriber acknowledges each, then signs
+    expect(p.locator("#open-alerts")).to_contain_text("Systolic 185")
+    p.get_by_role("button", name="Sign and lock the session").click()
+    expect(p.locator("ul.messages")).to_contain_text("open alert(s) before signing")
+    acks = p.locator("#vitals").get_by_role("button", name="Acknowledge")
+    for left in range(acks.count() - 1, -1, -1):
+        acks.first.click()
+        expect(acks).to_have_count(left)
+    expect(p.locator("#open-alerts")).to_have_count(0)
     p.get_by_role("button", name="Sign and lock the session").click()
     expect(p.locator("ul.messages")).to_contain_text("Signed")
     expect(p.locator("#sign")).to_contain_text("Signed by")
     expect(p.locator(".lede").first).to_contain_text("Signed")
     expect(p.locator("#administration").get_by_role("button", name="Start")).to_have_count(0)
     expect(p.locator("#vitals form")).to_have_count(0)
+    expect(p.locator("#side-effects form")).to_have_count(0)
+    expect(p.locator("#rescue form")).to_have_count(0)
+    expect(p.locator("#vitals")).not_to_contain_text("Next:")
     shot(p, "signed")
 
     n.reload()
     expect(n.locator(".lede").first).to_contain_text("Signed")
     session.refresh_from_db()
     assert session.status == "signed" and session.signed_by == prescriber
+
+
+def test_session_page_layout_screenshots(
+    browser: Any, live_server: Any, world: World, nurse: Any, clinic: Any
+) -> None:
+    """Tablet and phone: the vitals sit in one entry row on a tablet and wrap on a phone."""
+    from playwright.sync_api import expect
+
+    from ketaflow.treatments.services import check_in
+
+    session = check_in(nurse, world.appointment)
+    save_docs = os.environ.get("KETAFLOW_SAVE_DOC_SHOTS") == "1"
+    docs = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, (width, height) in (("tablet", (1024, 768)), ("phone", (390, 844))):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, f"{live_server.url}/treatments/{session.pk}/", nurse.username)
+        boxes = [
+            page.locator("#vitals").get_by_label(label).bounding_box()
+            for label in ("systolic", "diastolic", "heart rate", "SpO2", "respiratory rate")
+        ]
+        tops = {round(b["y"]) for b in boxes if b}
+        if name == "tablet":
+            assert len(tops) == 1, f"vitals boxes on one row at {width}px, got rows at {tops}"
+        assert all(b and b["width"] < width / 2 for b in boxes), "no full-width vitals boxes"
+        page.locator("#vitals").screenshot(path=str(SHOTS / f"layout-{name}-vitals.png"))
+        page.screenshot(path=str(SHOTS / f"layout-{name}.png"), full_page=True)
+        if save_docs and name == "tablet":
+            page.screenshot(path=str(docs / "session.png"), full_page=False)
+            page.goto(f"{live_server.url}/treatments/board/")
+            expect(page.get_by_role("heading", name="Chair board")).to_be_visible()
+            page.screenshot(path=str(docs / "chair-board.png"), full_page=False)
+        context.close()
