@@ -30,17 +30,13 @@ from ketaflow.clinical.instruments import (
     TotalInstrument,
     get_instrument,
 )
+from ketaflow.lib.errors import as_validation_error
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind
 
 # A little clock skew between a tablet and the server is not "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
 SESSION_CONTEXTS = (Context.PRE_SESSION, Context.IN_SESSION)
-
-
-def invalid(exc: ClinicalInputError) -> ValidationError:
-    """The core's input error as a field-level ValidationError (the item key, total, risk…)."""
-    return ValidationError({exc.field or "__all__": [exc.message]})
 
 
 def _require(actor: User, patient: Patient, context: str) -> None:
@@ -131,7 +127,7 @@ def record_response(
             instrument.code, answers=answers, total=total, risk=risk, agoraphobia=agoraphobia
         )
     except ClinicalInputError as exc:
-        raise invalid(exc) from exc
+        raise as_validation_error(exc) from exc
     if instrument.rater is Rater.CLINICIAN and rater != RaterKind.CLINICIAN:
         raise ValidationError({"rater": [f"{instrument.name} is clinician-rated."]})
     _check_when(patient, administered_at)

@@ -9,7 +9,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from ketaflow.accounts.permissions import require, require_any  # noqa: F401  (re-exported)
-from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.lib.errors import as_validation_error  # noqa: F401  (re-exported)
 
 M = TypeVar("M", bound=Model)
 
@@ -19,11 +19,6 @@ def required_reason(reason: str | None, field: str = "reason", what: str = "Say 
     if not text:
         raise ValidationError({field: [what]})
     return text
-
-
-def as_validation_error(exc: ClinicalInputError, field: str | None = None) -> ValidationError:
-    """A core input error as a field-level ValidationError."""
-    return ValidationError({field or exc.field or "__all__": [exc.message]})
 
 
 def locked(queryset: QuerySet[M], pk: int) -> M:
