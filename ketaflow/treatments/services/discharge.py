@@ -1,0 +1,189 @@
+"""The end of the session: the discharge assessment, the prescriber's signature, amendments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ketaflow.accounts.models import User
+from ketaflow.accounts.roles import Capability
+from ketaflow.clinical.discharge import DischargeReadiness, Override
+from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.clinical.protocols import NextStep
+from ketaflow.courses.clock import local
+from ketaflow.courses.followup import follow_up
+from ketaflow.courses.models import AppointmentStatus
+from ketaflow.courses.services import set_appointment_status
+from ketaflow.treatments import derive
+from ketaflow.treatments.models import (
+    DischargeRecord,
+    NoteKind,
+    SessionNote,
+    SessionStatus,
+    TreatmentSession,
+)
+from ketaflow.treatments.services._common import (
+    UNCHANGED,
+    _audit,
+    _invalid,
+    _lock,
+    _require,
+    _touch,
+)
+
+
+@transaction.atomic
+def record_discharge(
+    actor: User,
+    session: TreatmentSession,
+    version: int,
+    *,
+    aldrete_score: int | None = UNCHANGED,
+    padss_score: int | None = UNCHANGED,
+    dissociation_resolved: bool | None = UNCHANGED,
+    escort_present: bool = UNCHANGED,
+    told_not_to_drive: bool = UNCHANGED,
+    overrides: Mapping[str, str] | None = None,
+    discharge: bool = False,
+    now: datetime | None = None,
+) -> tuple[DischargeRecord, DischargeReadiness]:
+    """Record the discharge assessment; with `discharge`, the patient leaves (if ready).
+
+    Merge rule (as `save_checklist`): an answer not sent (`UNCHANGED`) is carried over from
+    the latest assessment, so a prescriber adding only an override keeps the nurse's escort
+    and "told not to drive"; an explicit None/False clears it. Overrides are not carried
+    over: each is the decision of the prescriber who sends it.
+    """
+    _require(actor, Capability.CHART_SESSION)
+    if overrides:
+        _require(actor, Capability.OVERRIDE_LIMITS)
+    row = _lock(actor, session, version)
+    if row.status != SessionStatus.OBSERVING:
+        raise ValidationError({"__all__": ["Discharge comes after dosing is complete."]})
+    now = now or timezone.now()
+    last = derive.latest_discharge(row)
+
+    def keep(value: Any, attr: str, default: Any) -> Any:
+        if value is not UNCHANGED:
+            return value
+        return getattr(last, attr) if last is not None else default
+
+    aldrete_score = keep(aldrete_score, "aldrete_score", None)
+    padss_score = keep(padss_score, "padss_score", None)
+    dissociation_resolved = keep(dissociation_resolved, "dissociation_resolved", None)
+    escort_present = bool(keep(escort_present, "escort_present", False))
+    told_not_to_drive = bool(keep(told_not_to_drive, "told_not_to_drive", False))
+    given = {code: reason for code, reason in (overrides or {}).items() if reason is not None}
+    try:
+        overrides_core = tuple(Override(code, reason) for code, reason in given.items())
+        result = derive.readiness(
+            row,
+            now,
+            aldrete=aldrete_score,
+            padss=padss_score,
+            dissociation_resolved=dissociation_resolved,
+            escort_present=escort_present,
+            told_not_to_drive=told_not_to_drive,
+            overrides=overrides_core,
+        )
+    except ClinicalInputError as exc:
+        raise _invalid(exc) from exc
+    assert result is not None
+    if discharge and not result.ready:
+        raise ValidationError(
+            {"__all__": ["Not ready to leave: " + " ".join(r.message for r in result.blocking)]}
+        )
+    entry = DischargeRecord.objects.create(
+        session=row,
+        aldrete_score=aldrete_score,
+        padss_score=padss_score,
+        dissociation_resolved=dissociation_resolved,
+        escort_present=escort_present,
+        told_not_to_drive=told_not_to_drive,
+        overrides=[
+            {"code": o.override.code, "reason": o.override.reason} for o in result.overridden
+        ],
+        overridden_by=actor if result.overridden else None,
+        discharged_at=now if discharge else None,
+        recorded_by=actor,
+    )
+    _touch(row, actor, status=SessionStatus.DISCHARGED if discharge else row.status)
+    _audit(
+        actor,
+        row,
+        "discharge" if discharge else "discharge_assessment",
+        entry,
+        blocking=[r.code for r in result.blocking],
+        overridden=[o.override.code for o in result.overridden],
+    )
+    return entry, result
+
+
+@dataclass(frozen=True)
+class Signed:
+    session: TreatmentSession
+    next_step: NextStep | None
+    note: str = ""
+
+
+@transaction.atomic
+def sign_session(actor: User, session: TreatmentSession, version: int) -> Signed:
+    """A prescriber signs: the session locks, the appointment completes, the next is proposed."""
+    _require(actor, Capability.SIGN_SESSION)
+    row = _lock(actor, session, version)
+    if row.status != SessionStatus.DISCHARGED:
+        raise ValidationError({"__all__": ["Only a discharged session can be signed."]})
+    problems = []
+    unacked = row.rescues.filter(acknowledged_at__isnull=True).count()
+    if unacked:
+        problems.append(f"Acknowledge the {unacked} rescue medication(s) before signing.")
+    open_alerts = derive.open_alerts_to_sign(row)
+    if open_alerts:
+        listed = "; ".join(
+            f"{local(reading.taken_at, row.patient.clinic):%H:%M} {a.level.label}: {a.message}"
+            for reading, a in open_alerts
+        )
+        problems.append(
+            f"Acknowledge the {len(open_alerts)} open alert(s) before signing "
+            f"(each acknowledgement is recorded): {listed}"
+        )
+    if problems:
+        raise ValidationError({"__all__": problems})
+    _touch(row, actor, status=SessionStatus.SIGNED, signed_at=timezone.now(), signed_by=actor)
+    if row.appointment.status == AppointmentStatus.IN_SESSION:
+        set_appointment_status(actor, row.appointment, AppointmentStatus.COMPLETED)
+        row.appointment.refresh_from_db()
+    _audit(actor, row, "signed")
+    # The next session from the protocol AND the response so far (outcomes from the scores).
+    found = follow_up(row.course)
+    return Signed(row, found.step, found.step_error)
+
+
+@transaction.atomic
+def amend(
+    actor: User, session: TreatmentSession, version: int, *, text: str, reason: str
+) -> SessionNote:
+    """A change to a signed session: an amendment note with its reason (nothing overwritten)."""
+    _require(actor, Capability.CHART_SESSION)
+    row = _lock(actor, session, version, allow_signed=True)
+    if not row.is_signed:
+        raise ValidationError({"__all__": ["The session is not signed: record a note instead."]})
+    errors = {}
+    if not text.strip():
+        errors["text"] = ["Write the amendment."]
+    if not reason.strip():
+        errors["reason"] = ["Say why the signed record is being amended."]
+    if errors:
+        raise ValidationError(errors)
+    note = SessionNote.objects.create(
+        session=row, kind=NoteKind.AMENDMENT, text=text.strip(), reason=reason.strip(), by=actor
+    )
+    _touch(row, actor)
+    _audit(actor, row, "amendment", note, reason=note.reason)
+    return note
