@@ -109,6 +109,11 @@ INSTALLED_APPS = [
     "ketaflow.web",
     "ketaflow.cli",
     "ketaflow.pk_explorer",
+    "ketaflow.portal",
+    "ketaflow.outcomes",
+    "ketaflow.safety",
+    "ketaflow.devices",
+    "ketaflow.fhir",
 ]
 
 MIDDLEWARE = [

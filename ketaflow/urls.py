@@ -14,6 +14,11 @@ urlpatterns = [
     path("courses/", include("ketaflow.courses.urls")),
     path("treatments/", include("ketaflow.treatments.urls")),
     path("pk/", include("ketaflow.pk_explorer.urls")),
+    path("p/", include("ketaflow.portal.urls")),
+    path("outcomes/", include("ketaflow.outcomes.urls")),
+    path("safety/", include("ketaflow.safety.urls")),
+    path("devices/", include("ketaflow.devices.urls")),
+    path("fhir/", include("ketaflow.fhir.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -39,6 +39,14 @@ class Capability(models.TextChoices):
     CHART_SESSION = "chart_session", "Chart a treatment session (checklist, vitals, events)"
     OVERRIDE_LIMITS = "override_limits", "Override soft limits with a reason"
     SIGN_SESSION = "sign_session", "Sign and lock a treatment session"
+    # Measurement-based care, exports and device feeds.
+    SEND_QUESTIONNAIRES = (
+        "send_questionnaires",
+        "Issue patient questionnaire links, manage schedules, answer risk alerts",
+    )
+    EXPORT_DEIDENTIFIED = "export_deidentified", "Download the de-identified research export"
+    EXPORT_CLINIC_DATA = "export_clinic_data", "Export the whole clinic's records (FHIR, CSV)"
+    MANAGE_DEVICES = "manage_devices", "Set up bedside monitor feeds and their code mappings"
 
 
 _ALL_CHART = {
@@ -53,6 +61,7 @@ _NURSING = {
     Capability.RECORD_SCREENING,
     Capability.RECORD_CONSENT,
     Capability.CHART_SESSION,
+    Capability.SEND_QUESTIONNAIRES,
 }
 _PRESCRIBING = {
     Capability.EDIT_DIAGNOSES,
@@ -87,10 +96,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.BOOK_APPOINTMENTS,
             Capability.MANAGE_CHAIRS,
             Capability.MANAGE_CONSENT_DOCUMENTS,
+            Capability.EXPORT_DEIDENTIFIED,
+            Capability.EXPORT_CLINIC_DATA,
+            Capability.MANAGE_DEVICES,
         }
     ),
     # Researchers see de-identified aggregates only: no names, no charts.
-    Role.RESEARCHER: frozenset({Capability.VIEW_DEIDENTIFIED}),
+    Role.RESEARCHER: frozenset({Capability.VIEW_DEIDENTIFIED, Capability.EXPORT_DEIDENTIFIED}),
 }
 
 # Roles whose sign-in needs a second factor outside synthetic (demo) clinics.

@@ -21,7 +21,12 @@ def test_every_role_has_an_entry():
 
 
 def test_a_researcher_has_no_patient_capability_at_all():
-    assert capabilities_of(Role.RESEARCHER) == {C.VIEW_DEIDENTIFIED}
+    assert capabilities_of(Role.RESEARCHER) == {C.VIEW_DEIDENTIFIED, C.EXPORT_DEIDENTIFIED}
+
+
+def test_only_clinic_admins_export_identified_clinic_data():
+    who = [r for r in Role.values if C.EXPORT_CLINIC_DATA in capabilities_of(r)]
+    assert who == [Role.CLINIC_ADMIN]
 
 
 def test_front_desk_registers_patients_but_never_touches_the_chart():

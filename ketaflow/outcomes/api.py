@@ -1,0 +1,7 @@
+"""The outcomes app as JSON, through the same services as its pages."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["outcomes"])
