@@ -7,7 +7,8 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format typecheck lock serve clean-venv coverage-core bench-pk
+.PHONY: install demo test lint format typecheck lock serve clean-venv coverage-core bench-pk \
+	bench-outcomes bench-hl7
 
 install: $(STAMP)
 
@@ -49,6 +50,14 @@ lock:
 # PK simulator benchmark (100k patients x 401 points vs solve_ivp and PyTCI): docs/benchmarks.md
 bench-pk: install
 	$(BIN)/python bench/bench_pk.py
+
+# Outcomes dashboard on PostgreSQL with 100k patients, 1M sessions, 3M responses: docs/benchmarks.md
+bench-outcomes: install
+	$(BIN)/python bench/bench_outcomes.py
+
+# HL7 v2 MLLP listener throughput and ACK latency on PostgreSQL vs a bare python-hl7 echo server
+bench-hl7: install
+	$(BIN)/python bench/bench_hl7.py
 
 serve: install
 	$(BIN)/ketaflow runserver $(HOST):$(PORT)
