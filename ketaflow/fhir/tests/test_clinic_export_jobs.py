@@ -1,0 +1,227 @@
+"""Whole-clinic export for clinic admins: NDJSON and CSV zips, progress, audit, robustness,
+and persona × page permissions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from fhir.resources.R4B import get_fhir_model_class
+
+from ketaflow.audit.models import AccessEvent
+from ketaflow.conftest import _make_user
+from ketaflow.fhir import services
+from ketaflow.fhir.bundle import EXPORTED_TYPES
+from ketaflow.fhir.exports import CSV_TABLES
+from ketaflow.fhir.models import ExportJob, JobStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def _zip(job: ExportJob) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(Path(job.file_path).read_bytes()))
+
+
+def test_an_ndjson_export_has_one_valid_file_per_resource_type(
+    world: Any, clinic_admin: Any, outsider_patient: Any
+) -> None:
+    job = services.start_export(clinic_admin, "fhir_ndjson")
+    assert job.status == JobStatus.DONE and (job.done, job.total) == (1, 1)
+    archive = _zip(job)
+    assert sorted(archive.namelist()) == sorted(f"{t}.ndjson" for t in EXPORTED_TYPES)
+    ids = set()
+    for name in archive.namelist():
+        kind = name.removesuffix(".ndjson")
+        for line in archive.read(name).decode().splitlines():
+            data = json.loads(line)
+            assert data["resourceType"] == kind
+            get_fhir_model_class(kind).model_validate(data)
+            ids.add((kind, data["id"]))
+    assert ("Patient", f"pat-{world.patient.pk}") in ids
+    assert ("Patient", f"pat-{outsider_patient.pk}") not in ids  # another clinic's patient
+
+
+def test_a_csv_export_has_the_flat_tables(world: Any, clinic_admin: Any) -> None:
+    job = services.start_export(clinic_admin, "csv")
+    archive = _zip(job)
+    assert sorted(archive.namelist()) == sorted(f"{t}.csv" for t in CSV_TABLES)
+    tables = {
+        name.removesuffix(".csv"): list(csv.DictReader(io.StringIO(archive.read(name).decode())))
+        for name in archive.namelist()
+    }
+    assert tables["patients"][0]["mrn"] == "KF-000001"
+    assert {r["icd10"] for r in tables["diagnoses"]} == {"F41.1", "F43.22", "F41.0"}
+    (session,) = tables["sessions"]
+    # 35 mg infused + a 5 mg bolus (the fixture's clock reads add a few ms: approx)
+    assert float(session["delivered_mg"]) == pytest.approx(40.0, abs=0.01)
+    doses = {r["administration_id"]: r for r in tables["doses"]}
+    infusion = doses[f"mai-{world.session.pk}"]
+    assert float(infusion["dose_mg"]) == pytest.approx(35.0, abs=0.01)
+    assert infusion["lot"] == "LOT-2026-A"
+    assert doses[f"mae-{world.struck.pk}"]["status"] == "entered-in-error"
+    assert {r["source"] for r in tables["vitals"]} == {"session", "screening"}
+    scores = {r["instrument"]: r for r in tables["scores"]}
+    assert scores["gad7"]["total"] == "7" and scores["cssrs"]["risk_level"] == "low"
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(clinic_admin: Any, patient: Any) -> None:
+    patient.family_name = "=HYPERLINK(1)"
+    patient.save()
+    archive = _zip(services.start_export(clinic_admin, "csv"))
+    rows = list(csv.DictReader(io.StringIO(archive.read("patients.csv").decode())))
+    assert rows[0]["family_name"] == "'=HYPERLINK(1)"
+
+
+def test_every_exported_patient_is_audited(world: Any, clinic_admin: Any) -> None:
+    job = services.start_export(clinic_admin, "fhir_ndjson")
+    (event,) = AccessEvent.objects.filter(action="export", detail__export_job=job.pk)
+    assert event.patient_id == world.patient.pk and event.actor_id == clinic_admin.pk
+    assert event.channel == "web"
+
+
+def test_a_crash_leaves_a_failed_job(
+    patient: Any, clinic_admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "patient_resources", boom)
+    job = services.start_export(clinic_admin, "csv")
+    assert job.status == JobStatus.FAILED and "disk on fire" in job.error
+    assert job.finished_at is not None and not job.file_path
+
+
+def test_a_stale_running_job_is_failed_when_the_page_is_looked_at(
+    clinic_admin: Any, client: Client, login: Any
+) -> None:
+    long_ago = timezone.now() - timedelta(hours=1)
+    job = ExportJob.objects.create(
+        clinic=clinic_admin.clinic,
+        requested_by=clinic_admin,
+        format="csv",
+        status=JobStatus.RUNNING,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+    )
+    fresh = ExportJob.objects.create(
+        clinic=clinic_admin.clinic,
+        requested_by=clinic_admin,
+        format="csv",
+        status=JobStatus.RUNNING,
+        heartbeat_at=timezone.now(),
+    )
+    login(client, clinic_admin)
+    page = client.get(reverse("fhir:exports"))
+    assert page.status_code == 200
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "stopped without finishing" in job.error
+    assert fresh.status == JobStatus.RUNNING  # still beating: left alone
+    assert b"stopped without finishing" in page.content
+
+
+def test_one_export_at_a_time_per_clinic(clinic_admin: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    ExportJob.objects.create(
+        clinic=clinic_admin.clinic,
+        requested_by=clinic_admin,
+        format="csv",
+        status=JobStatus.RUNNING,
+        heartbeat_at=timezone.now(),
+    )
+    with pytest.raises(ValidationError):
+        services.start_export(clinic_admin, "csv")
+
+
+def test_the_page_starts_an_export_and_polls_its_progress(
+    patient: Any, clinic_admin: Any, client: Client, login: Any
+) -> None:
+    login(client, clinic_admin)
+    response = client.post(reverse("fhir:export_start"), {"format": "csv"})
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    status = client.get(
+        reverse("fhir:export_status", args=[job.pk]), headers={"HX-Request": "true"}
+    )
+    assert status.status_code == 200
+    assert b"<progress" in status.content and b'value="100"' in status.content
+    assert b"hx-trigger" not in status.content  # finished: polling stops
+    running = ExportJob.objects.create(
+        clinic=clinic_admin.clinic,
+        requested_by=clinic_admin,
+        format="csv",
+        status=JobStatus.RUNNING,
+        done=1,
+        total=4,
+        heartbeat_at=timezone.now(),
+    )
+    polled = client.get(reverse("fhir:export_status", args=[running.pk]))
+    assert b'hx-trigger="every 2s"' in polled.content and b'value="25"' in polled.content
+    assert b"1 of 4 patients" in polled.content
+
+
+def test_the_download_is_served_to_the_admin_and_audited(
+    patient: Any, clinic_admin: Any, client: Client, login: Any
+) -> None:
+    job = services.start_export(clinic_admin, "csv")
+    login(client, clinic_admin)
+    response = client.get(reverse("fhir:export_download", args=[job.pk]))
+    assert response.status_code == 200
+    assert zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
+    assert AccessEvent.objects.filter(
+        action="export", actor=clinic_admin, detail__download__endswith=".zip"
+    ).exists()
+
+
+def test_a_bad_format_is_refused(clinic_admin: Any, client: Client, login: Any) -> None:
+    login(client, clinic_admin)
+    response = client.post(reverse("fhir:export_start"), {"format": "xml"})
+    assert response.status_code == 422
+    assert not ExportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "persona", ["front_desk", "nurse", "prescriber", "clinic_admin", "researcher", "outsider"]
+)
+def test_persona_by_page(
+    persona: str, personas: dict[str, Any], patient: Any, client: Client, login: Any
+) -> None:
+    job = services.start_export(personas["clinic_admin"], "csv")
+    login(client, personas[persona])
+    pages = [
+        ("get", reverse("fhir:exports")),
+        ("get", reverse("fhir:export_status", args=[job.pk])),
+        ("get", reverse("fhir:export_download", args=[job.pk])),
+        ("post", reverse("fhir:export_start")),
+    ]
+    for method, url in pages:
+        response = getattr(client, method)(url, {"format": "csv"} if method == "post" else None)
+        if persona == "clinic_admin":
+            assert response.status_code in (200, 302), url
+        else:
+            assert response.status_code == 403, (persona, url)
+
+
+def test_another_clinics_admin_cannot_see_the_job(
+    patient: Any, clinic_admin: Any, other_clinic: Any, client: Client, login: Any
+) -> None:
+    job = services.start_export(clinic_admin, "csv")
+    other_admin = _make_user(other_clinic, "olive.admin", "clinic_admin")
+    login(client, other_admin)
+    assert client.get(reverse("fhir:export_status", args=[job.pk])).status_code == 404
+    assert client.get(reverse("fhir:export_download", args=[job.pk])).status_code == 404
+    assert job.file_path.encode() not in client.get(reverse("fhir:exports")).content
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client: Client) -> None:
+    assert client.get(reverse("fhir:exports")).status_code == 302
