@@ -17,6 +17,8 @@ from django.utils import timezone
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN_KEY = "ketaflow_last_seen"
 _EXEMPT_PREFIXES = ("/static/", "/accounts/login", "/accounts/logout", "/accounts/two-factor")
+# Patient questionnaire pages (secret link, no staff sign-in): never redirected to staff sign-in.
+PATIENT_PORTAL_PREFIX = "/p/q/"
 
 
 class IdleTimeoutMiddleware:
@@ -26,6 +28,8 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(PATIENT_PORTAL_PREFIX):
+            return self.get_response(request)
         if request.user.is_authenticated and hasattr(request, "session"):
             now = time.time()
             last = request.session.get(LAST_SEEN_KEY)
@@ -73,6 +77,7 @@ class TwoFactorRequiredMiddleware:
             and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
             and not request.path.startswith(_EXEMPT_PREFIXES)
             and not request.path.startswith("/api/")
+            and not request.path.startswith(PATIENT_PORTAL_PREFIX)
         ):
             from django_otp import devices_for_user
 

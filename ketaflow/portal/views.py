@@ -1,0 +1,208 @@
+"""Patient pages, reached by a secret link without signing in: forms due, help, education.
+
+Every page resolves the token first (`portal_page`): unknown tokens count towards a lockout
+of the address, expired and revoked links get a clear page, and nothing outside the link's
+own patient is ever read. Audit events carry the patient as actor and the channel "portal".
+Responses are never cached, and send a Referer only to this site (the token is in the URL;
+"no-referrer" would make browsers send "Origin: null" on the form posts, which CSRF refuses).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ketaflow.audit import context
+from ketaflow.audit.middleware import client_ip
+from ketaflow.clinical.instruments import ItemInstrument, get_item_instrument
+from ketaflow.portal import services
+from ketaflow.portal.education import TOPICS, topic
+from ketaflow.portal.models import PortalLink
+from ketaflow.portal.services import LinkState
+
+PortalView = Callable[..., HttpResponse]
+
+PROBLEM_STATUS = {
+    LinkState.UNKNOWN: 404,
+    LinkState.EXPIRED: 410,
+    LinkState.REVOKED: 410,
+    LinkState.LOCKED: 429,
+}
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def portal_page(view: Callable[..., HttpResponse]) -> PortalView:
+    """Resolve the link (or show why not), audit under channel "portal", mark the page private."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        current = context.current()
+        ctx = (
+            dataclasses.replace(current, channel="portal")
+            if current is not None
+            else context.RequestContext(
+                client_ip(request), "", context.new_request_id(), request.path[:300], "portal"
+            )
+        )
+        reset = context.activate(ctx)
+        try:
+            found = services.open_link(token, ip=client_ip(request), now=timezone.now())
+            if found.state != LinkState.OK or found.link is None:
+                page = render(
+                    request,
+                    "portal/link_problem.html",
+                    {"state": found.state},
+                    status=PROBLEM_STATUS[found.state],
+                )
+                return _private(page)
+            timezone.activate(ZoneInfo(found.link.clinic.timezone))  # show the clinic's times
+            return _private(view(request, found.link, token, *args, **kwargs))
+        finally:
+            timezone.deactivate()
+            context.reset(reset)
+
+    return wrapped
+
+
+def _base(link: PortalLink, token: str, **extra: Any) -> dict[str, Any]:
+    patient = link.patient
+    return {
+        "token": token,
+        "clinic": link.clinic,
+        "first_name": patient.preferred_name or patient.given_name,
+        "synthetic": link.clinic.is_synthetic,
+        "crisis": services.crisis_resources(link.clinic),
+        **extra,
+    }
+
+
+@require_GET
+@portal_page
+def home(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
+    now = timezone.now()
+    forms = services.forms_open(link, now)
+    services.record_portal_view(link, "home", forms=[f.code for f in forms])
+    return render(
+        request,
+        "portal/home.html",
+        _base(link, token, forms=forms, expires_at=link.expires_at, topics=TOPICS),
+    )
+
+
+def _instrument(code: str) -> ItemInstrument:
+    try:
+        return get_item_instrument(code)
+    except ValueError:
+        raise Http404("No such form.") from None
+
+
+def _parse(instrument: ItemInstrument, data: Any) -> dict[str, int | None]:
+    """The posted answers by item key; anything not a valid choice counts as unanswered."""
+    answers: dict[str, int | None] = {}
+    for item in instrument.items:
+        raw = str(data.get(item.key, "")).strip()
+        value = int(raw) if raw.isdigit() else None
+        answers[item.key] = (
+            value if value is not None and item.minimum <= value <= item.maximum else None
+        )
+    return answers
+
+
+def _first_missing(instrument: ItemInstrument, answers: dict[str, int | None]) -> Any:
+    return next((i for i in instrument.items if i.required and answers[i.key] is None), None)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_page
+def form(request: HttpRequest, link: PortalLink, token: str, code: str) -> HttpResponse:
+    instrument = _instrument(code)
+    now = timezone.now()
+    if instrument.code not in {f.code for f in services.forms_open(link, now)}:
+        return redirect("portal:home", token=token)
+    answers: dict[str, int | None] = {i.key: None for i in instrument.items}
+    missing = None
+    error = ""
+    status = 200
+    if request.method == "POST":
+        answers = _parse(instrument, request.POST)
+        missing = _first_missing(instrument, answers)
+        if missing is None:
+            try:
+                submitted = services.submit_form(
+                    link,
+                    instrument.code,
+                    {k: v for k, v in answers.items() if v is not None},
+                    now=now,
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except PermissionDenied:
+                return redirect("portal:home", token=token)
+            except ValidationError as exc:
+                error = "; ".join(exc.messages)
+                status = 422
+            else:
+                remaining = services.forms_open(link, timezone.now())
+                return render(
+                    request,
+                    "portal/done.html",
+                    _base(
+                        link,
+                        token,
+                        instrument=instrument,
+                        risk=bool(submitted.alerts),
+                        remaining=remaining,
+                    ),
+                )
+        else:
+            status = 422
+    else:
+        services.record_portal_view(link, "form", instrument=instrument.code)
+    items = [
+        {"item": i, "value": answers[i.key], "missing": missing is not None and i == missing}
+        for i in instrument.items
+    ]
+    return render(
+        request,
+        "portal/form.html",
+        _base(link, token, instrument=instrument, items=items, missing=missing, error=error),
+        status=status,
+    )
+
+
+@require_GET
+@portal_page
+def help_now(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
+    services.record_portal_view(link, "help")
+    return render(request, "portal/help.html", _base(link, token))
+
+
+@require_GET
+@portal_page
+def learn(request: HttpRequest, link: PortalLink, token: str, slug: str = "") -> HttpResponse:
+    if not slug:
+        services.record_portal_view(link, "learn")
+        return render(request, "portal/learn_index.html", _base(link, token, topics=TOPICS))
+    chosen = topic(slug)
+    if chosen is None:
+        raise Http404("No such page.")
+    services.record_portal_view(link, "learn", topic=slug)
+    return render(
+        request,
+        f"portal/learn/{chosen.slug}.html",
+        _base(link, token, topic=chosen, topics=TOPICS),
+    )
