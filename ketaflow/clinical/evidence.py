@@ -74,10 +74,11 @@ class UnknownSource(KeyError):
 @cache
 def _index() -> dict[str, Source]:
     from ketaflow.clinical.evidence_register import REGISTER
+    from ketaflow.clinical.outcome_stats import METHOD_SOURCES
     from ketaflow.clinical.pk.sources import ALL
 
     index: dict[str, Source] = {}
-    for src in (*REGISTER, *ALL):
+    for src in (*REGISTER, *ALL, *METHOD_SOURCES):
         if src.key in index:
             raise ValueError(f"duplicate source key {src.key}")
         index[src.key] = src

@@ -1,6 +1,18 @@
-"""Pages of the outcomes app."""
+"""Pages of the outcomes app.
 
-from django.urls import URLPattern, path  # noqa: F401
+Link a patient's outcomes with `{% url 'outcomes:patient' patient.pk %}` (clinical staff) and
+the clinic dashboard with `outcomes:dashboard` (clinical staff identified; researchers and
+clinic admins de-identified).
+"""
+
+from django.urls import path
+
+from ketaflow.outcomes import views
 
 app_name = "outcomes"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export.csv", views.research_export, name="export"),
+    path("patient/<int:patient_pk>/", views.patient, name="patient"),
+    path("patient/<int:patient_pk>/report.pdf", views.patient_report, name="report"),
+]

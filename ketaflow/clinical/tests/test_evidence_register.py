@@ -79,10 +79,11 @@ def test_cite_returns_sources_in_order_and_unknown_keys_fail():
         source("S45")
 
 
-def test_all_sources_are_the_clinical_register_plus_the_pk_sources():
+def test_all_sources_are_the_clinical_register_plus_the_pk_and_method_sources():
+    from ketaflow.clinical.outcome_stats import METHOD_SOURCES
     from ketaflow.clinical.pk.sources import ALL as PK_SOURCES
 
-    assert len(all_sources()) == len(REGISTER) + len(PK_SOURCES)
+    assert len(all_sources()) == len(REGISTER) + len(PK_SOURCES) + len(METHOD_SOURCES)
 
 
 def test_unverified_default_needs_local_signoff():
