@@ -1,0 +1,323 @@
+"""The MLLP listener: python-hl7's asyncio MLLP streams, hardened for real monitor traffic.
+
+What it adds to `hl7.mllp` (reference §4.1-6, docs/hl7.md):
+
+- framing: a frame is whatever lies between the last start byte (0x0B) and the end bytes
+  (0x1C 0x0D), so garbage or NULs before the start byte are dropped, frames split over
+  several TCP reads are joined and several frames in one read are taken in turn;
+- a maximum frame size: a bigger frame is refused (AR, with MSA-2 when its MSH could be
+  read) and the connection carries on with the next frame;
+- an idle timeout per connection (devices keep sockets open for hours, but a dead peer
+  must not hold a slot for ever);
+- per-connection error isolation: anything that goes wrong on one connection closes that
+  connection only; one bad message is answered AE/AR and the next is read;
+- pipelining: a sender may send the next frame before the ACK; ACKs go back in order;
+- database work off the event loop, in a worker thread with its own Django connection
+  (`close_old_connections` before and after each batch, as Django does per request), with
+  group commit: messages arriving while a batch commits form the next batch, and each
+  message's AA is written only after the batch holding it has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+from asyncio import IncompleteReadError, LimitOverrunError
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import close_old_connections, connection, connections
+from django.utils import timezone
+from hl7.mllp import HL7StreamProtocol, HL7StreamWriter, MLLPStreamReader
+
+from ketaflow.accounts.models import Clinic
+from ketaflow.devices import hl7_vitals as hv
+from ketaflow.devices import services
+
+log = logging.getLogger("ketaflow.devices.listener")
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_IDLE_SECONDS = 1800.0
+DEFAULT_BATCH = 64
+IN_FLIGHT_PER_CONNECTION = 32
+
+
+class FrameTooLarge(Exception):
+    def __init__(self, head: bytes) -> None:
+        super().__init__("frame too large")
+        self.head = head
+
+
+class NotAFrame(Exception):
+    """Bytes ending in 0x1C 0x0D with no start byte before them (garbage, or an oversize tail)."""
+
+
+class HardenedReader(MLLPStreamReader):
+    """`hl7.mllp.MLLPStreamReader` that tolerates garbage before the start byte."""
+
+    async def readframe(self) -> bytes:
+        try:
+            block = await self.readuntil(hv.END_BLOCK)
+        except LimitOverrunError as exc:
+            head = bytes(self._buffer[:4096])
+            if self._buffer.startswith(hv.END_BLOCK, exc.consumed):
+                del self._buffer[: exc.consumed + len(hv.END_BLOCK)]
+            else:
+                self._buffer.clear()
+            self._maybe_resume_transport()
+            raise FrameTooLarge(head) from exc
+        start = block.rfind(hv.START_BLOCK)
+        if start < 0:
+            raise NotAFrame()
+        return block[start + 1 : -len(hv.END_BLOCK)]
+
+
+@dataclass
+class Stats:
+    connections: int = 0
+    frames: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    batches: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Listener:
+    """One clinic's listener. `await start()`, then `await serve_forever()` or `stop()`."""
+
+    def __init__(
+        self,
+        clinic: Clinic,
+        host: str = "127.0.0.1",
+        port: int = 2575,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        batch_size: int = DEFAULT_BATCH,
+        db_workers: int = 1,
+        cache_seconds: float = 5.0,
+    ) -> None:
+        self.clinic = clinic
+        self.host = host
+        self.port = port
+        self.max_bytes = max_bytes
+        self.idle_seconds = idle_seconds
+        self.batch_size = max(1, batch_size)
+        self.db_workers = 1 if connection.vendor == "sqlite" else max(1, db_workers)
+        self.stats = Stats()
+        self._queue: asyncio.Queue[tuple[services.Frame, asyncio.Future[services.Outcome]]]
+        self._server: asyncio.AbstractServer | None = None
+        self._committers: list[asyncio.Task[None]] = []
+        self._connections: set[asyncio.Task[Any]] = set()
+        self._executor = ThreadPoolExecutor(self.db_workers, thread_name_prefix="hl7-db")
+        self._cache = services.ListenerCache(ttl=cache_seconds)
+
+    # -- lifecycle
+
+    async def start(self) -> int:
+        """Bind and start serving; returns the bound port (useful with port 0)."""
+        loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue()
+
+        def factory() -> HL7StreamProtocol:
+            reader = HardenedReader(limit=self.max_bytes)
+            return HL7StreamProtocol(reader, self._on_connect)
+
+        self._server = await loop.create_server(factory, self.host, self.port)
+        self._committers = [
+            asyncio.create_task(self._commit_loop()) for _ in range(self.db_workers)
+        ]
+        sock = self._server.sockets[0]
+        self.port = int(sock.getsockname()[1])
+        return self.port
+
+    async def serve_forever(self) -> None:
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    async def stop(self) -> None:
+        """Stop accepting, close connections, finish the batches in progress."""
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        while not self._queue.empty():
+            await asyncio.sleep(0.01)
+        for task in self._committers:
+            task.cancel()
+        await asyncio.gather(*self._committers, return_exceptions=True)
+        # Each worker thread closes its own database connection (Django connections belong to
+        # the thread that opened them); the barrier makes every thread take exactly one.
+        barrier = threading.Barrier(self.db_workers)
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(
+                loop.run_in_executor(self._executor, _close_connection, barrier)
+                for _ in range(self.db_workers)
+            )
+        )
+        self._executor.shutdown(wait=True)
+
+    # -- database side
+
+    def _run_batch(self, frames: list[services.Frame]) -> list[services.Outcome]:
+        close_old_connections()
+        try:
+            return services.ingest_batch(self.clinic, frames, self._cache)
+        finally:
+            close_old_connections()
+
+    async def _commit_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            first = await self._queue.get()
+            items = [first]
+            while len(items) < self.batch_size and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            frames = [f for f, _ in items]
+            try:
+                outcomes = await loop.run_in_executor(self._executor, self._run_batch, frames)
+            except Exception as exc:  # ingest_batch answers its own errors; this is a last resort
+                log.exception("batch failed")
+                outcomes = [services._outcome(None, "AE", f"Not stored ({exc}).", err="207")] * len(
+                    items
+                )
+            self.stats.batches += 1
+            for (_, future), outcome in zip(items, outcomes, strict=True):
+                self.stats.stored += outcome.stored
+                self.stats.duplicates += outcome.duplicate
+                self.stats.rejected += outcome.code != "AA"
+                if not future.done():
+                    future.set_result(outcome)
+
+    async def submit(self, frame: services.Frame) -> services.Outcome:
+        future: asyncio.Future[services.Outcome] = asyncio.get_running_loop().create_future()
+        await self._queue.put((frame, future))
+        return await future
+
+    # -- connections
+
+    def _on_connect(self, reader: HardenedReader, writer: HL7StreamWriter) -> None:
+        task = asyncio.create_task(self._connection(reader, writer))
+        self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
+
+    async def _connection(self, reader: HardenedReader, writer: HL7StreamWriter) -> None:
+        peername = writer.get_extra_info("peername")
+        peer = f"{peername[0]}:{peername[1]}" if peername else "?"
+        self.stats.connections += 1
+        log.info("connection from %s", peer)
+        pending: asyncio.Queue[asyncio.Future[services.Outcome] | None] = asyncio.Queue(
+            IN_FLIGHT_PER_CONNECTION
+        )
+        sender = asyncio.create_task(self._send_acks(writer, pending, peer))
+        try:
+            await self._read_frames(reader, pending, peer)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # isolate: this connection ends, the listener goes on
+            log.exception("connection %s failed", peer)
+            self.stats.errors.append(f"{peer}: {exc!r}")
+        finally:
+            await pending.put(None)
+            try:
+                await asyncio.wait_for(sender, timeout=30)
+            except Exception:
+                sender.cancel()
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+            log.info("connection from %s closed", peer)
+
+    async def _read_frames(
+        self,
+        reader: HardenedReader,
+        pending: asyncio.Queue[asyncio.Future[services.Outcome] | None],
+        peer: str,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                payload = await asyncio.wait_for(reader.readframe(), self.idle_seconds)
+            except TimeoutError:
+                log.info("closing idle connection %s", peer)
+                return
+            except IncompleteReadError:
+                return  # peer closed (any partial frame was never acknowledged)
+            except NotAFrame:
+                log.warning("discarded bytes without a start block from %s", peer)
+                continue
+            except FrameTooLarge as exc:
+                self.stats.frames += 1
+                header = _header_of(exc.head)
+                log.warning("frame over %d bytes from %s refused", self.max_bytes, peer)
+                done = loop.create_future()
+                done.set_result(
+                    services._outcome(
+                        header,
+                        "AR",
+                        f"Message larger than {self.max_bytes} bytes: refused.",
+                        err="207",
+                    )
+                )
+                await pending.put(done)
+                continue
+            self.stats.frames += 1
+            frame = services.Frame(payload, peer, timezone.now())
+            await pending.put(asyncio.ensure_future(self.submit(frame)))
+
+    async def _send_acks(
+        self,
+        writer: HL7StreamWriter,
+        pending: asyncio.Queue[asyncio.Future[services.Outcome] | None],
+        peer: str,
+    ) -> None:
+        while True:
+            future = await pending.get()
+            if future is None:
+                return
+            outcome = await future
+            try:
+                writer.writeblock(outcome.ack)
+                await writer.drain()
+            except (ConnectionError, OSError):
+                log.info("%s went away before its ACK", peer)
+                # Keep draining so the reader is never blocked on a full queue.
+
+
+def _close_connection(barrier: threading.Barrier) -> None:
+    barrier.wait(timeout=30)
+    connections.close_all()
+
+
+def _header_of(head: bytes) -> hv.Header | None:
+    """The MSH of a refused (oversize) frame, if its first bytes hold one."""
+    start = head.rfind(hv.START_BLOCK)
+    text, _ = hv.decode(head[start + 1 :] if start >= 0 else head)
+    first = hv.normalise_segments(text).split("\r")[0]
+    try:
+        return hv.parse_message(
+            first, zone=timezone.get_current_timezone(), received_at=timezone.now()
+        ).header
+    except Exception:
+        return None
+
+
+async def run(listener: Listener, ready: Any = None) -> None:
+    """Serve until SIGINT/SIGTERM, then stop cleanly (in-flight batches finish and are acked)."""
+    port = await listener.start()
+    if ready is not None:
+        ready(port)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await listener.stop()

@@ -1,0 +1,846 @@
+"""Writes for device feeds: storing received messages, and staff decisions on what they hold.
+
+Two kinds of writer:
+
+- the listener (`ingest_batch`), a system actor with no user: it stores each message with
+  its raw text, matches it to an active session or holds it, computes the core's alerts for
+  each reading, and says which acknowledgement to send. It runs in a worker thread; the AA
+  is sent only after the transaction holding the message has committed (group commit: a
+  batch commits once, each message in its own savepoint so one bad message fails alone).
+- staff (`confirm_reading`, `reject_reading`, `assign_message`, `dismiss_message`, and the
+  clinic admin's bindings and mappings), each permission-checked, one transaction, audited.
+  Confirming goes through `treatments.services.record_vitals`: there is no second path into
+  the flowsheet.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from ketaflow.accounts.models import Clinic, User
+from ketaflow.accounts.permissions import require
+from ketaflow.accounts.roles import Capability
+from ketaflow.audit import context
+from ketaflow.audit.models import AccessEvent, Action
+from ketaflow.audit.services import record_event
+from ketaflow.clinical import administration as adm
+from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.clinical.monitoring import Phase, VitalSigns, assess_reading
+from ketaflow.courses.models import Chair
+from ketaflow.devices import hl7_vitals as hv
+from ketaflow.devices.models import (
+    CodeMapping,
+    DeviceReading,
+    InboundMessage,
+    MessageStatus,
+    MonitorBinding,
+    ReadingStatus,
+    VitalChoice,
+)
+from ketaflow.patients.models import Patient
+from ketaflow.treatments import derive
+from ketaflow.treatments import services as treatments
+from ketaflow.treatments.models import SessionStatus, TreatmentSession, VitalsReading
+
+log = logging.getLogger("ketaflow.devices")
+
+#: A session takes device readings from check-in until discharge.
+ACTIVE_STATUSES = (
+    SessionStatus.CHECKED_IN,
+    SessionStatus.READY,
+    SessionStatus.IN_PROGRESS,
+    SessionStatus.OBSERVING,
+)
+LISTENER = "hl7-listen"
+_ack_ids = itertools.count(1)
+
+
+# ---------------------------------------------------------------------------- listener
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One MLLP frame's payload as received."""
+
+    raw: bytes
+    peer: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to answer: AA (committed, or nothing to store), AE or AR with the reason."""
+
+    code: str
+    text: str
+    ack: bytes
+    stored: bool = False
+    duplicate: bool = False
+    message_id: int | None = None
+
+
+def _outcome(
+    header: hv.Header | None,
+    code: str,
+    text: str = "",
+    *,
+    err: str = "",
+    codec: str = "utf-8",
+    **kw: Any,
+) -> Outcome:
+    ack = hv.build_ack(
+        header,
+        code,
+        now=timezone.now(),
+        ack_id=f"KF{timezone.now():%Y%m%d%H%M%S}{next(_ack_ids)}",
+        text=text,
+        err=err,
+    )
+    return Outcome(code, text, ack.encode(codec if codec != "ascii" else "utf-8", "replace"), **kw)
+
+
+def mappings_of(clinic_id: int) -> dict[str, hv.CodeMap]:
+    """The clinic's active code mappings, keyed as `hl7_vitals.code_keys` looks them up."""
+    result = {}
+    for m in CodeMapping.objects.filter(clinic_id=clinic_id, active=True):
+        result[m.key] = hv.CodeMap(hv.Vital(m.vital), m.priority, f"clinic mapping {m.pk}", m.unit)
+    return result
+
+
+class ListenerCache:
+    """What a long-running listener keeps between batches, each entry safe to reuse:
+
+    - the clinic's bindings and code mappings, reloaded every `ttl` seconds (a change made on
+      the set-up page reaches the listener within that time);
+    - per (session id, session version): the administration record and pre-dose baseline the
+      alerts need. Every write to a session bumps its version, so an entry can never be stale.
+    """
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._loaded_at = -1e9
+        self.mappings: dict[str, hv.CodeMap] = {}
+        self.bindings: dict[str, int] = {}
+        self.sessions: dict[
+            tuple[int, int], tuple[adm.AdministrationRecord, VitalSigns | None]
+        ] = {}
+
+    def refresh(self, clinic: Clinic) -> None:
+        if time.monotonic() - self._loaded_at < self.ttl:
+            return
+        self.bindings = {
+            b.location.strip().upper(): b.chair_id
+            for b in MonitorBinding.objects.filter(clinic=clinic, active=True)
+        }
+        self.mappings = mappings_of(clinic.pk)
+        if len(self.sessions) > 2000:
+            self.sessions.clear()
+        self._loaded_at = time.monotonic()
+
+
+@dataclass
+class _Batch:
+    """Lookups shared by the messages of one batch (one transaction)."""
+
+    clinic: Clinic
+    zone: ZoneInfo
+    mappings: dict[str, hv.CodeMap]
+    bindings: dict[str, int]  # location key (upper case) -> chair id
+    session_cache: dict[tuple[int, int], tuple[adm.AdministrationRecord, VitalSigns | None]] = (
+        field(default_factory=dict)
+    )
+    # Prefetched for the whole batch by the fast path (None: look up per message).
+    sessions_by_mrn: dict[str, list[TreatmentSession]] | None = None
+
+    def prefetch(self, messages: Iterable[hv.ParsedMessage]) -> None:
+        """Active sessions for every MRN in the batch, in one query."""
+        mrns = {m for msg in messages for m in msg.patient_ids}
+        self.sessions_by_mrn = {}
+        for s in TreatmentSession.objects.filter(
+            clinic=self.clinic, patient__mrn__in=mrns, status__in=ACTIVE_STATUSES
+        ).select_related("protocol_version", "patient"):
+            self.sessions_by_mrn.setdefault(s.patient.mrn, []).append(s)
+
+    @classmethod
+    def load(cls, clinic: Clinic, cache: ListenerCache | None = None) -> _Batch:
+        cache = cache or ListenerCache()
+        cache.refresh(clinic)
+        return cls(
+            clinic, ZoneInfo(clinic.timezone), cache.mappings, cache.bindings, cache.sessions
+        )
+
+
+def ingest_batch(
+    clinic: Clinic, frames: list[Frame], cache: ListenerCache | None = None
+) -> list[Outcome]:
+    """Store a batch of received messages; the outcome (ACK) for each, in order.
+
+    Call from a worker thread (never the event loop). First the whole batch in one
+    transaction with bulk inserts; if that fails, the transaction is rolled back and the batch
+    is stored again message by message, each in its own savepoint, so a failing message is
+    answered AE alone. Outcomes are handed back only after the commit: if a commit fails,
+    every message it held is answered AE and the senders resend. Nothing is acknowledged AA
+    that is not committed.
+    """
+    outcomes: list[Outcome | None] = [None] * len(frames)
+    parsed: list[tuple[int, hv.ParsedMessage, str, str]] = []
+    batch = _Batch.load(clinic, cache)
+    for i, frame in enumerate(frames):
+        text, codec = hv.decode(frame.raw)
+        try:
+            message = hv.parse_message(
+                text, zone=batch.zone, received_at=frame.received_at, mappings=batch.mappings
+            )
+        except hv.HL7Reject as exc:
+            log.warning("rejected message from %s: %s", frame.peer, exc.text)
+            outcomes[i] = _outcome(exc.header, exc.ack, exc.text, err=exc.err, codec=codec)
+            continue
+        parsed.append((i, message, hv.normalise_segments(text), codec))
+    if not parsed:
+        return [o or _outcome(None, "AE", "Not processed.", err="207") for o in outcomes]
+    results: dict[int, Outcome] = {}
+    try:
+        with transaction.atomic():
+            _store_many(batch, frames, parsed, results)
+    except Exception:
+        log.warning("bulk store of %d messages failed; one by one", len(parsed), exc_info=True)
+        results = {}
+        batch = _Batch.load(clinic, cache)
+        try:
+            with transaction.atomic():
+                for i, message, text, codec in parsed:
+                    results[i] = _store_one(batch, frames[i], message, text, codec)
+        except Exception as exc:
+            log.exception("batch of %d not committed", len(frames))
+            results = {
+                i: _outcome(
+                    message.header,
+                    "AE",
+                    f"Not stored ({type(exc).__name__}); please resend.",
+                    err="207",
+                    codec=codec,
+                )
+                for i, message, _text, codec in parsed
+            }
+    for i, outcome in results.items():
+        outcomes[i] = outcome
+    return [o or _outcome(None, "AE", "Not processed.", err="207") for o in outcomes]
+
+
+def _store_one(
+    batch: _Batch, frame: Frame, message: hv.ParsedMessage, text: str, codec: str
+) -> Outcome:
+    """One message in its own savepoint: its failure is its AE, the batch goes on."""
+    token = context.activate(_listener_context(frame))
+    try:
+        with transaction.atomic():
+            return _store(batch, frame, message, text, codec)
+    except IntegrityError:
+        return _outcome(
+            message.header, "AA", "Duplicate: already stored.", codec=codec, duplicate=True
+        )
+    except Exception as exc:
+        log.exception("could not store message %s", message.header.control_id)
+        return _outcome(
+            message.header,
+            "AE",
+            f"Not stored ({type(exc).__name__}); please resend.",
+            err="207",
+            codec=codec,
+        )
+    finally:
+        context.reset(token)
+
+
+def _store_many(
+    batch: _Batch,
+    frames: list[Frame],
+    parsed: list[tuple[int, hv.ParsedMessage, str, str]],
+    results: dict[int, Outcome],
+) -> None:
+    """The whole batch with a handful of queries (bulk inserts); the caller's transaction.
+
+    Same rows and answers as `_store` message by message. Raises on any failure (a concurrent
+    listener stored the same control id, a bad row): the caller rolls back and goes one by one.
+    """
+    keys = {i: _key(batch, m.header) for i, m, _t, _c in parsed}
+    existing = set(
+        InboundMessage.objects.filter(
+            clinic=batch.clinic, control_id__in={k[3] for k in keys.values()}
+        ).values_list("sending_app", "sending_facility", "control_id")
+    )
+    batch.prefetch(m for _i, m, _t, _c in parsed)
+    rows: list[tuple[int, InboundMessage, hv.ParsedMessage, TreatmentSession | None]] = []
+    codecs = {i: codec for i, _m, _t, codec in parsed}
+    seen: set[tuple[str, str, str]] = set()
+    for i, message, text, codec in parsed:
+        h = message.header
+        if not message.relevant:
+            results[i] = _outcome(
+                h, "AA", f"Accepted, nothing to chart: {message.ignore_reason}", codec=codec
+            )
+            continue
+        key = keys[i][1:]
+        if key in existing or key in seen:
+            results[i] = _outcome(
+                h, "AA", "Duplicate: already stored.", codec=codec, duplicate=True
+            )
+            continue
+        seen.add(key)
+        row, session = _message_row(batch, frames[i], message, text, codec)
+        rows.append((i, row, message, session))
+    if not rows:
+        return
+    InboundMessage.objects.bulk_create([r for _i, r, _m, _s in rows])
+    readings: dict[int, list[DeviceReading]] = {}
+    for i, row, message, session in rows:
+        if session is not None:
+            readings[i] = _reading_rows(batch, session, row, message)
+    DeviceReading.objects.bulk_create([r for rs in readings.values() for r in rs])
+    events = []
+    for i, row, _message, session in rows:
+        token = context.activate(_listener_context(frames[i]))
+        try:
+            events.append(_audit_row(batch, row, session, readings.get(i, [])))
+        finally:
+            context.reset(token)
+    AccessEvent.objects.bulk_create(events)
+    for i, row, message, _session in rows:
+        results[i] = _stored_outcome(row, message.header, codecs[i], len(readings.get(i, [])))
+
+
+def _key(batch: _Batch, h: hv.Header) -> tuple[Clinic, str, str, str]:
+    return (batch.clinic, h.sending_app[:200], h.sending_facility[:200], h.control_id[:200])
+
+
+def _message_row(
+    batch: _Batch, frame: Frame, message: hv.ParsedMessage, text: str, codec: str
+) -> tuple[InboundMessage, TreatmentSession | None]:
+    """The (unsaved) stored message and the session it matched, if any."""
+    h = message.header
+    session, reason = (None, "") if message.demo else _match(batch, message)
+    if message.demo:
+        status, reason = MessageStatus.IGNORED, "Demo/training data (OBX-8 DEMO or MSH-11 T)."
+    else:
+        status = MessageStatus.STORED if session is not None else MessageStatus.HELD
+    _clinic, app, facility, ctrl = _key(batch, h)
+    row = InboundMessage(
+        clinic=batch.clinic,
+        sending_app=app,
+        sending_facility=facility,
+        control_id=ctrl,
+        message_type=h.message_type[:40],
+        received_at=frame.received_at,
+        peer=frame.peer[:80],
+        encoding=codec,
+        raw=text,
+        status=status,
+        patient_ref="~".join(message.patient_ids)[:200],
+        location=message.location_raw[:200],
+        device=message.device[:200],
+        session=session,
+        reason=reason[:300],
+        skipped=[s.__dict__ for s in message.skipped],
+    )
+    return row, session
+
+
+def _audit_row(
+    batch: _Batch,
+    row: InboundMessage,
+    session: TreatmentSession | None,
+    readings: list[DeviceReading],
+) -> AccessEvent:
+    """The audit event `record_event` would write for a stored message (built for bulk insert)."""
+    ctx = context.current()
+    return AccessEvent(
+        actor=None,
+        actor_label=LISTENER,
+        clinic_id=batch.clinic.pk,
+        patient_id=session.patient_id if session is not None else None,
+        action=Action.CREATE,
+        object_type=InboundMessage._meta.label,
+        object_id=str(row.pk),
+        detail={
+            "what": "hl7_message",
+            "status": row.status,
+            "session": session.pk if session is not None else None,
+            "readings": [r.pk for r in readings],
+        },
+        ip_address=ctx.ip_address if ctx else None,
+        user_agent=ctx.user_agent if ctx else "",
+        request_id=ctx.request_id if ctx else "",
+        path=ctx.path if ctx else "",
+        channel=ctx.channel if ctx else "system",
+    )
+
+
+def _stored_outcome(row: InboundMessage, header: hv.Header, codec: str, n_readings: int) -> Outcome:
+    text = {
+        MessageStatus.STORED: f"Stored: {n_readings} reading(s) for a nurse to confirm.",
+        MessageStatus.HELD: f"Held for staff: {row.reason}",
+        MessageStatus.IGNORED: f"Stored, not charted: {row.reason}",
+    }[MessageStatus(row.status)]
+    return _outcome(header, "AA", text, codec=codec, stored=True, message_id=row.pk)
+
+
+def _listener_context(frame: Frame) -> context.RequestContext:
+    """Audit events written for a received message say it came over HL7, from which address."""
+    host = frame.peer.rsplit(":", 1)[0].strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        host = ""
+    return context.RequestContext(
+        ip_address=host or None,
+        user_agent="mllp",
+        request_id=context.new_request_id(),
+        path="mllp",
+        channel="hl7",
+    )
+
+
+def _store(
+    batch: _Batch, frame: Frame, message: hv.ParsedMessage, text: str, codec: str
+) -> Outcome:
+    """One message: duplicate check, match, stored row, readings with alerts, audit."""
+    h = message.header
+    if not message.relevant:
+        return _outcome(
+            h, "AA", f"Accepted, nothing to chart: {message.ignore_reason}", codec=codec
+        )
+    _clinic, app, facility, ctrl = _key(batch, h)
+    if InboundMessage.objects.filter(
+        clinic=batch.clinic, sending_app=app, sending_facility=facility, control_id=ctrl
+    ).exists():
+        return _outcome(h, "AA", "Duplicate: already stored.", codec=codec, duplicate=True)
+    row, session = _message_row(batch, frame, message, text, codec)
+    row.save()
+    readings = _readings(batch, session, row, message) if session is not None else []
+    event = _audit_row(batch, row, session, readings)
+    event.save()
+    return _stored_outcome(row, h, codec, len(readings))
+
+
+def _match(batch: _Batch, message: hv.ParsedMessage) -> tuple[TreatmentSession | None, str]:
+    """The patient's active session at the monitor's chair, or None and why it is held."""
+    if message.patient_unassigned:
+        return None, 'No patient ID (unassigned bed: PID-3 empty or "").'
+    sessions: list[TreatmentSession] = []
+    if batch.sessions_by_mrn is not None:
+        sessions = [s for m in message.patient_ids for s in batch.sessions_by_mrn.get(m, [])]
+    if sessions:
+        patients = {s.patient_id for s in sessions}
+    else:  # not prefetched, or held anyway: say whether the patient exists at all
+        patients = set(
+            Patient.objects.filter(clinic=batch.clinic, mrn__in=message.patient_ids).values_list(
+                "pk", flat=True
+            )
+        )
+        if batch.sessions_by_mrn is None:
+            sessions = list(
+                TreatmentSession.objects.filter(
+                    clinic=batch.clinic, patient_id__in=patients, status__in=ACTIVE_STATUSES
+                ).select_related("protocol_version")
+            )
+    if not patients:
+        return None, f"No patient with MRN {', '.join(message.patient_ids)} in this clinic."
+    if not sessions:
+        return None, "The patient has no active treatment session."
+    if message.location_keys:
+        chair_id = next(
+            (batch.bindings[k] for k in message.location_keys if k in batch.bindings), None
+        )
+        if chair_id is None:
+            return None, f"Location {message.location_raw!r} is not bound to a chair."
+        at_chair = [s for s in sessions if s.chair_id == chair_id]
+        if not at_chair:
+            return None, (
+                f"The monitor is at chair {chair_id_label(chair_id)} but the patient's active "
+                "session is at another chair."
+            )
+        sessions = at_chair
+    if len(sessions) > 1:
+        return None, "The patient has more than one active session."
+    return sessions[0], ""
+
+
+def chair_id_label(chair_id: int) -> str:
+    chair = Chair.objects.filter(pk=chair_id).only("name").first()
+    return chair.name if chair else str(chair_id)
+
+
+def _context(
+    batch: _Batch, session: TreatmentSession
+) -> tuple[adm.AdministrationRecord, VitalSigns | None]:
+    key = (session.pk, session.version)
+    if key not in batch.session_cache:
+        record = derive.record_of(session)
+        batch.session_cache[key] = (record, derive.baseline_signs(session, record))
+    return batch.session_cache[key]
+
+
+def alerts_at_arrival(
+    batch_or_none: _Batch | None, session: TreatmentSession, at: datetime, values: dict[str, float]
+) -> list[dict[str, Any]]:
+    """The core's alerts for these values, in the session's phase at `at` (as the flowsheet
+    would compute them for a typed-in reading), as plain dicts to keep with the reading."""
+    if batch_or_none is not None:
+        record, baseline = _context(batch_or_none, session)
+    else:
+        record = derive.record_of(session)
+        baseline = derive.baseline_signs(session, record)
+    try:
+        signs = VitalSigns(
+            sbp=values.get("sbp"),
+            dbp=values.get("dbp"),
+            hr=values.get("hr"),
+            spo2=values.get("spo2"),
+            rr=values.get("rr"),
+        )
+    except ClinicalInputError:
+        return []
+    phase = derive.phase_at(session, record, at)
+    if phase is Phase.PRE_DOSE and not signs.has_bp:
+        return []
+    found = assess_reading(
+        signs, phase=phase, baseline=None if phase is Phase.PRE_DOSE else baseline
+    )
+    return [
+        {
+            "code": a.code,
+            "level": a.level.label,
+            "message": a.message,
+            "actions": [x.label for x in a.actions],
+            "phase": phase.value,
+        }
+        for a in sorted(found, key=derive.alert_order)
+    ]
+
+
+def _readings(
+    batch: _Batch | None,
+    session: TreatmentSession,
+    row: InboundMessage,
+    message: hv.ParsedMessage,
+) -> list[DeviceReading]:
+    """Readings saved one by one (the bulk path uses `_reading_rows` + `bulk_create`)."""
+    created = _reading_rows(batch, session, row, message)
+    for reading in created:
+        reading.save()
+    return created
+
+
+def _reading_rows(
+    batch: _Batch | None,
+    session: TreatmentSession,
+    row: InboundMessage,
+    message: hv.ParsedMessage,
+) -> list[DeviceReading]:
+    """One unsaved `DeviceReading` per observation time, with the core's alerts."""
+    created = []
+    for vs in hv.vital_sets(message.observations):
+        v = vs.values
+        reading = DeviceReading(
+            clinic_id=row.clinic_id,
+            session=session,
+            message=row,
+            observed_at=vs.observed_at,
+            sbp=v.get("sbp"),
+            dbp=v.get("dbp"),
+            map=v.get("map"),
+            hr=v.get("hr"),
+            spo2=v.get("spo2"),
+            rr=v.get("rr"),
+            temp_c=v.get("temp"),
+            sources=vs.sources,
+            notes=list(vs.notes),
+            alerts=alerts_at_arrival(batch, session, vs.observed_at, v),
+        )
+        created.append(reading)
+    return created
+
+
+# ---------------------------------------------------------------------------- staff
+
+
+def _reading_for(actor: User, reading_id: int) -> DeviceReading:
+    require(actor, Capability.CHART_SESSION)
+    try:
+        return (
+            DeviceReading.objects.select_for_update()
+            .select_related("session")
+            .get(pk=reading_id, clinic_id=actor.clinic_pk)
+        )
+    except DeviceReading.DoesNotExist:
+        raise Http404("No such device reading in your clinic.") from None
+
+
+def _audit(actor: User, obj: Any, what: str, patient_id: int | None, **detail: Any) -> None:
+    record_event(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=obj,
+        patient_id=patient_id,
+        clinic_id=actor.clinic_id,
+        detail={"what": what, **detail},
+    )
+
+
+@transaction.atomic
+def confirm_reading(actor: User, reading_id: int, version: int) -> VitalsReading:
+    """The nurse accepts the monitor's values: a flowsheet reading via `record_vitals`.
+
+    `version` is the session version the nurse saw (a stale page is a conflict, as for any
+    session write). The flowsheet reading keeps the monitor's observation time; it is marked
+    as from the device by its link back to this row (`VitalsReading.device_reading`).
+    """
+    reading = _reading_for(actor, reading_id)
+    if reading.status != ReadingStatus.PENDING:
+        raise ValidationError({"reading_id": ["This reading has already been decided."]})
+    if not reading.chartable:
+        raise ValidationError({"reading_id": ["No values the flowsheet can chart: reject it."]})
+    vitals, _alerts = treatments.record_vitals(
+        actor,
+        reading.session,
+        version,
+        sbp=reading.sbp,
+        dbp=reading.dbp,
+        hr=reading.hr,
+        spo2=reading.spo2,
+        rr=reading.rr,
+        taken_at=reading.observed_at,
+    )
+    reading.status = ReadingStatus.CONFIRMED
+    reading.decided_by = actor
+    reading.decided_at = timezone.now()
+    reading.vitals_reading = vitals
+    reading.save()
+    _audit(
+        actor,
+        reading,
+        "device_reading_confirmed",
+        reading.session.patient_id,
+        session=reading.session_id,
+        vitals_reading=vitals.pk,
+        source="device",
+    )
+    return vitals
+
+
+@transaction.atomic
+def reject_reading(actor: User, reading_id: int, reason: str) -> DeviceReading:
+    """The nurse says the monitor's values are wrong (artefact, cuff off…), with a reason."""
+    reading = _reading_for(actor, reading_id)
+    if reading.status != ReadingStatus.PENDING:
+        raise ValidationError({"reading_id": ["This reading has already been decided."]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the reading is rejected."]})
+    reading.status = ReadingStatus.REJECTED
+    reading.decided_by = actor
+    reading.decided_at = timezone.now()
+    reading.reject_reason = reason.strip()[:300]
+    reading.save()
+    _audit(
+        actor,
+        reading,
+        "device_reading_rejected",
+        reading.session.patient_id,
+        session=reading.session_id,
+        reason=reading.reject_reason,
+    )
+    return reading
+
+
+def _held(actor: User, message_id: int) -> InboundMessage:
+    require(actor, Capability.CHART_SESSION)
+    try:
+        row = InboundMessage.objects.select_for_update().get(
+            pk=message_id, clinic_id=actor.clinic_pk
+        )
+    except InboundMessage.DoesNotExist:
+        raise Http404("No such message in your clinic.") from None
+    if row.status != MessageStatus.HELD:
+        raise ValidationError({"message_id": ["This message is not waiting in the queue."]})
+    return row
+
+
+@transaction.atomic
+def assign_message(actor: User, message_id: int, session_id: int) -> list[DeviceReading]:
+    """Staff say which active session a held message belongs to; its readings are made then.
+
+    The raw text is parsed again with today's code mappings, at its original receipt time,
+    so the readings are exactly what the listener would have made had it matched.
+    """
+    row = _held(actor, message_id)
+    session = (
+        TreatmentSession.objects.select_related("protocol_version", "patient")
+        .filter(pk=session_id, clinic_id=actor.clinic_pk)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session in your clinic.")
+    if session.status not in ACTIVE_STATUSES:
+        raise ValidationError({"session_id": ["Choose a session that is still active."]})
+    clinic = Clinic.objects.get(pk=row.clinic_id)
+    message = hv.parse_message(
+        row.raw,
+        zone=ZoneInfo(clinic.timezone),
+        received_at=row.received_at,
+        mappings=mappings_of(clinic.pk),
+    )
+    readings = _readings(None, session, row, message)
+    row.status = MessageStatus.ASSIGNED
+    row.session = session
+    row.resolved_by = actor
+    row.resolved_at = timezone.now()
+    row.save()
+    _audit(
+        actor,
+        row,
+        "hl7_message_assigned",
+        session.patient_id,
+        session=session.pk,
+        readings=[r.pk for r in readings],
+    )
+    return readings
+
+
+@transaction.atomic
+def dismiss_message(actor: User, message_id: int, reason: str) -> InboundMessage:
+    """Staff say a held message belongs to no session (a test, a wrong bed…), with a reason."""
+    row = _held(actor, message_id)
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the message is dismissed."]})
+    row.status = MessageStatus.DISMISSED
+    row.resolved_by = actor
+    row.resolved_at = timezone.now()
+    row.resolution_reason = reason.strip()[:300]
+    row.save()
+    _audit(actor, row, "hl7_message_dismissed", None, reason=row.resolution_reason)
+    return row
+
+
+# ---------------------------------------------------------------------------- set-up
+
+
+@transaction.atomic
+def bind_chair(actor: User, chair_id: int, location: str) -> MonitorBinding:
+    """Tell the listener which chair a monitor location string means (clinic admins)."""
+    require(actor, Capability.MANAGE_DEVICES)
+    chair = Chair.objects.filter(pk=chair_id, clinic_id=actor.clinic_pk).first()
+    if chair is None:
+        raise Http404("No such chair in your clinic.")
+    location = location.strip()
+    if not location or "\r" in location or "\n" in location:
+        raise ValidationError({"location": ["Enter the location as the monitor sends it."]})
+    if MonitorBinding.objects.filter(
+        clinic_id=actor.clinic_pk, location__iexact=location, active=True
+    ).exists():
+        raise ValidationError({"location": ["This location is already bound to a chair."]})
+    binding = MonitorBinding.objects.create(
+        clinic_id=actor.clinic_pk, chair=chair, location=location[:120], created_by=actor
+    )
+    _audit(actor, binding, "monitor_binding", None, chair=chair.pk, location=binding.location)
+    return binding
+
+
+@transaction.atomic
+def end_binding(actor: User, binding_id: int) -> MonitorBinding:
+    require(actor, Capability.MANAGE_DEVICES)
+    binding = MonitorBinding.objects.filter(
+        pk=binding_id, clinic_id=actor.clinic_pk, active=True
+    ).first()
+    if binding is None:
+        raise Http404("No such active binding in your clinic.")
+    binding.active = False
+    binding.ended_by = actor
+    binding.ended_at = timezone.now()
+    binding.save()
+    _audit(actor, binding, "monitor_binding_ended", None)
+    return binding
+
+
+UNITS = ("", "mmHg", "kPa", "/min", "%", "Cel", "degF")
+
+
+@transaction.atomic
+def add_mapping(
+    actor: User,
+    *,
+    coding_system: str,
+    code: str,
+    vital: str,
+    sub_id: str = "",
+    unit: str = "",
+    priority: int = 1,
+) -> CodeMapping:
+    """A clinic's own code → vital (clinic admins). It wins over the built-in table."""
+    require(actor, Capability.MANAGE_DEVICES)
+    errors: dict[str, list[str]] = {}
+    if not code.strip():
+        errors["code"] = ["Enter the code as the monitor sends it (OBX-3.1)."]
+    if vital not in VitalChoice.values:
+        errors["vital"] = [f"Choose one of: {', '.join(VitalChoice.values)}."]
+    if unit not in UNITS:
+        errors["unit"] = [f"Choose one of: {', '.join(u or '(none)' for u in UNITS)}."]
+    if not 0 <= priority <= 9:
+        errors["priority"] = ["Between 0 (preferred) and 9."]
+    if errors:
+        raise ValidationError(errors)
+    mapping = CodeMapping(
+        clinic_id=actor.clinic_pk,
+        coding_system=coding_system.strip()[:40],
+        code=code.strip()[:80],
+        sub_id=sub_id.strip()[:40],
+        vital=vital,
+        unit=unit,
+        priority=priority,
+        created_by=actor,
+    )
+    if (
+        CodeMapping.objects.filter(clinic_id=actor.clinic_pk, active=True)
+        .filter(
+            coding_system__iexact=mapping.coding_system,
+            code__iexact=mapping.code,
+            sub_id__iexact=mapping.sub_id,
+        )
+        .exists()
+    ):
+        raise ValidationError({"code": ["This code already has an active mapping."]})
+    mapping.save()
+    _audit(actor, mapping, "code_mapping", None, key=mapping.key, vital=vital)
+    return mapping
+
+
+@transaction.atomic
+def deactivate_mapping(actor: User, mapping_id: int) -> CodeMapping:
+    require(actor, Capability.MANAGE_DEVICES)
+    mapping = CodeMapping.objects.filter(
+        pk=mapping_id, clinic_id=actor.clinic_pk, active=True
+    ).first()
+    if mapping is None:
+        raise Http404("No such active mapping in your clinic.")
+    mapping.active = False
+    mapping.save()
+    _audit(actor, mapping, "code_mapping_ended", None, key=mapping.key)
+    return mapping
+
+
+def frames_from(texts: Iterable[str], peer: str = "test") -> list[Frame]:
+    """Frames for tests and the benchmark seed (UTF-8, received now)."""
+    now = timezone.now()
+    return [Frame(t.encode(), peer, now) for t in texts]

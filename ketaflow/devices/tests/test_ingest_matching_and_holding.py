@@ -1,0 +1,163 @@
+"""What the listener stores: matched readings with alerts, held messages, duplicates once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ketaflow.audit.models import AccessEvent
+from ketaflow.devices.models import DeviceReading, InboundMessage, MessageStatus
+from ketaflow.devices.tests import messages as M
+from ketaflow.devices.tests.conftest import ack_fields, ingest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_ge_message_for_the_patient_at_the_bound_chair_lands_as_a_pending_reading(
+    clinic: Any, checked_in: Any, binding: Any
+) -> None:
+    [out] = ingest(clinic, M.ge_b40("GE-1"))
+    assert ack_fields(out.ack) == {
+        "code": "AA",
+        "control_id": "GE-1",
+        "text": "Stored: 1 reading(s) for a nurse to confirm.",
+    }
+    reading = DeviceReading.objects.get()
+    assert reading.session == checked_in and reading.status == "pending"
+    assert (reading.sbp, reading.dbp, reading.hr, reading.spo2, reading.rr) == (128, 82, 72, 97, 16)
+    assert reading.temp_c == 36.8
+    msg = reading.message
+    assert msg.status == MessageStatus.STORED and "OBX|3|NM|147842" in msg.raw
+    event = AccessEvent.objects.filter(object_type="devices.InboundMessage").get()
+    assert event.channel == "hl7" and event.patient_id == checked_in.patient_id
+    assert event.ip_address == "10.0.0.7"
+
+
+def test_alerts_are_computed_on_arrival_with_the_core(
+    clinic: Any, checked_in: Any, binding: Any
+) -> None:
+    ingest(clinic, M.ge_b40("GE-2", sbp=190, dbp=104, spo2=88))
+    codes = [a["code"] for a in DeviceReading.objects.get().alerts]
+    assert "predose.sbp.do_not_start" in codes and "spo2.critical" in codes
+    assert DeviceReading.objects.get().alerts[0]["level"] == "critical"
+
+
+def test_the_same_control_id_is_acknowledged_again_but_stored_once(
+    clinic: Any, checked_in: Any, binding: Any
+) -> None:
+    first = ingest(clinic, M.ge_b40("GE-3"))
+    again = ingest(clinic, M.ge_b40("GE-3"), M.ge_b40("GE-3"))
+    assert [ack_fields(o.ack)["code"] for o in first + again] == ["AA", "AA", "AA"]
+    assert again[0].duplicate and again[1].duplicate
+    assert InboundMessage.objects.count() == 1 and DeviceReading.objects.count() == 1
+
+
+def test_duplicates_within_one_batch_are_stored_once(
+    clinic: Any, checked_in: Any, binding: Any
+) -> None:
+    outs = ingest(clinic, M.ge_b40("GE-4"), M.ge_b40("GE-4"))
+    assert [o.code for o in outs] == ["AA", "AA"] and outs[1].duplicate
+    assert InboundMessage.objects.count() == 1
+
+
+def test_the_same_control_id_from_another_sender_is_another_message(
+    clinic: Any, checked_in: Any, binding: Any
+) -> None:
+    ingest(clinic, M.loinc_generic("1", sending="GW-A"), M.loinc_generic("1", sending="GW-B"))
+    assert InboundMessage.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("build", "reason"),
+    [
+        (lambda: M.ge_b40("H1", mrn="KF-999999"), "No patient with MRN KF-999999"),
+        (lambda: M.ge_b40("H2", bed="SURGERY^^V9"), "is not bound to a chair"),
+        (lambda: M.philips_piic("H3", mrn='""', bed="^^V2"), "unassigned bed"),
+    ],
+)
+def test_unknown_patient_or_chair_is_held_with_the_raw_text(
+    clinic: Any, checked_in: Any, binding: Any, build: Any, reason: str
+) -> None:
+    [out] = ingest(clinic, build())
+    assert out.code == "AA" and "Held for staff" in out.text
+    msg = InboundMessage.objects.get()
+    assert msg.status == MessageStatus.HELD and reason in msg.reason and msg.raw.startswith("MSH")
+    assert not DeviceReading.objects.exists()
+
+
+def test_a_monitor_at_another_chair_is_held(
+    clinic: Any, clinic_admin: Any, checked_in: Any, binding: Any
+) -> None:
+    from ketaflow.courses.services import add_chair
+    from ketaflow.devices.services import bind_chair
+
+    other = add_chair(clinic_admin, name="Chair 2")
+    bind_chair(clinic_admin, other.pk, "V3")
+    ingest(clinic, M.ge_b40("H4", bed="SURGERY^^V3"))
+    assert "at another chair" in InboundMessage.objects.get().reason
+
+
+def test_a_patient_without_an_active_session_is_held(clinic: Any, patient: Any) -> None:
+    ingest(clinic, M.loinc_generic("H5"))
+    assert InboundMessage.objects.get().reason == "The patient has no active treatment session."
+
+
+def test_a_monitor_that_sends_no_location_matches_by_patient_alone(
+    clinic: Any, checked_in: Any
+) -> None:
+    ingest(clinic, M.welch_allyn("WA-1"))
+    reading = DeviceReading.objects.get()
+    assert reading.session == checked_in and reading.sbp == 142 and reading.temp_c == 36.89
+
+
+def test_another_clinics_patient_with_the_same_mrn_is_never_matched(
+    clinic: Any, other_clinic: Any, outsider_patient: Any, checked_in: Any, binding: Any
+) -> None:
+    ingest(other_clinic, M.ge_b40("X1"))
+    msg = InboundMessage.objects.get()
+    assert msg.clinic == other_clinic and msg.status == MessageStatus.HELD
+
+
+def test_demo_mode_is_stored_for_the_record_but_not_charted(
+    clinic: Any, checked_in: Any, binding: Any
+) -> None:
+    [out] = ingest(clinic, M.mindray_egateway("D1", demo=True))
+    assert out.code == "AA"
+    assert InboundMessage.objects.get().status == MessageStatus.IGNORED
+    assert not DeviceReading.objects.exists()
+
+
+def test_malformed_messages_get_ar_with_the_reason_and_an_err_segment(clinic: Any) -> None:
+    no_id = "MSH|^~\\&|A|B|||20260101||ORU^R01||P|2.5\rOBX|1|NM|8867-4^HR^LN||60|/min"
+    outs = ingest(clinic, no_id, b"\x00\xffnot hl7 at all")
+    assert [ack_fields(o.ack)["code"] for o in outs] == ["AR", "AR"]
+    assert "MSH-10" in ack_fields(outs[0].ack)["text"]
+    assert ack_fields(outs[0].ack)["err"].startswith("101^")
+    assert not InboundMessage.objects.exists()
+
+
+def test_one_failing_message_does_not_lose_the_others_in_its_batch(
+    clinic: Any, checked_in: Any, binding: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ketaflow.devices import services
+
+    real = services._reading_rows
+
+    def flaky(batch: Any, session: Any, row: Any, message: Any) -> Any:
+        if row.control_id == "BAD":
+            raise RuntimeError("disk on fire")
+        return real(batch, session, row, message)
+
+    # The bulk path fails as a whole, then each message is stored in its own savepoint.
+    monkeypatch.setattr(services, "_reading_rows", flaky)
+    outs = ingest(clinic, M.ge_b40("OK-1"), M.ge_b40("BAD"), M.ge_b40("OK-2"))
+    assert [o.code for o in outs] == ["AA", "AE", "AA"]
+    assert ack_fields(outs[1].ack)["err"].startswith("207^")
+    assert set(InboundMessage.objects.values_list("control_id", flat=True)) == {"OK-1", "OK-2"}
+
+
+def test_keep_alives_are_acknowledged_and_not_stored(clinic: Any) -> None:
+    [out] = ingest(clinic, "MSH|^~\\&|||||||ORU^R01|106|P|2.3.1|")
+    assert out.code == "AA" and "nothing to chart" in out.text
+    assert not InboundMessage.objects.exists()
