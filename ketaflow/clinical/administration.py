@@ -10,7 +10,9 @@ validated record into the PK simulator's input.)
 
 `validate_events` refuses impossible sequences with a message naming the event at fault:
 a pause before the start, a resume when not paused, events out of time order, a rate of 0
-or less, anything after the stop. `order_flags` compares the record with the order: a
+or less, anything after the stop. The message never formats a clock time: the times it is
+about travel in the error's `times` (UTC), for the app to show in the clinic's zone.
+`order_flags` compares the record with the order: a
 delivered dose or a rate above what was ordered is never silent.
 
 Times are aware `datetime`s (UTC); the clock is a parameter. Rates are mg/min (the apps
@@ -125,7 +127,8 @@ class AdministrationRecord:
 
 
 def _where(n: int, e: Event) -> str:
-    return f"event {n + 1} ({e.kind.value} at {e.at:%H:%M:%S})"
+    """Names the event without its clock time: times travel in the error's `times`."""
+    return f"event {n + 1} ({e.kind.value})"
 
 
 def _positive(value: float | None, what: str, where: str) -> float:
@@ -152,15 +155,17 @@ def validate_events(events: Iterable[Event]) -> AdministrationRecord:
             raise ClinicalInputError(f"{where}: give the time with its time zone", field="at")
         if last is not None and e.at < last:
             raise ClinicalInputError(
-                f"{where}: events must be in time order (the one before is at {last:%H:%M:%S})",
+                f"{where}: events must be in time order (it is earlier than the one before)",
                 field="at",
+                times={"this event at": e.at, "the one before at": last},
             )
         last = e.at
         if state is InfusionState.STOPPED:
+            assert stopped_at is not None
             raise ClinicalInputError(
-                f"{where}: the infusion was stopped at {stopped_at:%H:%M:%S}; nothing may "
-                "follow the stop",
+                f"{where}: the infusion was stopped; nothing may follow the stop",
                 field="kind",
+                times={"stopped at": stopped_at, "this event at": e.at},
             )
         if e.kind is EventKind.BOLUS:
             boluses.append(Bolus(e.at, _positive(e.mg, "mg", where)))

@@ -97,6 +97,15 @@ class ClosedDayForm(forms.Form):
     reason = forms.CharField(max_length=200, help_text="e.g. Bank holiday, staff training")
 
 
+class ExtraOpeningForm(forms.Form):
+    on = forms.DateField(widget=DATE, label="Date")
+    opens_at = forms.TimeField(widget=TIME, label="From")
+    closes_at = forms.TimeField(
+        widget=TIME, label="Until", help_text="Earlier than 'From' runs past midnight."
+    )
+    reason = forms.CharField(max_length=200, help_text="e.g. Saturday clinic, evening list")
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -159,6 +159,45 @@ class ClosedDay(NoDelete):
         return f"{self.on}: {self.reason}"
 
 
+class ExtraOpening(NoDelete):
+    """A one-off opening outside the usual hours: a Saturday clinic, an evening list.
+
+    Stored as the instants it runs between (UTC), so an evening list may run past midnight.
+    Recorded with who and why; withdrawing it keeps the row with who, when and why.
+    Booking, the next free slot and the schedule treat it as opening hours.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="extra_opening_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Extra opening {self.starts_at:%Y-%m-%d %H:%M} UTC: {self.reason}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None
+
+
 # ---------------------------------------------------------------------------- courses
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
@@ -32,6 +33,7 @@ from ketaflow.courses.models import (
     ClinicSchedule,
     ClosedDay,
     Course,
+    ExtraOpening,
     FeedKind,
     ProtocolVersion,
 )
@@ -168,6 +170,27 @@ def list_closed_days(actor: User, *, include_past: bool = False) -> list[ClosedD
     if not include_past:
         qs = qs.filter(on__gte=clinic_today(clinic) - timedelta(days=30))
     return list(qs.order_by("on", "pk"))
+
+
+def list_extra_openings(actor: User, *, include_past: bool = False) -> list[ExtraOpening]:
+    """Extra openings from the last 30 days on (all with `include_past`), withdrawn included."""
+    require_any(actor, *READ_SCHEDULE)
+    clinic = actor.clinic
+    assert clinic is not None
+    qs = ExtraOpening.objects.filter(clinic_id=clinic.pk).select_related(
+        "created_by", "withdrawn_by"
+    )
+    if not include_past:
+        qs = qs.filter(ends_at__gte=timezone.now() - timedelta(days=30))
+    return list(qs.order_by("starts_at", "pk"))
+
+
+def get_extra_opening(actor: User, pk: int) -> ExtraOpening:
+    require_any(actor, *READ_SCHEDULE)
+    opening: ExtraOpening = _get(
+        ExtraOpening.objects.filter(clinic_id=actor.clinic_pk), pk, "extra opening"
+    )
+    return opening
 
 
 def get_closed_day(actor: User, pk: int) -> ClosedDay:

@@ -30,4 +30,6 @@ urlpatterns = [
     path("setup/hours/", views_setup.hours, name="hours"),
     path("setup/closed/add/", views_setup.closed_add, name="closed_add"),
     path("setup/closed/<int:pk>/reopen/", views_setup.closed_reopen, name="closed_reopen"),
+    path("setup/extra/add/", views_setup.extra_add, name="extra_add"),
+    path("setup/extra/<int:pk>/withdraw/", views_setup.extra_withdraw, name="extra_withdraw"),
 ]

@@ -22,6 +22,7 @@ from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.courses import followup, selectors, services
+from ketaflow.courses.calendar import extras_on
 from ketaflow.courses.clock import at_clinic, clinic_today, local
 from ketaflow.courses.forms import (
     BookForm,
@@ -327,10 +328,12 @@ def schedule(request: HttpRequest) -> HttpResponse:
             )
             for c in chairs
         ]
+        extras = extras_on(clinic, day)
         days.append(
             {
                 "day": day,
-                "open": day.weekday() in hours.working_days and day not in closed,
+                "open": (day.weekday() in hours.working_days and day not in closed) or bool(extras),
+                "extras": extras,
                 "closure": closed.get(day),
                 "chairs": [(c, rows) for c, rows in by_chair if c.active or rows],
             }

@@ -19,6 +19,7 @@ from ketaflow.courses import selectors, services
 from ketaflow.courses.forms import (
     ChairForm,
     ClosedDayForm,
+    ExtraOpeningForm,
     OpeningHoursForm,
     ReasonForm,
     ReviseProtocolForm,
@@ -107,6 +108,8 @@ def _setup_context(actor: User, **forms: Any) -> dict[str, Any]:
         "chair_form": forms.get("chair_form") or ChairForm(auto_id="id_chair_%s"),
         "hours_form": forms.get("hours_form") or OpeningHoursForm(initial=initial),
         "closed_form": forms.get("closed_form") or ClosedDayForm(auto_id="id_closed_%s"),
+        "extra_openings": selectors.list_extra_openings(actor),
+        "extra_form": forms.get("extra_form") or ExtraOpeningForm(auto_id="id_extra_%s"),
         "new_feed_url": forms.get("new_feed_url", ""),
     }
 
@@ -207,6 +210,49 @@ def closed_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "courses/reason.html",
         {"form": form, "title": f"Reopen {day.on:%a %d %b %Y}", "back": "courses:setup"},
+    )
+
+
+@login_required
+@require_POST
+def extra_add(request: HttpRequest) -> HttpResponse:
+    actor = staff_user(request)
+    require(actor, Capability.MANAGE_CHAIRS)
+    form = ExtraOpeningForm(request.POST, auto_id="id_extra_%s")
+    if form.is_valid():
+        try:
+            opening = services.add_extra_opening(actor, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Extra opening added: {opening.reason}.")
+            return redirect("courses:setup")
+    return render(request, "courses/setup.html", _setup_context(actor, extra_form=form))
+
+
+@login_required
+@GET_POST
+def extra_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = staff_user(request)
+    require(actor, Capability.MANAGE_CHAIRS)
+    opening = selectors.get_extra_opening(actor, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_extra_opening(actor, opening, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Extra opening withdrawn.")
+            return redirect("courses:setup")
+    return render(
+        request,
+        "courses/reason.html",
+        {
+            "form": form,
+            "title": f"Withdraw the extra opening ({opening.reason})",
+            "back": "courses:setup",
+        },
     )
 
 

@@ -7,12 +7,13 @@ else changed this session at HH:MM — reload"), as is a write to a signed sessi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import asdict
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -20,7 +21,7 @@ from ketaflow.accounts.models import User
 from ketaflow.lib.api_schemas import Bool, Id, InputSchema, IsoDateTime, PathId, Text
 from ketaflow.lib.requests import staff_user
 from ketaflow.questionnaires.models import InstrumentResponse
-from ketaflow.treatments import selectors, services
+from ketaflow.treatments import pdf, rems, selectors, services
 from ketaflow.treatments.models import AdministrationEvent
 
 router = Router(tags=["treatments"])
@@ -295,11 +296,11 @@ class SignedOut(Schema):
 
 
 @router.post("/check-in/{appointment_id}", response={201: SessionOut}, description=ERRORS)
-def check_in(request: HttpRequest, appointment_id: PathId) -> tuple[int, Any]:
+def check_in(request: HttpRequest, appointment_id: PathId) -> Status:
     actor = staff_user(request)
     appt = selectors.get_appointment(actor, appointment_id)
     session = _write(lambda: services.check_in(actor, appt))
-    return 201, _summary(actor, session.pk)
+    return Status(201, _summary(actor, session.pk))
 
 
 @router.get("/{session_id}", response=SessionOut, description=ERRORS)
@@ -493,4 +494,124 @@ def amend(request: HttpRequest, session_id: PathId, payload: AmendIn) -> dict[st
         lambda a, s: services.amend(
             a, s, payload.version, text=payload.text, reason=payload.reason
         ),
+    )
+
+
+# ---------------------------------------------------------------------------- REMS-style record
+# The same scoped, audited reads and the one write as the REMS pages (`rems`); a session that
+# is not esketamine is a 404 naming why.
+
+
+class SubmittedIn(InputSchema):
+    reference: Text = ""
+
+
+class SubmittedOut(Schema):
+    session_id: int
+    reference: str
+    submitted_by: str
+    submitted_at: datetime
+
+
+class DueOut(Schema):
+    session_id: int
+    patient_id: int
+    mrn: str
+    session_date: date
+    submit_by: date
+    days_left: int
+    overdue: bool
+    signed_by: str
+
+
+class FormsDueOut(Schema):
+    due: list[DueOut]
+    overdue: list[DueOut]
+
+
+def _rems(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except rems.NotApplicable as exc:
+        raise HttpError(404, str(exc)) from exc
+
+
+def _due(row: rems.DueRow) -> dict[str, Any]:
+    s = row.session
+    return {
+        "session_id": s.pk,
+        "patient_id": s.patient_id,
+        "mrn": s.patient.mrn,
+        "session_date": row.session_date,
+        "submit_by": row.submit_by,
+        "days_left": row.days_left,
+        "overdue": row.overdue,
+        "signed_by": str(s.signed_by or ""),
+    }
+
+
+@router.get(
+    "/rems/due",
+    response=FormsDueOut,
+    summary="REMS forms due",
+    description="Signed esketamine sessions whose official form is not marked submitted "
+    "(due within 7 days, or overdue). " + ERRORS,
+)
+def rems_due(request: HttpRequest) -> dict[str, Any]:
+    due, overdue = rems.forms_due(staff_user(request))
+    return {"due": [_due(r) for r in due], "overdue": [_due(r) for r in overdue]}
+
+
+@router.get(
+    "/{session_id}/rems",
+    response=dict[str, Any],
+    summary="REMS-style monitoring record",
+    description=f"{rems.NOT_OFFICIAL} Audited as an export. " + ERRORS,
+)
+def rems_record(request: HttpRequest, session_id: PathId) -> dict[str, Any]:
+    form = _rems(lambda: rems.export_form(staff_user(request), session_id, fmt="json"))
+    return {
+        **asdict(form),
+        "title": rems.TITLE,
+        "not_official": rems.NOT_OFFICIAL,
+        "submit_by": form.submit_by,
+        "vitals_ok_before_dosing": form.vitals_ok_before_dosing,
+        "vitals_ok_before_end": form.vitals_ok_before_end,
+        "meets_minimum_monitoring": form.meets_minimum_monitoring,
+        "adverse_events_reported": form.adverse_events_reported,
+    }
+
+
+@router.get(
+    "/{session_id}/rems.pdf",
+    summary="REMS-style monitoring record (PDF)",
+    description="The same record as a PDF download, audited as an export. " + ERRORS,
+)
+def rems_record_pdf(request: HttpRequest, session_id: PathId) -> HttpResponse:
+    form = _rems(lambda: rems.export_form(staff_user(request), session_id, fmt="pdf"))
+    response = HttpResponse(pdf.render(form), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{form.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post(
+    "/{session_id}/rems/submitted",
+    response={201: SubmittedOut},
+    summary="Mark the official REMS form submitted",
+    description="Once per signed esketamine session (422 before signing or a second time). "
+    + ERRORS,
+)
+def rems_submitted(request: HttpRequest, session_id: PathId, payload: SubmittedIn) -> Status:
+    row = _rems(
+        lambda: rems.mark_submitted(staff_user(request), session_id, reference=payload.reference)
+    )
+    return Status(
+        201,
+        {
+            "session_id": row.session_id,
+            "reference": row.reference,
+            "submitted_by": str(row.submitted_by),
+            "submitted_at": row.submitted_at,
+        },
     )

@@ -197,8 +197,8 @@ def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
     appts = list(
         Appointment.objects.filter(
             chair__clinic_id=clinic.pk,
-            starts_at__gte=start,
             starts_at__lt=end,
+            ends_at__gt=start,  # an evening list's session running past midnight stays on
             status__in=[
                 AppointmentStatus.BOOKED,
                 AppointmentStatus.CHECKED_IN,

@@ -14,6 +14,9 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Home", "web:home", ()),
     ("Patients", "patients:list", (Capability.VIEW_PATIENT_LIST,)),
     ("Chair board", "treatments:board", (Capability.CHART_SESSION,)),
+    # Signed esketamine sessions whose official SPRAVATO REMS form is still to be submitted:
+    # the same capability as the record itself (`treatments.rems`).
+    ("REMS forms due", "treatments:rems_due", (Capability.CHART_SESSION,)),
     ("Schedule", "courses:schedule", (Capability.BOOK_APPOINTMENTS, Capability.VIEW_CLINICAL)),
     ("Protocols", "courses:protocols", (Capability.VIEW_CLINICAL, Capability.MANAGE_PROTOCOLS)),
     (

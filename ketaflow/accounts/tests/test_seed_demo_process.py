@@ -32,6 +32,7 @@ from ketaflow.courses.models import (
     ClinicSchedule,
     ClosedDay,
     Course,
+    ExtraOpening,
     PhaseChange,
     ProtocolVersion,
 )
@@ -49,6 +50,7 @@ PROCESS_MODELS = [
     Chair,
     ClinicSchedule,
     ClosedDay,
+    ExtraOpening,
     ProtocolVersion,
     ConsentDocument,
     ConsentSignature,
@@ -77,36 +79,45 @@ EXPECTED_SCHEDULE = [
     ("KF-000008", "2026-10-26 11:00", "Chair 2", 2, "ascending", "completed"),
 ]
 
-# The same for the future, given the frozen Monday: IV Tue-Thu-Mon-Wed-Fri-Mon, SC weekly,
-# esketamine twice weekly, IV maintenance tapering; Hugo's third dose cancelled as his course
-# ended.
+# Today's live sessions, given the frozen Monday 07:00 (before opening: the demo adds an extra
+# opening 06:00-11:00 for them; see `_demo_sessions`), then the future, spaced from them: IV
+# Mon-Wed-Fri, SC weekly, esketamine twice weekly, IV maintenance tapering; Hugo's third dose
+# cancelled as his course ended.
+EXPECTED_TODAY = [
+    ("KF-000001", "2026-11-23 06:30", "Chair 2", 7, "taper_weekly", "in_session"),
+    ("KF-000010", "2026-11-23 06:30", "Chair 3", 1, "induction", "in_session"),
+    ("KF-000014", "2026-11-23 06:30", "Chair 1", 1, "induction", "in_session"),
+    ("KF-000002", "2026-11-23 07:00", "Quiet room", 1, "ascending", "checked_in"),
+    ("KF-000007", "2026-11-23 07:00", "Chair 4", 1, "induction", "checked_in"),
+]
 EXPECTED_FUTURE = [
-    ("KF-000014", "2026-11-24 08:30", "Chair 2", 1, "induction", "booked"),
-    ("KF-000002", "2026-11-24 10:00", "Chair 1", 1, "ascending", "booked"),
-    ("KF-000008", "2026-11-24 11:00", "Chair 2", 3, "ascending", "cancelled"),
-    ("KF-000010", "2026-11-24 13:00", "Chair 2", 1, "induction", "booked"),
-    ("KF-000001", "2026-11-24 15:00", "Chair 1", 7, "taper_weekly", "booked"),
-    ("KF-000014", "2026-11-26 08:30", "Chair 1", 2, "induction", "booked"),
-    ("KF-000010", "2026-11-27 13:00", "Chair 1", 2, "induction", "booked"),
-    ("KF-000014", "2026-11-30 08:30", "Chair 1", 3, "induction", "booked"),
-    ("KF-000002", "2026-12-01 10:00", "Chair 1", 2, "ascending", "booked"),
-    ("KF-000010", "2026-12-01 13:00", "Chair 2", 3, "induction", "booked"),
-    ("KF-000001", "2026-12-01 15:00", "Chair 1", 8, "taper_weekly", "booked"),
-    ("KF-000014", "2026-12-02 08:30", "Chair 1", 4, "induction", "booked"),
-    ("KF-000014", "2026-12-04 08:30", "Chair 1", 5, "induction", "booked"),
-    ("KF-000010", "2026-12-04 13:00", "Chair 1", 4, "induction", "booked"),
-    ("KF-000014", "2026-12-07 08:30", "Chair 1", 6, "induction", "booked"),
-    ("KF-000002", "2026-12-08 10:00", "Chair 1", 3, "ascending", "booked"),
-    ("KF-000010", "2026-12-08 13:00", "Chair 1", 5, "induction", "booked"),
-    ("KF-000010", "2026-12-11 13:00", "Chair 1", 6, "induction", "booked"),
-    ("KF-000010", "2026-12-15 13:00", "Chair 2", 7, "induction", "booked"),
-    ("KF-000001", "2026-12-15 15:00", "Chair 1", 9, "taper_fortnightly", "booked"),
-    ("KF-000010", "2026-12-18 13:00", "Chair 1", 8, "induction", "booked"),
-    ("KF-000001", "2026-12-29 15:00", "Chair 1", 10, "taper_fortnightly", "booked"),
-    ("KF-000001", "2027-01-26 15:00", "Chair 1", 11, "maintenance", "booked"),
-    ("KF-000001", "2027-02-23 15:00", "Chair 1", 12, "maintenance", "booked"),
-    ("KF-000001", "2027-03-23 15:00", "Chair 1", 13, "maintenance", "booked"),
-    ("KF-000001", "2027-04-20 15:00", "Chair 1", 14, "maintenance", "booked"),
+    ("KF-000008", "2026-11-24 11:00", "Chair 1", 3, "ascending", "cancelled"),
+    ("KF-000014", "2026-11-25 08:30", "Chair 2", 2, "induction", "booked"),
+    ("KF-000007", "2026-11-25 09:30", "Chair 1", 2, "induction", "booked"),
+    ("KF-000010", "2026-11-26 13:00", "Chair 1", 2, "induction", "booked"),
+    ("KF-000014", "2026-11-27 08:30", "Chair 2", 3, "induction", "booked"),
+    ("KF-000007", "2026-11-27 09:30", "Chair 1", 3, "induction", "booked"),
+    ("KF-000014", "2026-11-30 08:30", "Chair 3", 4, "induction", "booked"),
+    ("KF-000007", "2026-11-30 09:30", "Chair 2", 4, "induction", "booked"),
+    ("KF-000002", "2026-11-30 10:00", "Chair 1", 2, "ascending", "booked"),
+    ("KF-000010", "2026-11-30 13:00", "Chair 2", 3, "induction", "booked"),
+    ("KF-000001", "2026-11-30 15:00", "Chair 1", 8, "taper_weekly", "booked"),
+    ("KF-000014", "2026-12-02 08:30", "Chair 2", 5, "induction", "booked"),
+    ("KF-000007", "2026-12-02 09:30", "Chair 1", 5, "induction", "booked"),
+    ("KF-000010", "2026-12-03 13:00", "Chair 1", 4, "induction", "booked"),
+    ("KF-000014", "2026-12-04 08:30", "Chair 2", 6, "induction", "booked"),
+    ("KF-000007", "2026-12-04 09:30", "Chair 1", 6, "induction", "booked"),
+    ("KF-000002", "2026-12-07 10:00", "Chair 1", 3, "ascending", "booked"),
+    ("KF-000010", "2026-12-07 13:00", "Chair 1", 5, "induction", "booked"),
+    ("KF-000010", "2026-12-10 13:00", "Chair 1", 6, "induction", "booked"),
+    ("KF-000010", "2026-12-14 13:00", "Chair 2", 7, "induction", "booked"),
+    ("KF-000001", "2026-12-14 15:00", "Chair 1", 9, "taper_fortnightly", "booked"),
+    ("KF-000010", "2026-12-17 13:00", "Chair 1", 8, "induction", "booked"),
+    ("KF-000001", "2026-12-28 15:00", "Chair 1", 10, "taper_fortnightly", "booked"),
+    ("KF-000001", "2027-01-25 15:00", "Chair 1", 11, "maintenance", "booked"),
+    ("KF-000001", "2027-02-22 15:00", "Chair 1", 12, "maintenance", "booked"),
+    ("KF-000001", "2027-03-22 15:00", "Chair 1", 13, "maintenance", "booked"),
+    ("KF-000001", "2027-04-19 15:00", "Chair 1", 14, "maintenance", "booked"),
 ]
 
 
@@ -172,7 +183,7 @@ def schedule_rows() -> list[tuple[str, str, str, int, str, str]]:
 def test_a_second_run_adds_nothing_to_the_process(db: Any) -> None:
     seed()
     first = counts()
-    assert first["Course"] == 6
+    assert first["Course"] == 7
     assert "nothing to do" in seed()
     assert counts() == first
 
@@ -183,8 +194,11 @@ def test_the_sessions_already_given_are_on_fixed_dates(frozen: None) -> None:
 
 
 def test_future_appointments_are_exactly_known_once_today_is_fixed(frozen: None) -> None:
-    """Booked by the services from "tomorrow" (Tue 24 Nov 2026 here) on the core's dates."""
-    assert [r for r in schedule_rows() if r[1] >= "2026-11-24"] == EXPECTED_FUTURE
+    """Booked by the services from "tomorrow" (Tue 24 Nov 2026 here) on the core's dates,
+    after today's live sessions (so each series is spaced from its session today)."""
+    rows = schedule_rows()
+    assert [r for r in rows if r[1].startswith("2026-11-23")] == EXPECTED_TODAY
+    assert [r for r in rows if r[1] >= "2026-11-24"] == EXPECTED_FUTURE
     assert not any(r[1].startswith(str(CLOSED_DAY[0])) for r in EXPECTED_FUTURE)
 
 
@@ -211,7 +225,7 @@ def test_the_future_is_booked_from_the_day_after_the_seed_runs(seeded: None) -> 
 
 def test_the_clinic_is_set_up(seeded: None) -> None:
     clinic = main_clinic()
-    assert Chair.objects.filter(clinic=clinic, active=True).count() == 4
+    assert Chair.objects.filter(clinic=clinic, active=True).count() == 5
     schedule = ClinicSchedule.objects.get(clinic=clinic)
     assert schedule.working_days == [0, 1, 2, 3, 4]
     closed = ClosedDay.objects.get(clinic=clinic)

@@ -1,8 +1,11 @@
 """`ketaflow seed-demo`, today's live treatment sessions on the chair board.
 
-They depend on the time the seed runs: the tests pin "now" to a Monday 11:02 in London (live
-sessions in four chairs), a Saturday (closed: none, and the seed says why) and a Monday 07:00
-(before opening: none; the other process tests pin that moment for the exact schedule).
+They depend on the time the seed runs, so the tests pin "now" (Django's clock, which every
+service reads): a Monday 11:02 in London (inside the opening hours: live sessions in five
+chairs, no extra opening), and outside them — a Saturday, 3 a.m., 07:00 before opening and
+23:20 (the sessions run past midnight) — where the clinic admin first adds a labelled extra
+opening around now, so the board shows the same five phases. On a closed day there are none,
+and the seed says why.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketaflow.accounts.management.commands._demo_data import DEMO_PASSWORD
+from ketaflow.accounts.management.commands._demo_process import CLOSED_DAY
+from ketaflow.accounts.management.commands._demo_sessions import DEMO_OPENING_REASON
 from ketaflow.accounts.models import User
 from ketaflow.audit.models import AccessEvent
 from ketaflow.clinical import administration as adm
-from ketaflow.courses.models import Appointment
+from ketaflow.courses.models import Appointment, ExtraOpening
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import (
     AdministrationEvent,
@@ -39,7 +44,19 @@ from ketaflow.treatments.selectors import board
 MONDAY_LATE_MORNING = datetime(2026, 11, 23, 11, 2, tzinfo=UTC)  # 11:02 in London
 SATURDAY = datetime(2026, 11, 21, 11, 2, tzinfo=UTC)
 MONDAY_EARLY = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+TUESDAY_3AM = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+MONDAY_LATE_EVENING = datetime(2026, 11, 23, 23, 20, tzinfo=UTC)
+CLOSED = datetime.combine(CLOSED_DAY[0], datetime.min.time(), tzinfo=UTC) + timedelta(hours=11)
+OUTSIDE_HOURS = [SATURDAY, TUESDAY_3AM, MONDAY_EARLY, MONDAY_LATE_EVENING]
+PHASES = {
+    "Chair 1": ("KF-000014", "infusing"),
+    "Chair 2": ("KF-000001", "paused"),
+    "Chair 3": ("KF-000010", "observing"),
+    "Chair 4": ("KF-000007", "ready"),
+    "Quiet room": ("KF-000002", "checklist"),
+}
 SESSION_MODELS: list[Any] = [
+    ExtraOpening,
     TreatmentSession,
     ChecklistAnswers,
     DoseOrder,
@@ -79,19 +96,19 @@ def nurse() -> User:
     return User.objects.get(username="nurse")
 
 
+def phases_on_the_board() -> dict[str, tuple[str, str]]:
+    return {
+        r.chair.name: (r.appointment.course.patient.mrn, r.phase)
+        for r in board(nurse())
+        if r.appointment is not None
+    }
+
+
 def test_the_board_shows_a_live_session_in_each_phase(live: str) -> None:
     rows = {r.chair.name: r for r in board(nurse())}
     assert all(r.appointment is not None for r in rows.values())
-    phases = {
-        name: (r.appointment.course.patient.mrn, r.phase)  # type: ignore[union-attr]
-        for name, r in rows.items()
-    }
-    assert phases == {
-        "Chair 1": ("KF-000014", "infusing"),
-        "Chair 2": ("KF-000001", "paused"),
-        "Chair 3": ("KF-000010", "observing"),
-        "Quiet room": ("KF-000002", "checklist"),
-    }
+    assert phases_on_the_board() == PHASES
+    assert not ExtraOpening.objects.exists()  # inside the usual hours: none needed
     infusing = rows["Chair 1"].view
     assert infusing is not None
     assert {a.code for _, a in infusing.open_alerts} == {"session.sbp.rise", "session.dbp.rise"}
@@ -100,6 +117,9 @@ def test_the_board_shows_a_live_session_in_each_phase(live: str) -> None:
     waiting = rows["Quiet room"].view
     assert waiting is not None and waiting.checklist is not None
     assert [i.code for i in waiting.checklist.blocking] == ["escort"]
+    ready = rows["Chair 4"].view
+    assert ready is not None and ready.checklist is not None and ready.checklist.can_start
+    assert ready.order is None
     paused = rows["Chair 2"].view
     assert paused is not None and paused.state is adm.InfusionState.PAUSED
     assert SideEffect.objects.filter(session=paused.session, kind="nausea").exists()
@@ -107,7 +127,11 @@ def test_the_board_shows_a_live_session_in_each_phase(live: str) -> None:
     assert observing is not None
     assert observing.delivered_mg == pytest.approx(56)
     assert {r.instrument for r in observing.scales} >= {"cadss", "moaas"}
-    for line in ("Chair 1: KF-000014 infusing", "Quiet room: KF-000002 waiting"):
+    for line in (
+        "Chair 1: KF-000014 infusing",
+        "Chair 4: KF-000007 ready",
+        "Quiet room: KF-000002 waiting",
+    ):
         assert f"live session on {line}" in live
 
 
@@ -119,7 +143,7 @@ def test_the_live_sessions_went_through_the_services_on_the_real_clock(live: str
         times = [e.at for e in record.events] + [v.taken_at for v in session.vitals.all()]
         assert all(t >= session.checked_in_at for t in times), session
     created = AccessEvent.objects.filter(action="create", object_type="treatments.TreatmentSession")
-    assert created.count() == TreatmentSession.objects.count() == 4
+    assert created.count() == TreatmentSession.objects.count() == 5
     assert set(AccessEvent.objects.values_list("channel", flat=True)) == {"cli"}
 
 
@@ -145,22 +169,58 @@ def test_the_board_and_a_session_page_open_for_the_demo_nurse(live: str, setting
     page = client.get(reverse("treatments:board"))
     assert page.status_code == 200
     html = page.content.decode()
-    for label in ("Infusing", "Paused", "Observing", "Checklist"):
+    for label in ("Infusing", "Paused", "Observing", "Checklist", "Ready to dose"):
         assert label in html, label
     for session in TreatmentSession.objects.all():
         response = client.get(reverse("treatments:session", args=[session.pk]))
         assert response.status_code == 200, session
 
 
-@pytest.mark.parametrize(
-    ("at", "why"),
-    [(SATURDAY, "closed on Saturdays"), (MONDAY_EARLY, "outside 08:30-15:15")],
-)
-def test_no_live_sessions_when_the_clinic_is_closed(
-    db: Any, clock: Callable[[datetime], None], at: datetime, why: str
+@pytest.mark.parametrize("at", OUTSIDE_HOURS, ids=["saturday", "3am", "7am", "23:20"])
+def test_outside_the_hours_an_extra_opening_gives_the_same_live_board(
+    db: Any, clock: Callable[[datetime], None], at: datetime
 ) -> None:
     clock(at)
     out = seed()
-    assert why in out
+    assert phases_on_the_board() == PHASES
+    opening = ExtraOpening.objects.get()
+    assert opening.reason == DEMO_OPENING_REASON
+    assert opening.created_by == User.objects.get(username="admin")
+    assert opening.starts_at <= at - timedelta(minutes=30) and opening.ends_at > at
+    assert DEMO_OPENING_REASON in out
+    for appointment in Appointment.objects.filter(treatment_session__isnull=False):
+        assert opening.starts_at <= appointment.starts_at
+        assert appointment.ends_at <= opening.ends_at
+    created = AccessEvent.objects.filter(action="create", object_type="courses.ExtraOpening")
+    assert created.count() == 1 and created.get().channel == "cli"
+
+
+@pytest.mark.parametrize("at", [MONDAY_LATE_MORNING, *OUTSIDE_HOURS])
+def test_seeding_again_changes_nothing_at_any_time(
+    db: Any, clock: Callable[[datetime], None], at: datetime
+) -> None:
+    clock(at)
+    seed()
+    first = {m.__name__: m.objects.count() for m in SESSION_MODELS}
+    clock(at + timedelta(minutes=20))
+    assert "nothing to do" in seed()
+    assert {m.__name__: m.objects.count() for m in SESSION_MODELS} == first
+
+
+def test_an_evening_list_stays_on_the_board_after_midnight(
+    db: Any, clock: Callable[[datetime], None]
+) -> None:
+    """Seeded at 23:20: at 00:30 the sessions are still running, and still on the board."""
+    clock(MONDAY_LATE_EVENING)
+    seed()
+    clock(MONDAY_LATE_EVENING + timedelta(minutes=70))
+    assert set(phases_on_the_board()) == set(PHASES)
+
+
+def test_no_live_sessions_on_a_closed_day(db: Any, clock: Callable[[datetime], None]) -> None:
+    clock(CLOSED)
+    out = seed()
+    assert f"closed today ({CLOSED_DAY[1]})" in out
     assert not TreatmentSession.objects.exists()
+    assert not ExtraOpening.objects.exists()
     assert all(r.view is None for r in board(nurse()))

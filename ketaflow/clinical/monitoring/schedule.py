@@ -11,7 +11,8 @@ Two kinds of check:
 
 Interval checks stop at `observation_end` (the pre-discharge checkpoint takes over), so
 pass the earliest discharge time from `discharge.earliest_discharge_time`. The clock is a
-parameter (`now`); readings after `now` are an input error.
+parameter (`now`); readings after `now` are an input error, whose clock times travel in
+the error's `times` (UTC) for the app to show in the clinic's zone.
 """
 
 from __future__ import annotations
@@ -142,9 +143,9 @@ def _validate(
         )
     if readings and readings[-1] > now:
         raise ClinicalInputError(
-            f"a reading is timed {readings[-1]:%Y-%m-%d %H:%M}, after now "
-            f"({now:%Y-%m-%d %H:%M}); check the reading times",
+            "a reading is timed after now; check the reading times",
             field="readings",
+            times={"reading at": readings[-1], "now": now},
         )
 
 

@@ -1,7 +1,7 @@
 """Writes for courses: permission → validation → one transaction → audit.
 
 - `protocols`: adopt the built-in protocols, revise a protocol (a new version each time).
-- `calendar`: chairs, opening days and hours, closed days.
+- `calendar`: chairs, opening days and hours, closed days, extra openings.
 - `courses`: start a course, change its phase.
 - `booking`: book (one or the whole series), reschedule, cancel, check in / status.
 - `feeds`: issue, regenerate and revoke the secret iCalendar URLs.
@@ -20,10 +20,12 @@ from ketaflow.courses.services.booking import (
 )
 from ketaflow.courses.services.calendar import (
     add_chair,
+    add_extra_opening,
     close_day,
     reopen_day,
     set_opening_hours,
     update_chair,
+    withdraw_extra_opening,
 )
 from ketaflow.courses.services.courses import change_phase, start_course
 from ketaflow.courses.services.feeds import issue_chair_feed, issue_patient_feed, revoke_feed
@@ -37,6 +39,7 @@ __all__ = [
     "SeriesBooking",
     "Unbooked",
     "add_chair",
+    "add_extra_opening",
     "adopt_builtin_protocols",
     "book_appointment",
     "book_series",
@@ -54,4 +57,5 @@ __all__ = [
     "set_opening_hours",
     "start_course",
     "update_chair",
+    "withdraw_extra_opening",
 ]

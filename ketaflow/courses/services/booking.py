@@ -5,7 +5,8 @@ infusion or dose + the protocol's observation minutes), and the chair then needs
 clinic's turnover minutes before the next patient. Every booking and move is checked, under
 a lock on the patient and the chair so two desks cannot both take the same slot:
 - the course is open and the chair is in use;
-- the day is an opening day and not a closed day, the whole stay is within opening hours;
+- the day is an opening day and not a closed day (or has an extra opening), and the whole
+  stay is within the opening hours, extra openings included (`calendar.open_windows_on`);
 - no other appointment on the chair overlaps (turnover included);
 - the patient's previous and next sessions are at least the protocol's minimum interval away.
 Session numbers are the order of the course's held appointments, so cancelling session 2
@@ -26,7 +27,14 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import ProposedSession, Protocol
-from ketaflow.courses.calendar import closure_on, schedule_of
+from ketaflow.courses.calendar import (
+    Window,
+    closure_on,
+    extras_on,
+    fits,
+    open_windows_on,
+    schedule_of,
+)
 from ketaflow.courses.clock import at_clinic, local
 from ketaflow.courses.models import (
     HOLDING,
@@ -83,18 +91,20 @@ def next_free_start(
 ) -> datetime | None:
     """The earliest start on `day` at which the chair is free for this whole stay."""
     clinic = chair_clinic(chair)
-    schedule = schedule_of(clinic.pk)
-    opens = at_clinic(day, schedule.opens_at, clinic)
-    closes = at_clinic(day, schedule.closes_at, clinic)
+    windows = open_windows_on(clinic, day)
+    if not windows:
+        return None
+    day_start = at_clinic(day, time(0), clinic)
+    day_end = at_clinic(day + timedelta(days=1), time(0), clinic)
     held = timedelta(minutes=times.held)
     turnover = timedelta(minutes=times.turnover)
-    taken = _chair_bookings(chair, opens - timedelta(hours=24), closes, exclude)
-    candidates = [opens] + [a.ends_at + turnover for a in taken]
+    taken = _chair_bookings(chair, windows[0][0] - timedelta(hours=24), windows[-1][1], exclude)
+    candidates = [max(w0, day_start) for w0, _ in windows] + [a.ends_at + turnover for a in taken]
     now = timezone.now()
-    for start in sorted(c for c in candidates if c >= opens):
-        if start + held > closes or start < now:
-            continue
+    for start in sorted(c for c in candidates if day_start <= c < day_end):
         end = start + held
+        if start < now or not fits(windows, start, end):
+            continue
         if not any(a.starts_at < end + turnover and start < a.ends_at + turnover for a in taken):
             return start
     return None
@@ -136,7 +146,8 @@ def _check(
     schedule = schedule_of(clinic.pk)
     start_local = local(starts_at, clinic)
     day = start_local.date()
-    if day.weekday() not in schedule.working_days:
+    windows = open_windows_on(clinic, day)
+    if not windows and day.weekday() not in schedule.working_days:
         open_days = ", ".join(WEEKDAYS[d][:3] for d in sorted(schedule.working_days))
         raise ValidationError(
             {
@@ -146,7 +157,7 @@ def _check(
             }
         )
     closure = closure_on(clinic.pk, day)
-    if closure is not None:
+    if not windows and closure is not None:
         raise ValidationError(
             {"starts_at": [f"The clinic is closed on {day:%a %d %b %Y}: {closure.reason}."]}
         )
@@ -171,19 +182,8 @@ def _check(
 
     times = chair_time(protocol, clinic.pk)
     ends_at = starts_at + timedelta(minutes=times.held)
-    opens = at_clinic(day, schedule.opens_at, clinic)
-    closes = at_clinic(day, schedule.closes_at, clinic)
-    if starts_at < opens or ends_at > closes:
-        latest = closes - timedelta(minutes=times.held)
-        raise ValidationError(
-            {
-                "starts_at": [
-                    f"Open {_hm(schedule.opens_at)}–{_hm(schedule.closes_at)}; this session "
-                    f"holds the chair {times.explain()}, so it must start between "
-                    f"{_hm(schedule.opens_at)} and {_hm(local(latest, clinic))}."
-                ]
-            }
-        )
+    if not fits(windows, starts_at, ends_at):
+        raise ValidationError({"starts_at": [_hours_message(clinic, day, windows, times)]})
 
     # The patient's own spacing (any course): the phase's minimum days between sessions.
     gap = phase.min_days_between_sessions.value
@@ -239,6 +239,21 @@ def _check(
             }
         )
     return Slot(starts_at, ends_at, number, phase.code)
+
+
+def _hours_message(clinic: Clinic, day: date, windows: list[Window], times: ChairTime) -> str:
+    """Why the stay does not fit the day's opening hours, and which starts would."""
+    held = timedelta(minutes=times.held)
+    spans = ", ".join(f"{_hm(local(w0, clinic))}–{_hm(local(w1, clinic))}" for w0, w1 in windows)
+    starts = " or ".join(
+        f"between {_hm(local(w0, clinic))} and {_hm(local(w1 - held, clinic))}"
+        for w0, w1 in windows
+        if w1 - w0 >= held
+    )
+    extra = extras_on(clinic, day)
+    note = f" (with an extra opening: {'; '.join(e.reason for e in extra)})" if extra else ""
+    where = f"it must start {starts}" if starts else "no opening that day is long enough"
+    return f"Open {spans}{note}; this session holds the chair {times.explain()}, so {where}."
 
 
 def _renumber(course: Course, protocol: Protocol, actor: User) -> None:

@@ -1,4 +1,7 @@
-"""The clinic calendar: chairs, opening days and hours, closed days. MANAGE_CHAIRS only."""
+"""The clinic calendar: chairs, opening days and hours, closed days, extra openings.
+
+MANAGE_CHAIRS only.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,23 @@ from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
-from ketaflow.courses.calendar import schedule_of
-from ketaflow.courses.clock import at_clinic
-from ketaflow.courses.models import HOLDING, Appointment, Chair, ClinicSchedule, ClosedDay
+from ketaflow.courses.calendar import (
+    closure_on,
+    extra_openings,
+    fits,
+    open_windows_on,
+    regular_window,
+    schedule_of,
+)
+from ketaflow.courses.clock import at_clinic, local
+from ketaflow.courses.models import (
+    HOLDING,
+    Appointment,
+    Chair,
+    ClinicSchedule,
+    ClosedDay,
+    ExtraOpening,
+)
 from ketaflow.courses.services._common import locked, require, required_reason
 
 SCHEDULE_FIELDS = (
@@ -165,6 +182,10 @@ def close_day(actor: User, *, on: date, reason: str) -> ClosedDay:
                 ]
             }
         )
+    if extra_openings(clinic.pk, start, at_clinic(on + timedelta(days=1), time(0), clinic)):
+        raise ValidationError(
+            {"on": [f"An extra opening is set on {on:%a %d %b %Y}: withdraw it first."]}
+        )
     day = ClosedDay(clinic_id=clinic.pk, on=on, reason=why[:200], created_by=actor)
     try:
         with transaction.atomic():
@@ -190,3 +211,132 @@ def reopen_day(actor: User, day: ClosedDay, reason: str) -> ClosedDay:
         actor=actor, action=Action.UPDATE, obj=day, detail={"reopened": str(day.on), "reason": why}
     )
     return day
+
+
+# ---------------------------------------------------------------------------- extra openings
+
+_HM = "%H:%M"
+
+
+def _span(opening: ExtraOpening, actor: User) -> str:
+    clinic = actor.clinic
+    assert clinic is not None
+    start, end = local(opening.starts_at, clinic), local(opening.ends_at, clinic)
+    until = f"{end:{_HM}}" if end.date() == start.date() else f"{end:%a %d %b} {end:{_HM}}"
+    return f"{start:%a %d %b %Y} {start:{_HM}}–{until}"
+
+
+@transaction.atomic
+def add_extra_opening(
+    actor: User, *, on: date, opens_at: time, closes_at: time, reason: str
+) -> ExtraOpening:
+    """Open on a closed weekday or beyond the usual hours, once (clinic-local wall clock).
+
+    A closing time at or before the opening time runs past midnight (an evening list into
+    the night). Refused: an opening already over (no back-dating), one on a closed day
+    (reopen the day first), one overlapping another extra opening, and one wholly inside
+    the usual hours (it would change nothing).
+    """
+    require(actor, Capability.MANAGE_CHAIRS)
+    why = required_reason(reason, what="Say why the clinic opens (e.g. Saturday clinic).")
+    clinic = actor.clinic
+    assert clinic is not None
+    starts_at = at_clinic(on, opens_at, clinic)
+    last_day = on + timedelta(days=1) if closes_at <= opens_at else on
+    ends_at = at_clinic(last_day, closes_at, clinic)
+    if ends_at <= timezone.now():
+        raise ValidationError(
+            {"on": ["This opening is already over: an extra opening is for now or later."]}
+        )
+    for day in sorted({on, last_day}):
+        closure = closure_on(clinic.pk, day)
+        if closure is not None:
+            raise ValidationError(
+                {"on": [f"{day:%a %d %b %Y} is marked closed ({closure.reason}): reopen it first."]}
+            )
+    clash = [
+        e
+        for e in extra_openings(clinic.pk, starts_at, ends_at)
+        if e.starts_at < ends_at and starts_at < e.ends_at
+    ]
+    if clash:
+        raise ValidationError(
+            {"opens_at": [f"It overlaps the extra opening {_span(clash[0], actor)}."]}
+        )
+    usual = regular_window(clinic, on)
+    if usual is not None and usual[0] <= starts_at and ends_at <= usual[1]:
+        raise ValidationError(
+            {
+                "opens_at": [
+                    f"The clinic is open then already ({local(usual[0], clinic):{_HM}}–"
+                    f"{local(usual[1], clinic):{_HM}})."
+                ]
+            }
+        )
+    opening = ExtraOpening(
+        clinic_id=clinic.pk,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=why[:200],
+        created_by=actor,
+    )
+    opening.save()
+    record_event(
+        actor=actor,
+        action=Action.CREATE,
+        obj=opening,
+        detail={
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+            "reason": why,
+        },
+    )
+    return opening
+
+
+@transaction.atomic
+def withdraw_extra_opening(actor: User, opening: ExtraOpening, reason: str) -> ExtraOpening:
+    """Withdraw an extra opening (the row stays, with who, when and why).
+
+    Refused while an appointment still needs it: one whose stay would fall outside the
+    opening hours without it (move or cancel those first).
+    """
+    require(actor, Capability.MANAGE_CHAIRS)
+    why = required_reason(reason, what="Say why the extra opening is withdrawn.")
+    row = locked(ExtraOpening.objects.filter(clinic_id=actor.clinic_pk), opening.pk)
+    if row.withdrawn_at is not None:
+        raise ValidationError({"reason": ["This extra opening was already withdrawn."]})
+    clinic = actor.clinic
+    assert clinic is not None
+    needing = [
+        a
+        for a in Appointment.objects.filter(
+            chair__clinic_id=clinic.pk,
+            status__in=HOLDING[:3],
+            starts_at__lt=row.ends_at,
+            ends_at__gt=row.starts_at,
+        )
+        if not fits(
+            open_windows_on(clinic, local(a.starts_at, clinic).date(), exclude_extra=row.pk),
+            a.starts_at,
+            a.ends_at,
+        )
+    ]
+    if needing:
+        count = len(needing)
+        raise ValidationError(
+            {
+                "reason": [
+                    f"{count} appointment{'s need' if count > 1 else ' needs'} this opening: "
+                    "move or cancel them first."
+                ]
+            }
+        )
+    row.withdrawn_at = timezone.now()
+    row.withdrawn_by = actor
+    row.withdrawn_reason = why[:200]
+    row.save()
+    record_event(
+        actor=actor, action=Action.UPDATE, obj=row, detail={"withdrawn": True, "reason": why}
+    )
+    return row

@@ -34,15 +34,25 @@ PAGES = [
     ("/courses/setup/", ADMIN_ONLY),
     ("/courses/setup/chairs/{chair}/", ADMIN_ONLY),
     ("/courses/setup/closed/{closed}/reopen/", ADMIN_ONLY),
+    ("/courses/setup/extra/{extra}/withdraw/", ADMIN_ONLY),
 ]
 
 
 @pytest.fixture
 def world(front_desk, clinic_admin, course, chairs, monday, at) -> dict[str, Any]:
-    from ketaflow.courses.services import book_appointment, close_day
+    from datetime import time
+
+    from ketaflow.courses.services import add_extra_opening, book_appointment, close_day
 
     appt = book_appointment(front_desk, course, chair=chairs[0], starts_at=at(monday, 9))
     closed = close_day(clinic_admin, on=monday + timedelta(days=1), reason="Training")
+    extra = add_extra_opening(
+        clinic_admin,
+        on=monday + timedelta(days=5),
+        opens_at=time(9),
+        closes_at=time(13),
+        reason="Saturday clinic",
+    )
     return {
         "patient": course.patient_id,
         "course": course.pk,
@@ -50,6 +60,7 @@ def world(front_desk, clinic_admin, course, chairs, monday, at) -> dict[str, Any
         "protocol": course.protocol_version_id,
         "chair": chairs[0].pk,
         "closed": closed.pk,
+        "extra": extra.pk,
     }
 
 

@@ -13,9 +13,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from ketaflow.accounts.models import User
+from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
+from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.courses.clock import local
 from ketaflow.lib.errors import as_validation_error as _invalid  # noqa: F401
 from ketaflow.treatments.models import (
@@ -105,6 +106,16 @@ def _when(session: TreatmentSession, at: datetime | None, field: str = "at") -> 
     if when < session.checked_in_at - timedelta(hours=12):
         raise ValidationError({field: ["This is long before the patient checked in."]})
     return when
+
+
+def core_message(exc: ClinicalInputError, clinic: Clinic) -> str:
+    """The core's message with its clock times in the clinic's zone (the core keeps UTC)."""
+
+    def show(at: datetime) -> str:
+        here = local(at, clinic)
+        return f"{here:%H:%M:%S}" if here.second else f"{here:%H:%M}"
+
+    return exc.with_times(show)
 
 
 class _Unchanged:

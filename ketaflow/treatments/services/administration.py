@@ -32,6 +32,7 @@ from ketaflow.treatments.services._common import (
     _require,
     _touch,
     _when,
+    core_message,
 )
 
 # ---------------------------------------------------------------------------- events
@@ -99,7 +100,8 @@ def record_administration(
             record, adm.Event(when, adm.EventKind(kind), mg_per_min=mg_per_min, mg=bolus_mg)
         )
     except ClinicalInputError as exc:
-        raise ValidationError({"kind" if exc.field != "mg" else "bolus_mg": [exc.message]}) from exc
+        message = core_message(exc, row.patient.clinic)
+        raise ValidationError({"kind" if exc.field != "mg" else "bolus_mg": [message]}) from exc
     event = AdministrationEvent.objects.create(
         session=row,
         kind=kind,
@@ -217,7 +219,8 @@ def mark_event_entered_in_error(
             {
                 "event_id": [
                     f"This line cannot be struck: the remaining record would be impossible "
-                    f"({exc.message}). Strike the later line(s) first, or add a note."
+                    f"({core_message(exc, row.patient.clinic)}). Strike the later line(s) "
+                    "first, or add a note."
                 ]
             }
         ) from exc

@@ -162,6 +162,18 @@ ENDPOINTS = [
         CHARTING,
         lambda w: v(w, text="BP at 10:40 was 128/80", reason="transcription"),
     ),
+    # The REMS-style record: the same scoped reads and write as the REMS pages. The forms-due
+    # list is the actor's own clinic's, so an outsider gets their (empty) list.
+    Endpoint("GET", "/treatments/rems/due", "booked", {**CHARTING, "outsider": 200}),
+    Endpoint("GET", f"{S}/rems", "esketamine_dosing", CHARTING),
+    Endpoint("GET", f"{S}/rems.pdf", "esketamine_dosing", CHARTING),
+    Endpoint(
+        "POST",
+        f"{S}/rems/submitted",
+        "esketamine_signed",
+        created(CHARTING),
+        lambda w: {"reference": "REMS-123"},
+    ),
 ]
 
 
@@ -212,6 +224,11 @@ def build(
     w: World = {"appointment_id": appointment.pk, "event_id": 0}
     if stage == "booked":
         return w
+    if stage == "esketamine_signed":
+        from ketaflow.treatments.tests.test_rems_world import esketamine_session
+
+        session = esketamine_session(nurse, prescriber, services.check_in(nurse, appointment))
+        return {**w, "session": session, "session_id": session.pk}
     session = complete_checklist(nurse, services.check_in(nurse, appointment))
     w.update(session=session, session_id=session.pk)
 

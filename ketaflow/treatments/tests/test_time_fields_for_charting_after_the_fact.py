@@ -1,8 +1,13 @@
-"""Pump, dose, vitals and scale forms take an optional time; a time later than now is refused."""
+"""Pump, dose, vitals and scale forms take an optional time; a time later than now is refused.
+
+The clock is pinned to a weekday afternoon, before the session is built, so "15 minutes ago"
+and "15 minutes ahead" are the same day whenever the suite runs (no skip around midnight).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +19,12 @@ from ketaflow.treatments.tests.conftest import fresh
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
+AFTERNOON = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)  # 14:00 in London
+
+
+@pytest.fixture(autouse=True)
+def _afternoon(clock: Callable[[datetime], None]) -> None:
+    clock(AFTERNOON)
 
 
 def _hhmm(minutes_from_now: float) -> str:
@@ -34,9 +45,8 @@ def test_the_session_page_has_a_time_box_on_each_charting_form(
 def test_a_start_charted_after_the_fact_keeps_its_time(
     client: Any, login: Any, nurse: Any, ordered: Any
 ) -> None:
-    if timezone.now().astimezone(LONDON).hour == 0 and timezone.now().minute < 20:
-        pytest.skip("just after midnight: HH:MM 15 min ago is yesterday")
     at = _hhmm(-15)
+    assert at == "13:45"
     login(client, nurse).post(
         reverse("treatments:act", args=[ordered.pk, "event"]),
         {"version": ordered.version, "kind": "start", "rate_ml_per_h": "52.5", "at": at},
@@ -48,9 +58,8 @@ def test_a_start_charted_after_the_fact_keeps_its_time(
 def test_a_vitals_time_later_than_now_is_refused_with_a_clear_message(
     client: Any, login: Any, nurse: Any, ordered: Any
 ) -> None:
-    if timezone.now().astimezone(LONDON).hour == 23 and timezone.now().minute > 40:
-        pytest.skip("just before midnight: HH:MM 15 min ahead is tomorrow")
     at = _hhmm(15)
+    assert at == "14:15"
     r = login(client, nurse).post(
         reverse("treatments:act", args=[ordered.pk, "vitals"]),
         {"version": ordered.version, "sbp": 120, "taken_at": at},

@@ -17,12 +17,28 @@ def test_every_navigation_item_resolves_to_a_page():
         (
             "front_desk",
             {"Patients", "Schedule"},
-            {"Chair board", "Protocols", "Audit log", "Users", "Clinic set-up"},
+            {"Chair board", "REMS forms due", "Protocols", "Audit log", "Users", "Clinic set-up"},
         ),
-        ("nurse", {"Patients", "Chair board", "Schedule", "Consent forms"}, {"Audit log", "Users"}),
-        ("prescriber", {"Patients", "Chair board", "Protocols"}, {"Audit log", "Users"}),
-        ("clinic_admin", {"Audit log", "Users", "Clinic set-up"}, {"Chair board", "Protocols"}),
-        ("researcher", {"Home", "PK explorer"}, {"Patients", "Chair board", "Audit log"}),
+        (
+            "nurse",
+            {"Patients", "Chair board", "REMS forms due", "Schedule", "Consent forms"},
+            {"Audit log", "Users"},
+        ),
+        (
+            "prescriber",
+            {"Patients", "Chair board", "REMS forms due", "Protocols"},
+            {"Audit log", "Users"},
+        ),
+        (
+            "clinic_admin",
+            {"Audit log", "Users", "Clinic set-up"},
+            {"Chair board", "REMS forms due", "Protocols"},
+        ),
+        (
+            "researcher",
+            {"Home", "PK explorer"},
+            {"Patients", "Chair board", "REMS forms due", "Audit log"},
+        ),
     ],
 )
 def test_each_role_sees_only_its_places(client, login, personas, persona, shown, hidden):
@@ -30,3 +46,13 @@ def test_each_role_sees_only_its_places(client, login, personas, persona, shown,
     labels = {item["label"] for item in client.get(reverse("web:home")).context["nav_items"]}
     assert shown <= labels
     assert not (hidden & labels)
+
+
+def test_the_rems_forms_due_item_opens_for_the_roles_that_see_it(client, login, personas):
+    """Shown exactly to the roles the page lets in (the nav only draws; the page enforces)."""
+    for persona in ("front_desk", "nurse", "prescriber", "clinic_admin", "researcher"):
+        login(client, personas[persona])
+        labels = {i["label"] for i in client.get(reverse("web:home")).context["nav_items"]}
+        status = client.get(reverse("treatments:rems_due")).status_code
+        assert ("REMS forms due" in labels) == (status == 200), persona
+        assert status in (200, 403), persona

@@ -21,8 +21,10 @@ Dates, and what is deterministic:
   record histories keep the real time. The sessions already given carry no treatment-session
   record: it cannot be made honestly (see below).
 - TODAY's live sessions for the chair board (`_demo_sessions`) depend on the time of seeding:
-  on a clinic day within opening hours, four of today's appointments are booked (before the
-  future series, which are then spaced from them) and taken to their phase on the real clock.
+  five of today's appointments are booked (before the future series, which are then spaced
+  from them) and taken to their phase on the real clock. Outside the opening hours the clinic
+  admin first adds a labelled extra opening around now (`DEMO_OPENING_REASON`), as a clinic
+  would for a Saturday clinic, so the demo has live sessions whenever it is seeded.
 
 Why the sessions already given have no treatment-session record: the session checklist gates
 the start on eligibility and consent *as they stood at that moment* (read from the records'
@@ -46,9 +48,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ketaflow.accounts.management.commands._demo_sessions import LivePlan, live_plan, run_live
+from ketaflow.accounts.management.commands._demo_sessions import (
+    DEMO_OPENING_REASON,
+    LivePlan,
+    live_plan,
+    run_live,
+)
 from ketaflow.accounts.models import Clinic, User
-from ketaflow.courses.clock import clinic_today
+from ketaflow.courses.clock import clinic_today, local
 from ketaflow.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -62,6 +69,7 @@ from ketaflow.courses.models import (
 )
 from ketaflow.courses.services import (
     add_chair,
+    add_extra_opening,
     adopt_builtin_protocols,
     book_appointment,
     book_series,
@@ -97,6 +105,7 @@ CHAIRS = (
     ("Chair 1", "By the window; IV pole"),
     ("Chair 2", "IV pole"),
     ("Chair 3", "Recliner"),
+    ("Chair 4", "IV pole; near the nurses' station"),
     ("Quiet room", "Low light, for patients who find the bay overwhelming"),
 )
 OPENING_HOURS: dict[str, Any] = {
@@ -201,6 +210,24 @@ SCREENINGS: tuple[Screening, ...] = (
         (122, 78),
         protocol=SC,
         # Left unsigned: only one failed adequate trial is recorded; waiting for GP records.
+    ),
+    Screening(
+        "KF-000007",
+        date(2026, 11, 9),
+        Scales(15, 9, "hama", 24),
+        (128, 82),
+        decision=WITH_CAUTIONS,
+        reason="GAD (HAM-A 24) after two failed adequate trials. Alprazolam as needed: none on "
+        "session days. Past hypertension: BP closely.",
+        consent="in_person",
+        extra_prior_treatment={
+            "kind": TreatmentKind.SSRI,
+            "name": "Sertraline 200 mg (GP letter)",
+            "adequate": True,
+            "outcome": TreatmentOutcome.NO_RESPONSE,
+            "started_on": date(2018, 3, 1),
+            "ended_on": date(2018, 11, 1),
+        },
     ),
     Screening(
         "KF-000008",
@@ -363,6 +390,13 @@ def _courses() -> tuple[DemoCourse, ...]:
             date(2026, 11, 16),
             phases=[(CoursePhase.INDUCTION, "Eligible; consent signed.")],
             future_at=time(8, 30),
+        ),
+        DemoCourse(
+            "KF-000007",
+            IV,
+            date(2026, 11, 16),
+            phases=[(CoursePhase.INDUCTION, "Eligible with cautions; consent signed.")],
+            future_at=time(9, 30),
         ),
         # Evaluation: screening not signed off yet.
         DemoCourse("KF-000006", SC, date(2026, 11, 16)),
@@ -601,12 +635,33 @@ def _course(
     return course, live
 
 
+def _open_for_the_demo(admin: User, clinic: Clinic, plan: LivePlan, note: Any) -> LivePlan:
+    """Outside the opening hours: the clinic admin adds a labelled extra opening around now."""
+    assert plan.extra_opening is not None
+    start, end = (local(t, clinic) for t in plan.extra_opening)
+    try:
+        with transaction.atomic():
+            add_extra_opening(
+                admin,
+                on=start.date(),
+                opens_at=start.time().replace(tzinfo=None),
+                closes_at=end.time().replace(tzinfo=None),
+                reason=DEMO_OPENING_REASON,
+            )
+    except ValidationError as exc:
+        return LivePlan({}, f"no live sessions on the chair board: {' '.join(exc.messages)}")
+    note(f"extra opening {start:%a %d %b %H:%M}-{end:%H:%M} ({DEMO_OPENING_REASON})")
+    return LivePlan(plan.slots)
+
+
 def seed_process(clinic: Clinic, users: dict[str, User], note: Any) -> None:
     """Add whatever part of the treatment process the main demo clinic is missing."""
     _setup(clinic, users["admin"], users["prescriber"], note)
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic)}
     courses = {c.mrn: c for c in _courses()}
     plan = live_plan(clinic)
+    if plan.extra_opening is not None and any(not _has_process(patients[m]) for m in plan.slots):
+        plan = _open_for_the_demo(users["admin"], clinic, plan, note)
     live: dict[str, Appointment] = {}
     booked_courses = False
     for spec in SCREENINGS:

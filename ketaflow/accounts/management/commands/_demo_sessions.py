@@ -1,15 +1,15 @@
 """Today's treatment sessions in the main demo clinic, so the chair board has something live.
 
 THESE DEPEND ON THE TIME THE SEED RUNS, by nature: "live" means live at the moment of seeding.
-When the courses are first seeded on a clinic day between `LIVE_FROM` and `LIVE_UNTIL`
-(clinic-local), four of today's sessions are booked and run through the treatment services,
-one per chair and phase:
+When the courses are first seeded, five of today's sessions are booked and run through the
+treatment services, one per chair and phase:
 
 - Chair 1, KF-000014 (IV, session 1): infusing; baseline and one in-session reading whose BP
   rise raises an alert, left unacknowledged;
 - Chair 2, KF-000001 (IV, maintenance): paused for nausea (a side effect and a note);
 - Chair 3, KF-000010 (esketamine 56 mg, two devices): dosing complete, observing, with
   CADSS, MOAA/S and a mild dissociation;
+- Chair 4, KF-000007 (IV, session 1): checklist complete, ready to dose;
 - Quiet room, KF-000002 (SC, session 1): checked in, checklist incomplete (no escort yet).
 
 Everything is written on the real clock, as a nurse at the chair would: check-in, checklist,
@@ -19,38 +19,42 @@ consent gates included: the demo's sign-offs are stamped at the real time of see
 session can honestly have started before the seed ran — the infusion starts "now", and the
 board's delivered dose and timers move on from there).
 
-On a closed day (weekend, the clinic's closed day) or outside that window no live sessions
-are made: the board shows the day's chairs empty, the seed says why, and the rest of the demo
-is unchanged. Nothing is added on a later run (the courses already exist): seed a fresh
-database on a clinic day to see them. Today's appointments are booked before the courses'
-future series, so the series are spaced from them (the booking rules see them as held).
+Outside the opening hours (a weekend, 3 a.m., late afternoon when the sessions would run past
+closing) the clinic admin first adds an EXTRA OPENING around now, through the same service a
+clinic uses for a Saturday clinic or an evening list, clearly labelled (`DEMO_OPENING_REASON`)
+and shown on the set-up page, so a demo seeded at any time shows live sessions. On one of
+the clinic's closed days (the demo's staff training day) none are made and the seed says why.
+Nothing is added on a later run (the courses already exist). Today's appointments are booked
+before the courses' future series, so the series are spaced from them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from ketaflow.accounts.models import Clinic, User
-from ketaflow.courses.calendar import closure_on, schedule_of
-from ketaflow.courses.clock import at_clinic, local
+from ketaflow.courses.calendar import closure_on, fits, open_windows_on
+from ketaflow.courses.clock import local
 from ketaflow.courses.models import Appointment
 from ketaflow.patients.models import Measurement
 from ketaflow.questionnaires.services import record_response
 from ketaflow.treatments import services
 from ketaflow.treatments.models import TreatmentSession
 
-WAITING, INFUSING, PAUSED, OBSERVING = "waiting", "infusing", "paused", "observing"
+WAITING, READY, INFUSING, PAUSED, OBSERVING = "waiting", "ready", "infusing", "paused", "observing"
 
-# Live sessions fit the opening hours (08:00-18:00) between these clinic-local times: the
-# dosing patients arrived 30 min before the seed, the longest session holds its chair 165 min.
-LIVE_FROM = time(8, 30)
-LIVE_UNTIL = time(15, 15)
+# The dosing patients arrived 30 min before the seed; the longest session holds its chair
+# 165 min from arrival. The clinic must be open over this span around now, else the demo adds
+# an extra opening for exactly it.
 ARRIVED_BEFORE = timedelta(minutes=30)
+OPEN_BEFORE = timedelta(hours=1)
+OPEN_AFTER = timedelta(hours=4)
+DEMO_OPENING_REASON = "Demo: extra opening so the chair board has live sessions"
 CONCENTRATION_MG_PER_ML = 1.0  # the IV bag: 1 mg/mL
 
 
@@ -65,48 +69,41 @@ LIVE: tuple[LiveSession, ...] = (
     LiveSession("KF-000014", "Chair 1", INFUSING),
     LiveSession("KF-000001", "Chair 2", PAUSED),
     LiveSession("KF-000010", "Chair 3", OBSERVING),
+    LiveSession("KF-000007", "Chair 4", READY),
     LiveSession("KF-000002", "Quiet room", WAITING),
 )
 
 
 @dataclass(frozen=True)
 class LivePlan:
-    """Where and when today's live sessions are booked (empty, with `reason`, if none)."""
+    """Where and when today's live sessions are booked (empty, with `reason`, if none).
+
+    `extra_opening` is the span (UTC) the clinic must open for them, when its usual hours
+    do not cover it.
+    """
 
     slots: dict[str, tuple[str, datetime]]  # mrn -> (chair name, starts_at)
     reason: str = ""
+    extra_opening: tuple[datetime, datetime] | None = None
 
 
 def live_plan(clinic: Clinic, now: datetime | None = None) -> LivePlan:
-    """Today's live slots if the clinic is open now with room for them, else why not."""
+    """Today's live slots, with the extra opening they need outside hours, or why none."""
     now = now or timezone.now()
     here = local(now, clinic)
     today = here.date()
-    schedule = schedule_of(clinic.pk)
-    if today.weekday() not in schedule.working_days:
-        return LivePlan(
-            {},
-            f"no live sessions on the chair board: the clinic is closed on "
-            f"{today:%A}s (seed on a clinic day to see them)",
-        )
     closure = closure_on(clinic.pk, today)
     if closure is not None:
         return LivePlan({}, f"no live sessions on the chair board: closed today ({closure.reason})")
-    if not LIVE_FROM <= here.time().replace(tzinfo=None) <= LIVE_UNTIL:
-        return LivePlan(
-            {},
-            f"no live sessions on the chair board: seeded at {here:%H:%M}, outside "
-            f"{LIVE_FROM:%H:%M}-{LIVE_UNTIL:%H:%M} when they fit the opening hours",
-        )
     slot = here.replace(minute=here.minute - here.minute % 5, second=0, microsecond=0)
     slots = {}
     for spec in LIVE:
-        arrived = slot if spec.phase == WAITING else slot - ARRIVED_BEFORE
-        slots[spec.mrn] = (
-            spec.chair,
-            at_clinic(today, arrived.time().replace(tzinfo=None), clinic),
-        )
-    return LivePlan(slots)
+        arrived = slot if spec.phase in (WAITING, READY) else slot - ARRIVED_BEFORE
+        slots[spec.mrn] = (spec.chair, arrived.astimezone(UTC))
+    span = ((slot - OPEN_BEFORE).astimezone(UTC), (slot + OPEN_AFTER).astimezone(UTC))
+    if fits(open_windows_on(clinic, today), *span):
+        return LivePlan(slots)
+    return LivePlan(slots, extra_opening=span)
 
 
 # ---------------------------------------------------------------------------- the sessions
@@ -243,7 +240,17 @@ def _waiting(session: TreatmentSession, nurse: User, prescriber: User) -> None:
     _prepare(session, nurse, escort=False)  # the escort's details are still to come
 
 
-RUN = {INFUSING: _infusing, PAUSED: _paused, OBSERVING: _observing, WAITING: _waiting}
+def _ready(session: TreatmentSession, nurse: User, prescriber: User) -> None:
+    _prepare(session, nurse)  # every item answered: ready for the prescriber's order
+
+
+RUN = {
+    INFUSING: _infusing,
+    PAUSED: _paused,
+    OBSERVING: _observing,
+    READY: _ready,
+    WAITING: _waiting,
+}
 
 
 def run_live(appointments: dict[str, Appointment], users: dict[str, User], note: Any) -> None:
