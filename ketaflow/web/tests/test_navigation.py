@@ -17,12 +17,14 @@ def test_every_navigation_item_resolves_to_a_page():
         (
             "front_desk",
             {"Patients", "Schedule"},
-            {"Chair board", "REMS forms due", "Protocols", "Audit log", "Users", "Clinic set-up"},
+            {"Chair board", "REMS forms due", "Protocols", "Audit log", "Users", "Clinic set-up"}
+            | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages", "Clinic export"},
         ),
         (
             "nurse",
-            {"Patients", "Chair board", "REMS forms due", "Schedule", "Consent forms"},
-            {"Audit log", "Users"},
+            {"Patients", "Chair board", "REMS forms due", "Schedule", "Consent forms"}
+            | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages"},
+            {"Audit log", "Users", "Bedside monitors", "Clinic export"},
         ),
         (
             "prescriber",
@@ -31,13 +33,27 @@ def test_every_navigation_item_resolves_to_a_page():
         ),
         (
             "clinic_admin",
-            {"Audit log", "Users", "Clinic set-up"},
-            {"Chair board", "REMS forms due", "Protocols"},
+            {
+                "Audit log",
+                "Users",
+                "Clinic set-up",
+                "Bedside monitors",
+                "Clinic export",
+                "Outcomes",
+            },
+            {"Chair board", "REMS forms due", "Protocols", "Risk alerts", "Monitor messages"},
         ),
         (
             "researcher",
-            {"Home", "PK explorer"},
-            {"Patients", "Chair board", "REMS forms due", "Audit log"},
+            {"Home", "PK explorer", "Outcomes"},
+            {
+                "Patients",
+                "Chair board",
+                "REMS forms due",
+                "Audit log",
+                "Risk alerts",
+                "Clinic export",
+            },
         ),
     ],
 )
