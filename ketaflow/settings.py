@@ -13,6 +13,11 @@ Environment variables (all optional in development):
   AXES_FAILURE_LIMIT    failed sign-ins before lockout; default 5.
   AXES_PROXY_COUNT      reverse proxies in front of the app; default 0 (X-Forwarded-For is
                         then ignored, since a client can forge it).
+  KETAFLOW_PUBLIC_URL   the address patients and staff reach Ketaflow at, used in emailed
+                        and shown links (questionnaire links, reminders, risk alerts);
+                        default http://127.0.0.1:8000.
+  KETAFLOW_PORTAL_LINK_DAYS  days a patient questionnaire link works unless staff choose;
+                        default 7, 1-30.
 """
 
 from __future__ import annotations
@@ -48,6 +53,27 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def env_int_between(name: str, default: int, low: int, high: int) -> int:
+    """`env_int`, refused at start-up when outside low-high (not clamped: a typo should show)."""
+    value = env_int(name, default)
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def env_public_url(name: str, default: str) -> str:
+    """A base address for links in emails: http(s)://host[:port][/path], without the final /.
+
+    Checked at start-up because a wrong value would otherwise only show as dead links in
+    patients' inboxes.
+    """
+    raw = (os.environ.get(name) or default).strip().rstrip("/")
+    scheme, _, rest = raw.partition("://")
+    if scheme not in {"http", "https"} or not rest or any(c.isspace() for c in rest):
+        raise ImproperlyConfigured(f"{name} must look like https://ketaflow.example.org")
+    return raw
 
 
 KETAFLOW_ENV = os.environ.get("KETAFLOW_ENV", "development")
@@ -268,6 +294,11 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# Patient portal: the address in links and emails (not the request's host, which may be an
+# internal name), and how long a questionnaire link works (the portal refuses more than 30).
+KETAFLOW_PUBLIC_URL = env_public_url("KETAFLOW_PUBLIC_URL", "http://127.0.0.1:8000")
+KETAFLOW_PORTAL_LINK_DAYS = env_int_between("KETAFLOW_PORTAL_LINK_DAYS", 7, 1, 30)
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -68,6 +68,8 @@ class AlertOut(Schema):
     response_id: int
     flag_code: str
     message: str
+    source: str = Field(description="patient_link (the patient answered) or staff_entry")
+    entered_by: str | None = Field(None, description="Who entered it (staff entries only)")
     raised_at: datetime
     emailed_to: list[str]
     acknowledged_at: datetime | None
@@ -105,6 +107,8 @@ def _alert(a: Any) -> dict[str, Any]:
         "response_id": a.response_id,
         "flag_code": a.flag_code,
         "message": a.message,
+        "source": a.source.value,
+        "entered_by": a.entered_by.display_name if a.entered_by else None,
         "raised_at": a.raised_at,
         "emailed_to": list(a.emailed_to),
         "acknowledged_at": a.acknowledged_at,
@@ -125,7 +129,6 @@ def issue_link(request: HttpRequest, patient_id: PathId, payload: LinkIn) -> Any
     issued = services.issue_link(
         actor,
         patient,
-        base_url=request.build_absolute_uri("/"),
         instruments=payload.instruments,
         expires_in_days=payload.expires_in_days,
         send_email=payload.send_email,

@@ -45,7 +45,7 @@ def seed_portal_demo(
     clinic: Clinic,
     *,
     nurse: User,
-    base_url: str = "http://127.0.0.1:8000",
+    base_url: str | None = None,
     now: datetime | None = None,
     note: Callable[[str], None] = print,
 ) -> PortalDemo:
@@ -82,7 +82,10 @@ def seed_portal_demo(
         f"Patient questionnaire link for {course.patient.mrn} (shown once, works 7 days): "
         f"{issued.url}"
     )
-    open_alert = RiskAlert.objects.filter(clinic=clinic, acknowledged_at__isnull=True).first()
+    # A patient's own answer: the process seed may already have raised a staff-entry alert.
+    open_alert = RiskAlert.objects.filter(
+        clinic=clinic, acknowledged_at__isnull=True, link__isnull=False
+    ).first()
     if open_alert is None:
         other = next((c.patient for c in treated[1:]), None)
         if other is None:

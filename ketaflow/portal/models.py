@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from ketaflow.courses.models import NoDelete
+
+if TYPE_CHECKING:
+    from ketaflow.accounts.models import User
 
 USER = settings.AUTH_USER_MODEL
 
@@ -60,6 +64,11 @@ class PortalLink(NoDelete):
     @staticmethod
     def new_secret() -> str:
         return secrets.token_urlsafe(32)
+
+
+def patient_label(link: PortalLink) -> str:
+    """How the audit log names a patient acting through a link."""
+    return f"patient {link.patient_id} via portal link {link.prefix}…"
 
 
 class BadTokenAttempt(NoDelete):
@@ -150,8 +159,20 @@ class Reminder(NoDelete):
         return f"{self.instrument} due {self.due_on}: {self.outcome}"
 
 
+class AlertSource(models.TextChoices):
+    """How the answer arrived. Derived, not stored: a patient's answer always has its link."""
+
+    PATIENT_LINK = "patient_link", "Patient link"
+    STAFF_ENTRY = "staff_entry", "Staff entry"
+
+
 class RiskAlert(NoDelete):
-    """A safety answer from the patient (PHQ-9 item 9 above 0): someone must act on it."""
+    """A safety answer (PHQ-9 item 9 above 0, C-SSRS moderate/high): someone must act on it.
+
+    Raised by `ketaflow.portal.alerts.raise_risk_alert_if_needed` for the patient's own
+    answers (with the `link`) and for scales entered by staff (no link; the response's
+    `recorded_by` entered it).
+    """
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
@@ -186,6 +207,15 @@ class RiskAlert(NoDelete):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+    @property
+    def source(self) -> AlertSource:
+        return AlertSource.PATIENT_LINK if self.link_id is not None else AlertSource.STAFF_ENTRY
+
+    @property
+    def entered_by(self) -> User | None:
+        """The staff member who entered the scale (None when the patient answered)."""
+        return self.response.recorded_by if self.source is AlertSource.STAFF_ENTRY else None
 
 
 DEFAULT_EMERGENCY = (

@@ -75,7 +75,7 @@ def _skip(course: Course, pending: list[Occurrence], now: datetime, run: Reminde
 
 
 def _send(
-    course: Course, pending: list[Occurrence], now: datetime, base_url: str, days: int
+    course: Course, pending: list[Occurrence], now: datetime, base_url: str | None, days: int
 ) -> None:
     patient = course.patient
     link, raw = _new_link(
@@ -110,7 +110,7 @@ def _send(
 
 
 def send_reminders(
-    *, now: datetime, base_url: str, expires_in_days: int | None = None
+    *, now: datetime, base_url: str | None = None, expires_in_days: int | None = None
 ) -> ReminderRun:
     """Remind every patient with forms due now and not yet reminded; returns what was done."""
     run = ReminderRun()

@@ -80,7 +80,7 @@ def due_forms(actor: User, *, now: datetime | None = None) -> list[DueRow]:
 def _alerts(actor: User) -> QuerySet[RiskAlert]:
     require(actor, Capability.VIEW_CLINICAL)
     return RiskAlert.objects.filter(clinic_id=actor.clinic_pk).select_related(
-        "patient", "response", "acknowledged_by"
+        "patient", "response__recorded_by", "acknowledged_by"
     )
 
 

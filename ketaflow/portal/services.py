@@ -6,13 +6,15 @@ the link (`actor=None`, channel "portal" set by the portal views).
 
 A patient's answers are scored by the core through the questionnaires service's
 `score_response`, then stored as an `InstrumentResponse` with `rater=self` and no
-`recorded_by`; a safety flag (PHQ-9 item 9 above 0) raises a `RiskAlert` at once and emails
-the clinic's nurses and prescribers. A failed email never loses the patient's answers.
+`recorded_by`; a safety flag (PHQ-9 item 9 above 0) raises a `RiskAlert` at once through
+`ketaflow.portal.alerts` (the same path as a scale entered by staff), emailing the clinic's
+nurses and prescribers on commit. A failed email never loses the patient's answers.
+
+Links and emails point at `settings.KETAFLOW_PUBLIC_URL` unless a caller passes `base_url`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +34,7 @@ from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.instruments import FlagKind, get_instrument
+from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.questionnaire_schedule import (
     SchedulePhase,
     check_patient_instrument,
@@ -45,6 +47,7 @@ from ketaflow.courses.models import Appointment, AppointmentStatus, Course
 from ketaflow.lib.errors import as_validation_error
 from ketaflow.patients.models import Patient
 from ketaflow.portal import schedules
+from ketaflow.portal.alerts import raise_risk_alert_if_needed
 from ketaflow.portal.models import (
     BadTokenAttempt,
     CrisisResources,
@@ -53,34 +56,37 @@ from ketaflow.portal.models import (
     RiskAlert,
     RuleScope,
     ScheduleRule,
+    patient_label,
 )
 from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind
 from ketaflow.questionnaires.services import score_response
 
-log = logging.getLogger(__name__)
-
-DEFAULT_LINK_DAYS = 7
-MAX_LINK_DAYS = 30
+MAX_LINK_DAYS = 30  # settings.KETAFLOW_PORTAL_LINK_DAYS is validated against the same bound
 BAD_TOKEN_LIMIT = 10
 BAD_TOKEN_WINDOW = timedelta(minutes=15)
 MAX_TOKEN_LENGTH = 100
 
 
 def link_days_default() -> int:
-    return int(getattr(settings, "KETAFLOW_PORTAL_LINK_DAYS", DEFAULT_LINK_DAYS))
+    """How long a new link works unless staff choose (KETAFLOW_PORTAL_LINK_DAYS, 1-30)."""
+    return int(settings.KETAFLOW_PORTAL_LINK_DAYS)
+
+
+def public_url() -> str:
+    """Where patients and staff reach Ketaflow from outside (KETAFLOW_PUBLIC_URL).
+
+    Links and emails use it rather than the address of the request that made them: a nurse
+    on the clinic's internal hostname must not send a patient a link only the clinic reaches.
+    """
+    return str(settings.KETAFLOW_PUBLIC_URL)
 
 
 def portal_path(raw: str) -> str:
     return reverse("portal:home", kwargs={"token": raw})
 
 
-def portal_url(base_url: str, raw: str) -> str:
-    return base_url.rstrip("/") + portal_path(raw)
-
-
-def patient_label(link: PortalLink) -> str:
-    """How the audit log names a patient acting through a link."""
-    return f"patient {link.patient_id} via portal link {link.prefix}…"
+def portal_url(base_url: str | None, raw: str) -> str:
+    return (base_url or public_url()).rstrip("/") + portal_path(raw)
 
 
 # ---------------------------------------------------------------------------- links
@@ -156,7 +162,7 @@ def issue_link(
     actor: User,
     patient: Patient,
     *,
-    base_url: str,
+    base_url: str | None = None,
     instruments: Sequence[str] = (),
     expires_in_days: int | None = None,
     send_email: bool = False,
@@ -333,7 +339,7 @@ def submit_form(
     answers: Mapping[str, int | None],
     *,
     now: datetime,
-    base_url: str,
+    base_url: str | None = None,
 ) -> Submitted:
     """Score the patient's answers with the core and store them; raise alerts for safety flags.
 
@@ -393,71 +399,11 @@ def submit_form(
     )
     link.last_used_at = now
     link.save(update_fields=["last_used_at"])
-    alerts = [
-        _raise_alert(link, response, flag.code.value, flag.message, now=now, base_url=base_url)
-        for flag in score.flags
-        if flag.kind is FlagKind.SAFETY
-    ]
+    alerts = raise_risk_alert_if_needed(response, link=link, now=now, base_url=base_url)
     return Submitted(response, alerts)
 
 
 # ---------------------------------------------------------------------------- risk alerts
-
-
-def alert_recipients(clinic: Clinic) -> list[str]:
-    """Email addresses of the clinic's active nurses and prescribers (who answer alerts)."""
-    users = User.objects.filter(clinic=clinic, is_active=True).exclude(email="")
-    return sorted({u.email for u in users if u.can(Capability.SEND_QUESTIONNAIRES)})
-
-
-def _raise_alert(
-    link: PortalLink,
-    response: InstrumentResponse,
-    code: str,
-    message: str,
-    *,
-    now: datetime,
-    base_url: str,
-) -> RiskAlert:
-    patient = link.patient
-    alert = RiskAlert.objects.create(
-        clinic_id=patient.clinic_id,
-        patient=patient,
-        response=response,
-        flag_code=code,
-        message=message,
-        raised_at=now,
-        link=link,
-    )
-    recipients = alert_recipients(patient.clinic)
-    url = base_url.rstrip("/") + reverse("portal:alert", kwargs={"pk": alert.pk})
-    emailed: list[str] = []
-    if recipients:
-        try:
-            # No name or answers in the email (it is not a secure channel): the link says where.
-            send_mail(
-                subject="Ketaflow: a patient's answer needs action today",
-                message=(
-                    "A patient's questionnaire answer raised a safety alert (e.g. PHQ-9 item 9 "
-                    "above 0). Open the alert, contact the patient and record what you did:\n\n"
-                    f"{url}\n"
-                ),
-                from_email=None,
-                recipient_list=recipients,
-            )
-            emailed = recipients
-        except Exception:
-            log.exception("risk alert %s: email failed", alert.pk)
-    alert.emailed_to = emailed
-    alert.save(update_fields=["emailed_to"])
-    record_event(
-        actor=None,
-        actor_label=patient_label(link),
-        action=Action.CREATE,
-        obj=alert,
-        detail={"flag": code, "response": response.pk, "emailed": len(emailed)},
-    )
-    return alert
 
 
 @transaction.atomic

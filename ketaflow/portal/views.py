@@ -148,7 +148,6 @@ def form(request: HttpRequest, link: PortalLink, token: str, code: str) -> HttpR
                     instrument.code,
                     {k: v for k, v in answers.items() if v is not None},
                     now=now,
-                    base_url=request.build_absolute_uri("/"),
                 )
             except PermissionDenied:
                 return redirect("portal:home", token=token)

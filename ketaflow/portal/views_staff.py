@@ -84,7 +84,6 @@ def links(request: HttpRequest, patient_pk: int) -> HttpResponse:
             issued = services.issue_link(
                 actor,
                 patient,
-                base_url=request.build_absolute_uri("/"),
                 instruments=form.cleaned_data["instruments"],
                 expires_in_days=form.cleaned_data["expires_in_days"],
                 send_email=form.cleaned_data["send_email"],

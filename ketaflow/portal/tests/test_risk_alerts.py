@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from ketaflow.portal.models import CrisisResources, RiskAlert
+from ketaflow.portal.models import AlertSource, CrisisResources, RiskAlert
 from ketaflow.portal.selectors import open_alert_count, risk_alerts
 from ketaflow.portal.services import acknowledge_alert, update_crisis_resources
 from ketaflow.portal.tests.conftest import answers, path
@@ -25,14 +25,20 @@ def _submit(client: Client, issued: Any, values: list[int]) -> str:
 
 
 def test_item_9_raises_an_alert_emails_the_team_and_shows_crisis_help(
-    issue: Any, patient: Any, portal_client: Client, staff_emails: list[str]
+    issue: Any,
+    patient: Any,
+    portal_client: Client,
+    staff_emails: list[str],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     issued = issue(patient)
     mail.outbox.clear()
-    page = _submit(portal_client, issued, PHQ9_ITEM9)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _submit(portal_client, issued, PHQ9_ITEM9)
     alert = RiskAlert.objects.get()
     assert alert.patient == patient and alert.is_open
     assert alert.flag_code == "phq9_item9_positive"
+    assert alert.source is AlertSource.PATIENT_LINK and alert.entered_by is None
     assert alert.response.answers[8] == 1
     assert sorted(alert.emailed_to) == sorted(staff_emails)
     assert len(mail.outbox) == 1
@@ -57,10 +63,18 @@ def test_no_alert_when_item_9_is_zero(
 
 
 def test_the_alert_survives_a_failed_email(
-    issue: Any, patient: Any, portal_client: Client, staff_emails: list[str], settings: Any
+    issue: Any,
+    patient: Any,
+    portal_client: Client,
+    staff_emails: list[str],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings.EMAIL_BACKEND = "ketaflow.portal.tests.test_risk_alerts.BrokenBackend"
-    _submit(portal_client, issue(patient), PHQ9_ITEM9)
+    with django_capture_on_commit_callbacks(execute=True):
+        _submit(portal_client, issue(patient), PHQ9_ITEM9)
+    assert "email failed" in caplog.text  # tried after the answers were committed
     alert = RiskAlert.objects.get()
     assert alert.emailed_to == []
 

@@ -2,7 +2,8 @@
 
 Run it from cron (e.g. hourly); it is idempotent: a form is never reminded twice, and every
 reminder sent or skipped (no email address) is recorded. Links expire after
---expires-days (default KETAFLOW_PORTAL_LINK_DAYS or 7).
+--expires-days (default KETAFLOW_PORTAL_LINK_DAYS); links point at --base-url (default
+KETAFLOW_PUBLIC_URL).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from django.utils import timezone
 from ketaflow.audit import context
 from ketaflow.portal.reminders import send_reminders
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-
 
 class Command(BaseCommand):
     help = "Email patients a questionnaire link for forms due (once per form; safe to repeat)."
@@ -25,7 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--base-url",
-            default=getattr(settings, "KETAFLOW_PUBLIC_URL", DEFAULT_BASE_URL),
+            default=settings.KETAFLOW_PUBLIC_URL,
             help="The address patients reach Ketaflow at, e.g. https://clinic.example.org",
         )
         parser.add_argument("--expires-days", type=int, default=None)
