@@ -293,7 +293,15 @@ STORAGES = {
     },
 }
 
+# Reminder and risk-alert emails. The console backend (development, demo) prints them; set
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the SMTP variables in production.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ketaflow <no-reply@localhost>")
 
 # Patient portal: the address in links and emails (not the request's host, which may be an
 # internal name), and how long a questionnaire link works (the portal refuses more than 30).
