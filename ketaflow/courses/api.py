@@ -9,12 +9,18 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ketaflow.courses import followup, selectors, services
 from ketaflow.courses.clock import clinic_today
-from ketaflow.courses.models import Appointment, Course, ProtocolVersion
+from ketaflow.courses.models import (
+    Appointment,
+    Course,
+    ProtocolVersion,
+    SeriesDecision,
+    SeriesDecisionKind,
+)
 from ketaflow.lib.api_schemas import Bool, Id, IsoDate, IsoDateTime, PathId, Text
 from ketaflow.lib.requests import staff_user
 from ketaflow.patients.selectors import get_patient
@@ -115,6 +121,36 @@ class PhaseIn(Schema):
     reason: Text = Field("", max_length=500)
     ended_reason: str = Field("", max_length=20)
     ended_note: Text = Field("", max_length=500)
+
+
+class DecisionIn(Schema):
+    decision: str = Field(
+        SeriesDecisionKind.CONTINUE,
+        max_length=20,
+        description='"continue": go on with the series as planned (no phase change).',
+    )
+    note: Text = Field(
+        "",
+        max_length=500,
+        description="Why. Required when the core signals non-response (S17).",
+    )
+    after_session_id: Id | None = Field(
+        None,
+        description="The appointment of the session the proposal followed; a 422 if a later "
+        "session has been given since. Default: the latest session given.",
+    )
+
+
+class DecisionOut(Schema):
+    id: int
+    course_id: int
+    after_session_id: int
+    after_session_number: int
+    decision: str
+    at: datetime
+    by: str
+    note: str
+    snapshot: dict[str, Any]
 
 
 class ProposedOut(Schema):
@@ -311,6 +347,20 @@ def _course(c: Course) -> dict[str, Any]:
     }
 
 
+def _decision(d: SeriesDecision) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "course_id": d.course_id,
+        "after_session_id": d.after_session_id,
+        "after_session_number": d.after_session.session_number,
+        "decision": d.decision,
+        "at": d.at,
+        "by": str(d.by),
+        "note": d.note,
+        "snapshot": d.snapshot,
+    }
+
+
 def _appt(a: Appointment) -> dict[str, Any]:
     return {
         "id": a.pk,
@@ -371,10 +421,12 @@ def protocol(request: HttpRequest, protocol_id: PathId) -> dict[str, Any]:
     summary="Revise (makes a new version)",
     description=ERRORS,
 )
-def revise(request: HttpRequest, protocol_id: PathId, payload: ReviseIn) -> tuple[int, Any]:
+def revise(request: HttpRequest, protocol_id: PathId, payload: ReviseIn) -> Status[Any]:
     actor = staff_user(request)
     v = selectors.get_protocol_version(actor, protocol_id)
-    return 201, _version(services.revise_protocol(actor, v, payload.changes, payload.reason))
+    return Status(
+        201, _version(services.revise_protocol(actor, v, payload.changes, payload.reason))
+    )
 
 
 # ---------------------------------------------------------------------------- chairs
@@ -386,8 +438,8 @@ def chairs(request: HttpRequest) -> list[Any]:
 
 
 @router.post("/chairs", response={201: ChairOut}, summary="Add a chair", description=ERRORS)
-def chair_add(request: HttpRequest, payload: ChairIn) -> tuple[int, Any]:
-    return 201, services.add_chair(staff_user(request), **payload.dict())
+def chair_add(request: HttpRequest, payload: ChairIn) -> Status[Any]:
+    return Status(201, services.add_chair(staff_user(request), **payload.dict()))
 
 
 @router.patch("/chairs/{chair_id}", response=ChairOut, summary="Edit a chair")
@@ -408,14 +460,14 @@ def courses(request: HttpRequest, params: Query[CourseListParams]) -> list[dict[
 
 
 @router.post("", response={201: CourseOut}, summary="Start a course", description=ERRORS)
-def course_start(request: HttpRequest, payload: CourseIn) -> tuple[int, Any]:
+def course_start(request: HttpRequest, payload: CourseIn) -> Status[Any]:
     actor = staff_user(request)
     patient = get_patient(actor, payload.patient_id, audit=False)
     version = selectors.get_protocol_version(actor, payload.protocol_version_id)
     course = services.start_course(
         actor, patient, version, started_on=payload.started_on, notes=payload.notes
     )
-    return 201, _course(course)
+    return Status(201, _course(course))
 
 
 @router.get("/{int:course_id}", response=CourseOut, summary="A course")
@@ -430,6 +482,31 @@ def phase(request: HttpRequest, course_id: PathId, payload: PhaseIn) -> dict[str
     actor = staff_user(request)
     found = selectors.get_course(actor, course_id, audit=False)
     return _course(services.change_phase(actor, found, **payload.dict()))
+
+
+@router.get(
+    "/{int:course_id}/decisions",
+    response=list[DecisionOut],
+    summary="Series decisions",
+    description="Continue-the-series decisions with the core's states at the time. " + ERRORS,
+)
+def decisions(request: HttpRequest, course_id: PathId) -> list[dict[str, Any]]:
+    _course, rows = selectors.list_decisions(staff_user(request), course_id)
+    return [_decision(d) for d in rows]
+
+
+@router.post(
+    "/{int:course_id}/decisions",
+    response={201: DecisionOut},
+    summary="Continue the series (prescribers)",
+    description="Records the decision after the latest session given, with a snapshot of the "
+    "core's states. " + ERRORS,
+)
+def decide(request: HttpRequest, course_id: PathId, payload: DecisionIn) -> Status[Any]:
+    actor = staff_user(request)
+    found = selectors.get_course(actor, course_id, audit=False)
+    row = services.record_series_decision(actor, found, **payload.dict())
+    return Status(201, _decision(row))
 
 
 @router.get("/{int:course_id}/proposal", response=ProposalOut, summary="Proposed sessions")
@@ -563,12 +640,12 @@ def appointments(request: HttpRequest, params: Query[DayParams]) -> list[dict[st
 
 
 @router.post("/appointments", response={201: AppointmentOut}, summary="Book", description=ERRORS)
-def book(request: HttpRequest, payload: BookIn) -> tuple[int, Any]:
+def book(request: HttpRequest, payload: BookIn) -> Status[Any]:
     actor = staff_user(request)
     found = selectors.get_course(actor, payload.course_id, audit=False)
     chair = selectors.get_chair(actor, payload.chair_id)
     appt = services.book_appointment(actor, found, chair=chair, starts_at=payload.starts_at)
-    return 201, _appt(appt)
+    return Status(201, _appt(appt))
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response=AppointmentOut, summary="Move")

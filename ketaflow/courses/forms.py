@@ -144,6 +144,18 @@ class PhaseForm(forms.Form):
     )
 
 
+class SeriesDecisionForm(forms.Form):
+    """Continue the series: the note is the reason (the service says when it is required)."""
+
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why the series continues. Required when the core signals non-response.",
+    )
+
+
 class BookForm(forms.Form):
     chair = forms.ModelChoiceField(queryset=Chair.objects.none(), empty_label=None)
     day = forms.DateField(widget=DATE, label="Date")

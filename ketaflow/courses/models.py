@@ -267,6 +267,47 @@ class PhaseChange(NoDelete):
         return f"{self.from_phase or 'start'} → {self.to_phase}"
 
 
+class SeriesDecisionKind(models.TextChoices):
+    """What a prescriber decided after a signed session, when the phase stays as it is.
+
+    Phase moves (maintenance, end, re-induction) are `PhaseChange` rows; this log holds the
+    decisions that change nothing in the course but still answer the core's proposal.
+    """
+
+    CONTINUE = "continue", "Continue the series"
+
+
+class SeriesDecision(NoDelete):
+    """A prescriber's decision to go on with the series as planned (append-only).
+
+    Kept with the session it followed and a snapshot of the core's outcome states shown at
+    the time, because the states are derived and will differ once more scores arrive: the
+    record must show what the prescriber saw, not what the data says today.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="decisions")
+    after_session = models.ForeignKey(
+        "Appointment",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The session given just before the decision (its treatment session, if any, "
+        "is appointment.treatment_session).",
+    )
+    decision = models.CharField(max_length=20, choices=SeriesDecisionKind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    snapshot = models.JSONField(
+        help_text="The core's states shown at the time (decision_snapshot.snapshot)."
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} after session {self.after_session.session_number}"
+
+
 # ---------------------------------------------------------------------------- appointments
 
 

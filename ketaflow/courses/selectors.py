@@ -4,13 +4,15 @@ Who may read what:
 - protocols: clinical staff (VIEW_CLINICAL) and whoever manages them;
 - chairs, the calendar, the schedule and courses: whoever books (front desk, nurses,
   prescribers, clinic admins) or reads the chart; planned doses and course notes are
-  clinical and shown only to VIEW_CLINICAL roles (pages decide with `user_can`).
+  clinical and shown only to VIEW_CLINICAL roles (pages decide with `user_can`);
+- series decisions: who decided and when are part of the course history; their notes and
+  snapshots of the core's states are clinical (`list_decisions`: VIEW_CLINICAL).
 Reads of patient data (courses, appointments) are audited.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -35,7 +37,9 @@ from ketaflow.courses.models import (
     Course,
     ExtraOpening,
     FeedKind,
+    PhaseChange,
     ProtocolVersion,
+    SeriesDecision,
 )
 from ketaflow.courses.planning import (
     ChairTime,
@@ -254,6 +258,15 @@ def get_course(actor: User, pk: int, *, audit: bool = True) -> Course:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """One line of the course's history: a phase change or a series decision."""
+
+    kind: str  # "phase" or "decision"
+    at: datetime
+    row: PhaseChange | SeriesDecision
+
+
+@dataclass(frozen=True)
 class CourseView:
     course: Course
     protocol: Protocol
@@ -263,6 +276,15 @@ class CourseView:
     next_step: NextStep | None
     next_error: str
     chair_time: ChairTime
+    decisions: list[SeriesDecision] = field(default_factory=list)
+
+    @property
+    def history(self) -> list[HistoryEntry]:
+        """Phase changes and series decisions in date order (a decision changes no phase,
+        so the phase log alone would hide that the prescriber chose to go on)."""
+        rows = [HistoryEntry("phase", c.at, c) for c in self.phase_changes]
+        rows += [HistoryEntry("decision", d.at, d) for d in self.decisions]
+        return sorted(rows, key=lambda e: (e.at, e.kind == "decision", e.row.pk))
 
 
 def course_view(actor: User, pk: int) -> CourseView:
@@ -273,6 +295,7 @@ def course_view(actor: User, pk: int) -> CourseView:
         course.appointments.select_related("chair", "created_by").order_by("starts_at", "pk")
     )
     changes = list(course.phase_changes.select_related("by").order_by("at", "pk"))
+    decisions = list(course.decisions.select_related("by", "after_session").order_by("at", "pk"))
     proposal = propose_series(course)
     step: NextStep | None = None
     error = ""
@@ -290,7 +313,23 @@ def course_view(actor: User, pk: int) -> CourseView:
         step,
         error,
         chair_time(protocol, course.patient.clinic_id),
+        decisions,
     )
+
+
+def list_decisions(actor: User, course_id: int) -> tuple[Course, list[SeriesDecision]]:
+    """A course's series decisions with their snapshots (clinical: VIEW_CLINICAL); audited."""
+    require_any(actor, Capability.VIEW_CLINICAL)
+    course = get_course(actor, course_id, audit=False)
+    rows = list(course.decisions.select_related("by", "after_session").order_by("at", "pk"))
+    record_event(
+        actor=actor,
+        action=Action.LIST,
+        obj=course,
+        patient_id=course.patient_id,
+        detail={"part": "series_decisions", "decision_ids": [d.pk for d in rows]},
+    )
+    return course, rows
 
 
 # ---------------------------------------------------------------------------- appointments

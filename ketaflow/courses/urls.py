@@ -12,6 +12,7 @@ urlpatterns = [
     path("patient/<int:patient_pk>/feed/", views.patient_feed, name="patient_feed"),
     path("<int:pk>/", views.course_detail, name="course"),
     path("<int:pk>/phase/", views.course_phase, name="phase"),
+    path("<int:pk>/decisions/", views.course_decision, name="decision"),
     path("<int:pk>/book/", views.book, name="book"),
     path("<int:pk>/book-series/", views.book_series, name="book_series"),
     path("appointments/<int:pk>/reschedule/", views.reschedule, name="reschedule"),

@@ -24,12 +24,14 @@ from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.courses import followup, selectors, services
 from ketaflow.courses.calendar import extras_on
 from ketaflow.courses.clock import at_clinic, clinic_today, local
+from ketaflow.courses.decision_snapshot import non_response_signalled
 from ketaflow.courses.forms import (
     BookForm,
     BookSeriesForm,
     PhaseForm,
     ReasonForm,
     RescheduleForm,
+    SeriesDecisionForm,
     StartCourseForm,
     StatusForm,
 )
@@ -106,6 +108,28 @@ def _followup(actor: User, pk: int, instrument: str) -> tuple[followup.FollowUp 
         return followup.course_outcomes(actor, pk), exc.message
 
 
+def _decision_context(
+    actor: User, view: selectors.CourseView, outcomes: followup.FollowUp | None, form: Any = None
+) -> dict[str, Any]:
+    """The "continue the series" panel: the session it follows, whether a note is required
+    (the core signals non-response) and the decision already recorded after that session."""
+    course = view.course
+    if outcomes is None or course.is_ended or not actor.can(Capability.MANAGE_COURSES):
+        return {"decision_offered": False}
+    given = services.sessions_given(course)
+    if not given:
+        return {"decision_offered": False}
+    latest = given[-1]
+    recorded = [d for d in view.decisions if d.after_session_id == latest.pk]
+    return {
+        "decision_offered": True,
+        "decision_after": latest,
+        "decision_recorded": recorded[-1] if recorded else None,
+        "decision_note_required": non_response_signalled(outcomes),
+        "decision_form": form or SeriesDecisionForm(),
+    }
+
+
 def _course_context(actor: User, pk: int, instrument: str = "", **extra: Any) -> dict[str, Any]:
     view = selectors.course_view(actor, pk)
     outcomes, instrument_error = _followup(actor, pk, instrument)
@@ -113,6 +137,7 @@ def _course_context(actor: User, pk: int, instrument: str = "", **extra: Any) ->
         view = dataclasses.replace(view, next_step=outcomes.step, next_error=outcomes.step_error)
     proposal_rows = view.proposal.sessions
     return {
+        **_decision_context(actor, view, outcomes, extra.get("decision_form")),
         "view": view,
         "outcomes": outcomes,
         "instrument_error": instrument_error,
@@ -169,6 +194,38 @@ def book_series(request: HttpRequest, pk: int) -> HttpResponse:
             if not result.unbooked:
                 return redirect("courses:course", pk=course.pk)
     context = _course_context(actor, pk, series_form=form, series_result=result)
+    return render(request, "courses/course.html", context)
+
+
+@login_required
+@require_POST
+def course_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    """Continue the series after the latest session (prescribers). htmx swaps the panel and
+    the history; without htmx the course page is redrawn (errors) or reloaded (done)."""
+    actor = staff_user(request)
+    require(actor, Capability.MANAGE_COURSES)
+    course = selectors.get_course(actor, pk, audit=False)
+    form = SeriesDecisionForm(request.POST)
+    after: int | None = None
+    with contextlib.suppress(ValueError):
+        after = int(request.POST.get("after_session_id", ""))
+    saved = False
+    if form.is_valid():
+        try:
+            services.record_series_decision(
+                actor, course, note=form.cleaned_data["note"], after_session_id=after
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            saved = True
+    if saved and not is_htmx(request):
+        messages.success(request, "Decision recorded: the series continues as planned.")
+        return redirect("courses:course", pk=course.pk)
+    context = _course_context(actor, pk, decision_form=None if saved else form)
+    if is_htmx(request):
+        context["oob"] = True
+        return render(request, "courses/_series_decision.html", context)
     return render(request, "courses/course.html", context)
 
 

@@ -3,6 +3,7 @@
 - `protocols`: adopt the built-in protocols, revise a protocol (a new version each time).
 - `calendar`: chairs, opening days and hours, closed days, extra openings.
 - `courses`: start a course, change its phase.
+- `decisions`: record a prescriber's decision to continue the series after a session.
 - `booking`: book (one or the whole series), reschedule, cancel, check in / status.
 - `feeds`: issue, regenerate and revoke the secret iCalendar URLs.
 """
@@ -28,6 +29,7 @@ from ketaflow.courses.services.calendar import (
     withdraw_extra_opening,
 )
 from ketaflow.courses.services.courses import change_phase, start_course
+from ketaflow.courses.services.decisions import record_series_decision, sessions_given
 from ketaflow.courses.services.feeds import issue_chair_feed, issue_patient_feed, revoke_feed
 from ketaflow.courses.services.protocols import (
     adopt_builtin_protocols,
@@ -49,10 +51,12 @@ __all__ = [
     "issue_chair_feed",
     "issue_patient_feed",
     "load_protocol",
+    "record_series_decision",
     "reopen_day",
     "reschedule_appointment",
     "revise_protocol",
     "revoke_feed",
+    "sessions_given",
     "set_appointment_status",
     "set_opening_hours",
     "start_course",

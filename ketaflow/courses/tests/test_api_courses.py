@@ -62,6 +62,10 @@ ENDPOINTS = [
     ("GET", "/{course}", None, BOOKERS),
     ("POST", "/{course}/phase", {"to_phase": "induction"}, PRESCRIBER),
     ("GET", "/{course}/proposal", None, BOOKERS),
+    ("GET", "/{course}/decisions", None, CLINICAL),
+    # Allowed for the prescriber, refused as input: nothing has been given in this world yet
+    # (test_series_decisions.py has the 201s).
+    ("POST", "/{course}/decisions", {"note": "as planned"}, {**PRESCRIBER, "prescriber": 422}),
     ("POST", "/{course}/book-series", {"at": "09:00"}, BOOKERS),
     ("GET", "/appointments?day={monday}", None, SCHEDULE),
     ("POST", "/appointments/{appt}/reschedule", {"starts_at": "{later}", "reason": "x"}, BOOKERS),

@@ -47,6 +47,29 @@ def test_the_whole_session_ends_signed_with_the_next_session_proposed(
     assert result.next_step is not None
 
 
+def test_after_signing_the_prescriber_continues_the_series_from_the_follow_up(
+    discharged: Any, prescriber: Any, client: Any, login: Any
+) -> None:
+    from ketaflow.courses.models import SeriesDecision
+
+    services.sign_session(prescriber, discharged, discharged.version)
+    login(client, prescriber)
+    page = client.get(f"/treatments/{discharged.pk}/").content.decode()
+    link = page.split('id="follow-up-link"')[1].split("</p>")[0]
+    assert f'href="/courses/{discharged.course_id}/#next-step"' in link
+    course_page = client.get(f"/courses/{discharged.course_id}/").content.decode()
+    assert f'name="after_session_id" value="{discharged.appointment_id}"' in course_page
+    response = client.post(
+        f"/courses/{discharged.course_id}/decisions/",
+        {"after_session_id": discharged.appointment_id, "note": "As planned"},
+    )
+    assert response.status_code == 302
+    decision = SeriesDecision.objects.get()
+    assert decision.after_session_id == discharged.appointment_id
+    assert decision.after_session.treatment_session == discharged
+    assert decision.by == prescriber and decision.snapshot["sessions_given"] == 1
+
+
 def test_a_running_too_fast_infusion_is_flagged(ordered: Any, nurse: Any) -> None:
     services.record_administration(
         nurse, ordered, ordered.version, kind="start", rate_ml_per_h=52.5, at=ago(60)
