@@ -12,8 +12,9 @@
    own link with item 9 = 1 ("several days"), which raises the alert and emails the staff
    (console backend in the demo).
 
-Safe to run again: the rule and the alert are made once; a new link is issued each run
-(tokens are never stored, so an old one cannot be printed again).
+Safe to run again: the rule, the link and the alert are made once (a second run changes
+nothing; tokens are never stored, so the first link cannot be printed again — a nurse issues
+a new one from the patient's "Questionnaire links" page).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def seed_portal_demo(
         return result
     course = treated[0]
     phase = schedules.anchors(course)[-1].phase
-    if not ScheduleRule.objects.filter(course=course, reason=DEMO_RULE_REASON).exists():
+    first_run = not ScheduleRule.objects.filter(course=course, reason=DEMO_RULE_REASON).exists()
+    if first_run:
         for code in ("gad7", "phq9"):
             services.add_rule(
                 nurse,
@@ -76,12 +78,13 @@ def seed_portal_demo(
             )
     today = schedules.clinic_today(clinic, now)
     result.due_forms = len(schedules.open_for_patient(course.patient, today))
-    issued = services.issue_link(nurse, course.patient, base_url=base_url, instruments=())
-    result.link_url, result.link_patient_mrn = issued.url, course.patient.mrn
-    note(
-        f"Patient questionnaire link for {course.patient.mrn} (shown once, works 7 days): "
-        f"{issued.url}"
-    )
+    if first_run:  # later runs change nothing: staff issue new links from the patient page
+        issued = services.issue_link(nurse, course.patient, base_url=base_url, instruments=())
+        result.link_url, result.link_patient_mrn = issued.url, course.patient.mrn
+        note(
+            f"Patient questionnaire link for {course.patient.mrn} (shown once, works 7 days): "
+            f"{issued.url}"
+        )
     # A patient's own answer: the process seed may already have raised a staff-entry alert.
     open_alert = RiskAlert.objects.filter(
         clinic=clinic, acknowledged_at__isnull=True, link__isnull=False

@@ -27,6 +27,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Outcomes", "outcomes:dashboard", (Capability.VIEW_CLINICAL, Capability.VIEW_DEIDENTIFIED)),
     ("Questionnaires", "portal:overview", (Capability.VIEW_CLINICAL,)),
     ("Risk alerts", "portal:alerts", (Capability.VIEW_CLINICAL,)),
+    ("Safety checks", "safety:due", (Capability.VIEW_CLINICAL,)),
     ("Monitor messages", "devices:queue", (Capability.CHART_SESSION,)),
     ("PK explorer", "pk_explorer:explorer", ()),
     ("Clinic set-up", "courses:setup", (Capability.MANAGE_CHAIRS,)),

@@ -48,7 +48,7 @@ EXPECTED_MEASUREMENTS = [
 
 def seed():
     out = StringIO()
-    call_command("seed-demo", stdout=out)
+    call_command("seed-demo", "--no-history", stdout=out)
     return out.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""The patient header links to the patient's outcomes for roles that read the chart."""
+"""The patient header links to outcomes and long-term safety for roles that read the chart."""
 
 import pytest
 from django.urls import reverse
@@ -13,3 +13,4 @@ def test_outcomes_tab_only_for_clinical_roles(client, login, personas, patient, 
     login(client, personas[persona])
     html = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert (reverse("outcomes:patient", args=[patient.pk]) in html) is shown
+    assert (reverse("safety:patient", args=[patient.pk]) in html) is shown

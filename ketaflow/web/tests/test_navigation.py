@@ -18,12 +18,13 @@ def test_every_navigation_item_resolves_to_a_page():
             "front_desk",
             {"Patients", "Schedule"},
             {"Chair board", "REMS forms due", "Protocols", "Audit log", "Users", "Clinic set-up"}
-            | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages", "Clinic export"},
+            | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages", "Clinic export"}
+            | {"Safety checks"},
         ),
         (
             "nurse",
             {"Patients", "Chair board", "REMS forms due", "Schedule", "Consent forms"}
-            | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages"},
+            | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages", "Safety checks"},
             {"Audit log", "Users", "Bedside monitors", "Clinic export"},
         ),
         (

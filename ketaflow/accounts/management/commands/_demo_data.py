@@ -672,7 +672,28 @@ def _patient(actor: User, spec: DemoPatient, index: int, report: SeedReport) -> 
     report.note(f"patient {spec.mrn} in {actor.clinic}")
 
 
-def seed_demo() -> SeedReport:
+def _seed_outcomes_portal_and_monitors(
+    clinic: Clinic, users: dict[str, User], report: SeedReport, *, history: bool
+) -> None:
+    """A past of completed courses (outcome charts), the patient portal, bedside monitors.
+
+    The past is written by the synthetic bulk writer (back-dated, which the services rightly
+    refuse), so its patients are marked synthetic and get MRNs "KF-H…".
+    """
+    from django.utils import timezone
+
+    from ketaflow.devices.demo import seed_demo_devices
+    from ketaflow.portal.demo import seed_portal_demo
+    from ketaflow.synthetic.demo import seed_outcome_history
+
+    for line in seed_outcome_history(clinic) if history else ():
+        report.note(line)
+    for binding in seed_demo_devices(clinic, users["admin"], now=timezone.now()):
+        report.note(f"monitor binding {binding}")
+    seed_portal_demo(clinic, nurse=users["nurse"], note=report.note)
+
+
+def seed_demo(*, history: bool = True) -> SeedReport:
     # Imported here: the process module reads this module's patients.
     from ketaflow.accounts.management.commands._demo_process import seed_process
 
@@ -694,7 +715,9 @@ def seed_demo() -> SeedReport:
                 _patient(users["prescriber"], spec, index, report)
             for index, spec in enumerate(SECOND_CLINIC_PATIENTS, start=1):
                 _patient(users["north"], spec, index, report)
-            seed_process(clinics[MAIN_CLINIC["slug"]], users, report.note)
+            main = clinics[MAIN_CLINIC["slug"]]
+            seed_process(main, users, report.note)
+            _seed_outcomes_portal_and_monitors(main, users, report, history=history)
     finally:
         context.reset(token)
     return report

@@ -14,11 +14,20 @@ class Command(BaseCommand):
     help = (
         "Create the synthetic demo clinics, one sign-in per role and fifteen made-up patients, "
         "with chairs, screening, consent and courses in every phase (future sessions are "
-        "booked from tomorrow). Safe to run again: whatever exists already is left as it is."
+        "booked from tomorrow), live sessions on the chair board, a past of completed courses "
+        "for the outcome charts, a patient-portal link and bedside-monitor bindings. Safe to run again: whatever exists already is left as it is."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Skip the 60-patient past of completed courses (faster; outcome charts "
+            "and Kaplan-Meier curves will have little to show).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        report = seed_demo()
+        report = seed_demo(history=not options["no_history"])
         if report.created:
             self.stdout.write(
                 self.style.SUCCESS(
