@@ -1,5 +1,6 @@
-"""`ketaflow seed-demo`: build the synthetic demo clinics, sign-ins, charts and the treatment
-process (chairs, screening, consent, courses and bookings); idempotent."""
+"""`ketaflow seed-demo`: build the synthetic demo clinics, sign-ins, charts, the treatment
+process (chairs, screening, consent, courses, bookings, live sessions), a past of completed
+courses for the outcome charts, the patient-portal demo and monitor bindings; idempotent."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
         "Create the synthetic demo clinics, one sign-in per role and fifteen made-up patients, "
         "with chairs, screening, consent and courses in every phase (future sessions are "
         "booked from tomorrow), live sessions on the chair board, a past of completed courses "
-        "for the outcome charts, a patient-portal link and bedside-monitor bindings. Safe to run again: whatever exists already is left as it is."
+        "for the outcome charts, a patient-portal link and bedside-monitor bindings. "
+        "Safe to run again: whatever exists already is left as it is."
     )
 
     def add_arguments(self, parser: Any) -> None:
