@@ -167,6 +167,16 @@ class Proportion:
     def percent(self) -> float | None:
         return None if self.p is None else self.p * 100.0
 
+    # Pages show the estimate in percent, so its interval must be in percent too: "75.0% (95% CI
+    # 0.409–0.929)" mixes two scales and reads as a sub-1% interval.
+    @property
+    def low_percent(self) -> float | None:
+        return None if self.low is None else self.low * 100.0
+
+    @property
+    def high_percent(self) -> float | None:
+        return None if self.high is None else self.high * 100.0
+
 
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:

@@ -3,11 +3,14 @@
 Builds the inputs of `clinical.outcomes.assess` from what the apps recorded, then asks
 `planning.propose_next` (the protocol's `next_step`) with the real outcome state:
 
-- the primary outcome instrument (`choose_instrument`): the one asked for, else the clinic's
-  choice for the patient's primary diagnosis (`settings.KETAFLOW_OUTCOME_INSTRUMENTS`), else
-  the protocol's entry instrument that fits the diagnosis (GAD → HAM-A, SAD → LSAS, S11),
-  else the usual scale for the diagnosis, else the protocol's only entry instrument, else
-  GAD-7. Only instruments with response criteria in the core qualify.
+- the primary outcome instrument (`choose_instrument`, the core's
+  `clinical.outcome_instrument` rule shared with the summary table): the one asked for;
+  else, of the candidates in order (the clinic's choice for the patient's primary diagnosis,
+  `settings.KETAFLOW_OUTCOME_INSTRUMENTS`; the usual scales for the diagnosis, the
+  protocol's entry instruments first (GAD → HAM-A, SAD → LSAS, S11), then GAD-7 and PHQ-9
+  for the anxiety diagnoses; the protocol's only entry instrument; GAD-7), the first one
+  the course has a baseline score for, else the first one. Only instruments with response
+  criteria in the core qualify.
 - the dated scores: live responses (entered-in-error excluded) in the baseline, screening,
   pre-session and follow-up contexts (in-session scales measure the acute effect, not the
   course), from the end of the patient's previous course to the end of this one. Dates are
@@ -25,7 +28,7 @@ session); `course_outcomes(actor, course_id)` is the scoped, audited read for pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,7 +42,14 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Source, merge
-from ketaflow.clinical.instruments import INSTRUMENTS, get_instrument
+from ketaflow.clinical.instruments import INSTRUMENTS
+from ketaflow.clinical.outcome_instrument import (
+    DEFAULT_BY_DIAGNOSIS,
+    FALLBACK_INSTRUMENT,
+    InstrumentChoice,
+    baseline_instruments,
+    choose_outcome_instrument,
+)
 from ketaflow.clinical.outcomes import (
     Finding,
     FindingStatus,
@@ -63,26 +73,6 @@ from ketaflow.courses.planning import course_protocol, propose_next
 from ketaflow.patients.models import Diagnosis
 from ketaflow.questionnaires.models import Context, InstrumentResponse
 from ketaflow.treatments.models import SessionStatus, TreatmentSession
-
-FALLBACK_INSTRUMENT = "gad7"
-
-# The usual outcome scales per ICD-10 code, in order of preference. The first one that is
-# also an entry instrument of the course's protocol wins (Glue programme: HAM-A for GAD,
-# LSAS for SAD, S11). PCL-5 (PTSD) has no response criteria in the core, so PTSD falls back.
-# A clinic overrides per code with settings.KETAFLOW_OUTCOME_INSTRUMENTS = {"F41.1": "gad7"}.
-DEFAULT_BY_DIAGNOSIS: Mapping[str, tuple[str, ...]] = {
-    "F41.1": ("hama", "gad7"),
-    "F40.10": ("lsas",),
-    "F40.11": ("lsas",),
-    "F41.0": ("pdss",),
-    "F40.01": ("pdss",),
-    "F42.2": ("ybocs",),
-    "F42.8": ("ybocs",),
-    "F42.9": ("ybocs",),
-    "F32.9": ("phq9",),
-    "F33.9": ("phq9",),
-    "F33.2": ("phq9",),
-}
 
 # Baseline/screening, pre-session and follow-up scores; in-session scales are acute effects.
 SCORE_CONTEXTS: tuple[str, ...] = (
@@ -116,13 +106,6 @@ FINDING_LABELS: Mapping[FindingStatus, str] = {
 
 
 # ---------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class InstrumentChoice:
-    code: str
-    name: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -297,42 +280,40 @@ def primary_diagnosis(course: Course) -> Diagnosis | None:
 
 
 def choose_instrument(
-    course: Course, requested: str | None = None, *, protocol: Protocol | None = None
+    course: Course,
+    requested: str | None = None,
+    *,
+    protocol: Protocol | None = None,
+    measured: Collection[str] | None = None,
 ) -> InstrumentChoice:
-    """The course's primary outcome instrument, and why (see the module docstring)."""
-    if requested:
-        code = get_instrument(requested).code  # ClinicalInputError if unknown
-        if _criteria(code) is None:
-            raise ClinicalInputError(
-                f"{_name(code)} has no response criteria: choose another instrument",
-                field="instrument",
-            )
-        return InstrumentChoice(code, _name(code), "chosen for this view")
+    """The course's primary outcome instrument, and why (see the module docstring).
+
+    `measured`: the instruments with a usable baseline, when the caller has already read the
+    scores (`follow_up`); otherwise they are read here, so a direct call chooses from data too.
+    """
     protocol = protocol or course_protocol(course)
-    entry = [c for c, _ in protocol.entry_thresholds if _criteria(c) is not None]
     diagnosis = primary_diagnosis(course)
-    if diagnosis is not None:
-        dx = diagnosis.icd10
-        clinic_map: Mapping[str, str] = getattr(settings, "KETAFLOW_OUTCOME_INSTRUMENTS", {})
-        chosen = clinic_map.get(dx)
-        if chosen and _criteria(chosen) is not None:
-            return InstrumentChoice(chosen, _name(chosen), f"the clinic's choice for {dx}")
-        candidates = [c for c in DEFAULT_BY_DIAGNOSIS.get(dx, ()) if _criteria(c) is not None]
-        for code in candidates:
-            if code in entry:
-                return InstrumentChoice(
-                    code, _name(code), f"the protocol's entry instrument for {dx}"
-                )
-        if candidates:
-            code = candidates[0]
-            return InstrumentChoice(code, _name(code), f"the usual outcome scale for {dx}")
-    if len(entry) == 1:
-        return InstrumentChoice(entry[0], _name(entry[0]), "the protocol's entry instrument")
-    why = "no diagnosis recorded" if diagnosis is None else f"no outcome scale set for {dx}"
-    if entry:
-        why += f"; protocol entry instruments: {', '.join(_name(c) for c in entry)}"
-    code = FALLBACK_INSTRUMENT
-    return InstrumentChoice(code, _name(code), f"{why}: {_name(code)} by default")
+    if measured is None and not requested:
+        sessions, _, _ = session_dates(course)
+        measured = measured_instruments(course, _responses(course, SCORE_CONTEXTS), sessions)
+    return choose_outcome_instrument(
+        diagnosis.icd10 if diagnosis is not None else None,
+        protocol,
+        measured=measured or frozenset(),
+        clinic_map=getattr(settings, "KETAFLOW_OUTCOME_INSTRUMENTS", {}),
+        requested=requested,
+    )
+
+
+def measured_instruments(
+    course: Course, responses: Sequence[InstrumentResponse], sessions: Sequence[date]
+) -> frozenset[str]:
+    """Instruments with a usable baseline in `responses` (the outcome computation's rule)."""
+    clinic = course.patient.clinic
+    return baseline_instruments(
+        ((r.instrument, local(r.administered_at, clinic).date()) for r in responses),
+        sessions[0] if sessions else None,
+    )
 
 
 def _window(course: Course) -> tuple[datetime | None, datetime | None]:
@@ -559,11 +540,12 @@ def follow_up(
     Raises `ClinicalInputError` only for an unknown or unusable `instrument` asked for.
     """
     protocol = course_protocol(course)
-    choice = choose_instrument(course, instrument, protocol=protocol)
-    criteria = _criteria(choice.code)
     responses = _responses(course, contexts)
-    scores, score_notes = dated_scores(course, responses, choice.code)
     sessions, source, session_notes = session_dates(course)
+    measured = measured_instruments(course, responses, sessions)
+    choice = choose_instrument(course, instrument, protocol=protocol, measured=measured)
+    criteria = _criteria(choice.code)
+    scores, score_notes = dated_scores(course, responses, choice.code)
     report: OutcomeReport | None = None
     message = ""
     first = sessions[0] if sessions else None
@@ -647,6 +629,7 @@ __all__ = [
     "course_outcomes",
     "dated_scores",
     "follow_up",
+    "measured_instruments",
     "primary_diagnosis",
     "session_dates",
 ]

@@ -75,7 +75,23 @@ def _keys(sources: Any) -> list[str]:
 
 
 def _proportion(p: Proportion) -> dict[str, Any]:
-    return {"k": p.k, "n": p.n, "p": p.p, "low": p.low, "high": p.high, "method": "wilson"}
+    """A Wilson estimate as proportions (0–1), under keys that say so.
+
+    Pages show percent; the API keeps proportions for computation. `p`, `low` and `high` are
+    the original v1 names, kept so existing clients do not break.
+    """
+    return {
+        "k": p.k,
+        "n": p.n,
+        "proportion": p.p,
+        "ci_low_proportion": p.low,
+        "ci_high_proportion": p.high,
+        "confidence": p.confidence,
+        "p": p.p,
+        "low": p.low,
+        "high": p.high,
+        "method": "wilson",
+    }
 
 
 def _rate(r: Rate) -> dict[str, Any]:

@@ -8,10 +8,12 @@ administration record's delivered dose) and upsert the rows (`bulk_create` with
 rebuild cannot drift apart.
 
 What the row says mirrors `courses.followup.follow_up` (the course page): the same
-instrument choice, score contexts, one score per clinic-local day (the pre-dose one),
-scores from the end of the patient's previous course to the end of this one, and session
-days from signed treatment sessions plus completed appointments without a session record.
-`tests/test_refresh_matches_followup.py` holds the two together.
+instrument choice (the core's `clinical.outcome_instrument`, fed the instruments with a
+baseline from the batch's in-memory responses), score contexts, one score per clinic-local
+day (the pre-dose one), scores from the end of the patient's previous course to the end of
+this one, and session days from signed treatment sessions plus completed appointments
+without a session record. `tests/test_instrument_choice.py` checks that both paths pick the
+same instrument on the same data.
 
 Dose: the delivered mg of each signed session from its administration events (core
 `administration.delivered_mg`, rates converted with the confirmed order's concentration);
@@ -25,7 +27,7 @@ from __future__ import annotations
 import logging
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -39,11 +41,12 @@ from ketaflow.clinical import administration as adm
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import INSTRUMENTS
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
+from ketaflow.clinical.outcome_instrument import baseline_instruments, choose_outcome_instrument
 from ketaflow.clinical.outcome_stats import time_to_event
 from ketaflow.clinical.outcomes import OutcomeReport, assess
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.clinical.response import ResponseCriteria
-from ketaflow.courses.followup import DEFAULT_BY_DIAGNOSIS, FALLBACK_INSTRUMENT, SCORE_CONTEXTS
+from ketaflow.courses.followup import SCORE_CONTEXTS
 from ketaflow.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -385,23 +388,42 @@ def _criteria(code: str) -> ResponseCriteria | None:
     return found.response if found is not None else None
 
 
-def choose_instrument_code(diagnosis: str | None, protocol: Protocol) -> str:
-    """`followup.choose_instrument` on plain values (no queries), for bulk use."""
-    entry = [c for c, _ in protocol.entry_thresholds if _criteria(c) is not None]
-    if diagnosis:
-        clinic_map: Mapping[str, str] = getattr(settings, "KETAFLOW_OUTCOME_INSTRUMENTS", {})
-        chosen = clinic_map.get(diagnosis)
-        if chosen and _criteria(chosen) is not None:
-            return chosen
-        candidates = [c for c in DEFAULT_BY_DIAGNOSIS.get(diagnosis, ()) if _criteria(c)]
-        for code in candidates:
-            if code in entry:
-                return code
-        if candidates:
-            return candidates[0]
-    if len(entry) == 1:
-        return entry[0]
-    return FALLBACK_INSTRUMENT
+def choose_instrument_code(
+    diagnosis: str | None, protocol: Protocol, measured: Collection[str] = frozenset()
+) -> str:
+    """`followup.choose_instrument` on plain values (no queries), for bulk use.
+
+    `measured`: the instruments the course has a usable baseline for, from the batch's
+    in-memory responses (`_baseline_instruments`), so the bulk rebuild picks the scale that was
+    measured exactly as the course page does, without a query per course.
+    """
+    clinic_map: Mapping[str, str] = getattr(settings, "KETAFLOW_OUTCOME_INSTRUMENTS", {})
+    return choose_outcome_instrument(
+        diagnosis, protocol, measured=measured, clinic_map=clinic_map
+    ).code
+
+
+def _in_window(at: datetime, since: datetime | None, until: datetime | None) -> bool:
+    """Scores count after the previous course ended, up to this course's end (followup)."""
+    return (since is None or at > since) and (until is None or at <= until)
+
+
+def _baseline_instruments(
+    responses: Iterable[tuple[str, datetime, str, int, int]],
+    zone: zoneinfo.ZoneInfo,
+    since: datetime | None,
+    until: datetime | None,
+    first_session: date | None,
+) -> frozenset[str]:
+    """Instruments with a usable baseline in the course's window (the core's rule)."""
+    return baseline_instruments(
+        (
+            (instrument, at.astimezone(zone).date())
+            for instrument, at, _context, _total, _pk in responses
+            if _in_window(at, since, until)
+        ),
+        first_session,
+    )
 
 
 def _daily_scores(
@@ -414,11 +436,7 @@ def _daily_scores(
     """One score per clinic day: the last pre-dose one, else the last one (followup rule)."""
     by_day: dict[date, list[tuple[str, int]]] = {}
     for instrument, at, context, total, _pk in responses:
-        if instrument != code:
-            continue
-        if since is not None and at <= since:
-            continue
-        if until is not None and at > until:
+        if instrument != code or not _in_window(at, since, until):
             continue
         by_day.setdefault(at.astimezone(zone).date(), []).append((context, total))
     scores = []
@@ -465,13 +483,15 @@ def _row(
     protocol = cache.protocol(c.protocol_version_id)
     zone = cache.zone(c.clinic_id)
     dx = data.diagnosis.get(c.patient_id, "")
-    code = choose_instrument_code(dx or None, protocol)
-    criteria = _criteria(code)
-    instrument = INSTRUMENTS.get(code)
     dob, sex = data.patients.get(c.patient_id, (None, ""))
     sessions = sorted(data.sessions.get(c.pk, []), key=lambda s: s.starts_at)
     days = sorted({s.starts_at.astimezone(zone).date() for s in sessions})
-    scores = _daily_scores(data.responses.get(c.patient_id, []), code, zone, since, until)
+    responses = data.responses.get(c.patient_id, [])
+    measured = _baseline_instruments(responses, zone, since, until, days[0] if days else None)
+    code = choose_instrument_code(dx or None, protocol, measured)
+    criteria = _criteria(code)
+    instrument = INSTRUMENTS.get(code)
+    scores = _daily_scores(responses, code, zone, since, until)
     first_phase = protocol.phases[0]
     planned = first_phase.sessions.value if first_phase.sessions is not None else None
     doses = [s.mg for s in sessions if s.mg is not None]
