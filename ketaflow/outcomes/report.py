@@ -1,5 +1,5 @@
 """A progress report for the referring clinician, as a PDF (ReportLab, the house layout of
-`treatments.pdf`): outcome states with dates, the trajectory chart (Matplotlib PNG), the
+`lib.pdf_style`): outcome states with dates, the trajectory chart (Matplotlib PNG), the
 sessions summary, misuse indicators and the current plan. Reading it is audited as a view
 (by the selector) and producing it as an export.
 """
@@ -8,22 +8,21 @@ from __future__ import annotations
 
 from io import BytesIO
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table
 
 from ketaflow.accounts.models import User
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.courses.clock import local
 from ketaflow.courses.followup import STATE_LABELS
+from ketaflow.lib.pdf_style import GRID_WITH_HEADER, fonts, para, styles
 from ketaflow.outcomes import charts, selectors
-from ketaflow.treatments.pdf import fonts
 
 TITLE = "Ketamine treatment progress report"
 NOTICE = (
@@ -31,50 +30,14 @@ NOTICE = (
     "Ketaflow's decision-support rules from the clinic's records; they inform and never "
     "replace clinical judgement. Sources are listed at the end."
 )
-_GRID = TableStyle(
-    [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#cbd5e1")),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f5f9")),
-    ]
-)
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = fonts()
-    base = getSampleStyleSheet()["Normal"]
-    return {
-        "title": ParagraphStyle("t", parent=base, fontName=bold, fontSize=13.5, leading=17),
-        "h": ParagraphStyle(
-            "h", parent=base, fontName=bold, fontSize=10.5, leading=13, spaceBefore=7, spaceAfter=3
-        ),
-        "body": ParagraphStyle("b", parent=base, fontName=regular, fontSize=8.5, leading=10.5),
-        "small": ParagraphStyle(
-            "s", parent=base, fontName=regular, fontSize=7.5, leading=9, textColor=colors.grey
-        ),
-        "notice": ParagraphStyle(
-            "n",
-            parent=base,
-            fontName=regular,
-            fontSize=8.5,
-            leading=11,
-            borderColor=colors.HexColor("#b45309"),
-            borderWidth=0.8,
-            borderPadding=5,
-            backColor=colors.HexColor("#fff7ed"),
-        ),
-    }
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
 
 
 def _table(rows: list[list[str]], st: dict[str, ParagraphStyle], widths: list[float]) -> Table:
     return Table(
-        [[_p(c, st["body"]) for c in r] for r in rows], colWidths=widths, style=_GRID, repeatRows=1
+        [[para(c, st["body"]) for c in r] for r in rows],
+        colWidths=widths,
+        style=GRID_WITH_HEADER,
+        repeatRows=1,
     )
 
 
@@ -82,7 +45,7 @@ def patient_report(actor: User, patient_id: int) -> bytes:
     """The PDF bytes (VIEW_CLINICAL; another clinic's patient is a 404)."""
     found = selectors.patient_outcome(actor, patient_id)
     patient = found.patient
-    st = _styles()
+    st = styles()
     regular, _bold = fonts()
     now = local(timezone.now(), patient.clinic)
     buffer = BytesIO()
@@ -112,33 +75,33 @@ def patient_report(actor: User, patient_id: int) -> bytes:
         canvas.drawRightString(A4[0] - 16 * mm, 10 * mm, f"page {canvas.getPageNumber()}")
         canvas.restoreState()
 
-    story: list[Any] = [_p(TITLE, st["title"]), Spacer(1, 4)]
+    story: list[Any] = [para(TITLE, st["title"]), Spacer(1, 4)]
     story.append(
-        _p(
+        para(
             f"{patient.full_name} · MRN {patient.mrn} · born "
             f"{patient.date_of_birth:%d %b %Y} · {patient.clinic.name}",
             st["body"],
         )
     )
-    story += [Spacer(1, 6), _p(NOTICE, st["notice"])]
+    story += [Spacer(1, 6), para(NOTICE, st["notice"])]
     current = found.current
     sources: dict[str, str] = {}
     if current is None:
-        story.append(_p("No treatment course recorded.", st["body"]))
+        story.append(para("No treatment course recorded.", st["body"]))
     else:
         course, fu = current.course, current.primary_followup
-        story.append(_p("Course", st["h"]))
+        story.append(para("Course", st["h"]))
         story.append(
-            _p(
+            para(
                 f"{course.protocol_version.name} (v{course.protocol_version.version}), "
                 f"started {course.started_on:%d %b %Y}; phase "
                 f"{course.get_phase_display()}.",
                 st["body"],
             )
         )
-        story.append(_p(f"Outcome: {fu.instrument.name}", st["h"]))
+        story.append(para(f"Outcome: {fu.instrument.name}", st["h"]))
         if fu.report is None:
-            story.append(_p(fu.message or "No outcome yet.", st["body"]))
+            story.append(para(fu.message or "No outcome yet.", st["body"]))
         else:
             r = fu.report
             rows = [["State", "From", "Score", "Sources"]]
@@ -163,15 +126,15 @@ def patient_report(actor: User, patient_id: int) -> bytes:
                 )
             if r.relapses:
                 text += f"; relapse confirmed {r.relapses[-1].confirmed:%d %b %Y}"
-            story.append(_p(text + ".", st["body"]))
+            story.append(para(text + ".", st["body"]))
         if fu.scores:
             png = charts.png(charts.trajectory_figure(current.primary))
             story.append(Image(BytesIO(png), width=width, height=width * 3.6 / 7.5))
         given = [s for s in found.sessions if s.held and s.course_id == course.pk]
-        story.append(_p("Sessions", st["h"]))
+        story.append(para("Sessions", st["h"]))
         mg = [s.delivered_mg for s in given if s.delivered_mg is not None]
         story.append(
-            _p(
+            para(
                 f"{len(given)} session(s) given"
                 + (f", {given[0].on:%d %b %Y} to {given[-1].on:%d %b %Y}" if given else "")
                 + (f"; {sum(mg):.0f} mg ketamine delivered in {len(mg)} recorded" if mg else "")
@@ -181,11 +144,11 @@ def patient_report(actor: User, patient_id: int) -> bytes:
                 st["body"],
             )
         )
-        story.append(_p("Current plan", st["h"]))
+        story.append(para("Current plan", st["h"]))
         step = fu.step
         if course.is_ended:
             story.append(
-                _p(
+                para(
                     f"Course ended ({course.get_ended_reason_display() or 'no reason'}"
                     f"){': ' + course.ended_note if course.ended_note else ''}.",
                     st["body"],
@@ -193,18 +156,18 @@ def patient_report(actor: User, patient_id: int) -> bytes:
             )
         elif step is not None and step.session is not None:
             story.append(
-                _p(
+                para(
                     f"Next per protocol: session {step.session.number} "
                     f"({step.session.phase}) from {step.session.on:%d %b %Y}.",
                     st["body"],
                 )
             )
         for review in step.reviews if step else ():
-            story.append(_p(f"For review: {review.message}", st["body"]))
+            story.append(para(f"For review: {review.message}", st["body"]))
         m = found.misuse
-        story.append(_p("Misuse-risk indicators", st["h"]))
+        story.append(para("Misuse-risk indicators", st["h"]))
         story.append(
-            _p(
+            para(
                 "; ".join(
                     f"{w.mg:.0f} mg in {w.sessions} session(s) in the last {w.days} days"
                     for w in m.windows
@@ -218,9 +181,9 @@ def patient_report(actor: User, patient_id: int) -> bytes:
         )
         sources.update({s.key: s.short() for s in m.sources})
     if sources:
-        story.append(_p("Sources", st["h"]))
+        story.append(para("Sources", st["h"]))
         for key in sorted(sources):
-            story.append(_p(sources[key], st["small"]))
+            story.append(para(sources[key], st["small"]))
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     record_event(
         actor=actor,

@@ -8,26 +8,20 @@ An unsigned session gets a diagonal "DRAFT — session not signed" watermark on 
 from __future__ import annotations
 
 from io import BytesIO
-from pathlib import Path
-from typing import Any, Final
-from xml.sax.saxutils import escape
+from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 
+from ketaflow.lib.pdf_style import GRID, GRID_WITH_HEADER, fonts, para, styles
 from ketaflow.treatments.rems import (
     DRAFT_MARK,
     NOT_OFFICIAL,
@@ -36,74 +30,6 @@ from ketaflow.treatments.rems import (
     RemsForm,
     Section,
     sections,
-)
-
-#: A Unicode font if the system has one (names with any accent, the em dash); else Helvetica.
-_FONT_PATHS: Final = (
-    (
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    ),
-    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
-)
-_fonts: tuple[str, str] | None = None
-
-
-def fonts() -> tuple[str, str]:
-    """(regular, bold) font names, registering DejaVu Sans once when it is installed."""
-    global _fonts
-    if _fonts is None:
-        _fonts = ("Helvetica", "Helvetica-Bold")
-        for regular, bold in _FONT_PATHS:
-            if Path(regular).exists() and Path(bold).exists():
-                pdfmetrics.registerFont(TTFont("KfSans", regular))
-                pdfmetrics.registerFont(TTFont("KfSans-Bold", bold))
-                _fonts = ("KfSans", "KfSans-Bold")
-                break
-    return _fonts
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = fonts()
-    base = getSampleStyleSheet()["Normal"]
-    return {
-        "title": ParagraphStyle("t", parent=base, fontName=bold, fontSize=13.5, leading=17),
-        "h": ParagraphStyle(
-            "h", parent=base, fontName=bold, fontSize=10.5, leading=13, spaceBefore=7, spaceAfter=3
-        ),
-        "body": ParagraphStyle("b", parent=base, fontName=regular, fontSize=8.5, leading=10.5),
-        "label": ParagraphStyle("l", parent=base, fontName=bold, fontSize=8.5, leading=10.5),
-        "small": ParagraphStyle(
-            "s", parent=base, fontName=regular, fontSize=7.5, leading=9, textColor=colors.grey
-        ),
-        "notice": ParagraphStyle(
-            "n",
-            parent=base,
-            fontName=regular,
-            fontSize=8.5,
-            leading=11,
-            alignment=TA_LEFT,
-            borderColor=colors.HexColor("#b45309"),
-            borderWidth=0.8,
-            borderPadding=5,
-            backColor=colors.HexColor("#fff7ed"),
-        ),
-    }
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
-
-
-_GRID = TableStyle(
-    [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#cbd5e1")),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
 )
 
 
@@ -121,28 +47,29 @@ def _widths(rows: tuple[tuple[str, ...], ...], width: float) -> list[float]:
 
 
 def _section(section: Section, st: dict[str, ParagraphStyle], width: float) -> list[Any]:
-    parts: list[Any] = [_p(section.title, st["h"])]
+    parts: list[Any] = [para(section.title, st["h"])]
     if section.rows:
-        rows = [[_p(k, st["label"]), _p(v, st["body"])] for k, v in section.rows]
-        parts.append(Table(rows, colWidths=[width * 0.42, width * 0.58], style=_GRID))
+        rows = [[para(k, st["label"]), para(v, st["body"])] for k, v in section.rows]
+        parts.append(Table(rows, colWidths=[width * 0.42, width * 0.58], style=GRID))
     if section.table:
         header, *body = section.table
-        data = [[_p(h, st["label"]) for h in header]]
-        data += [[_p(c, st["body"]) for c in row] for row in body]
-        table = Table(data, colWidths=_widths(section.table, width), repeatRows=1, style=_GRID)
-        table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f5f9"))]))
+        data = [[para(h, st["label"]) for h in header]]
+        data += [[para(c, st["body"]) for c in row] for row in body]
+        table = Table(
+            data, colWidths=_widths(section.table, width), repeatRows=1, style=GRID_WITH_HEADER
+        )
         if section.rows:
             parts.append(Spacer(1, 3))
         parts.append(table)
     if section.note:
         parts.append(Spacer(1, 2))
-        parts.append(_p(section.note, st["small"]))
+        parts.append(para(section.note, st["small"]))
     return [KeepTogether(parts)]
 
 
 def render(form: RemsForm) -> bytes:
     """The PDF bytes of one record."""
-    st = _styles()
+    st = styles()
     regular, bold = fonts()
     buffer = BytesIO()
     doc = SimpleDocTemplate(
@@ -180,37 +107,37 @@ def render(form: RemsForm) -> bytes:
         canvas.drawRightString(A4[0] - 16 * mm, 10 * mm, f"page {canvas.getPageNumber()}")
         canvas.restoreState()
 
-    story: list[Any] = [_p(TITLE, st["title"]), Spacer(1, 4)]
+    story: list[Any] = [para(TITLE, st["title"]), Spacer(1, 4)]
     story.append(
-        _p(
+        para(
             f"{form.patient_name} · MRN {form.mrn} · {form.session_date:%d %b %Y} · "
             f"{form.clinic_name} · times in {form.zone}",
             st["body"],
         )
     )
     story.append(Spacer(1, 6))
-    story.append(_p(NOT_OFFICIAL, st["notice"]))
+    story.append(para(NOT_OFFICIAL, st["notice"]))
     story.append(Spacer(1, 4))
     if form.draft:
         story.append(
-            _p(f"{DRAFT_MARK}: values may still change until a prescriber signs.", st["label"])
+            para(f"{DRAFT_MARK}: values may still change until a prescriber signs.", st["label"])
         )
     for section in sections(form):
         story += _section(section, st, width)
-    story.append(_p("Not in the record (fill these on the official form)", st["h"]))
+    story.append(para("Not in the record (fill these on the official form)", st["h"]))
     if form.missing:
         story.append(
             Table(
-                [[_p(m.field, st["label"]), _p(m.why, st["body"])] for m in form.missing],
+                [[para(m.field, st["label"]), para(m.why, st["body"])] for m in form.missing],
                 colWidths=[width * 0.42, width * 0.58],
-                style=_GRID,
+                style=GRID,
             )
         )
     else:
-        story.append(_p("Nothing: every field came from the session record.", st["body"]))
+        story.append(para("Nothing: every field came from the session record.", st["body"]))
     story.append(Spacer(1, 6))
     story.append(
-        _p(
+        para(
             f"Submit the official form by {form.submit_by:%d %b %Y} "
             f"({SUBMIT_WITHIN_DAYS} days after the session).",
             st["body"],
