@@ -12,8 +12,14 @@ What it does, in one run:
    database) as another subprocess;
 3. drives each with N concurrent senders over loopback, each behaving like a monitor: send one
    GE B40-shaped ORU^R01 (unique MSH-10), wait for its ACK, send the next; every ACK is checked
-   (AA and the right MSA-2) and every message must be stored exactly once afterwards;
-4. prints messages/s, p50/p99/max ACK latency for both and the ratio; drops its database.
+   (AA and the right MSA-2) and every message must be stored exactly once afterwards.
+   `--pipeline K` (default 1 = strict request/response, what monitors do) lets each sender keep
+   up to K messages in flight on its connection (a gateway or central station forwarding a
+   backlog); latency is still measured per message, from its send to its ACK;
+4. prints messages/s, p50/p99/max ACK latency for both and the ratio, the load average, and
+   where the CPU went (the server process, its PostgreSQL backends, the load generator, and the
+   whole machine), so that a saturated load generator or a busy machine shows; drops its
+   database.
 
 The listener acknowledges each message only after the transaction holding it committed (group
 commit: one commit per batch of messages that arrived while the previous batch committed).
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import os
 import platform
 import statistics
@@ -144,40 +151,60 @@ def start_process(args: list[str], env: dict[str, str]) -> tuple[subprocess.Pope
     return proc, int(line.split()[2].rsplit(":", 1)[1])
 
 
+def check_ack(block: bytes, ctrl: str) -> None:
+    text = block.decode("utf-8", "replace")
+    msa = next(s for s in text.split("\r") if s.startswith("MSA")).split("|")
+    if msa[1] != "AA" or msa[2] != ctrl:
+        raise SystemExit(f"bad ACK for {ctrl}: {msa}")
+
+
 async def sender(
-    port: int, prefix: str, deadline: float, latencies: list[float], sent: list[str]
+    port: int,
+    prefix: str,
+    deadline: float,
+    latencies: list[float],
+    sent: list[str],
+    pipeline: int = 1,
 ) -> None:
+    """One monitor: up to `pipeline` messages in flight (1: send, wait for the ACK, repeat)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    in_flight: collections.deque[tuple[str, float]] = collections.deque()
     n = 0
-    while time.perf_counter() < deadline:
-        ctrl = f"{prefix}-{n}"
-        data = message(ctrl)
-        t0 = time.perf_counter()
-        writer.write(data)
+    while True:
+        while len(in_flight) < pipeline and time.perf_counter() < deadline:
+            ctrl = f"{prefix}-{n}"
+            data = message(ctrl)
+            in_flight.append((ctrl, time.perf_counter()))
+            writer.write(data)
+            n += 1
+        if not in_flight:
+            break
         await writer.drain()
         block = await reader.readuntil(END)
+        ctrl, t0 = in_flight.popleft()
         latencies.append(time.perf_counter() - t0)
-        text = block.decode("utf-8", "replace")
-        msa = next(s for s in text.split("\r") if s.startswith("MSA")).split("|")
-        if msa[1] != "AA" or msa[2] != ctrl:
-            raise SystemExit(f"bad ACK for {ctrl}: {msa}")
+        check_ack(block, ctrl)
         sent.append(ctrl)
-        n += 1
     writer.close()
     await writer.wait_closed()
 
 
-async def drive(port: int, senders: int, seconds: float, tag: str) -> dict[str, float]:
+async def drive(
+    port: int, senders: int, seconds: float, tag: str, pipeline: int = 1
+) -> dict[str, float]:
     # Warm-up (connections, caches), not measured.
     await asyncio.gather(
-        *(sender(port, f"{tag}W{i}", time.perf_counter() + 1.0, [], []) for i in range(senders))
+        *(
+            sender(port, f"{tag}W{i}", time.perf_counter() + 1.0, [], [], pipeline)
+            for i in range(senders)
+        )
     )
     latencies: list[float] = []
     sent: list[str] = []
     t0 = time.perf_counter()
     deadline = t0 + seconds
     await asyncio.gather(
-        *(sender(port, f"{tag}{i}", deadline, latencies, sent) for i in range(senders))
+        *(sender(port, f"{tag}{i}", deadline, latencies, sent, pipeline) for i in range(senders))
     )
     elapsed = time.perf_counter() - t0
     q = statistics.quantiles(latencies, n=100)
@@ -187,7 +214,75 @@ async def drive(port: int, senders: int, seconds: float, tag: str) -> dict[str, 
         "p50_ms": q[49] * 1000,
         "p99_ms": q[98] * 1000,
         "max_ms": max(latencies) * 1000,
+        "seconds": elapsed,
     }
+
+
+# ---------------------------------------------------------------------------- CPU accounting
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far (Linux /proc/stat)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values) - idle) / TICK, sum(values) / TICK
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the bench database, and the WAL writer."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s OR backend_type = 'walwriter'",
+            (name,),
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def measured(
+    port: int, server_pid: int, url: str, opts: argparse.Namespace, tag: str
+) -> dict[str, float]:
+    """`drive` one server, with the CPU each party used during the measured run."""
+    asyncio.run(drive(port, opts.senders, 0.5, f"{tag}X", opts.pipeline))  # connect backends
+    pids = backend_pids(url)
+    before = (
+        process_cpu(server_pid),
+        sum(process_cpu(p) for p in pids),
+        time.process_time(),
+        machine_cpu(),
+    )
+    result = asyncio.run(drive(port, opts.senders, opts.seconds, tag, opts.pipeline))
+    after = (
+        process_cpu(server_pid),
+        sum(process_cpu(p) for p in pids),
+        time.process_time(),
+        machine_cpu(),
+    )
+    n = result["messages"]
+    (busy0, total0), (busy1, total1) = before[3], after[3]
+    result.update(
+        server_ms=1000 * (after[0] - before[0]) / n,
+        postgres_ms=1000 * (after[1] - before[1]) / n,
+        client_ms=1000 * (after[2] - before[2]) / n,
+        machine_busy=(busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0,
+    )
+    return result
 
 
 ECHO = """
@@ -218,6 +313,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--db-workers", type=int, default=1)
+    parser.add_argument(
+        "--pipeline",
+        type=int,
+        default=1,
+        help="messages in flight per sender (1 = send, wait for the ACK, repeat)",
+    )
     parser.add_argument("--keep-db", action="store_true")
     opts = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -244,9 +345,10 @@ def main() -> None:
         env,
     )
     echo, eport = start_process([py, "-c", ECHO], env)
+    load_before = os.getloadavg()
     try:
-        echo_result = asyncio.run(drive(eport, opts.senders, opts.seconds, "E"))
-        result = asyncio.run(drive(lport, opts.senders, opts.seconds, "L"))
+        echo_result = measured(eport, echo.pid, url, opts, "E")
+        result = measured(lport, listener.pid, url, opts, "L")
     finally:
         for proc in (listener, echo):
             proc.terminate()
@@ -254,9 +356,9 @@ def main() -> None:
 
     from ketaflow.devices.models import DeviceReading, InboundMessage
 
-    stored = InboundMessage.objects.filter(control_id__startswith="L").exclude(
-        control_id__contains="W"
-    )
+    # The measured run's control ids are L<sender>-<n>; warm-ups are LW… and LX….
+    stored = InboundMessage.objects.filter(control_id__regex=r"^L[0-9]")
+    load_after = os.getloadavg()
     count = stored.count()
     readings = DeviceReading.objects.filter(message__in=stored).count()
     assert count == result["messages"] == readings, (count, result["messages"], readings)
@@ -279,11 +381,26 @@ def main() -> None:
         f"machine: {model}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"PostgreSQL {pg}"
     )
-    print(f"senders: {opts.senders} (each: send, wait for ACK, repeat), {opts.seconds:g} s each")
+    mode = (
+        "each: send, wait for ACK, repeat"
+        if opts.pipeline == 1
+        else f"each: up to {opts.pipeline} messages in flight"
+    )
+    print(f"senders: {opts.senders} ({mode}), {opts.seconds:g} s each")
+    print(
+        "load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *load_after
+        )
+    )
     for name, r in (("python-hl7 echo (no DB)", echo_result), ("ketaflow hl7-listen", result)):
         print(
             f"{name:26} {r['messages']:7.0f} msgs  {r['rate']:8.0f} msg/s  "
             f"p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  max {r['max_ms']:7.2f} ms"
+        )
+        print(
+            f"{'':26} CPU per message: server {r['server_ms']:.3f} ms, PostgreSQL "
+            f"{r['postgres_ms']:.3f} ms, load generator {r['client_ms']:.3f} ms; machine "
+            f"{100 * r['machine_busy']:.0f}% busy"
         )
     print(f"listener / echo throughput: {result['rate'] / echo_result['rate']:.2f}")
     print(f"stored exactly once: {count} messages, {readings} device readings")

@@ -508,6 +508,20 @@ def _comp(value: str, n: int, comp: str = "^") -> str:
     return parts[n - 1].strip() if n <= len(parts) else ""
 
 
+def _check_msh(msh: str) -> None:
+    """python-hl7's validation of the header and its delimiters, without its containers.
+
+    `hl7.parse(msh)` is `create_parse_plan` (which reads and checks the delimiters) followed by
+    `_split` (which builds nested containers and can only fail when two delimiters are the same
+    character: its plan assertions then trip). So with distinct delimiters the plan alone gives
+    the same verdict, at about 1/70 of the cost (80 µs → 1 µs per message, half of
+    `parse_message`); with repeated delimiters the full parse runs, exactly as before.
+    """
+    plan = hl7.parser.create_parse_plan(msh.strip())
+    if len(set(plan.separators)) != len(plan.separators):
+        hl7.parse(msh)
+
+
 def parse_message(
     text: str,
     *,
@@ -526,10 +540,7 @@ def parse_message(
         raise HL7Reject("Message does not start with an MSH segment.", err="100")
     segments = text.split("\r")
     try:
-        # python-hl7 validates the header and its delimiters. Only the MSH: the OBX rows are
-        # read field by field below, and building python-hl7's nested containers for every
-        # segment cost most of the listener's CPU time (bench/bench_hl7.py).
-        hl7.parse(segments[0])
+        _check_msh(segments[0])
     except Exception as exc:  # python-hl7 raises assorted errors on malformed headers
         raise HL7Reject(f"Unparseable message: {exc}", err="102") from exc
     sep = text[3]

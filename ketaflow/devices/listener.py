@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
 import logging
+import os
+import pstats
 import signal
 import threading
 from asyncio import IncompleteReadError, LimitOverrunError
@@ -44,6 +47,10 @@ DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_IDLE_SECONDS = 1800.0
 DEFAULT_BATCH = 64
 IN_FLIGHT_PER_CONNECTION = 32
+#: Set to a path prefix to profile a running listener with cProfile: `<prefix>.loop.pstats`
+#: (the event loop's thread) and `<prefix>.db.pstats` (the database threads) are written when
+#: it stops. `python -m pstats <file>` to read them. Off unless set: it slows the listener.
+PROFILE_ENV = "KETAFLOW_HL7_PROFILE"
 
 
 class FrameTooLarge(Exception):
@@ -116,6 +123,9 @@ class Listener:
         self._connections: set[asyncio.Task[Any]] = set()
         self._executor = ThreadPoolExecutor(self.db_workers, thread_name_prefix="hl7-db")
         self._cache = services.ListenerCache(ttl=cache_seconds)
+        self._profile_prefix = os.environ.get(PROFILE_ENV, "")
+        self._profiles: dict[int, cProfile.Profile] = {}  # thread id -> its profiler
+        self._loop_profile = cProfile.Profile()
 
     # -- lifecycle
 
@@ -134,6 +144,8 @@ class Listener:
         ]
         sock = self._server.sockets[0]
         self.port = int(sock.getsockname()[1])
+        if self._profile_prefix:
+            self._loop_profile.enable()
         return self.port
 
     async def serve_forever(self) -> None:
@@ -163,15 +175,31 @@ class Listener:
             )
         )
         self._executor.shutdown(wait=True)
+        if self._profile_prefix:
+            self._write_profiles()
+
+    def _write_profiles(self) -> None:
+        self._loop_profile.disable()
+        pstats.Stats(self._loop_profile).dump_stats(f"{self._profile_prefix}.loop.pstats")
+        if self._profiles:
+            db = pstats.Stats(*self._profiles.values())
+            db.dump_stats(f"{self._profile_prefix}.db.pstats")
+        log.warning("profiles written to %s.{loop,db}.pstats", self._profile_prefix)
 
     # -- database side
 
     def _run_batch(self, frames: list[services.Frame]) -> list[services.Outcome]:
+        profile = None
+        if self._profile_prefix:
+            profile = self._profiles.setdefault(threading.get_ident(), cProfile.Profile())
+            profile.enable()
         close_old_connections()
         try:
             return services.ingest_batch(self.clinic, frames, self._cache)
         finally:
             close_old_connections()
+            if profile is not None:
+                profile.disable()
 
     async def _commit_loop(self) -> None:
         loop = asyncio.get_running_loop()

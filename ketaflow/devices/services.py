@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import json
 import logging
 import time
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -125,8 +126,10 @@ class ListenerCache:
 
     - the clinic's bindings and code mappings, reloaded every `ttl` seconds (a change made on
       the set-up page reaches the listener within that time);
-    - per (session id, session version): the administration record and pre-dose baseline the
-      alerts need. Every write to a session bumps its version, so an entry can never be stale.
+    - per (session id, session version): the session row (with its protocol version and
+      patient) and the administration record and pre-dose baseline the alerts need. Every write
+      to a session bumps its version, so an entry can never be stale; which sessions are active
+      is still asked of the database for every batch (`_Batch.prefetch`).
     """
 
     def __init__(self, ttl: float = 5.0) -> None:
@@ -137,6 +140,7 @@ class ListenerCache:
         self.sessions: dict[
             tuple[int, int], tuple[adm.AdministrationRecord, VitalSigns | None]
         ] = {}
+        self.session_rows: dict[tuple[int, int], TreatmentSession] = {}
 
     def refresh(self, clinic: Clinic) -> None:
         if time.monotonic() - self._loaded_at < self.ttl:
@@ -148,6 +152,8 @@ class ListenerCache:
         self.mappings = mappings_of(clinic.pk)
         if len(self.sessions) > 2000:
             self.sessions.clear()
+        if len(self.session_rows) > 2000:
+            self.session_rows.clear()
         self._loaded_at = time.monotonic()
 
 
@@ -164,23 +170,73 @@ class _Batch:
     )
     # Prefetched for the whole batch by the fast path (None: look up per message).
     sessions_by_mrn: dict[str, list[TreatmentSession]] | None = None
+    session_rows: dict[tuple[int, int], TreatmentSession] = field(default_factory=dict)
 
     def prefetch(self, messages: Iterable[hv.ParsedMessage]) -> None:
-        """Active sessions for every MRN in the batch, in one query."""
-        mrns = {m for msg in messages for m in msg.patient_ids}
+        """Active sessions for every MRN in the batch: one small query, plus one ORM query for
+        the sessions written since the listener last loaded them (usually none).
+
+        The ORM query with `select_related` was half of a small batch's CPU time (building and
+        compiling it, then three model instances per row); the id/version/MRN query is plain
+        SQL, and a session row is reused while its version is unchanged.
+        """
+        mrns = sorted({m for msg in messages for m in msg.patient_ids})
         self.sessions_by_mrn = {}
-        for s in TreatmentSession.objects.filter(
-            clinic=self.clinic, patient__mrn__in=mrns, status__in=ACTIVE_STATUSES
-        ).select_related("protocol_version", "patient"):
-            self.sessions_by_mrn.setdefault(s.patient.mrn, []).append(s)
+        if not mrns:
+            return
+        active = _active_sessions(self.clinic.pk, mrns)
+        missing = [pk for pk, version, _mrn in active if (pk, version) not in self.session_rows]
+        loaded: dict[int, TreatmentSession] = {}
+        if missing:
+            for s in TreatmentSession.objects.filter(pk__in=missing).select_related(
+                "protocol_version", "patient"
+            ):
+                loaded[s.pk] = self.session_rows[(s.pk, s.version)] = s
+        for pk, version, mrn in active:
+            session = self.session_rows.get((pk, version)) or loaded.get(pk)
+            # Written between the two queries (version moved on): the newer row decides.
+            if session is not None and session.status in ACTIVE_STATUSES:
+                self.sessions_by_mrn.setdefault(mrn, []).append(session)
 
     @classmethod
     def load(cls, clinic: Clinic, cache: ListenerCache | None = None) -> _Batch:
         cache = cache or ListenerCache()
         cache.refresh(clinic)
         return cls(
-            clinic, ZoneInfo(clinic.timezone), cache.mappings, cache.bindings, cache.sessions
+            clinic,
+            ZoneInfo(clinic.timezone),
+            cache.mappings,
+            cache.bindings,
+            cache.sessions,
+            session_rows=cache.session_rows,
         )
+
+
+def _active_sessions(clinic_id: int, mrns: list[str]) -> list[tuple[int, int, str]]:
+    """(session id, version, MRN) of the clinic's active sessions for these MRNs, in plain SQL
+    (any backend), so that the ORM does not build and compile a query per batch."""
+    quote = connection.ops.quote_name
+    s, p = quote(TreatmentSession._meta.db_table), quote(Patient._meta.db_table)
+    sql = (
+        f"SELECT s.{_col(TreatmentSession, 'id')}, s.{_col(TreatmentSession, 'version')}, "
+        f"p.{_col(Patient, 'mrn')} FROM {s} s "
+        f"JOIN {p} p ON p.{_col(Patient, 'id')} = s.{_col(TreatmentSession, 'patient')} "
+        f"WHERE s.{_col(TreatmentSession, 'clinic')} = %s "
+        f"AND p.{_col(Patient, 'mrn')} IN ({', '.join(['%s'] * len(mrns))}) "
+        f"AND s.{_col(TreatmentSession, 'status')} IN "
+        f"({', '.join(['%s'] * len(ACTIVE_STATUSES))}) "
+        f"ORDER BY s.{_col(TreatmentSession, 'id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [clinic_id, *mrns, *(str(status) for status in ACTIVE_STATUSES)])
+        return [(int(pk), int(version), str(mrn)) for pk, version, mrn in cursor.fetchall()]
+
+
+def _col(model: type[models.Model], name: str) -> str:
+    """A model field's column, quoted, for hand-written SQL."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return connection.ops.quote_name(field.column)
 
 
 def ingest_batch(
@@ -275,16 +331,60 @@ def _store_many(
 
     Same rows and answers as `_store` message by message. Raises on any failure (a concurrent
     listener stored the same control id, a bad row): the caller rolls back and goes one by one.
+    On PostgreSQL the three inserts are one statement (`_store_many_pg`).
     """
-    keys = {i: _key(batch, m.header) for i, m, _t, _c in parsed}
+    batch.prefetch(m for _i, m, _t, _c in parsed)
+    candidates = _candidates(batch, frames, parsed, results)
+    if not candidates:
+        return
+    if connection.vendor == "postgresql":
+        _store_many_pg(batch, frames, candidates, results)
+        return
+    keys = {(r.sending_app, r.sending_facility, r.control_id) for _i, r, _m, _s, _c in candidates}
     existing = set(
         InboundMessage.objects.filter(
-            clinic=batch.clinic, control_id__in={k[3] for k in keys.values()}
+            clinic=batch.clinic, control_id__in={k[2] for k in keys}
         ).values_list("sending_app", "sending_facility", "control_id")
     )
-    batch.prefetch(m for _i, m, _t, _c in parsed)
-    rows: list[tuple[int, InboundMessage, hv.ParsedMessage, TreatmentSession | None]] = []
-    codecs = {i: codec for i, _m, _t, codec in parsed}
+    rows = []
+    for i, row, message, session, codec in candidates:
+        if (row.sending_app, row.sending_facility, row.control_id) in existing:
+            results[i] = _duplicate(message.header, codec)
+        else:
+            rows.append((i, row, message, session, codec))
+    if not rows:
+        return
+    InboundMessage.objects.bulk_create([r for _i, r, _m, _s, _c in rows])
+    readings: dict[int, list[DeviceReading]] = {}
+    for i, row, message, session, _codec in rows:
+        if session is not None:
+            readings[i] = _reading_rows(batch, session, row, message)
+    DeviceReading.objects.bulk_create([r for rs in readings.values() for r in rs])
+    events = []
+    for i, row, _message, session, _codec in rows:
+        token = context.activate(_listener_context(frames[i]))
+        try:
+            events.append(_audit_row(batch, row, session, readings.get(i, [])))
+        finally:
+            context.reset(token)
+    AccessEvent.objects.bulk_create(events)
+    for i, row, message, _session, codec in rows:
+        results[i] = _stored_outcome(row, message.header, codec, len(readings.get(i, [])))
+
+
+#: (index in the batch, unsaved message row, parsed message, matched session, codec)
+_Candidate = tuple[int, InboundMessage, hv.ParsedMessage, "TreatmentSession | None", str]
+
+
+def _candidates(
+    batch: _Batch,
+    frames: list[Frame],
+    parsed: list[tuple[int, hv.ParsedMessage, str, str]],
+    results: dict[int, Outcome],
+) -> list[_Candidate]:
+    """The batch's messages that may need storing (answers the others: nothing to chart, or
+    the same control id twice in this batch), each matched and built as an unsaved row."""
+    candidates: list[_Candidate] = []
     seen: set[tuple[str, str, str]] = set()
     for i, message, text, codec in parsed:
         h = message.header
@@ -293,33 +393,219 @@ def _store_many(
                 h, "AA", f"Accepted, nothing to chart: {message.ignore_reason}", codec=codec
             )
             continue
-        key = keys[i][1:]
-        if key in existing or key in seen:
-            results[i] = _outcome(
-                h, "AA", "Duplicate: already stored.", codec=codec, duplicate=True
-            )
+        key = _key(batch, h)[1:]
+        if key in seen:
+            results[i] = _duplicate(h, codec)
             continue
         seen.add(key)
         row, session = _message_row(batch, frames[i], message, text, codec)
-        rows.append((i, row, message, session))
+        candidates.append((i, row, message, session, codec))
+    return candidates
+
+
+def _duplicate(header: hv.Header, codec: str) -> Outcome:
+    return _outcome(header, "AA", "Duplicate: already stored.", codec=codec, duplicate=True)
+
+
+# One statement for the whole batch on PostgreSQL: the messages (`ON CONFLICT DO NOTHING`: a
+# control id already stored, or stored meanwhile by a concurrent transaction, is simply not
+# returned, so the duplicate check needs no query of its own and cannot race), their readings
+# and their audit events (each event lists its readings' ids), joined on the batch position
+# `k` of the message. Parameters are arrays sent in binary with server-side binding, so
+# neither Django's insert compiler nor psycopg's client-side quoting runs per row. The
+# readings' `status`, `reject_reason` and the message's `resolution_reason` are the models'
+# defaults ("pending", "", "").
+_PG_STORE = """
+WITH t AS (
+    SELECT * FROM unnest(
+        %(app)b::text[], %(facility)b::text[], %(ctrl)b::text[], %(mtype)b::text[],
+        %(received)b::timestamptz[], %(peer)b::text[], %(encoding)b::text[], %(raw)b::text[],
+        %(status)b::text[], %(pref)b::text[], %(location)b::text[], %(device)b::text[],
+        %(session)b::bigint[], %(reason)b::text[], %(skipped)b::text[]
+    ) WITH ORDINALITY AS t(app, facility, ctrl, mtype, received, peer, encoding, raw, status,
+                           pref, location, device, session, reason, skipped, k)
+), m AS (
+    INSERT INTO devices_inboundmessage (
+        clinic_id, sending_app, sending_facility, control_id, message_type, received_at, peer,
+        encoding, raw, status, patient_ref, location, device, session_id, reason, skipped,
+        resolution_reason)
+    SELECT %(clinic)s, app, facility, ctrl, mtype, received, peer, encoding, raw, status, pref,
+           location, device, session, reason, skipped::jsonb, ''
+    FROM t ORDER BY k
+    ON CONFLICT (clinic_id, sending_app, sending_facility, control_id) DO NOTHING
+    RETURNING id, sending_app, sending_facility, control_id
+), mk AS (
+    SELECT m.id, t.k FROM m JOIN t ON (m.sending_app, m.sending_facility, m.control_id)
+                                    = (t.app, t.facility, t.ctrl)
+), r AS (
+    INSERT INTO devices_devicereading (
+        clinic_id, session_id, message_id, observed_at, sbp, dbp, map, hr, spo2, rr, temp_c,
+        sources, notes, alerts, status, reject_reason, created_at)
+    SELECT %(clinic)s, u.session, mk.id, u.observed, u.sbp, u.dbp, u.map, u.hr, u.spo2, u.rr,
+           u.temp, u.sources::jsonb, u.notes::jsonb, u.alerts::jsonb, 'pending', '', %(now)s
+    FROM unnest(
+        %(r_k)b::bigint[], %(r_session)b::bigint[], %(r_observed)b::timestamptz[],
+        %(r_sbp)b::float8[], %(r_dbp)b::float8[], %(r_map)b::float8[], %(r_hr)b::float8[],
+        %(r_spo2)b::float8[], %(r_rr)b::float8[], %(r_temp)b::float8[],
+        %(r_sources)b::text[], %(r_notes)b::text[], %(r_alerts)b::text[]
+    ) WITH ORDINALITY AS u(k, session, observed, sbp, dbp, map, hr, spo2, rr, temp, sources,
+                           notes, alerts, n)
+    JOIN mk ON mk.k = u.k
+    ORDER BY u.n
+    RETURNING id, message_id
+), a AS (
+    INSERT INTO audit_accessevent (
+        at, actor_id, actor_label, clinic_id, patient_id, action, object_type, object_id,
+        detail, ip_address, user_agent, request_id, path, channel)
+    SELECT %(now)s, NULL, %(actor)s, %(clinic)s, e.patient, %(action)s, %(otype)s, mk.id::text,
+           e.detail::jsonb || jsonb_build_object('readings', COALESCE(
+               (SELECT jsonb_agg(r.id ORDER BY r.id) FROM r WHERE r.message_id = mk.id),
+               '[]'::jsonb)),
+           e.ip::inet, e.agent, e.request, e.path, e.channel
+    FROM unnest(
+        %(e_k)b::bigint[], %(e_patient)b::bigint[], %(e_detail)b::text[], %(e_ip)b::text[],
+        %(e_agent)b::text[], %(e_request)b::text[], %(e_path)b::text[], %(e_channel)b::text[]
+    ) AS e(k, patient, detail, ip, agent, request, path, channel)
+    JOIN mk ON mk.k = e.k
+    ORDER BY e.k
+    RETURNING 1
+)
+SELECT k, id FROM mk
+"""
+
+
+def _store_many_pg(
+    batch: _Batch,
+    frames: list[Frame],
+    candidates: list[_Candidate],
+    results: dict[int, Outcome],
+) -> None:
+    """`_store_many`'s inserts on PostgreSQL: one round trip for the whole batch (`_PG_STORE`).
+
+    The rows are built by the same functions as the ORM path (`_message_row`, `_reading_rows`,
+    `_audit_row`'s fields), so both paths store exactly the same values.
+    """
+    dumps = json.dumps
+    messages: list[tuple[Any, ...]] = []
+    readings: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    counts: dict[int, int] = {}
+    for k, (i, row, message, session, _codec) in enumerate(candidates, start=1):
+        session_id = session.pk if session is not None else None
+        messages.append(
+            (
+                row.sending_app,
+                row.sending_facility,
+                row.control_id,
+                row.message_type,
+                row.received_at,
+                row.peer,
+                row.encoding,
+                row.raw,
+                str(row.status),
+                row.patient_ref,
+                row.location,
+                row.device,
+                session_id,
+                row.reason,
+                dumps(row.skipped),
+            )
+        )
+        rows = _reading_rows(batch, session, row, message) if session is not None else []
+        counts[i] = len(rows)
+        for reading in rows:
+            readings.append(
+                (
+                    k,
+                    reading.session_id,
+                    reading.observed_at,
+                    *(
+                        None if v is None else float(v)
+                        for v in (
+                            reading.sbp,
+                            reading.dbp,
+                            reading.map,
+                            reading.hr,
+                            reading.spo2,
+                            reading.rr,
+                            reading.temp_c,
+                        )
+                    ),
+                    dumps(reading.sources),
+                    dumps(reading.notes),
+                    dumps(reading.alerts),
+                )
+            )
+        ctx = _listener_context(frames[i])
+        detail = {"what": "hl7_message", "status": str(row.status), "session": session_id}
+        events.append(
+            (
+                k,
+                session.patient_id if session is not None else None,
+                dumps(detail),
+                ctx.ip_address,
+                ctx.user_agent,
+                ctx.request_id,
+                ctx.path,
+                ctx.channel,
+            )
+        )
+    params: dict[str, Any] = {
+        **_columns(_PG_MESSAGE_COLUMNS, messages),
+        **_columns(_PG_READING_COLUMNS, readings),
+        **_columns(_PG_EVENT_COLUMNS, events),
+        "clinic": batch.clinic.pk,
+        "now": timezone.now(),
+        "actor": LISTENER,
+        "action": str(Action.CREATE),
+        "otype": InboundMessage._meta.label,
+    }
+    import psycopg  # only on PostgreSQL
+
+    connection.ensure_connection()
+    # A server-side-binding cursor on Django's own connection, so inside its transaction.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_PG_STORE, params)
+        stored = dict(cursor.fetchall())
+    for k, (i, row, message, _session, codec) in enumerate(candidates, start=1):
+        if k not in stored:
+            results[i] = _duplicate(message.header, codec)
+            continue
+        row.pk = stored[k]
+        results[i] = _stored_outcome(row, message.header, codec, counts[i])
+
+
+_PG_MESSAGE_COLUMNS = (
+    "app",
+    "facility",
+    "ctrl",
+    "mtype",
+    "received",
+    "peer",
+    "encoding",
+    "raw",
+    "status",
+    "pref",
+    "location",
+    "device",
+    "session",
+    "reason",
+    "skipped",
+)
+_PG_READING_COLUMNS = tuple(
+    f"r_{c}"
+    for c in "k session observed sbp dbp map hr spo2 rr temp sources notes alerts".split()  # noqa: SIM905
+)
+_PG_EVENT_COLUMNS = tuple(
+    f"e_{c}" for c in ("k", "patient", "detail", "ip", "agent", "request", "path", "channel")
+)
+
+
+def _columns(names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
+    """Rows → one list per column (the arrays `unnest` zips back into rows)."""
     if not rows:
-        return
-    InboundMessage.objects.bulk_create([r for _i, r, _m, _s in rows])
-    readings: dict[int, list[DeviceReading]] = {}
-    for i, row, message, session in rows:
-        if session is not None:
-            readings[i] = _reading_rows(batch, session, row, message)
-    DeviceReading.objects.bulk_create([r for rs in readings.values() for r in rs])
-    events = []
-    for i, row, _message, session in rows:
-        token = context.activate(_listener_context(frames[i]))
-        try:
-            events.append(_audit_row(batch, row, session, readings.get(i, [])))
-        finally:
-            context.reset(token)
-    AccessEvent.objects.bulk_create(events)
-    for i, row, message, _session in rows:
-        results[i] = _stored_outcome(row, message.header, codecs[i], len(readings.get(i, [])))
+        return {name: [] for name in names}
+    return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
 
 
 def _key(batch: _Batch, h: hv.Header) -> tuple[Clinic, str, str, str]:

@@ -161,3 +161,124 @@ def test_keep_alives_are_acknowledged_and_not_stored(clinic: Any) -> None:
     [out] = ingest(clinic, "MSH|^~\\&|||||||ORU^R01|106|P|2.3.1|")
     assert out.code == "AA" and "nothing to chart" in out.text
     assert not InboundMessage.objects.exists()
+
+
+def test_the_bulk_path_stores_exactly_what_the_one_by_one_path_stores(
+    clinic: Any,
+    checked_in: Any,
+    binding: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """On PostgreSQL the bulk path is one hand-written statement (`services._PG_STORE`), on
+    SQLite the ORM's bulk inserts; either must write the same rows as `_store_one`'s ORM saves
+    (a renamed or added column would otherwise only show as a silent fall-back to the slow
+    path), and must not fall back at all."""
+    from django.db import transaction
+
+    from ketaflow.devices import services
+
+    batch = [
+        M.ge_b40("B-1", sbp=190, dbp=104, spo2=88),  # stored, with alerts
+        M.ge_b40("B-2", mrn="NOBODY"),  # held
+        M.mindray_egateway("B-3", demo=True),  # stored, ignored
+        M.welch_allyn("B-4"),  # stored, matched by patient alone
+        M.ge_b40("B-1"),  # duplicate within the batch
+        "MSH|^~\\&|||||||ORU^R01|B-5|P|2.3.1|",  # nothing to chart
+    ]
+
+    def snapshot() -> tuple[list[Any], list[Any], list[Any]]:
+        messages = list(
+            InboundMessage.objects.order_by("pk").values(
+                "clinic", "sending_app", "sending_facility", "control_id", "message_type",
+                "peer", "encoding", "raw", "status", "patient_ref", "location", "device",
+                "session", "reason", "skipped", "resolved_by", "resolved_at",
+                "resolution_reason",
+            )
+        )  # fmt: skip
+        ids = {
+            pk: n
+            for n, pk in enumerate(
+                InboundMessage.objects.order_by("pk").values_list("pk", flat=True)
+            )
+        }
+        reading_ids = {
+            pk: n
+            for n, pk in enumerate(
+                DeviceReading.objects.order_by("pk").values_list("pk", flat=True)
+            )
+        }
+        readings = [
+            {**r, "message": ids[r["message"]]}
+            for r in DeviceReading.objects.order_by("pk").values(
+                "clinic", "session", "message", "observed_at", "sbp", "dbp", "map", "hr",
+                "spo2", "rr", "temp_c", "sources", "notes", "alerts", "status", "decided_by",
+                "decided_at", "reject_reason", "vitals_reading",
+            )
+        ]  # fmt: skip
+        events = [
+            {
+                **e,
+                "object_id": ids[int(e["object_id"])],
+                "detail": {**e["detail"], "readings": [reading_ids[r] for r in e["detail"]["readings"]]},  # noqa: E501
+            }
+            for e in AccessEvent.objects.filter(object_type="devices.InboundMessage")
+            .order_by("pk")
+            .values(
+                "actor", "actor_label", "clinic", "patient", "action", "object_type",
+                "object_id", "detail", "ip_address", "user_agent", "path", "channel",
+            )
+        ]  # fmt: skip
+        return messages, readings, events
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        bulk_outs = ingest(clinic, *batch)
+        bulk = snapshot()
+        raise Rollback
+    assert "one by one" not in caplog.text
+
+    def no_bulk(*args: Any) -> None:
+        raise RuntimeError("force the one-by-one path")
+
+    monkeypatch.setattr(services, "_store_many", no_bulk)
+    one_outs = ingest(clinic, *batch)
+    assert snapshot() == bulk
+    assert [(o.code, o.text, o.stored, o.duplicate) for o in bulk_outs] == [
+        (o.code, o.text, o.stored, o.duplicate) for o in one_outs
+    ]
+    assert [o.code for o in bulk_outs] == ["AA"] * 6 and bulk_outs[4].duplicate
+    assert len(bulk[0]) == 4 and len(bulk[1]) == 2 and len(bulk[2]) == 4
+
+
+def test_a_long_running_listener_sees_session_changes_at_once(
+    clinic: Any, checked_in: Any, binding: Any, clinic_admin: Any
+) -> None:
+    """The listener reuses a session row while its version is unchanged (`ListenerCache`), but
+    which sessions are active, and any write (which bumps the version), count from the next
+    batch on."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from ketaflow.courses.services import add_chair
+    from ketaflow.devices.services import Frame, ListenerCache, ingest_batch
+    from ketaflow.treatments.models import TreatmentSession
+
+    cache = ListenerCache()
+
+    def send(ctrl: str) -> Any:
+        [out] = ingest_batch(
+            clinic, [Frame(M.ge_b40(ctrl).encode(), "10.0.0.7:1", timezone.now())], cache
+        )
+        return out
+
+    assert send("C-1").text.startswith("Stored")
+    other = add_chair(clinic_admin, name="Chair 2")
+    sessions = TreatmentSession.objects.filter(pk=checked_in.pk)
+    sessions.update(chair=other, version=F("version") + 1)  # as a service write would
+    assert "another chair" in send("C-2").text
+    sessions.update(status="discharged")  # even without a version bump
+    assert "no active treatment session" in send("C-3").text
+    assert DeviceReading.objects.count() == 1
