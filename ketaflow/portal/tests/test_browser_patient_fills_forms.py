@@ -7,24 +7,15 @@ KETAFLOW_REQUIRE_BROWSER=1 (CI) makes that a failure. Screenshots go to test-art
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "portal"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from ketaflow.lib.tests.browser import ARTIFACTS as BROWSER_ARTIFACTS
+from ketaflow.lib.tests.browser import chromium
+
+ARTIFACTS = BROWSER_ARTIFACTS / "portal"
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
@@ -32,19 +23,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def phone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("KETAFLOW_REQUIRE_BROWSER") == "1":
-            pytest.fail("KETAFLOW_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
-        pytest.skip("Chromium not installed: apt-get install chromium")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-    # test itself are still synchronous and safe (pytest-django's advice for live_server).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium(monkeypatch) as browser:
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -52,7 +31,6 @@ def phone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             yield page
         finally:
             context.close()
-            browser.close()
 
 
 def test_a_patient_fills_gad7_and_phq9_on_a_phone_and_an_item_9_answer_shows_help(

@@ -26,19 +26,10 @@ from typing import Any
 import pytest
 
 from ketaflow.conftest import PASSWORD
+from ketaflow.lib.tests.browser import ARTIFACTS, chromium
 from ketaflow.treatments.tests.browser_world import World, build_world, totp_code
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "session-e2e"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+SHOTS = ARTIFACTS / "session-e2e"
 CADSS_ITEMS = 23
 
 pytestmark = pytest.mark.browser
@@ -47,21 +38,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch, live_server: Any) -> Iterator[Any]:
     """Chromium, closed before the live server stops (so no request holds a connection)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("KETAFLOW_REQUIRE_BROWSER") == "1":
-            pytest.fail("KETAFLOW_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
-        pytest.skip("Chromium not installed: apt-get install chromium")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium(monkeypatch) as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -7,46 +7,21 @@ Screenshots go to test-artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ketaflow.conftest import PASSWORD
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from ketaflow.lib.tests.browser import ARTIFACTS, chromium
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("KETAFLOW_REQUIRE_BROWSER") == "1":
-            pytest.fail("KETAFLOW_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
-        pytest.skip("Chromium not installed: apt-get install chromium")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-    # test itself are still synchronous and safe (pytest-django's advice for live_server).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium(monkeypatch) as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -54,7 +29,6 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             yield page
         finally:
             context.close()
-            browser.close()
 
 
 @pytest.fixture
