@@ -246,6 +246,7 @@ def main() -> None:
             f"warm median {statistics.median(warm):7.1f} ms"
         )
     figures["cache"] = cache + (f"; {restarted}" if restarted else "")
+    figures["load"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     figures["rows"] = rows
     with connection.cursor() as c:
         c.execute("SHOW shared_buffers")
@@ -299,7 +300,8 @@ def _previous_generation() -> str | None:
     found = re.search(r"^\| generation \| (.*) \|$", DOCS.read_text(), re.M)
     if found is None or found.group(1).startswith("reused"):
         return None
-    return f"{found.group(1)} (measured when the database was populated; reused since)"
+    suffix = " (measured when the database was populated; reused since)"
+    return found.group(1).removesuffix(suffix) + suffix
 
 
 def _write_docs(a: argparse.Namespace, f: dict[str, Any]) -> None:
@@ -308,7 +310,7 @@ def _write_docs(a: argparse.Namespace, f: dict[str, Any]) -> None:
         HEADING + " (`make bench-outcomes`, `bench/bench_outcomes.py`)",
         "",
         f"Run on {date.today():%d %B %Y}, {f['pg']} on this 2-core machine "
-        "(shared with other work running at the same time, so times are pessimistic), "
+        f"(load average {f['load']} when the dashboard was timed), "
         f"shared_buffers {f['shared_buffers']}. Data: one synthetic clinic written by the "
         "`ketaflow synth` writer (COPY).",
         "",
