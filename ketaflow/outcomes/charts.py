@@ -133,8 +133,14 @@ def trajectory_figure(t: Trajectory) -> Figure:
     return fig
 
 
-def km_figure(curve: Curve, *, incidence: bool = False, xlabel: str = "days") -> Figure:
-    """The curve (or 1 - S, e.g. "share responded") with its band, as steps."""
+def km_figure(
+    curve: Curve, *, incidence: bool = False, xlabel: str = "days", label: str | None = None
+) -> Figure:
+    """The curve (or 1 - S, e.g. "share responded") with its band, as steps.
+
+    `label` names what is drawn: with `incidence` the line is 1 - S (e.g. "responded"), so the
+    curve's own label (what S counts, e.g. "not yet responded") would read backwards.
+    """
     fig = _figure(3.2)
     ax = fig.add_subplot()
     rows = curve.visible_steps
@@ -145,7 +151,7 @@ def km_figure(curve: Curve, *, incidence: bool = False, xlabel: str = "days") ->
         lo = [pick(r[3 if not incidence else 4]) for r in rows]
         hi = [pick(r[4 if not incidence else 3]) for r in rows]
         ax.fill_between(days, lo, hi, step="post", color="#1f5f8b", alpha=0.2, label="95% CI")
-        ax.step(days, surv, where="post", color="#1f5f8b", label=curve.label)
+        ax.step(days, surv, where="post", color="#1f5f8b", label=label or curve.label)
     else:
         ax.text(
             0.5,

@@ -59,7 +59,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "deidentified": deidentified,
         "ttr_svg": charts.svg(
             charts.km_figure(
-                data.time_to_response, incidence=True, xlabel="days from first session"
+                data.time_to_response,
+                incidence=True,
+                xlabel="days from first session",
+                label="Responded (cumulative, Kaplan-Meier)",
             )
         ),
         "rf_svg": charts.svg(

@@ -56,3 +56,13 @@ def test_the_literature_base_rates_on_the_patient_page_are_in_percent(
     login(client, nurse)
     text = _text(client.get(f"/outcomes/patient/{patient.pk}/").content.decode())
     assert "10/12 = 83% (95% CI 55–95%)" in text  # Glue 2017 (S8)
+
+
+def test_the_time_to_response_chart_is_labelled_as_the_share_responded(
+    client, login, nurse, six_of_eight
+):
+    # The line is 1 - S (the share responded): the curve's own label would read backwards.
+    login(client, nurse)
+    html = client.get("/outcomes/").content.decode()
+    assert "Responded (cumulative, Kaplan-Meier)" in html
+    assert "Not yet responded" not in html
