@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -49,3 +50,7 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+            # The test's own ORM calls ran while Playwright's event loop was current, which
+            # gives them connections of their own; close them here, or PostgreSQL refuses
+            # to drop the test database ("being accessed by other users").
+            connections.close_all()
