@@ -20,6 +20,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# Links in the demo (patient portal, emails) point at the address the demo is served on.
+demo: export KETAFLOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
 demo: install
 	$(BIN)/ketaflow migrate --no-input
 	$(BIN)/ketaflow seed-demo
