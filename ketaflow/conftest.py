@@ -7,14 +7,17 @@ user)` signs a persona in, passing two-factor for roles that need it, as a real 
 
 from __future__ import annotations
 
+import itertools
 import os
+import sys
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -31,6 +34,60 @@ hypothesis_settings.register_profile(
     print_blob=True,
 )
 hypothesis_settings.load_profile("ketaflow")
+
+
+# Every test runs at this instant unless it pins another with `clock(at)`: a Wednesday in
+# late November, mid-morning in London (GMT) and early morning in New York. No test reads the
+# wall clock, so none passes on one weekday and fails on another (`test_no_wall_clock.py`
+# guards the rest).
+DEFAULT_NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+
+
+_DJANGO_NOW = timezone.now
+_aliases: tuple[int, list[tuple[Any, str]]] = (0, [])
+
+
+def _names_bound_to_djangos_now() -> list[tuple[Any, str]]:
+    """Modules that did `from django.utils.timezone import now` (django-axes, Django's cache…).
+
+    They hold the function itself, so pinning `timezone.now` alone would leave them on the wall
+    clock. Found once per set of loaded modules.
+    """
+    global _aliases
+    if _aliases[0] != len(sys.modules):
+        found = [
+            (module, name)
+            for module in list(sys.modules.values())
+            for name, value in list(getattr(module, "__dict__", {}).items())
+            if value is _DJANGO_NOW and module is not timezone
+        ]
+        _aliases = (len(sys.modules), found)
+    return _aliases[1]
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Pin "now" (Django's clock, which every service, view and command reads) to an instant.
+
+    It moves on a millisecond per reading so histories and audit rows stay ordered. Every test
+    starts at `DEFAULT_NOW`; a test that needs another moment calls `clock(at)`, before the
+    fixtures that build its world, so their "three hours ago" is relative to it.
+    """
+
+    def pin(at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("pin the clock to an aware datetime")
+        ticks = itertools.count()
+
+        def now() -> datetime:
+            return at + timedelta(milliseconds=next(ticks))
+
+        monkeypatch.setattr(timezone, "now", now)
+        for module, name in _names_bound_to_djangos_now():
+            monkeypatch.setattr(module, name, now)
+
+    pin(DEFAULT_NOW)
+    return pin
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import zoneinfo
 from collections.abc import Callable
 
@@ -31,7 +30,7 @@ class IdleTimeoutMiddleware:
         if request.path.startswith(PATIENT_PORTAL_PREFIX):
             return self.get_response(request)
         if request.user.is_authenticated and hasattr(request, "session"):
-            now = time.time()
+            now = timezone.now().timestamp()
             last = request.session.get(LAST_SEEN_KEY)
             limit = settings.IDLE_TIMEOUT_MINUTES * 60
             if last is not None and now - float(last) > limit:

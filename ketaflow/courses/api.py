@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -634,7 +635,7 @@ def series(request: HttpRequest, course_id: PathId, payload: SeriesIn) -> dict[s
 def appointments(request: HttpRequest, params: Query[DayParams]) -> list[dict[str, Any]]:
     actor = staff_user(request)
     clinic = actor.clinic
-    day = params.day or (clinic_today(clinic) if clinic else date.today())
+    day = params.day or (clinic_today(clinic) if clinic else timezone.localdate())
     found = selectors.appointments_between(actor, day, params.days, chair_id=params.chair_id)
     return [_appt(a) for a in found]
 

@@ -7,7 +7,7 @@ sessions in the coming days); everything else is on fixed dates. The `frozen_clo
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from typing import Any
@@ -132,14 +132,8 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ "Now" starts at FROZEN and moves on a millisecond per reading (histories stay ordered)."""
-    ticks = itertools.count()
-    monkeypatch.setattr(timezone, "now", lambda: FROZEN + timedelta(milliseconds=next(ticks)))
-
-
-@pytest.fixture
-def frozen(db: Any, frozen_clock: None) -> None:
+def frozen(db: Any, clock: Callable[[datetime], None]) -> None:
+    clock(FROZEN)
     seed()
 
 
@@ -202,15 +196,29 @@ def test_future_appointments_are_exactly_known_once_today_is_fixed(frozen: None)
     assert not any(r[1].startswith(str(CLOSED_DAY[0])) for r in EXPECTED_FUTURE)
 
 
-def test_the_future_is_booked_from_the_day_after_the_seed_runs(seeded: None) -> None:
-    """Without a frozen clock: the schedule always has sessions in the coming days."""
+# The seed runs on any day: each evening of the two weeks around the closed day (2026-12-09).
+EVERY_DAY = [datetime(2026, 11, 29, 20, 30, tzinfo=UTC) + timedelta(days=d) for d in range(14)]
+
+
+@pytest.mark.parametrize("seed_at", EVERY_DAY, ids=lambda at: f"{at:%a-%d}")
+def test_the_future_is_booked_from_the_day_after_the_seed_runs(
+    db: Any, clock: Callable[[datetime], None], seed_at: datetime
+) -> None:
+    """Whatever day it runs, the coming week has sessions on at least two days.
+
+    (Read off the real clock, this test once asked for three days, which the series spacing
+    and the closed day give only on some weekdays: it failed on Sundays.)
+    """
+    clock(seed_at)
+    seed()
     clinic = main_clinic()
     today = clinic_today(clinic)
     ahead = Appointment.objects.filter(starts_at__gt=timezone.now(), status="booked")
     days = sorted({local(a.starts_at, clinic).date() for a in ahead})
     assert days[0] > today
-    assert days[0] <= today + timedelta(days=4)  # tomorrow, or the next opening day
-    assert len([d for d in days if d <= today + timedelta(days=7)]) >= 3
+    assert days[0] <= today + timedelta(days=4)  # tomorrow, or soon after
+    assert len([d for d in days if d <= today + timedelta(days=7)]) >= 2
+    assert CLOSED_DAY[0] not in days
     # Everything before today is on the fixed dates, before the reference day.
     # (Today's live sessions, if the seed ran in clinic hours, start before now too.)
     past = Appointment.objects.filter(starts_at__lt=timezone.now()).exclude(

@@ -10,7 +10,6 @@ and the seed says why.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -73,17 +72,6 @@ def seed() -> str:
     out = StringIO()
     call_command("seed-demo", "--no-history", stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Pin "now" (moving on a millisecond per reading, so histories stay ordered)."""
-
-    def pin(at: datetime) -> None:
-        ticks = itertools.count()
-        monkeypatch.setattr(timezone, "now", lambda: at + timedelta(milliseconds=next(ticks)))
-
-    return pin
 
 
 @pytest.fixture

@@ -118,12 +118,8 @@ def test_a_staff_member_of_another_clinic_is_not_a_valid_choice(admin_client, ou
     assert "staff" in response.context["form"].errors
 
 
-def test_a_date_range_means_whole_days_in_the_clinics_zone(
-    admin_client, nurse, patient, monkeypatch
-):
+def test_a_date_range_means_whole_days_in_the_clinics_zone(admin_client, nurse, patient, clock):
     # Riverside is in Europe/London (BST in July): 23:30 UTC on 1 July is 00:30 on 2 July.
-    from django.utils import timezone
-
     stamps = [
         datetime(2026, 7, 1, 22, 30, tzinfo=UTC),  # 23:30 on 1 July, London
         datetime(2026, 7, 1, 23, 30, tzinfo=UTC),  # 00:30 on 2 July, London
@@ -131,24 +127,21 @@ def test_a_date_range_means_whole_days_in_the_clinics_zone(
         datetime(2026, 7, 2, 23, 1, tzinfo=UTC),  # 00:01 on 3 July, London
     ]
     for stamp in stamps:
-        monkeypatch.setattr(timezone, "now", lambda stamp=stamp: stamp)
+        clock(stamp)
         record_event(actor=nurse, action="view", obj=patient)
-    monkeypatch.undo()
+    clock(datetime(2026, 7, 20, 9, 0, tzinfo=UTC))
     rows = _rows(
         admin_client.get(URL, {"since": "2026-07-02", "until": "2026-07-02", "action": "view"})
     )
     assert sorted(e.at for e in rows) == stamps[1:3]
 
 
-def test_times_are_shown_in_the_clinics_zone(admin_client, nurse, patient, monkeypatch):
-    from django.utils import timezone
-
-    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 1, 15, 9, 5, tzinfo=UTC))
+def test_times_are_shown_in_the_clinics_zone(admin_client, nurse, patient, clock):
+    clock(datetime(2026, 1, 15, 9, 5, tzinfo=UTC))
     record_event(actor=nurse, action="view", obj=patient)
-    monkeypatch.undo()
-    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 7, 15, 9, 5, tzinfo=UTC))
+    clock(datetime(2026, 7, 15, 9, 5, tzinfo=UTC))
     record_event(actor=nurse, action="update", obj=patient)
-    monkeypatch.undo()
+    clock(datetime(2026, 7, 20, 9, 0, tzinfo=UTC))
     html = admin_client.get(URL).content.decode()
     assert "2026-01-15 09:05:00 GMT" in html
     assert "2026-07-15 10:05:00 BST" in html

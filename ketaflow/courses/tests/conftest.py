@@ -7,11 +7,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 
 def future_monday(weeks_ahead: int = 3) -> date:
-    """A Monday a few weeks from today, so every booking is in the future."""
-    today = date.today()
+    """A Monday a few weeks from today (the pinned clock's), so every booking is in the future."""
+    today = timezone.localdate()
     return today + timedelta(days=(7 - today.weekday()) + 7 * (weeks_ahead - 1))
 
 

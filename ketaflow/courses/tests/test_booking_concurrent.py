@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import timezone
 
 from ketaflow.courses.models import Appointment
 
@@ -21,7 +22,7 @@ def test_concurrent_bookings_of_one_chair_cannot_both_succeed(
     from ketaflow.courses.clock import at_clinic
     from ketaflow.courses.services import book_appointment
 
-    today = date.today()
+    today = timezone.localdate()
     monday = today + timedelta(days=(7 - today.weekday()) + 14)
     starts = at_clinic(monday, time(9), course.patient.clinic)
     barrier = threading.Barrier(2)

@@ -11,11 +11,12 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 
 def past_sessions(count: int, weeks_ago: int = 6) -> list[date]:
     """`count` Mon-Wed-Fri days starting on a Monday `weeks_ago` weeks back."""
-    today = date.today()
+    today = timezone.localdate()
     monday = today - timedelta(days=today.weekday() + 7 * weeks_ago)
     days: list[date] = []
     week = 0
@@ -126,6 +127,6 @@ def test_the_world_gives_past_sessions_and_scores_that_add_up(
     course = responder_world(prescriber, nurse, patient, protocols["iv-racemic"], chairs[0])
     days = past_sessions(6)
     assert [d.weekday() for d in days] == [0, 2, 4, 0, 2, 4]
-    assert days[-1] < date.today()
+    assert days[-1] < timezone.localdate()
     assert course.phase == "induction"
     assert sum(answers_for(18)) == 18 and max(answers_for(18)) <= 3

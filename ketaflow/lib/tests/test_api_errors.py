@@ -10,6 +10,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,7 +59,7 @@ def test_a_service_error_has_the_same_shape_as_a_schema_error(as_prescriber, pat
 
 
 def test_a_date_of_birth_in_the_future_is_refused_by_the_service(as_prescriber):
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (timezone.localdate() + timedelta(days=2)).isoformat()
     response = call(
         as_prescriber, "POST", "/patients", {**VALID_PATIENT, "date_of_birth": tomorrow}
     )

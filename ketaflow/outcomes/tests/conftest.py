@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def chair(clinic_admin: Any) -> Any:
 
 def past_sessions(count: int, weeks_ago: int = 8) -> list[date]:
     """`count` Mon-Wed-Fri days from a Monday `weeks_ago` weeks back."""
-    today = date.today()
+    today = timezone.localdate()
     monday = today - timedelta(days=today.weekday() + 7 * weeks_ago)
     days: list[date] = []
     week = 0

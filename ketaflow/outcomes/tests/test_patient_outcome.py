@@ -109,7 +109,7 @@ def test_a_second_instrument_gets_its_own_trajectory(client, login, nurse, patie
         administered_at=at_clinic(day, time(7), patient.clinic),
         rater="self",
     )
-    gad7(nurse, patient, day + timedelta(days=60), 5, context="follow_up")
+    gad7(nurse, patient, day + timedelta(days=50), 5, context="follow_up")
     login(client, nurse)
     body = client.get(f"/api/v1/outcomes/patients/{patient.pk}").json()
     codes = [t["instrument"] for t in body["courses"][0]["trajectories"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -106,19 +108,13 @@ def test_reads_and_writes_are_audited_with_the_patient_as_actor_on_the_portal_ch
 
 
 @pytest.fixture
-def at_noon(clinic: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pin Django's clock to 12:00 today in the clinic's zone (ticking a millisecond per read),
-    so "a session later today" exists whatever time the suite runs."""
-    import itertools
-    from datetime import time, timedelta
-
-    from django.utils import timezone
+def at_noon(clinic: Any, clock: Callable[[datetime], None]) -> None:
+    """Pin the clock to 12:00 in the clinic's zone, so "a session later today" exists."""
+    from datetime import time
 
     from ketaflow.courses.clock import at_clinic, clinic_today
 
-    noon = at_clinic(clinic_today(clinic), time(12, 0), clinic)
-    ticks = itertools.count()
-    monkeypatch.setattr(timezone, "now", lambda: noon + timedelta(milliseconds=next(ticks)))
+    clock(at_clinic(clinic_today(clinic), time(12, 0), clinic))
 
 
 def test_a_form_before_a_session_later_today_is_a_pre_session_form(

@@ -6,7 +6,6 @@ says otherwise (`gates_closed`), so each test builds only what its behaviour nee
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,21 +17,6 @@ from django.utils import timezone
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Pin "now" (Django's clock, which every service and view reads) to an instant.
-
-    It moves on a millisecond per reading so histories and audit rows stay ordered. Pin it
-    before the world fixtures are built, so their "three hours ago" is relative to it.
-    """
-
-    def pin(at: datetime) -> None:
-        ticks = itertools.count()
-        monkeypatch.setattr(timezone, "now", lambda: at + timedelta(milliseconds=next(ticks)))
-
-    return pin
 
 
 @pytest.fixture

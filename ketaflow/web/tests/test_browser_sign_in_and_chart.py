@@ -8,10 +8,10 @@ Screenshots go to test-artifacts/ (git-ignored).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from ketaflow.conftest import PASSWORD
 from ketaflow.lib.tests.browser import ARTIFACTS, chromium
@@ -44,13 +44,23 @@ def charted_patient(patient: Any, nurse: Any, prescriber: Any, clinic: Any) -> A
         nurse,
         patient,
         "measurements",
-        {"kind": "weight", "entered_value": 68, "entered_unit": "kg", "measured_on": date.today()},
+        {
+            "kind": "weight",
+            "entered_value": 68,
+            "entered_unit": "kg",
+            "measured_on": timezone.localdate(),
+        },
     )
     add_entry(
         nurse,
         patient,
         "measurements",
-        {"kind": "height", "entered_value": 167, "entered_unit": "cm", "measured_on": date.today()},
+        {
+            "kind": "height",
+            "entered_value": 167,
+            "entered_unit": "cm",
+            "measured_on": timezone.localdate(),
+        },
     )
     add_entry(
         nurse,
