@@ -1,0 +1,292 @@
+"""The catalogue of safety rules: every clinic default the core enforces, what kind of rule it
+is, its default, its sources and whether it still needs local sign-off.
+
+The values are read from the core's own default objects, never typed here, so the published
+page (`docs/safety-rules.md`, written by `ketaflow safety-rules`) cannot drift from what the code
+does: a test fails when a default object holds a `ClinicDefault` this catalogue does not
+describe, when the catalogue names one that no longer exists, and when the page differs from
+`render_markdown()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ketaflow.clinical.discharge import DEFAULT_POLICY
+from ketaflow.clinical.dosing.limits import DEFAULT_DOSING_LIMITS
+from ketaflow.clinical.eligibility.criteria import DEFAULT_CRITERIA
+from ketaflow.clinical.evidence import ClinicDefault, Evidence
+from ketaflow.clinical.monitoring.schedule import DEFAULT_SCHEDULE
+from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
+from ketaflow.clinical.protocols.builtin import builtin_protocols
+
+
+class Kind(enum.Enum):
+    """What the software does when the rule is met or broken."""
+
+    HARD = "hard limit"  # refused on every path; no override exists
+    SOFT = "soft limit"  # allowed only with a prescriber's override and a reason, recorded
+    BLOCK = "blocks"  # blocks the start or discharge until the condition is met
+    ALERT = "alert"  # raises an alert for staff to act on and acknowledge
+    SETTING = "setting"  # a number other rules use (intervals, ages, windows)
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    kind: Kind
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    area: str
+    path: str
+    label: str
+    kind: Kind
+    unit: str
+    default: ClinicDefault[Any]
+
+    @property
+    def value_text(self) -> str:
+        value = self.default.value
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, frozenset | set):
+            text = ", ".join(sorted(getattr(v, "value", str(v)) for v in value))
+        elif isinstance(value, tuple):
+            text = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+        elif isinstance(value, float):
+            text = f"{value:g}"
+        else:
+            text = str(value)
+        return f"{text} {self.unit}".strip()
+
+
+# The default objects the catalogue reads, by area.
+ROOTS: tuple[tuple[str, object], ...] = (
+    ("Dosing", DEFAULT_DOSING_LIMITS),
+    ("Monitoring during the session", DEFAULT_THRESHOLDS),
+    ("Vital-sign schedule", DEFAULT_SCHEDULE),
+    ("Discharge", DEFAULT_POLICY),
+    ("Eligibility", DEFAULT_CRITERIA),
+)
+
+_H, _S, _B, _A, _SET = Kind.HARD, Kind.SOFT, Kind.BLOCK, Kind.ALERT, Kind.SETTING
+
+CATALOGUE: dict[str, dict[str, Entry]] = {
+    "Dosing": {
+        "routes[iv].hard_max_mg_per_kg": Entry("IV dose per kg, maximum", _H, "mg/kg"),
+        "routes[iv].soft_max_mg_per_kg": Entry("IV dose per kg, override above", _S, "mg/kg"),
+        "routes[sc].hard_max_mg_per_kg": Entry("SC dose per kg, maximum", _H, "mg/kg"),
+        "routes[im].hard_max_mg_per_kg": Entry("IM dose per kg, maximum", _H, "mg/kg"),
+        "routes[oral].hard_max_mg_per_kg": Entry("Oral dose per kg, maximum", _H, "mg/kg"),
+        "routes[oral].soft_max_mg_per_kg": Entry("Oral dose per kg, override above", _S, "mg/kg"),
+        "routes[oral].hard_max_mg": Entry("Oral dose, maximum", _H, "mg"),
+        "infusion.hard_min_minutes": Entry("IV infusion duration, minimum", _H, "min"),
+        "infusion.soft_min_minutes": Entry("IV infusion duration, override below", _S, "min"),
+        "infusion.soft_max_minutes": Entry("IV infusion duration, override above", _S, "min"),
+        "infusion.max_concentration_mg_per_ml": Entry("Concentration, maximum", _H, "mg/mL"),
+        "esketamine.allowed_doses_mg": Entry("Esketamine doses allowed", _H, "mg"),
+        "esketamine.start_dose_mg": Entry("Esketamine first-day dose", _S, "mg"),
+        "esketamine.elderly_age": Entry("Esketamine older-adult start from age", _SET, "years"),
+        "esketamine.elderly_start_dose_mg": Entry("Esketamine first-day dose, older", _S, "mg"),
+    },
+    "Monitoring during the session": {
+        "predose_caution_sbp_above": Entry("Pre-dose systolic BP, caution above", _A, "mmHg"),
+        "predose_caution_dbp_above": Entry("Pre-dose diastolic BP, caution above", _A, "mmHg"),
+        "predose_do_not_start_sbp_above": Entry("Pre-dose systolic BP, no start above", _B, "mmHg"),
+        "predose_do_not_start_dbp_above": Entry(
+            "Pre-dose diastolic BP, no start above", _B, "mmHg"
+        ),
+        "session_sbp_at_or_above": Entry("Systolic BP in session, act at", _A, "mmHg"),
+        "session_dbp_at_or_above": Entry("Diastolic BP in session, act at", _A, "mmHg"),
+        "session_sbp_rise_at_or_above": Entry("Systolic rise from pre-dose, act at", _A, "mmHg"),
+        "session_dbp_rise_at_or_above": Entry("Diastolic rise from pre-dose, act at", _A, "mmHg"),
+        "spo2_warn_below": Entry("SpO2, warning below", _A, "%"),
+        "spo2_critical_below": Entry("SpO2, critical below", _A, "%"),
+        "rr_low_below": Entry("Respiratory rate, low below", _A, "/min"),
+        "rr_high_above": Entry("Respiratory rate, high above", _A, "/min"),
+        "hr_low_below": Entry("Heart rate, low below", _A, "/min"),
+        "hr_high_above": Entry("Heart rate, high above", _A, "/min"),
+        "moaas_deep_sedation_at_or_below": Entry("MOAA/S, deep sedation at or below", _A),
+        "cadss_research_convention_above": Entry("CADSS, marked dissociation above", _A),
+        "recheck_warn_minutes": Entry("Recheck after a warning within", _SET, "min"),
+        "recheck_critical_minutes": Entry("Recheck after a critical alert within", _SET, "min"),
+    },
+    "Vital-sign schedule": {
+        "iv_during_infusion_every_min": Entry("Vitals during an IV infusion, every", _SET, "min"),
+        "iv_after_infusion_every_min": Entry("Vitals after an IV infusion, every", _SET, "min"),
+        "other_routes_after_dose_every_min": Entry("Vitals after the dose, every", _SET, "min"),
+        "esketamine_check_after_dose_min": Entry("Esketamine check after the dose", _SET, "min"),
+        "predose_window_min": Entry("Pre-dose vitals valid for", _SET, "min"),
+        "checkpoint_early_min": Entry("A checkpoint may be taken early by", _SET, "min"),
+        "grace_min": Entry("A checkpoint is overdue after", _SET, "min"),
+    },
+    "Discharge": {
+        "observation_min_iv": Entry("Observation after IV, at least", _B, "min"),
+        "observation_min_esketamine": Entry("Observation after esketamine, at least", _B, "min"),
+        "observation_min_sc": Entry("Observation after SC, at least", _B, "min"),
+        "observation_min_im": Entry("Observation after IM, at least", _B, "min"),
+        "observation_min_oral": Entry("Observation after oral, at least", _B, "min"),
+        "min_moaas": Entry("MOAA/S at discharge, at least", _B),
+        "min_recovery_score": Entry("Aldrete or PADSS at discharge, at least", _B),
+        "bp_near_baseline_mmhg": Entry("BP within this of pre-dose", _B, "mmHg"),
+        "require_escort": Entry("A responsible adult escort", _B),
+    },
+    "Eligibility": {
+        "min_failed_adequate_treatments": Entry("Failed adequate treatments, at least", _B),
+        "benzodiazepine_caution_above_mg": Entry(
+            "Benzodiazepine dose, caution above", _A, "mg diazepam/day"
+        ),
+        "bp_exclusion_above": Entry("Resting BP, not eligible above", _H),
+        "bp_caution_above": Entry("Resting BP, caution above", _A),
+        "minimum_age": Entry("Age, at least", _H, "years"),
+        "elderly_age": Entry("Older adult from age", _SET, "years"),
+        "required_clearance": Entry("Medical clearance items required", _B),
+        "pregnancy_test_required": Entry("Pregnancy test when pregnancy is possible", _B),
+        "urine_toxicology_if_substance_use": Entry("Urine toxicology when use is suspected", _B),
+        "diagnoses_in_scope[generalised_anxiety_disorder].entry_above": Entry(
+            "GAD entry severity (baseline score), above", _B
+        ),
+        "diagnoses_in_scope[social_anxiety_disorder].entry_above": Entry(
+            "Social anxiety entry severity (baseline score), above", _B
+        ),
+    },
+}
+
+
+# Protocol settings that gate a patient's safety (the rest are the series' shape), by key or,
+# for a phase's settings, by the part after the phase's code.
+PROTOCOL_CATALOGUE: dict[str, Entry] = {
+    "infusion_minutes": Entry("Infusion duration ordered by default", _SET, "min"),
+    "fasting_solids_minutes": Entry("Fasting from solids before the dose, at least", _B, "min"),
+    "fasting_clear_liquids_minutes": Entry(
+        "Fasting from clear liquids before the dose, at least", _B, "min"
+    ),
+    "observation_minutes": Entry("Observation after the dose, at least", _B, "min"),
+    "min_days_between_sessions": Entry("Days between a patient's sessions, at least", _H, "days"),
+    "older_adult_from_age": Entry("Older-adult doses from age", _SET, "years"),
+}
+
+
+def _key(item: object) -> str:
+    """How a member of a tuple of default objects is named in a path."""
+    for attribute in ("route", "code", "name"):
+        value = getattr(item, attribute, None)
+        if value is not None:
+            text = str(getattr(value, "value", value))
+            return text.lower().replace(" ", "_").replace("-", "_")
+    raise TypeError(f"cannot name {item!r} in a catalogue path")
+
+
+def clinic_defaults(obj: object, prefix: str = "") -> Iterator[tuple[str, ClinicDefault[Any]]]:
+    """Every `ClinicDefault` held by a default object, with its dotted path."""
+    if not dataclasses.is_dataclass(obj):
+        return
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        path = f"{prefix}{f.name}"
+        if isinstance(value, ClinicDefault):
+            yield path, value
+        elif dataclasses.is_dataclass(value):
+            yield from clinic_defaults(value, f"{path}.")
+        elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            for item in value:
+                yield from clinic_defaults(item, f"{path}[{_key(item)}].")
+
+
+def rules() -> tuple[Rule, ...]:
+    """Every catalogued rule with the default in force in the core, in catalogue order."""
+    found: list[Rule] = []
+    for area, root in ROOTS:
+        values = dict(clinic_defaults(root))
+        for path, entry in CATALOGUE[area].items():
+            if path not in values:
+                raise KeyError(f"{area}: the catalogue names {path}, which no longer exists")
+            found.append(Rule(area, path, entry.label, entry.kind, entry.unit, values[path]))
+    for code, protocol in builtin_protocols().items():
+        area = f"Built-in protocol: {protocol.name} ({code})"
+        for path, setting in protocol.settings():
+            phase, _, name = path.rpartition(".")
+            entry = PROTOCOL_CATALOGUE.get(name)
+            if entry is None:
+                continue
+            label = f"{entry.label} ({phase.replace('_', ' ')})" if phase else entry.label
+            found.append(Rule(area, path, label, entry.kind, entry.unit, setting.default))
+    return tuple(found)
+
+
+def uncatalogued() -> tuple[str, ...]:
+    """Clinic defaults the core holds that the catalogue does not describe (must be none)."""
+    return tuple(
+        f"{area}: {path}"
+        for area, root in ROOTS
+        for path, _ in clinic_defaults(root)
+        if path not in CATALOGUE[area]
+    )
+
+
+_EVIDENCE = {
+    Evidence.VERIFIED: "verified",
+    Evidence.SECONDARY: "secondary",
+    Evidence.UNVERIFIED: "unverified",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown() -> str:
+    """The safety-rules page: one table per area, generated from the core."""
+    lines = [
+        "# Safety rules",
+        "",
+        "Generated from the clinical core by `ketaflow safety-rules --output "
+        "docs/safety-rules.md`; a test fails when this page and the code disagree. Do not edit "
+        "by hand.",
+        "",
+        "Kinds: **hard limit**: refused on every path (page, API, monitor message, command), no "
+        "override exists. **soft limit**: allowed only with a prescriber's override and a "
+        "reason, recorded. **blocks**: the session does not start, or the patient is not ready "
+        "for discharge, until it is met. **alert**: raises an alert that staff act on and "
+        "acknowledge. **setting**: a number the other rules use.",
+        "",
+        "Every value is the core's default; a clinic may set its own in a protocol version. "
+        "*Needs local sign-off* means the reference could not verify the number: a clinician "
+        "must confirm it before the clinic relies on it, and the screens say so.",
+    ]
+    area = ""
+    for rule in rules():
+        if rule.area != area:
+            area = rule.area
+            lines += [
+                "",
+                f"## {area}",
+                "",
+                "| Rule | Kind | Default | Evidence | Needs local sign-off | Sources | Note |",
+                "|---|---|---|---|---|---|---|",
+            ]
+        default = rule.default
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(cell)
+                for cell in (
+                    rule.label,
+                    rule.kind.value,
+                    rule.value_text,
+                    _EVIDENCE[default.evidence],
+                    "yes" if default.needs_local_signoff else "no",
+                    ", ".join(s.key for s in default.sources),
+                    default.note,
+                )
+            )
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
