@@ -213,11 +213,11 @@ def rules() -> tuple[Rule, ...]:
         area = f"Built-in protocol: {protocol.name} ({code})"
         for path, setting in protocol.settings():
             phase, _, name = path.rpartition(".")
-            entry = PROTOCOL_CATALOGUE.get(name)
-            if entry is None:
+            gate = PROTOCOL_CATALOGUE.get(name)
+            if gate is None:
                 continue
-            label = f"{entry.label} ({phase.replace('_', ' ')})" if phase else entry.label
-            found.append(Rule(area, path, label, entry.kind, entry.unit, setting.default))
+            label = f"{gate.label} ({phase.replace('_', ' ')})" if phase else gate.label
+            found.append(Rule(area, path, label, gate.kind, gate.unit, setting.default))
     return tuple(found)
 
 
