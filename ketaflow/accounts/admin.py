@@ -12,7 +12,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketaflow.accounts.models import ApiToken, Clinic, User
 from ketaflow.audit.admin import ReadOnlyAdminMixin
@@ -55,6 +58,29 @@ class UserAdmin(NoDeleteMixin, DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         ("Clinic and role", {"fields": ("clinic", "role", "title")}),
     )
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Never: an operator who sets someone's password could sign in as them. People change
+        their own password; a forgotten one is reset by the person, not typed by an operator."""
+        raise PermissionDenied("Passwords are never set from the admin.")
+
+
+# django-otp's own admin shows a TOTP device's key and QR code, and a static device's codes:
+# anyone who reads them can pass that person's second factor. Devices are listed, never opened
+# with their secrets, and never edited here.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
+
+
+@admin.register(TOTPDevice, StaticDevice)
+class SecondFactorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username", "name")
+    fields = ("user", "name", "confirmed")
 
 
 @admin.register(ApiToken)

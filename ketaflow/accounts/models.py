@@ -76,7 +76,14 @@ class User(AbstractUser):
 
     @property
     def requires_2fa(self) -> bool:
-        if self.role not in ROLES_REQUIRING_2FA and not self.is_superuser:
+        """Prescribers and clinic admins outside demo clinics, and every platform operator.
+
+        A superuser opens the admin, which sees every clinic: a demo clinic's password is
+        public, so a superuser never skips the second factor, wherever they belong.
+        """
+        if self.is_superuser:
+            return True
+        if self.role not in ROLES_REQUIRING_2FA:
             return False
         return not (self.clinic is not None and self.clinic.is_synthetic)
 

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
@@ -693,11 +694,24 @@ def _seed_outcomes_portal_and_monitors(
     seed_portal_demo(clinic, nurse=users["nurse"], note=report.note)
 
 
+class DemoRefusedInProduction(RuntimeError):
+    """The demo's sign-ins have a published password: never on a production database."""
+
+
 def seed_demo(*, history: bool = True) -> SeedReport:
+    """Create whatever part of the demo is missing; existing demo records are left alone.
+
+    Refused when KETAFLOW_ENV=production: the demo creates a superuser and staff whose
+    password is printed in the README.
+    """
     # Imported here: the process module reads this module's patients.
     from ketaflow.accounts.management.commands._demo_process import seed_process
 
-    """Create whatever part of the demo is missing; existing demo records are left alone."""
+    if settings.PRODUCTION:
+        raise DemoRefusedInProduction(
+            "seed-demo is refused when KETAFLOW_ENV=production: the demo's sign-ins (a "
+            "superuser among them) have a published password. Seed a development database."
+        )
     report = SeedReport()
     ctx = context.RequestContext(
         ip_address=None,

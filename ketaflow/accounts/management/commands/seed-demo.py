@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from ketaflow.accounts.management.commands._demo_data import seed_demo
+from ketaflow.accounts.management.commands._demo_data import DemoRefusedInProduction, seed_demo
 
 
 class Command(BaseCommand):
@@ -29,7 +29,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = seed_demo(history=not options["no_history"])
+        try:
+            report = seed_demo(history=not options["no_history"])
+        except DemoRefusedInProduction as refused:
+            raise CommandError(str(refused), returncode=2) from None
         if report.created:
             self.stdout.write(
                 self.style.SUCCESS(
