@@ -12,16 +12,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN_KEY = "ketaflow_last_seen"
+# Sent by pages' automatic refreshes (the chair board, export progress): a poll is not a
+# person's action, so it never restarts the idle clock.
+POLL_HEADER = "X-Ketaflow-Poll"
 _EXEMPT_PREFIXES = ("/static/", "/accounts/login", "/accounts/logout", "/accounts/two-factor")
 # Patient questionnaire pages (secret link, no staff sign-in): never redirected to staff sign-in.
 PATIENT_PORTAL_PREFIX = "/p/q/"
 
 
 class IdleTimeoutMiddleware:
-    """Sign a user out after IDLE_TIMEOUT_MINUTES without a request."""
+    """Sign a user out after IDLE_TIMEOUT_MINUTES without an action of theirs.
+
+    Only requests a person makes count: an automatic refresh (marked with `POLL_HEADER`) is
+    answered while the session is alive but does not keep it alive, so a tablet left on the
+    chair board signs out at the timeout. A refresh that finds the session expired sends the
+    whole page to the sign-in screen rather than swapping it into the board.
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -38,8 +48,12 @@ class IdleTimeoutMiddleware:
                 messages.info(request, "You were signed out after a period of inactivity.")
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect(f"{reverse('accounts:login')}?next={request.path}")
-            request.session[LAST_SEEN_KEY] = now
+                sign_in = f"{reverse('accounts:login')}?next={request.path}"
+                if request.headers.get("HX-Request"):
+                    return HttpResponseClientRedirect(sign_in)
+                return redirect(sign_in)
+            if not request.headers.get(POLL_HEADER):
+                request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 

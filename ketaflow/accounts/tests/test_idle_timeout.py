@@ -64,3 +64,49 @@ def test_each_request_restarts_the_idle_clock(signed_in):
 def test_the_limit_comes_from_settings(signed_in):
     idle_for(signed_in, 2 * 60 + 1)
     assert signed_in.get(HOME).status_code == 302
+
+
+# ------------------------------------------------------------ automatic refreshes are not activity
+
+POLL = {"HTTP_HX_REQUEST": "true", "HTTP_X_KETAFLOW_POLL": "true"}
+
+
+def test_an_automatic_refresh_does_not_restart_the_idle_clock(signed_in):
+    idle_for(signed_in, settings.IDLE_TIMEOUT_MINUTES * 60 - 30)
+    before = signed_in.session[LAST_SEEN_KEY]
+    assert signed_in.get(reverse("treatments:board"), **POLL).status_code == 200
+    assert signed_in.session[LAST_SEEN_KEY] == before
+
+
+def test_a_page_left_refreshing_itself_signs_out_at_the_timeout(signed_in, clock):
+    """The chair board polls every 10 s; a tablet left on it must still sign out."""
+    from datetime import timedelta
+
+    idle_for(signed_in, settings.IDLE_TIMEOUT_MINUTES * 60 - 30)
+    start = timezone.now()
+    for seconds in (10, 20, 29):
+        clock(start + timedelta(seconds=seconds))
+        refreshed = signed_in.get(reverse("treatments:board"), **POLL)
+        assert refreshed.status_code == 200 and "HX-Redirect" not in refreshed
+    clock(start + timedelta(seconds=40))
+    response = signed_in.get(reverse("treatments:board"), **POLL)
+    # The whole page goes to the sign-in screen (not the sign-in form swapped into the board).
+    assert response["HX-Redirect"].startswith(reverse("accounts:login"))
+    assert "_auth_user_id" not in signed_in.session
+
+
+def test_every_self_refreshing_element_marks_its_requests_as_polls():
+    from pathlib import Path
+
+    from ketaflow.accounts.middleware import POLL_HEADER
+
+    root = Path(__file__).resolve().parents[2]
+    polling = [
+        (path, line)
+        for path in root.rglob("*.html")
+        for line in path.read_text().splitlines()
+        if 'hx-trigger="every' in line
+    ]
+    assert polling, "the chair board polls: this test must find it"
+    for path, line in polling:
+        assert POLL_HEADER in line, f"{path.name}: {line.strip()}"
