@@ -82,8 +82,18 @@ if KETAFLOW_ENV not in {"development", "production"}:
 PRODUCTION = KETAFLOW_ENV == "production"
 
 
+def _weak_key(key: str) -> bool:
+    """Django's own test of a weak key (security.W009): short, repetitive or a template's."""
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure")
+
+
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
+    if key and PRODUCTION and _weak_key(key):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak for production: use at least 50 random characters, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
     if key:
         return key
     if PRODUCTION:
@@ -145,6 +155,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files stay cacheable): no-store and Permissions-Policy.
+    "ketaflow.lib.headers.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -315,7 +327,11 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+    # HSTS: a year, subdomains included, preload-ready; lower SECURE_HSTS_SECONDS while first
+    # trying TLS on a new host (a browser that saw the header keeps to HTTPS for that long).
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -21,16 +22,27 @@ def client_ip(request: HttpRequest) -> str | None:
     return str(ip) if ip else request.META.get("REMOTE_ADDR")
 
 
+# A request id a proxy or client may send: letters, digits, dash, underscore, dot, colon; 8-64.
+# Anything else (log injection, HTML, a megabyte) is replaced by one of ours, never stored.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+
+
+def request_id_of(request: HttpRequest) -> str:
+    """The client's request id if it is of a safe form, else a new one."""
+    offered = request.headers.get("X-Request-Id", "")
+    return offered if SAFE_REQUEST_ID.fullmatch(offered) else context.new_request_id()
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request.headers.get("X-Request-Id") or context.new_request_id()
+        request_id = request_id_of(request)
         ctx = context.RequestContext(
             ip_address=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
-            request_id=request_id[:64],
+            request_id=request_id,
             path=request.path[:300],
             channel="api" if request.path.startswith("/api/") else "web",
         )
