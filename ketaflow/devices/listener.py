@@ -64,23 +64,43 @@ class NotAFrame(Exception):
 
 
 class HardenedReader(MLLPStreamReader):
-    """`hl7.mllp.MLLPStreamReader` that tolerates garbage before the start byte."""
+    """`hl7.mllp.MLLPStreamReader` that tolerates garbage before the start byte.
+
+    An oversize frame is refused once: its first bytes are kept for the AR, and everything up
+    to its end block is then dropped without a second refusal, however many reads it spans
+    (one message, one ACK).
+    """
+
+    _skipping_oversize = False
 
     async def readframe(self) -> bytes:
+        while self._skipping_oversize:
+            try:
+                await self.readuntil(hv.END_BLOCK)  # the rest of the refused frame
+                self._skipping_oversize = False
+            except LimitOverrunError as exc:
+                self._drop_overrun(exc)
         try:
             block = await self.readuntil(hv.END_BLOCK)
         except LimitOverrunError as exc:
             head = bytes(self._buffer[:4096])
-            if self._buffer.startswith(hv.END_BLOCK, exc.consumed):
-                del self._buffer[: exc.consumed + len(hv.END_BLOCK)]
-            else:
-                self._buffer.clear()
-            self._maybe_resume_transport()
+            self._drop_overrun(exc)
             raise FrameTooLarge(head) from exc
         start = block.rfind(hv.START_BLOCK)
         if start < 0:
             raise NotAFrame()
         return block[start + 1 : -len(hv.END_BLOCK)]
+
+    def _drop_overrun(self, exc: LimitOverrunError) -> None:
+        """Drop an overrun's bytes: through the end block if it is here, else all, and
+        remember to skip the frame's remaining bytes."""
+        if self._buffer.startswith(hv.END_BLOCK, exc.consumed):
+            del self._buffer[: exc.consumed + len(hv.END_BLOCK)]
+            self._skipping_oversize = False
+        else:
+            self._buffer.clear()
+            self._skipping_oversize = True
+        self._maybe_resume_transport()
 
 
 @dataclass

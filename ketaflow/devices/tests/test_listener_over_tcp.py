@@ -176,3 +176,21 @@ def test_a_database_failure_is_answered_ae_and_the_listener_goes_on(
     assert first[0]["code"] == "AE" and first[0]["err"].startswith("207^")
     assert second[0]["code"] == "AA"
     assert InboundMessage.objects.count() == 1
+
+
+def test_an_oversize_frame_spanning_many_reads_gets_one_refusal(running: Running) -> None:
+    """Found by an attacker: a frame three times the limit, sent in pieces, then a message,
+    got three ACKs (AR, AR, AA) for two messages."""
+    big = M.frame(M.ge_b40("BIG-2") + ("NTE|1||" + "y" * 200_000 + "\r"))
+    with running.connect() as s:
+        for at in range(0, len(big), 16_384):
+            s.sendall(big[at : at + 16_384])
+        s.sendall(M.frame(M.ge_b40("T-6")))
+        s.sendall(M.frame(M.ge_b40("T-7")))
+        acks = read_acks(s, 3)
+    assert [(a["code"], a["control_id"]) for a in acks] == [
+        ("AR", "BIG-2"),
+        ("AA", "T-6"),
+        ("AA", "T-7"),
+    ]
+    assert sorted(InboundMessage.objects.values_list("control_id", flat=True)) == ["T-6", "T-7"]
