@@ -566,6 +566,8 @@ def parse_message(
     if not header.control_id:
         raise HL7Reject("MSH-10 (message control id) is missing.", header=header)
 
+    _refuse_if_truncated(segments, sep, header)
+
     lookup = {**BUILTIN_MAPPINGS, **(mappings or {})}
     patient_ids: list[str] = []
     pid_seen = False
@@ -630,6 +632,37 @@ def parse_message(
         relevant=relevant,
         ignore_reason=ignore_reason,
     )
+
+
+# OBX-11 (observation result status) is required in every HL7 v2.3+ ORU; fields after it may
+# be left off, never it. A last OBX that ends before it was cut off in transit.
+_OBX_RESULT_STATUS = 11
+
+
+def _refuse_if_truncated(segments: list[str], sep: str, header: Header) -> None:
+    """AE naming the segment when the message was cut short, instead of an AA for a message
+    whose last vitals were silently lost (the sender resends the whole message)."""
+    body = [s for s in segments[1:] if s.strip()]
+    if not body:
+        return
+    last = body[-1]
+    number = len(body) + 1
+    if len(last) < 3 or not last[:3].isalnum() or (len(last) > 3 and last[3] != sep):
+        raise HL7Reject(
+            f"Segment {number} ({last[:3]!r}) is cut short: the message looks truncated. "
+            "Nothing was stored; please resend it.",
+            ack="AE",
+            err="100",
+            header=header,
+        )
+    if last.startswith("OBX") and len(last.split(sep)) <= _OBX_RESULT_STATUS:
+        raise HL7Reject(
+            f"Segment {number} (OBX {_Fields(last, sep, False)(1) or '?'}) ends before OBX-11 "
+            "(result status): the message looks truncated. Nothing was stored; please resend it.",
+            ack="AE",
+            err="101",
+            header=header,
+        )
 
 
 def _observation(
