@@ -232,13 +232,13 @@ def _locked(ip: str | None, now: datetime) -> bool:
 
 
 def open_link(raw: str, *, ip: str | None, now: datetime) -> LinkLookup:
-    """The link for a token, or why not. Too many unknown tokens lock the address out.
-
-    The lock is checked before the lookup, so a locked-out address learns nothing, even
-    from a good token. Expired and revoked links are named as such: they were real.
+    """The link for a token, or why not. Too many unknown tokens lock the address out of
+    guessing: a locked-out address's unknown tokens are answered "locked" (not "unknown"), so
+    guessing teaches nothing, while a real link still opens. Patients on a shared network (a
+    hospital, a household, a mobile carrier's NAT) are not shut out by someone else's typos or
+    guesses; a guess cannot succeed anyway (a link is 256 random bits).
+    Expired and revoked links are named as such: they were real.
     """
-    if _locked(ip, now):
-        return LinkLookup(LinkState.LOCKED)
     found = None
     if raw and len(raw) <= MAX_TOKEN_LENGTH:
         found = (
@@ -247,8 +247,9 @@ def open_link(raw: str, *, ip: str | None, now: datetime) -> LinkLookup:
             .first()
         )
     if found is None:
+        locked = _locked(ip, now)
         BadTokenAttempt.objects.create(at=now, ip_address=ip)
-        return LinkLookup(LinkState.UNKNOWN)
+        return LinkLookup(LinkState.LOCKED if locked else LinkState.UNKNOWN)
     if found.revoked_at is not None:
         return LinkLookup(LinkState.REVOKED, found)
     if found.expires_at <= now:
