@@ -68,7 +68,7 @@ class DemoSignIn:
     @property
     def role_label(self) -> str:
         if self.superuser:
-            return "Platform operator (Django admin)"
+            return "Platform operator (Django admin; sets up two-factor at first sign-in)"
         label = str(dict(Role.choices)[self.role])
         if self.clinic_slug == SECOND_CLINIC["slug"]:
             return f"{label}, second clinic"
