@@ -168,6 +168,7 @@ MIDDLEWARE = [
     "ketaflow.accounts.middleware.ClinicTimezoneMiddleware",
     "ketaflow.accounts.middleware.TwoFactorRequiredMiddleware",
     "ketaflow.audit.middleware.RequestContextMiddleware",
+    "ketaflow.audit.denied.DeniedAccessMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
