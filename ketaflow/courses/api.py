@@ -163,7 +163,7 @@ class ProposedOut(Schema):
     moved: bool
 
 
-class ReviewOut(Schema):
+class CourseReviewOut(Schema):
     reason: str
     message: str
     sources: list[str]
@@ -173,7 +173,7 @@ class NextOut(Schema):
     action: str
     session: ProposedOut | None
     phase_change: list[str] | None
-    reviews: list[ReviewOut]
+    reviews: list[CourseReviewOut]
 
 
 class ProposalOut(Schema):
@@ -184,7 +184,7 @@ class ProposalOut(Schema):
     turnover_minutes: int
 
 
-class FindingOut(Schema):
+class CourseFindingOut(Schema):
     status: str
     explanation: str
     at: date | None
@@ -240,8 +240,8 @@ class OutcomesOut(Schema):
     states: list[StateOut]
     first_response_on: date | None
     first_remission_on: date | None
-    early_improvement: FindingOut | None
-    non_response_signal: FindingOut | None
+    early_improvement: CourseFindingOut | None
+    non_response_signal: CourseFindingOut | None
     relapses: list[RelapseOut]
     trajectory: list[TrajectoryOut]
     next: NextOut | None

@@ -62,11 +62,11 @@ class MessageOut(Schema):
     resolution_reason: str
 
 
-class ConfirmIn(InputSchema):
+class ReadingConfirmIn(InputSchema):
     version: int = Field(..., ge=1, description="The session version you saw.")
 
 
-class ReasonIn(InputSchema):
+class DeviceReasonIn(InputSchema):
     reason: Text = Field(..., min_length=1, max_length=300)
 
 
@@ -121,7 +121,7 @@ def session_readings(request: HttpRequest, session_id: PathId, pending: bool = F
 
 
 @router.post("/readings/{reading_id}/confirm", response={201: dict[str, Any]}, description=ERRORS)
-def confirm(request: HttpRequest, reading_id: PathId, payload: ConfirmIn) -> Any:
+def confirm(request: HttpRequest, reading_id: PathId, payload: ReadingConfirmIn) -> Any:
     """Chart the monitor's values as a flowsheet reading (its alerts then computed as usual)."""
     try:
         vitals = services.confirm_reading(staff_user(request), reading_id, payload.version)
@@ -131,7 +131,7 @@ def confirm(request: HttpRequest, reading_id: PathId, payload: ConfirmIn) -> Any
 
 
 @router.post("/readings/{reading_id}/reject", response=ReadingOut, description=ERRORS)
-def reject(request: HttpRequest, reading_id: PathId, payload: ReasonIn) -> Any:
+def reject(request: HttpRequest, reading_id: PathId, payload: DeviceReasonIn) -> Any:
     return _reading(services.reject_reading(staff_user(request), reading_id, payload.reason))
 
 
@@ -151,5 +151,5 @@ def assign(request: HttpRequest, message_id: PathId, payload: AssignIn) -> Any:
 
 
 @router.post("/held/{message_id}/dismiss", response=MessageOut, description=ERRORS)
-def dismiss(request: HttpRequest, message_id: PathId, payload: ReasonIn) -> Any:
+def dismiss(request: HttpRequest, message_id: PathId, payload: DeviceReasonIn) -> Any:
     return _message(services.dismiss_message(staff_user(request), message_id, payload.reason))

@@ -49,7 +49,7 @@ class IssuedOut(LinkOut):
     url: str
 
 
-class DueOut(Schema):
+class QuestionnaireDueOut(Schema):
     patient_id: int
     mrn: str
     patient_name: str
@@ -81,7 +81,7 @@ class AlertParams(Schema):
     open_only: bool = Field(False, description="Only alerts not yet acknowledged")
 
 
-class AckIn(InputSchema):
+class RiskAlertAckIn(InputSchema):
     action_note: Text = text(2000, "What was done (kept with the alert)", min_length=1)
 
 
@@ -155,7 +155,9 @@ def revoke_link(request: HttpRequest, link_id: PathId) -> Any:
     return _link(services.revoke_link(actor, selectors.get_link(actor, link_id)))
 
 
-@router.get("/due", response=list[DueOut], summary="Forms due or overdue", description=ERRORS)
+@router.get(
+    "/due", response=list[QuestionnaireDueOut], summary="Forms due or overdue", description=ERRORS
+)
 def due(request: HttpRequest) -> Any:
     return [
         {
@@ -186,7 +188,7 @@ def alerts(request: HttpRequest, params: Query[AlertParams]) -> Any:
     summary="Acknowledge a risk alert with the action taken",
     description=ERRORS,
 )
-def acknowledge(request: HttpRequest, alert_id: PathId, payload: AckIn) -> Any:
+def acknowledge(request: HttpRequest, alert_id: PathId, payload: RiskAlertAckIn) -> Any:
     actor = staff_user(request)
     alert = selectors.get_alert(actor, alert_id)
     return _alert(services.acknowledge_alert(actor, alert, payload.action_note))

@@ -141,7 +141,7 @@ class ListParams(Schema):
     instrument: Text | None = Field(None, max_length=20)
 
 
-class ReasonIn(InputSchema):
+class ResponseReasonIn(InputSchema):
     reason: Text = text(500, "Why (kept in the record)", min_length=1)
 
 
@@ -189,7 +189,7 @@ def add_response(request: HttpRequest, patient_id: PathId, payload: ResponseIn) 
     description=ERRORS,
 )
 def withdraw_response(
-    request: HttpRequest, patient_id: PathId, response_id: PathId, payload: ReasonIn
+    request: HttpRequest, patient_id: PathId, response_id: PathId, payload: ResponseReasonIn
 ) -> Any:
     actor = staff_user(request)
     response = get_response(actor, patient_id, response_id)

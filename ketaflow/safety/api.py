@@ -19,7 +19,7 @@ router = Router(tags=["safety"])
 ERRORS = "Errors: 401 not signed in, 403 role may not, 404 not in your clinic, 422 bad input."
 
 
-class DueOut(Schema):
+class SafetyDueOut(Schema):
     check: str
     label: str
     status: str
@@ -43,7 +43,7 @@ def _due(item: DueItem) -> dict[str, Any]:
     }
 
 
-class DueRowOut(DueOut):
+class DueRowOut(SafetyDueOut):
     patient_id: int
     mrn: str
     course_id: int
@@ -84,7 +84,7 @@ class ScreenOut(Schema):
     status: str
 
 
-class ReviewOut(Schema):
+class SafetyReviewOut(Schema):
     id: int
     kind: str
     reviewed_on: date
@@ -104,11 +104,11 @@ class FlagOut(Schema):
 class PanelOut(Schema):
     patient_id: int
     course_id: int | None
-    due: list[DueOut]
+    due: list[SafetyDueOut]
     flags: list[FlagOut]
     labs: list[LabOut]
     screens: list[ScreenOut]
-    reviews: list[ReviewOut]
+    reviews: list[SafetyReviewOut]
 
 
 def _lab(row: Any, flag: Any) -> dict[str, Any]:
@@ -264,7 +264,7 @@ def add_review(request: HttpRequest, patient_id: PathId, payload: ReviewIn) -> S
     return Status(201, {"id": review.pk})
 
 
-class ReasonIn(InputSchema):
+class SafetyReasonIn(InputSchema):
     reason: Text = Field(min_length=1, max_length=300)
 
 
@@ -275,7 +275,7 @@ class ReasonIn(InputSchema):
     description=ERRORS,
 )
 def entered_in_error(
-    request: HttpRequest, kind: str, record_id: PathId, payload: ReasonIn
+    request: HttpRequest, kind: str, record_id: PathId, payload: SafetyReasonIn
 ) -> dict[str, Any]:
     actor = staff_user(request)
     record = selectors.get_record(actor, kind, record_id)

@@ -34,7 +34,7 @@ def _name(user: Any) -> str | None:
 # ---------------------------------------------------------------- reviews
 
 
-class FindingOut(Schema):
+class EligibilityFindingOut(Schema):
     kind: str
     code: str
     message: str
@@ -43,7 +43,7 @@ class FindingOut(Schema):
     needs_local_signoff: bool
 
 
-class ReviewOut(Schema):
+class EligibilityReviewOut(Schema):
     id: int
     patient_id: int
     protocol_code: str
@@ -53,7 +53,7 @@ class ReviewOut(Schema):
     facts_at: datetime
     facts: dict[str, Any]
     fingerprint: str
-    findings: list[FindingOut]
+    findings: list[EligibilityFindingOut]
     suggested_outcome: str
     decision: str
     decision_reason: str
@@ -78,7 +78,7 @@ class ReviewOut(Schema):
 
 
 class CurrentReviewOut(Schema):
-    review: ReviewOut
+    review: EligibilityReviewOut
     is_stale: bool
     stale_reasons: list[str]
 
@@ -102,7 +102,9 @@ class AtParams(Schema):
 
 
 @router.get(
-    "/patients/{patient_id}/reviews", response=list[ReviewOut], summary="Eligibility reviews"
+    "/patients/{patient_id}/reviews",
+    response=list[EligibilityReviewOut],
+    summary="Eligibility reviews",
 )
 def list_reviews(request: HttpRequest, patient_id: PathId) -> Any:
     return selectors.reviews_for(staff_user(request), patient_id)
@@ -110,7 +112,7 @@ def list_reviews(request: HttpRequest, patient_id: PathId) -> Any:
 
 @router.post(
     "/patients/{patient_id}/reviews",
-    response={201: ReviewOut},
+    response={201: EligibilityReviewOut},
     summary="Open a review (the core assesses the chart now)",
     description=ERRORS,
 )
@@ -139,14 +141,18 @@ def current(request: HttpRequest, patient_id: PathId) -> Any:
     }
 
 
-@router.get("/patients/{patient_id}/reviews/{review_id}", response=ReviewOut, summary="One review")
+@router.get(
+    "/patients/{patient_id}/reviews/{review_id}",
+    response=EligibilityReviewOut,
+    summary="One review",
+)
 def get_review(request: HttpRequest, patient_id: PathId, review_id: PathId) -> Any:
     return selectors.get_review(staff_user(request), patient_id, review_id)
 
 
 @router.post(
     "/patients/{patient_id}/reviews/{review_id}/sign",
-    response=ReviewOut,
+    response=EligibilityReviewOut,
     summary="Sign off (prescribers); the review is then locked",
     description=ERRORS,
 )
@@ -205,7 +211,7 @@ class ObservationOut(Schema):
         return _name(obj.recorded_by)
 
 
-class ReasonIn(InputSchema):
+class ScreeningReasonIn(InputSchema):
     reason: Text = text(500, "Why (kept in the record)", min_length=1)
 
 
@@ -250,7 +256,7 @@ def add_clearance(request: HttpRequest, patient_id: PathId, payload: Observation
     description=ERRORS,
 )
 def withdraw_clearance(
-    request: HttpRequest, patient_id: PathId, observation_id: PathId, payload: ReasonIn
+    request: HttpRequest, patient_id: PathId, observation_id: PathId, payload: ScreeningReasonIn
 ) -> Any:
     actor = staff_user(request)
     observation = selectors.get_observation(actor, patient_id, observation_id)
@@ -361,7 +367,7 @@ def add_signature(request: HttpRequest, patient_id: PathId, payload: SignatureIn
     description=ERRORS,
 )
 def withdraw(
-    request: HttpRequest, patient_id: PathId, signature_id: PathId, payload: ReasonIn
+    request: HttpRequest, patient_id: PathId, signature_id: PathId, payload: ScreeningReasonIn
 ) -> Any:
     actor = staff_user(request)
     signature = selectors.get_signature(actor, patient_id, signature_id)

@@ -63,3 +63,35 @@ def test_the_docs_page_loads_swagger_from_this_server_not_a_cdn(client, db):
 def test_only_the_swagger_files_are_served_as_docs_assets(client, db):
     assert client.get("/api/v1/docs/assets/..%2F..%2F__init__.py").status_code == 404
     assert client.get("/api/v1/docs/assets/redoc.standalone.js").status_code == 404
+
+
+def _schema_classes() -> list[type]:
+    """Every ninja Schema the project defines (importing the API imports every router)."""
+    from ninja import Schema
+
+    import ketaflow.api  # noqa: F401
+
+    found, todo = [], list(Schema.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("ketaflow."):
+            found.append(cls)
+    return found
+
+
+def test_no_two_schemas_share_a_name_so_none_is_documented_as_another():
+    """Found by an attacker: same-named schemas (ReviewOut, DueOut, ReasonIn, FindingOut) were
+    merged into one OpenAPI component, so eight operations were documented wrongly."""
+    by_name: dict[str, list[str]] = {}
+    for cls in _schema_classes():
+        by_name.setdefault(cls.__name__, []).append(f"{cls.__module__}.{cls.__qualname__}")
+    clashes = {name: where for name, where in by_name.items() if len(set(where)) > 1}
+    assert not clashes
+
+
+def test_each_operation_documents_its_own_schema(openapi):
+    components = openapi["components"]["schemas"]
+    review = components["EligibilityReviewOut"]["properties"]
+    assert "findings" in review or "outcome" in review
+    assert "SafetyDueOut" in components and "QuestionnaireDueOut" in components
