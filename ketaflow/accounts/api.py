@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from ketaflow.accounts.models import ApiToken
 from ketaflow.accounts.roles import Role, capabilities_of
 from ketaflow.accounts.selectors import clinic_users, own_tokens
 from ketaflow.accounts.services import (
@@ -55,6 +56,8 @@ class TokenOut(Schema):
     created_at: datetime
     last_used_at: datetime | None = Field(description="Updated at most every 5 minutes")
     revoked_at: datetime | None
+    expires_at: datetime = Field(description="After this the token no longer works")
+    read_only: bool = Field(description="A read-only token is refused (403) on any change")
 
 
 class TokenCreatedOut(TokenOut):
@@ -66,6 +69,13 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(InputSchema):
     name: Text = text(100, "What the token is for, e.g. 'reporting script'", min_length=1)
+    days: int = Field(
+        default=ApiToken.DEFAULT_DAYS,
+        ge=1,
+        le=ApiToken.MAX_DAYS,
+        description=f"How many days the token works (1-{ApiToken.MAX_DAYS})",
+    )
+    read_only: Bool = Field(default=False, description="true: the token can only read")
 
 
 class UserOut(Schema):
@@ -109,7 +119,9 @@ def tokens(request: HttpRequest) -> Any:
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Issue an API token")
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
-    token, raw = issue_api_token(staff_user(request), payload.name)
+    token, raw = issue_api_token(
+        staff_user(request), payload.name, days=payload.days, read_only=payload.read_only
+    )
     out = TokenOut.model_validate(token).model_dump()
     return Status(201, {**out, "token": raw})
 

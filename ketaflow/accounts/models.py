@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import zoneinfo
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from ketaflow.accounts.roles import ROLES_REQUIRING_2FA, Role, capabilities_of
 
@@ -89,7 +91,11 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only a hash is stored; the token is shown once."""
+    """A bearer token for the JSON API. Only a hash is stored; the token is shown once.
+
+    Every token expires (`DEFAULT_DAYS` unless its owner chooses 1-`MAX_DAYS`), and may be
+    read-only: it then reads what its owner may read and changes nothing.
+    """
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(max_length=100)
@@ -98,8 +104,14 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    read_only = models.BooleanField(
+        default=False, help_text="Reads only: any request that would change data is refused."
+    )
 
     PREFIX = "kf_"
+    DEFAULT_DAYS = 90
+    MAX_DAYS = 365
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -109,8 +121,17 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+    def issue(
+        cls, user: User, name: str, *, days: int = DEFAULT_DAYS, read_only: bool = False
+    ) -> tuple[ApiToken, str]:
         """Create a token; returns it with the raw secret, which is never stored."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:10], digest=cls.hash(raw))
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=raw[:10],
+            digest=cls.hash(raw),
+            expires_at=timezone.now() + timedelta(days=days),
+            read_only=read_only,
+        )
         return token, raw

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from ketaflow.accounts.models import ApiToken, User
 from ketaflow.accounts.roles import Capability
@@ -16,4 +17,7 @@ def clinic_users(actor: User) -> QuerySet[User]:
 
 
 def own_tokens(actor: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=actor, revoked_at__isnull=True).order_by("-created_at")
+    """The actor's tokens that still work (not revoked, not expired)."""
+    return ApiToken.objects.filter(
+        user=actor, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at")

@@ -65,11 +65,20 @@ def set_user_active(actor: User, user: User, *, active: bool) -> User:
 
 
 @transaction.atomic
-def issue_api_token(actor: User, name: str) -> tuple[ApiToken, str]:
+def issue_api_token(
+    actor: User, name: str, *, days: int = ApiToken.DEFAULT_DAYS, read_only: bool = False
+) -> tuple[ApiToken, str]:
     if not name.strip():
         raise ValidationError({"name": "Give the token a name, e.g. 'reporting script'."})
-    token, raw = ApiToken.issue(actor, name.strip())
-    record_event(actor=actor, action="create", obj=token, detail={"name": token.name})
+    if isinstance(days, bool) or not 1 <= days <= ApiToken.MAX_DAYS:
+        raise ValidationError({"days": f"A token lasts 1 to {ApiToken.MAX_DAYS} days."})
+    token, raw = ApiToken.issue(actor, name.strip(), days=days, read_only=read_only)
+    record_event(
+        actor=actor,
+        action="create",
+        obj=token,
+        detail={"name": token.name, "days": days, "read_only": read_only},
+    )
     return token, raw
 
 

@@ -1,8 +1,9 @@
 """API authentication: bearer tokens (hashed at rest) or the browser session with CSRF.
 
 Either way the caller is an active member of staff; anything else is a 401:
-- `Authorization: Bearer kf_…`: the token's SHA-256 is looked up; revoked tokens, unknown
-  tokens and tokens of deactivated users fail. A token that is sent but invalid fails even
+- `Authorization: Bearer kf_…`: the token's SHA-256 is looked up; revoked, expired and
+  unknown tokens and tokens of deactivated users fail; a read-only token only reads (403 on
+  any other method). A token that is sent but invalid fails even
   if a session cookie is also present, so a broken script never silently acts as a person.
 - the session: the signed-in user, with a CSRF token on unsafe methods, and — for roles
   that need two-factor sign-in — only once the second factor was passed (the pages'
@@ -21,6 +22,8 @@ from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class TokenAuth(HttpBearer):
@@ -45,9 +48,11 @@ class TokenAuth(HttpBearer):
         except ApiToken.DoesNotExist:
             return None
         user = api_token.user
-        if not user.is_active:
-            return None
         now = timezone.now()
+        if not user.is_active or api_token.expires_at <= now:
+            return None
+        if api_token.read_only and request.method not in SAFE_METHODS:
+            raise HttpError(403, "This API token is read-only: it cannot change anything.")
         if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = user

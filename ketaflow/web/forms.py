@@ -57,3 +57,18 @@ class TokenIssueForm(forms.Form):
         help_text="What will use it, e.g. 'reporting script'. Shown in the list below.",
         error_messages={"required": "Give the token a name, e.g. 'reporting script'."},
     )
+    days = forms.IntegerField(
+        label="Works for (days)",
+        required=False,
+        min_value=1,
+        max_value=365,
+        initial=90,
+        help_text="1 to 365 (90 if left empty). After this it stops working; issue a new one.",
+    )
+    read_only = forms.BooleanField(
+        label="Read-only", required=False, help_text="It can read, but never change anything."
+    )
+
+    def clean_days(self) -> int:
+        days: int | None = self.cleaned_data.get("days")
+        return 90 if days is None else days

@@ -24,7 +24,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
     raw = None
     if request.method == "POST" and form.is_valid():
         try:
-            _, raw = services.issue_api_token(actor, form.cleaned_data["name"])
+            _, raw = services.issue_api_token(
+                actor,
+                form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                read_only=form.cleaned_data["read_only"],
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
