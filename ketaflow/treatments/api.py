@@ -584,6 +584,8 @@ class DueOut(Schema):
     submit_by: date
     days_left: int
     overdue: bool
+    label: str = Field(description='"due in N days", "due today" or "overdue by N days".')
+    signed: bool
     signed_by: str
 
 
@@ -609,6 +611,8 @@ def _due(row: rems.DueRow) -> dict[str, Any]:
         "submit_by": row.submit_by,
         "days_left": row.days_left,
         "overdue": row.overdue,
+        "label": row.label,
+        "signed": row.signed,
         "signed_by": str(s.signed_by or ""),
     }
 
@@ -617,8 +621,8 @@ def _due(row: rems.DueRow) -> dict[str, Any]:
     "/rems/due",
     response=FormsDueOut,
     summary="REMS forms due",
-    description="Signed esketamine sessions whose official form is not marked submitted "
-    "(due within 7 days, or overdue). " + ERRORS,
+    description="Dosed esketamine sessions, signed or not, whose official form is not marked "
+    "submitted (due within 7 days of the session, or overdue). " + ERRORS,
 )
 def rems_due(request: HttpRequest) -> dict[str, Any]:
     due, overdue = rems.forms_due(staff_user(request))

@@ -7,7 +7,8 @@
   (reference 3.2, 5.1; S8, S9, S10, S11).
 - Esketamine nasal spray per its label for TRD: weeks 1-4 twice weekly, weeks 5-8 weekly,
   week 9 on every 2 weeks (or weekly); 56 mg start (28 mg from age 65), then 56 or 84 mg
-  (reference 3.3; S1, S2). Esketamine is on-label for depression, not anxiety.
+  (reference 3.3; S1, S2). Esketamine is on-label for depression, not anxiety; since
+  January 2025 also as monotherapy, so no concomitant oral antidepressant is required (S44).
 
 Racemic ketamine for anxiety is off-label everywhere (S1, S38). Every UNVERIFIED number is
 a default the clinic must sign off locally (`Protocol.needs_signoff()`).
@@ -388,9 +389,11 @@ def esketamine_label() -> Protocol:
         dose_unit=DoseUnit.MG,
         description=(
             "On-label for treatment-resistant depression only, not anxiety (S1, S38). "
+            "Approved as monotherapy since 21 Jan 2025: no concomitant oral antidepressant "
+            "is required (S44). "
             "REMS: given under supervision, observed at least 2 h (S3)."
         ),
-        sources=cite("S1", "S2", "S3", "S19"),
+        sources=cite("S1", "S2", "S3", "S19", "S44"),
         phases=phases,
         infusion_minutes=None,
         observation_minutes=_observation(
