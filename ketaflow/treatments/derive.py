@@ -434,7 +434,7 @@ def board_phase(session: TreatmentSession, record: adm.AdministrationRecord, now
 
 def max_pause_of(session: TreatmentSession) -> ClinicDefault[int]:
     """The protocol's allowed pause (its setting, else the core's clinic default)."""
-    setting = getattr(protocol_of(session), "max_pause_minutes", None)
+    setting = protocol_of(session).max_pause_minutes
     return setting.effective() if setting is not None else sx.MAX_PAUSE_MINUTES
 
 

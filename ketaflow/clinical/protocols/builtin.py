@@ -20,6 +20,7 @@ from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Evidence, cite, default
 from ketaflow.clinical.protocols.model import DoseUnit, Phase, PhaseKind, Protocol, Setting
 from ketaflow.clinical.routes import Route
+from ketaflow.clinical.session_exceptions import MAX_PAUSE_MINUTES
 
 V = Evidence.VERIFIED
 S = Evidence.SECONDARY
@@ -228,6 +229,7 @@ def iv_induction() -> Protocol:
             typical=(40, 60),
             note="Most trials: 40 min; 2-100 min have been used (S22).",
         ),
+        max_pause_minutes=Setting(MAX_PAUSE_MINUTES, unit="min", minimum=1, maximum=120),
         observation_minutes=_observation(
             60,
             "S24",

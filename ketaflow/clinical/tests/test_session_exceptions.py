@@ -158,3 +158,19 @@ def test_an_early_stop_or_long_pause_is_listed_exactly_when_a_reason_is_needed(
     assert (sx.ExceptionKind.EARLY_STOP in listed) == bool(stop_needed)
     assert (sx.ExceptionKind.EARLY_STOP in listed) == (RATE * run < ORDERED - 0.05)
     assert all(i.reason_missing for i in summary.deviations)
+
+
+def test_the_iv_protocol_carries_the_allowed_pause_and_a_clinic_may_change_it() -> None:
+    from ketaflow.clinical.protocols import builtin
+    from ketaflow.clinical.protocols.serialise import protocol_from_dict, protocol_to_dict
+
+    iv = builtin("iv-racemic")
+    assert iv.max_pause_minutes is not None
+    assert iv.max_pause_minutes.value == sx.MAX_PAUSE_MINUTES.value
+    assert "max_pause_minutes" in iv.needs_signoff()
+    revised = iv.revise(max_pause_minutes=15)
+    assert revised.max_pause_minutes is not None and revised.max_pause_minutes.value == 15
+    assert protocol_from_dict(protocol_to_dict(revised)) == revised
+    older = protocol_to_dict(iv)
+    del older["max_pause_minutes"]  # a version saved before the setting existed
+    assert protocol_from_dict(older).max_pause_minutes is None
