@@ -44,6 +44,7 @@ def _event(e: AdministrationEvent) -> dict[str, Any]:
         "at": e.at,
         "rate_ml_per_h": e.rate_ml_per_h,
         "bolus_mg": e.bolus_mg,
+        "reason": e.reason,
         "recorded_by": str(e.recorded_by),
         "entered_in_error": None
         if not e.in_error

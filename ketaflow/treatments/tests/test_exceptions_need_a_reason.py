@@ -125,7 +125,9 @@ def test_the_api_refuses_an_early_stop_without_a_reason(
     r = call(client, "POST", path, {"version": fresh(ordered).version, "kind": "stop"})
     assert r.status_code == 422 and "Say why" in r.content.decode()
     body = {"version": fresh(ordered).version, "kind": "stop", "reason": "BP 190/115"}
-    assert call(client, "POST", path, body).status_code == 200
+    r = call(client, "POST", path, body)
+    assert r.status_code == 200
+    assert [e["reason"] for e in r.json()["events"] if e["kind"] == "stop"] == ["BP 190/115"]
     assert fresh(ordered).events.get(kind="stop").reason == "BP 190/115"
 
 
