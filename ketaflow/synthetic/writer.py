@@ -50,6 +50,7 @@ from ketaflow.treatments.models import (
     DischargeRecord,
     DoseOrder,
     SideEffect,
+    SigningAttestation,
     TreatmentSession,
     VitalsReading,
 )
@@ -74,9 +75,11 @@ TABLES: tuple[type[models.Model], ...] = (
     AlertAck,
     SideEffect,
     DischargeRecord,
+    SigningAttestation,
     InstrumentResponse,
 )
 SYNTH_REASON = "Synthetic history (ketaflow synth)"
+ACK_ACTION = "Seen; rechecked and prescriber informed."
 
 
 class _Table:
@@ -359,6 +362,7 @@ class SynthWriter:
                     recorded_at=e.at,
                     recorded_by_id=nurse,
                 )
+            acked: list[dict[str, Any]] = []
             for v in s.vitals:
                 rid = t[VitalsReading].add(
                     session_id=sid,
@@ -375,9 +379,23 @@ class SynthWriter:
                     t[AlertAck].add(
                         reading_id=rid,
                         code=code,
-                        note="Seen; rechecked and prescriber informed.",
+                        note=ACK_ACTION,
                         by_id=nurse,
                         at=v.taken_at + timedelta(minutes=3),
+                    )
+                    acked.append(
+                        {
+                            "group": "alerts",
+                            "kind": "alert",
+                            "label": "Alert",
+                            "code": code,
+                            "message": code,
+                            "at": v.taken_at.isoformat(),
+                            "reason": ACK_ACTION,
+                            "by": str(self.staff["nurse"]),
+                            "reason_missing": False,
+                            "sources": [],
+                        }
                     )
             for se in s.side_effects:
                 t[SideEffect].add(
@@ -401,6 +419,14 @@ class SynthWriter:
                 recorded_by_id=nurse,
                 recorded_at=s.discharged_at,
             )
+            if acked:  # signing with alerts needs the prescriber's attestation, as the service
+                t[SigningAttestation].add(
+                    session_id=sid,
+                    text=f"Alerts reviewed with the actions taken. {SYNTH_REASON}",
+                    exceptions=acked,
+                    by_id=prescriber,
+                    at=s.signed_at,
+                )
         for r in p.responses:
             score = scored(r.instrument, r.answers)
             sid_ref = session_ids.get(r.session_number) if r.session_number else None

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
@@ -21,8 +22,8 @@ from ketaflow.accounts.models import User
 from ketaflow.lib.api_schemas import Bool, Id, InputSchema, IsoDateTime, PathId, Text
 from ketaflow.lib.requests import staff_user
 from ketaflow.questionnaires.models import InstrumentResponse
-from ketaflow.treatments import pdf, rems, selectors, services
-from ketaflow.treatments.models import AdministrationEvent
+from ketaflow.treatments import derive, pdf, rems, selectors, services
+from ketaflow.treatments.models import AdministrationEvent, SigningAttestation
 
 router = Router(tags=["treatments"])
 T = TypeVar("T")
@@ -43,6 +44,7 @@ def _event(e: AdministrationEvent) -> dict[str, Any]:
         "at": e.at,
         "rate_ml_per_h": e.rate_ml_per_h,
         "bolus_mg": e.bolus_mg,
+        "reason": e.reason,
         "recorded_by": str(e.recorded_by),
         "entered_in_error": None
         if not e.in_error
@@ -208,6 +210,12 @@ class EventIn(Versioned):
     rate_ml_per_h: float | None = Field(None, gt=0, le=2000)
     bolus_mg: float | None = Field(None, gt=0, le=1000)
     note: Text = Field("", max_length=300)
+    reason: Text = Field(
+        "",
+        max_length=300,
+        description="Required to stop before the ordered dose is delivered, or to resume or "
+        "stop after a pause longer than the protocol allows (422 without it).",
+    )
 
 
 class VitalsIn(Versioned):
@@ -222,7 +230,29 @@ class VitalsIn(Versioned):
 class AckIn(Versioned):
     reading_id: Id
     code: str = Field(..., max_length=80)
-    note: Text = Field("", max_length=300)
+    note: Text = Field(
+        "",
+        max_length=300,
+        description="The action taken: required for warn and critical alerts (422 without it).",
+    )
+
+
+class SignIn(Versioned):
+    attestation: Text = Field(
+        "",
+        max_length=2000,
+        description="The prescriber's attestation: required when the signing summary lists any "
+        "deviation, override or alert (422 without it).",
+    )
+
+
+class SigningSummaryOut(Schema):
+    requires_attestation: bool
+    max_pause_minutes: int
+    max_pause_needs_local_signoff: bool
+    exceptions: list[dict[str, Any]] = Field(
+        description="Deviations, overrides and alerts, each with the reason or action recorded."
+    )
 
 
 class ScaleIn(Versioned):
@@ -293,6 +323,9 @@ class DischargeIn(Versioned):
 class SignedOut(Schema):
     session: SessionOut
     next_proposal: dict[str, Any] | None
+    attestation: dict[str, Any] | None = Field(
+        description="The attestation as signed (text, by, at, the exceptions it covers)."
+    )
 
 
 @router.post("/check-in/{appointment_id}", response={201: SessionOut}, description=ERRORS)
@@ -472,18 +505,49 @@ def discharge(request: HttpRequest, session_id: PathId, payload: DischargeIn) ->
     )
 
 
+@router.get(
+    "/{session_id}/signing-summary",
+    response=SigningSummaryOut,
+    summary="Signing summary",
+    description="The session's deviations, overrides and alerts, as on the signing screen. "
+    + ERRORS,
+)
+def signing_summary(request: HttpRequest, session_id: PathId) -> dict[str, Any]:
+    actor = staff_user(request)
+    session = selectors.get_session(actor, session_id)
+    summary = derive.exception_summary(session, timezone.now())
+    return {
+        "requires_attestation": summary.requires_attestation,
+        "max_pause_minutes": summary.max_pause.value,
+        "max_pause_needs_local_signoff": summary.max_pause.needs_local_signoff,
+        "exceptions": services.summary_rows(summary),
+    }
+
+
 @router.post("/{session_id}/sign", response=SignedOut, description=ERRORS)
-def sign(request: HttpRequest, session_id: PathId, payload: Versioned) -> dict[str, Any]:
+def sign(request: HttpRequest, session_id: PathId, payload: SignIn) -> dict[str, Any]:
     actor = staff_user(request)
     session = selectors.get_session(actor, session_id, audit=False)
-    result = _write(lambda: services.sign_session(actor, session, payload.version))
+    result = _write(
+        lambda: services.sign_session(actor, session, payload.version, payload.attestation)
+    )
     step = result.next_step
     proposal = None
     if step is not None:
         proposal = {"action": step.action.value, "note": result.note}
         if step.session is not None:
             proposal["on"] = step.session.on.isoformat()
-    return {"session": _summary(actor, session_id), "next_proposal": proposal}
+    att = SigningAttestation.objects.filter(session_id=session_id).select_related("by").first()
+    attestation = (
+        None
+        if att is None
+        else {"text": att.text, "by": str(att.by), "at": att.at, "exceptions": att.exceptions}
+    )
+    return {
+        "session": _summary(actor, session_id),
+        "next_proposal": proposal,
+        "attestation": attestation,
+    }
 
 
 @router.post("/{session_id}/amend", response=SessionOut, description=ERRORS)
@@ -521,6 +585,8 @@ class DueOut(Schema):
     submit_by: date
     days_left: int
     overdue: bool
+    label: str = Field(description='"due in N days", "due today" or "overdue by N days".')
+    signed: bool
     signed_by: str
 
 
@@ -546,6 +612,8 @@ def _due(row: rems.DueRow) -> dict[str, Any]:
         "submit_by": row.submit_by,
         "days_left": row.days_left,
         "overdue": row.overdue,
+        "label": row.label,
+        "signed": row.signed,
         "signed_by": str(s.signed_by or ""),
     }
 
@@ -554,8 +622,8 @@ def _due(row: rems.DueRow) -> dict[str, Any]:
     "/rems/due",
     response=FormsDueOut,
     summary="REMS forms due",
-    description="Signed esketamine sessions whose official form is not marked submitted "
-    "(due within 7 days, or overdue). " + ERRORS,
+    description="Dosed esketamine sessions, signed or not, whose official form is not marked "
+    "submitted (due within 7 days of the session, or overdue). " + ERRORS,
 )
 def rems_due(request: HttpRequest) -> dict[str, Any]:
     due, overdue = rems.forms_due(staff_user(request))

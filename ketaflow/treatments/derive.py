@@ -14,6 +14,7 @@ from typing import Any
 
 from ketaflow.audit.history import RecordStatus
 from ketaflow.clinical import administration as adm
+from ketaflow.clinical import session_exceptions as sx
 from ketaflow.clinical.checklist import Checklist, ChecklistInputs, evaluate
 from ketaflow.clinical.discharge import (
     DischargeInputs,
@@ -22,6 +23,7 @@ from ketaflow.clinical.discharge import (
     Override,
     assess_discharge,
 )
+from ketaflow.clinical.evidence import ClinicDefault
 from ketaflow.clinical.monitoring import (
     Alert,
     AlertLevel,
@@ -425,3 +427,69 @@ def board_phase(session: TreatmentSession, record: adm.AdministrationRecord, now
         return "dosing"
     result = readiness(session, now)
     return "discharge_ready" if result is not None and result.ready else "observing"
+
+
+# ---------------------------------------------------------------------------- exceptions
+
+
+def max_pause_of(session: TreatmentSession) -> ClinicDefault[int]:
+    """The protocol's allowed pause (its setting, else the core's clinic default)."""
+    setting = protocol_of(session).max_pause_minutes
+    return setting.effective() if setting is not None else sx.MAX_PAUSE_MINUTES
+
+
+def event_reasons(session: TreatmentSession) -> list[str]:
+    """The reason on each line in force, aligned with `record_of(session).events`."""
+    return [
+        e.reason
+        for e in session.events.filter(entered_in_error_at__isnull=True).order_by("at", "pk")
+    ]
+
+
+def exception_summary(session: TreatmentSession, at: datetime) -> sx.ExceptionSummary:
+    """The session's deviations, overrides and alerts with their reasons, for signing."""
+    record = record_of(session)
+    order = confirmed_order(session)
+    alerts = []
+    for view in reading_views(session, record):
+        acks = {a.code: a for a in view.reading.acks.all()}
+        for alert in view.alerts:
+            if alert.level not in SIGN_BLOCKING_LEVELS:
+                continue
+            ack = acks.get(alert.code)
+            alerts.append(
+                sx.AlertSeen(
+                    at=view.reading.taken_at,
+                    code=alert.code,
+                    level=alert.level.label,
+                    message=alert.message,
+                    acknowledged_by=str(ack.by) if ack else "",
+                    action_taken=ack.note if ack else "",
+                    sources=alert.sources,
+                )
+            )
+    left = session.discharges.filter(discharged_at__isnull=False).order_by(
+        "-discharged_at"
+    ).first() or latest_discharge(session)
+    discharge_overrides = (
+        [
+            sx.OverrideUsed(o["code"], o.get("reason", ""), str(left.overridden_by or ""))
+            for o in left.overrides
+        ]
+        if left is not None
+        else []
+    )
+    return sx.summarise(
+        record,
+        event_reasons(session),
+        at,
+        ordered_mg=order.dose_mg if order is not None else None,
+        ordered_mg_per_min=order.mg_per_min if order is not None else None,
+        max_pause=max_pause_of(session),
+        order_overrides=[
+            sx.OverrideUsed(o["code"], o.get("reason", ""), o.get("by", ""))
+            for o in (order.overrides if order is not None else [])
+        ],
+        alerts=alerts,
+        discharge_overrides=discharge_overrides,
+    )

@@ -139,6 +139,9 @@ class AdministrationEvent(NoDelete):
     rate_ml_per_h = models.FloatField(null=True, blank=True)
     bolus_mg = models.FloatField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    # Why the line departs from the order or protocol (an early stop, the end of a long
+    # pause: `clinical.session_exceptions.reasons_needed`); required for those lines.
+    reason = models.CharField(max_length=300, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     # A mis-keyed line is never deleted: it is marked entered in error (who, when, why), stays
@@ -175,7 +178,8 @@ class VitalsReading(NoDelete):
 
 
 class AlertAck(NoDelete):
-    """Someone saw an alert computed from a reading and said what they did."""
+    """Someone saw an alert computed from a reading and said what they did (`note`: the
+    action taken, required for warn and critical alerts)."""
 
     reading = models.ForeignKey(VitalsReading, on_delete=models.PROTECT, related_name="acks")
     code = models.CharField(max_length=80)
@@ -287,6 +291,22 @@ class DischargeRecord(NoDelete):
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
+
+
+class SigningAttestation(NoDelete):
+    """The prescriber's attestation when signing a session with exceptions (who, when, what).
+
+    `exceptions` is the summary as shown on the signing screen, kept as signed: the list is
+    derived and could read differently after a later amendment or a changed default.
+    """
+
+    session = models.OneToOneField(
+        TreatmentSession, on_delete=models.PROTECT, related_name="attestation"
+    )
+    text = models.TextField()
+    exceptions = models.JSONField(default=list, blank=True)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
 
 
 class NoteKind(models.TextChoices):

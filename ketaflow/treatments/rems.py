@@ -661,7 +661,8 @@ def sections(form: RemsForm) -> list[Section]:
             tuple((label, yn(taken)) for label, taken in form.concomitant)
             if form.concomitant is not None
             else (("Concomitant medicines", NOT_RECORDED),),
-            note="From the pre-session checklist (taken today).",
+            note="From the pre-session checklist (taken today). No oral antidepressant is "
+            "required alongside esketamine: approved as monotherapy in January 2025 (S44).",
         ),
         Section(
             "Setting and staff",
@@ -860,6 +861,29 @@ class DueRow:
     def days_left(self) -> int:
         return (self.submit_by - self.today).days
 
+    @property
+    def signed(self) -> bool:
+        return self.session.status == SessionStatus.SIGNED
+
+    @property
+    def label(self) -> str:
+        """ "due in N days", "due today" or "overdue by N days" (the REMS 7-day window)."""
+        return due_label(self.days_left)
+
+
+def due_label(days_left: int) -> str:
+    if days_left < 0:
+        late = -days_left
+        return f"overdue by {late} day{'s' if late != 1 else ''}"
+    if days_left == 0:
+        return "due today"
+    return f"due in {days_left} day{'s' if days_left != 1 else ''}"
+
+
+def _dosed(session: TreatmentSession) -> bool:
+    """Esketamine was given (a device use in force): the session owes a REMS form."""
+    return session.events.filter(kind=EventKind.BOLUS, entered_in_error_at__isnull=True).exists()
+
 
 def _session_day(session: TreatmentSession) -> date:
     first = (
@@ -870,11 +894,18 @@ def _session_day(session: TreatmentSession) -> date:
     return local(first.at if first else session.checked_in_at, session.patient.clinic).date()
 
 
-def forms_due(actor: User, *, now: datetime | None = None) -> tuple[list[DueRow], list[DueRow]]:
-    """(due, overdue): signed esketamine sessions whose official form is not marked submitted.
+#: A session is on the REMS list once esketamine was given: the form is owed for every
+#: outpatient session within 7 days of the session itself, signed yet or not (S3).
+DOSED: Final = (SessionStatus.IN_PROGRESS, SessionStatus.OBSERVING, SessionStatus.DISCHARGED)
 
-    Due: signed in the last 7 days. Overdue: signed earlier and still not marked; a missed
-    deadline stays on the list until someone marks the form submitted.
+
+def forms_due(actor: User, *, now: datetime | None = None) -> tuple[list[DueRow], list[DueRow]]:
+    """(due, overdue): dosed esketamine sessions whose official form is not marked submitted.
+
+    The REMS asks for the form within 7 days of every outpatient session (S3), so the clock
+    runs from the session day, not from signing, and an unsigned session is listed too
+    (its record is a draft until signed). Overdue: past the 7 days; it stays on the list
+    until someone marks the form submitted.
     """
     _require(actor)
     now = now or timezone.now()
@@ -882,20 +913,21 @@ def forms_due(actor: User, *, now: datetime | None = None) -> tuple[list[DueRow]
         TreatmentSession.objects.filter(
             clinic_id=actor.clinic_pk,
             route=Route.INTRANASAL.value,
-            status=SessionStatus.SIGNED,
+            status__in=(SessionStatus.SIGNED, *DOSED),
             rems_submission__isnull=True,
         )
         .select_related("patient__clinic", "signed_by")
-        .order_by("signed_at", "pk")
+        .order_by("checked_in_at", "pk")
     )
     due: list[DueRow] = []
     overdue: list[DueRow] = []
-    cutoff = now - timedelta(days=SUBMIT_WITHIN_DAYS)
     today = local(now, actor.clinic).date() if actor.clinic else now.date()
     for s in rows:
+        if s.status != SessionStatus.SIGNED and not _dosed(s):
+            continue
         day = _session_day(s)
         by = day + timedelta(days=SUBMIT_WITHIN_DAYS)
-        late = by < today or (s.signed_at is not None and s.signed_at < cutoff)
+        late = by < today
         (overdue if late else due).append(DueRow(s, day, by, late, today))
     record_event(
         actor=actor,
@@ -957,6 +989,7 @@ __all__ = [
     "TimedScore",
     "TimedVitals",
     "assemble",
+    "due_label",
     "esketamine_session",
     "export_form",
     "forms_due",

@@ -26,6 +26,7 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument, moaas_sedation_flags
 from ketaflow.clinical.pk import get_model, simulate_record
+from ketaflow.clinical.session_exceptions import ExceptionSummary
 from ketaflow.courses.clock import clinic_zone
 from ketaflow.lib.requests import staff_user
 from ketaflow.pk_explorer.charts import curve_figure, inline_svg
@@ -270,6 +271,7 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
         if p.get("kind") in ("start", "rate_change")
         else None,
         bolus_mg=_num(p, "bolus_mg") if p.get("kind") == "bolus" else None,
+        reason=p.get("reason", ""),
     ),
     "dosing_complete": lambda a, s, v, p: services.complete_dosing(a, s, v),
     "vitals": lambda a, s, v, p: services.record_vitals(
@@ -320,7 +322,7 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
         overrides=_overrides(p),
         discharge=_bool(p, "discharge"),
     ),
-    "sign": lambda a, s, v, p: services.sign_session(a, s, v),
+    "sign": lambda a, s, v, p: services.sign_session(a, s, v, p.get("attestation", "")),
     "amend": lambda a, s, v, p: services.amend(
         a, s, v, text=p.get("text", ""), reason=p.get("reason", "")
     ),
@@ -417,9 +419,24 @@ def _checklist_initial(actor: User, view: selectors.SessionView) -> dict[str, An
     }
 
 
+def _exception_groups(summary: ExceptionSummary | None) -> list[tuple[str, Any]]:
+    if summary is None:
+        return []
+    return [
+        ("Deviations", summary.deviations),
+        ("Overrides", summary.overrides),
+        ("Alerts", summary.alerts),
+    ]
+
+
 def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str, Any]:
     extra.setdefault("scale_forms", session_scale_forms())
     extra.setdefault("pre_form", pre_session_form())
+    exceptions = (
+        derive.exception_summary(view.session, timezone.now())
+        if view.session.status == "discharged"
+        else None
+    )
     return {
         "checklist_initial": _checklist_initial(actor, view),
         "last_discharge": derive.latest_discharge(view.session),
@@ -428,6 +445,12 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         if view.session.status == "discharged"
         else [],
         "scale_rows": _scale_rows(view),
+        "exceptions": exceptions,
+        "exception_groups": _exception_groups(exceptions),
+        "max_pause": derive.max_pause_of(view.session),
+        "attestation": getattr(view.session, "attestation", None)
+        if view.session.is_signed
+        else None,
         "v": view,
         "s": view.session,
         "patient": view.session.patient,

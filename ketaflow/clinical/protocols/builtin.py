@@ -7,7 +7,8 @@
   (reference 3.2, 5.1; S8, S9, S10, S11).
 - Esketamine nasal spray per its label for TRD: weeks 1-4 twice weekly, weeks 5-8 weekly,
   week 9 on every 2 weeks (or weekly); 56 mg start (28 mg from age 65), then 56 or 84 mg
-  (reference 3.3; S1, S2). Esketamine is on-label for depression, not anxiety.
+  (reference 3.3; S1, S2). Esketamine is on-label for depression, not anxiety; since
+  January 2025 also as monotherapy, so no concomitant oral antidepressant is required (S44).
 
 Racemic ketamine for anxiety is off-label everywhere (S1, S38). Every UNVERIFIED number is
 a default the clinic must sign off locally (`Protocol.needs_signoff()`).
@@ -19,6 +20,7 @@ from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Evidence, cite, default
 from ketaflow.clinical.protocols.model import DoseUnit, Phase, PhaseKind, Protocol, Setting
 from ketaflow.clinical.routes import Route
+from ketaflow.clinical.session_exceptions import MAX_PAUSE_MINUTES
 
 V = Evidence.VERIFIED
 S = Evidence.SECONDARY
@@ -227,6 +229,7 @@ def iv_induction() -> Protocol:
             typical=(40, 60),
             note="Most trials: 40 min; 2-100 min have been used (S22).",
         ),
+        max_pause_minutes=Setting(MAX_PAUSE_MINUTES, unit="min", minimum=1, maximum=120),
         observation_minutes=_observation(
             60,
             "S24",
@@ -388,9 +391,11 @@ def esketamine_label() -> Protocol:
         dose_unit=DoseUnit.MG,
         description=(
             "On-label for treatment-resistant depression only, not anxiety (S1, S38). "
+            "Approved as monotherapy since 21 Jan 2025: no concomitant oral antidepressant "
+            "is required (S44). "
             "REMS: given under supervision, observed at least 2 h (S3)."
         ),
-        sources=cite("S1", "S2", "S3", "S19"),
+        sources=cite("S1", "S2", "S3", "S19", "S44"),
         phases=phases,
         infusion_minutes=None,
         observation_minutes=_observation(

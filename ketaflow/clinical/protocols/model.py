@@ -201,6 +201,7 @@ _TOP_LEVEL: Final = (
     "review_after_session",
     "non_response_below_pct",
     "older_adult_from_age",
+    "max_pause_minutes",
 )
 
 
@@ -233,6 +234,9 @@ class Protocol:
     infusion_minutes: Setting[int] | None = None
     entry_thresholds: tuple[tuple[str, Setting[int]], ...] = ()
     older_adult_from_age: Setting[int] | None = None
+    #: IV: how long the infusion may stay paused before the pause needs a reason
+    #: (`session_exceptions.MAX_PAUSE_MINUTES` when the protocol has none).
+    max_pause_minutes: Setting[int] | None = None
 
     def __post_init__(self) -> None:
         if not self.code:

@@ -82,6 +82,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
         "infusion_minutes": opt(protocol.infusion_minutes),
         "entry_thresholds": [[code, setting_to_dict(s)] for code, s in protocol.entry_thresholds],
         "older_adult_from_age": opt(protocol.older_adult_from_age),
+        "max_pause_minutes": opt(protocol.max_pause_minutes),
     }
 
 
@@ -254,6 +255,10 @@ def protocol_from_dict(data: object) -> Protocol:
         infusion_minutes=_optional_setting(r, "infusion_minutes"),
         entry_thresholds=tuple(thresholds),
         older_adult_from_age=_optional_setting(r, "older_adult_from_age"),
+        # Absent in versions saved before the setting existed: the core default applies.
+        max_pause_minutes=_optional_setting(r, "max_pause_minutes")
+        if "max_pause_minutes" in r.data
+        else None,
     )
 
 

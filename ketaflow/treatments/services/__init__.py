@@ -44,7 +44,13 @@ from ketaflow.treatments.services.checkin import (
     save_checklist,
 )
 from ketaflow.treatments.services.controlled_substances import BALANCE_TOLERANCE_MG, record_cs_log
-from ketaflow.treatments.services.discharge import Signed, amend, record_discharge, sign_session
+from ketaflow.treatments.services.discharge import (
+    Signed,
+    amend,
+    record_discharge,
+    sign_session,
+    summary_rows,
+)
 from ketaflow.treatments.services.observations import (
     SESSION_SCALES,
     acknowledge_alert,
@@ -94,4 +100,5 @@ __all__ = [
     "resolve_side_effect",
     "save_checklist",
     "sign_session",
+    "summary_rows",
 ]

@@ -14,6 +14,7 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical import administration as adm
+from ketaflow.clinical import session_exceptions as sx
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.routes import Route
 from ketaflow.courses.models import AppointmentStatus
@@ -55,8 +56,13 @@ def record_administration(
     rate_ml_per_h: float | None = None,
     bolus_mg: float | None = None,
     note: str = "",
+    reason: str = "",
 ) -> EventResult:
-    """Append one event; the core checks the sequence; delivered dose and flags follow."""
+    """Append one event; the core checks the sequence; delivered dose and flags follow.
+
+    A stop before the ordered dose is delivered, or a resume/stop ending a pause longer
+    than the protocol allows, is refused without a `reason` (stored on the line).
+    """
     _require(actor, Capability.CHART_SESSION)
     row = _lock(actor, session, version)
     if kind not in EventKind.values:
@@ -94,14 +100,14 @@ def record_administration(
             mg_per_min = adm.mg_per_min_from_ml_per_h(rate_ml_per_h, conc)
         except ClinicalInputError as exc:
             raise _invalid(exc, "rate_ml_per_h") from exc
-    record = derive.record_of(row)
+    before = derive.record_of(row)
+    new = adm.Event(when, adm.EventKind(kind), mg_per_min=mg_per_min, mg=bolus_mg)
     try:
-        record = adm.append(
-            record, adm.Event(when, adm.EventKind(kind), mg_per_min=mg_per_min, mg=bolus_mg)
-        )
+        record = adm.append(before, new)
     except ClinicalInputError as exc:
         message = core_message(exc, row.patient.clinic)
         raise ValidationError({"kind" if exc.field != "mg" else "bolus_mg": [message]}) from exc
+    reason = _reason_if_needed(row, before, new, order.dose_mg, reason)
     event = AdministrationEvent.objects.create(
         session=row,
         kind=kind,
@@ -109,6 +115,7 @@ def record_administration(
         rate_ml_per_h=rate_ml_per_h,
         bolus_mg=bolus_mg,
         note=note.strip()[:300],
+        reason=reason,
         recorded_by=actor,
     )
     status = row.status
@@ -126,8 +133,35 @@ def record_administration(
         ordered_mg=order.dose_mg,
         ordered_mg_per_min=order.mg_per_min,
     )
-    _audit(actor, row, "administration", event, kind=kind, flags=[f.code for f in flags])
+    _audit(
+        actor,
+        row,
+        "administration",
+        event,
+        kind=kind,
+        flags=[f.code for f in flags],
+        **({"reason": reason} if reason else {}),
+    )
     return EventResult(event, flags)
+
+
+def _reason_if_needed(
+    row: TreatmentSession,
+    before: adm.AdministrationRecord,
+    new: adm.Event,
+    ordered_mg: float,
+    reason: str,
+) -> str:
+    """The line's reason, or a refusal naming why this line needs one (early stop, long pause)."""
+    needed = sx.reasons_needed(
+        before, new, ordered_mg=ordered_mg, max_pause=derive.max_pause_of(row)
+    )
+    reason = reason.strip()[:300]
+    if needed and not reason:
+        raise ValidationError(
+            {"reason": [f"Say why: {'; '.join(needed)}. The reason is kept on the record."]}
+        )
+    return reason
 
 
 @transaction.atomic

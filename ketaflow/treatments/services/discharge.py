@@ -16,6 +16,7 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.discharge import DischargeReadiness, Override
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.protocols import NextStep
+from ketaflow.clinical.session_exceptions import ExceptionSummary
 from ketaflow.courses.clock import local
 from ketaflow.courses.followup import follow_up
 from ketaflow.courses.models import AppointmentStatus
@@ -26,6 +27,7 @@ from ketaflow.treatments.models import (
     NoteKind,
     SessionNote,
     SessionStatus,
+    SigningAttestation,
     TreatmentSession,
 )
 from ketaflow.treatments.services._common import (
@@ -125,6 +127,25 @@ def record_discharge(
     return entry, result
 
 
+def summary_rows(summary: ExceptionSummary) -> list[dict[str, Any]]:
+    """The summary as plain rows: kept with the attestation and returned by the API."""
+    return [
+        {
+            "group": i.kind.group,
+            "kind": i.kind.value,
+            "label": i.kind.label,
+            "code": i.code,
+            "message": i.message,
+            "at": i.at.isoformat() if i.at is not None else None,
+            "reason": i.reason,
+            "by": i.by,
+            "reason_missing": i.reason_missing,
+            "sources": [s.key for s in i.sources],
+        }
+        for i in summary.items
+    ]
+
+
 @dataclass(frozen=True)
 class Signed:
     session: TreatmentSession
@@ -133,8 +154,14 @@ class Signed:
 
 
 @transaction.atomic
-def sign_session(actor: User, session: TreatmentSession, version: int) -> Signed:
-    """A prescriber signs: the session locks, the appointment completes, the next is proposed."""
+def sign_session(
+    actor: User, session: TreatmentSession, version: int, attestation: str = ""
+) -> Signed:
+    """A prescriber signs: the session locks, the appointment completes, the next is proposed.
+
+    With any deviation, override or alert in the session (`derive.exception_summary`), the
+    prescriber's `attestation` is required and kept with the summary as signed, who and when.
+    """
     _require(actor, Capability.SIGN_SESSION)
     row = _lock(actor, session, version)
     if row.status != SessionStatus.DISCHARGED:
@@ -153,13 +180,36 @@ def sign_session(actor: User, session: TreatmentSession, version: int) -> Signed
             f"Acknowledge the {len(open_alerts)} open alert(s) before signing "
             f"(each acknowledgement is recorded): {listed}"
         )
-    if problems:
-        raise ValidationError({"__all__": problems})
-    _touch(row, actor, status=SessionStatus.SIGNED, signed_at=timezone.now(), signed_by=actor)
+    now = timezone.now()
+    summary = derive.exception_summary(row, now)
+    errors: dict[str, list[str]] = {"__all__": problems} if problems else {}
+    attestation = attestation.strip()
+    if summary.requires_attestation and not attestation:
+        errors["attestation"] = [
+            f"This session has {len(summary.items)} exception(s) (deviations, overrides or "
+            "alerts): review the summary and write your attestation to sign."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    _touch(row, actor, status=SessionStatus.SIGNED, signed_at=now, signed_by=actor)
+    if summary.requires_attestation:
+        SigningAttestation.objects.create(
+            session=row,
+            text=attestation,
+            exceptions=summary_rows(summary),
+            by=actor,
+            at=now,
+        )
     if row.appointment.status == AppointmentStatus.IN_SESSION:
         set_appointment_status(actor, row.appointment, AppointmentStatus.COMPLETED)
         row.appointment.refresh_from_db()
-    _audit(actor, row, "signed")
+    _audit(
+        actor,
+        row,
+        "signed",
+        exceptions=[i.code for i in summary.items],
+        **({"attestation": attestation} if summary.requires_attestation else {}),
+    )
     # The next session from the protocol AND the response so far (outcomes from the scores).
     found = follow_up(row.course)
     return Signed(row, found.step, found.step_error)

@@ -84,19 +84,30 @@ def record_vitals(
 def acknowledge_alert(
     actor: User, session: TreatmentSession, version: int, reading_id: int, code: str, note: str = ""
 ) -> AlertAck:
+    """Someone saw the alert; for warn/critical, `note` (the action taken) is required."""
     _require(actor, Capability.CHART_SESSION)
     row = _lock(actor, session, version)
     reading = row.vitals.filter(pk=reading_id).first()
     if reading is None:
         raise ValidationError({"reading_id": ["No such reading in this session."]})
-    codes = {a.code for a in derive.alerts_for(row, reading)}
-    if code not in codes:
+    alert = next((a for a in derive.alerts_for(row, reading) if a.code == code), None)
+    if alert is None:
         raise ValidationError({"code": ["This reading has no such alert."]})
     if reading.acks.filter(code=code).exists():
         raise ValidationError({"code": ["This alert has already been acknowledged."]})
-    ack = AlertAck.objects.create(reading=reading, code=code, note=note.strip()[:300], by=actor)
+    action = note.strip()[:300]
+    if alert.level in derive.SIGN_BLOCKING_LEVELS and not action:
+        raise ValidationError(
+            {
+                "note": [
+                    f"Say what was done about this {alert.level.label} alert (the action "
+                    "taken): it is kept with the acknowledgement."
+                ]
+            }
+        )
+    ack = AlertAck.objects.create(reading=reading, code=code, note=action, by=actor)
     _touch(row, actor)
-    _audit(actor, row, "alert_ack", ack, code=code)
+    _audit(actor, row, "alert_ack", ack, code=code, action_taken=action)
     return ack
 
 

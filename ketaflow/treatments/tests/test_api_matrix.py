@@ -154,6 +154,7 @@ ENDPOINTS = [
     ),
     Endpoint("POST", f"{S}/notes", "ready", CHARTING, lambda w: v(w, text="calm")),
     Endpoint("POST", f"{S}/discharge", "observing", CHARTING, lambda w: v(w, aldrete_score=10)),
+    Endpoint("GET", f"{S}/signing-summary", "discharged", CHARTING),
     Endpoint("POST", f"{S}/sign", "discharged", PRESCRIBER_ONLY, v),
     Endpoint(
         "POST",

@@ -209,10 +209,16 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     expect(newest.locator(".alert-red", has_text="Diastolic 112")).to_contain_text("critical")
     shot(n, "bp-alert")
 
-    # ---- pause, resume, stop (no reload: the vitals swap moved the buttons' version on)
-    for button, state in (("Pause", "paused"), ("Resume", "infusing"), ("Stop", "stopped")):
+    # ---- pause, resume, stop (no reload: the vitals swap moved the buttons' version on); the
+    # stop comes before the ordered dose is in, so it needs a reason
+    for button, state in (("Pause", "paused"), ("Resume", "infusing")):
         n.locator("#administration").get_by_role("button", name=button, exact=True).click()
         expect(n.locator("#administration")).to_contain_text(f"pump {state}")
+    n.locator("#administration").get_by_role("button", name="Stop", exact=True).click()
+    expect(n.locator("ul.messages")).to_contain_text("Say why: the infusion is stopped at")
+    n.locator("#administration").get_by_label("Reason").fill("BP 185/112 during the infusion")
+    n.locator("#administration").get_by_role("button", name="Stop", exact=True).click()
+    expect(n.locator("#administration")).to_contain_text("pump stopped")
     expect(n.locator(".lede").first).to_contain_text("Observing")
     shot(n, "stopped")
 
@@ -257,18 +263,31 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     expect(p.locator(".lede").first).to_contain_text("Discharged")
     shot(p, "discharged")
 
-    # ---- signing waits for the open alerts; the prescriber acknowledges each, then signs
+    # ---- signing waits for the open alerts; the prescriber acknowledges each with the action
+    # taken, reviews the summary (early stop, override, alerts) and signs with an attestation
     expect(p.locator("#open-alerts")).to_contain_text("Systolic 185")
     p.get_by_role("button", name="Sign and lock the session").click()
     expect(p.locator("ul.messages")).to_contain_text("open alert(s) before signing")
-    acks = p.locator("#vitals").get_by_role("button", name="Acknowledge")
+    acks = p.locator("#vitals form").filter(has=p.get_by_role("button", name="Acknowledge"))
     for left in range(acks.count() - 1, -1, -1):
-        acks.first.click()
+        acks.first.get_by_placeholder("action taken").fill("Infusion stopped, BP rechecked")
+        acks.first.get_by_role("button", name="Acknowledge").click()
         expect(acks).to_have_count(left)
     expect(p.locator("#open-alerts")).to_have_count(0)
+    summary = p.locator("#signing-summary")
+    expect(summary).to_contain_text("Stopped at")
+    expect(summary).to_contain_text("BP 185/112 during the infusion")
+    expect(summary).to_contain_text("observation.minimum")
+    p.get_by_role("button", name="Sign and lock the session").click()
+    expect(p.locator("ul.messages")).to_contain_text("write your attestation to sign")
+    expect(p.locator(".lede").first).to_contain_text("Discharged")
+    p.get_by_label(re.compile("Prescriber's attestation")).fill(
+        "Reviewed: early stop for BP, alerts acted on, observation override justified."
+    )
     p.get_by_role("button", name="Sign and lock the session").click()
     expect(p.locator("ul.messages")).to_contain_text("Signed")
     expect(p.locator("#sign")).to_contain_text("Signed by")
+    expect(p.locator("#attestation-record")).to_contain_text("Reviewed: early stop for BP")
     expect(p.locator(".lede").first).to_contain_text("Signed")
     expect(p.locator("#administration").get_by_role("button", name="Start")).to_have_count(0)
     expect(p.locator("#vitals form")).to_have_count(0)

@@ -76,7 +76,7 @@ def test_a_remaining_sequence_the_core_would_refuse_is_refused_with_the_reason(
 ) -> None:
     _event(nurse, ordered, "start", 30, rate_ml_per_h=RATE)
     pause = _event(nurse, ordered, "pause", 20)
-    _event(nurse, ordered, "resume", 10)
+    _event(nurse, ordered, "resume", 10, reason="nausea took 10 min to settle")
     version = fresh(ordered).version
     with pytest.raises(ValidationError) as exc:
         _strike(nurse, ordered, pause)

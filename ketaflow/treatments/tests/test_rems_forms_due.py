@@ -48,13 +48,54 @@ def test_a_signed_session_is_due_until_marked_submitted_with_who_and_when(
     ).exists()
 
 
-def test_an_unsigned_session_is_not_due_and_cannot_be_marked(
+def test_an_unsigned_dosed_session_is_due_but_cannot_be_marked_until_signed(
     esk: Any, nurse: Any, prescriber: Any
 ) -> None:
+    """The REMS form is owed for every outpatient session, signed or not (S3)."""
     session = esketamine_session(nurse, prescriber, esk, sign=False)
-    assert rems.forms_due(nurse) == ([], [])
+    due, overdue = rems.forms_due(nurse)
+    assert [r.session.pk for r in due] == [session.pk] and overdue == []
+    assert not due[0].signed
     with pytest.raises(ValidationError, match="Sign the session"):
         rems.mark_submitted(nurse, session.pk)
+
+
+def test_a_session_with_no_esketamine_given_is_not_due(
+    esk: Any, nurse: Any, prescriber: Any
+) -> None:
+    esketamine_session(nurse, prescriber, esk, dose=False)
+    assert rems.forms_due(nurse) == ([], [])
+
+
+def test_each_row_says_due_in_n_days_or_overdue_counted_from_the_session_day(
+    esk: Any, nurse: Any, prescriber: Any
+) -> None:
+    esketamine_session(nurse, prescriber, esk)
+    labels = []
+    for days in (0, 6, 7, 8, 10):
+        due, overdue = rems.forms_due(nurse, now=timezone.now() + timedelta(days=days))
+        labels.append([r.label for r in due + overdue])
+    assert labels == [
+        ["due in 7 days"],
+        ["due in 1 day"],
+        ["due today"],
+        ["overdue by 1 day"],
+        ["overdue by 3 days"],
+    ]
+
+
+def test_the_list_page_and_the_api_show_due_in_n_days(
+    client: Any, login: Any, esk: Any, nurse: Any, prescriber: Any
+) -> None:
+    from ketaflow.lib.tests.api_client import call
+
+    session = esketamine_session(nurse, prescriber, esk, sign=False)
+    c = login(client, nurse)
+    page = c.get(reverse("treatments:rems_due")).content.decode()
+    assert "due in 7 days" in page and "not signed yet" in page
+    row = call(client, "GET", "/treatments/rems/due").json()["due"][0]
+    assert row["session_id"] == session.pk and row["label"] == "due in 7 days"
+    assert row["signed"] is False and row["days_left"] == 7
 
 
 def test_a_form_is_marked_submitted_once(esk: Any, nurse: Any, prescriber: Any) -> None:

@@ -69,8 +69,11 @@ def test_after_each_alert_is_acknowledged_the_prescriber_signs(
     for _, alert in derive.open_alerts_to_sign(s):
         services.acknowledge_alert(prescriber, s, fresh(s).version, reading.pk, alert.code, "seen")
     assert AlertAck.objects.filter(reading=reading, by=prescriber).count() >= 2
-    signed = services.sign_session(prescriber, s, fresh(s).version)
+    signed = services.sign_session(
+        prescriber, s, fresh(s).version, "BP 185/112 rechecked and settled; reviewed."
+    )
     assert signed.session.status == "signed"
+    assert s.attestation.text == "BP 185/112 rechecked and settled; reviewed."
 
 
 def test_the_page_lists_the_open_alerts_and_says_why_signing_failed(
