@@ -237,7 +237,7 @@ class AckIn(Versioned):
     )
 
 
-class SignIn(Versioned):
+class SessionSignIn(Versioned):
     attestation: Text = Field(
         "",
         max_length=2000,
@@ -525,7 +525,7 @@ def signing_summary(request: HttpRequest, session_id: PathId) -> dict[str, Any]:
 
 
 @router.post("/{session_id}/sign", response=SignedOut, description=ERRORS)
-def sign(request: HttpRequest, session_id: PathId, payload: SignIn) -> dict[str, Any]:
+def sign(request: HttpRequest, session_id: PathId, payload: SessionSignIn) -> dict[str, Any]:
     actor = staff_user(request)
     session = selectors.get_session(actor, session_id, audit=False)
     result = _write(
