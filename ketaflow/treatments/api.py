@@ -118,6 +118,8 @@ def _summary(actor: User, session_id: int) -> dict[str, Any]:
                 "hr": v.reading.hr,
                 "spo2": v.reading.spo2,
                 "rr": v.reading.rr,
+                "on_oxygen": v.reading.on_oxygen,
+                "oxygen_l_per_min": v.reading.oxygen_l_per_min,
                 "alerts": [
                     {
                         "code": a.code,
@@ -216,6 +218,8 @@ class VitalsIn(Versioned):
     hr: float | None = None
     spo2: float | None = None
     rr: float | None = None
+    on_oxygen: Bool = Field(False, description="On supplemental oxygen when taken.")
+    oxygen_l_per_min: float | None = Field(None, description="Oxygen flow, if on oxygen.")
     taken_at: IsoDateTime | None = None
 
 

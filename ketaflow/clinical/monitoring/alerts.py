@@ -383,7 +383,7 @@ def _oxygen(b: _Builder, r: VitalSigns) -> None:
     )
 
 
-def _breathing_signs(b: _Builder, r: VitalSigns) -> list[str]:
+def _breathing_signs(b: _Builder, r: VitalSigns, moaas: int | None) -> list[str]:
     """The signs of respiratory depression present in this reading, in words."""
     t, signs = b.t, []
     if r.rr is not None and r.rr < t.rr_low_below.value:
@@ -393,14 +393,14 @@ def _breathing_signs(b: _Builder, r: VitalSigns) -> list[str]:
         signs.append(f"SpO2 {r.spo2:g} %{on} (below {t.spo2_warn_below.value:g} %)")
     elif r.on_oxygen:
         signs.append("needs supplemental oxygen")
-    if r.moaas is not None and r.moaas < 5:
-        signs.append(f"MOAA/S {r.moaas} (not fully alert)")
+    if moaas is not None and moaas < 5:
+        signs.append(f"MOAA/S {moaas} (not fully alert)")
     return signs
 
 
-def _breathing(b: _Builder, r: VitalSigns) -> None:
+def _breathing(b: _Builder, r: VitalSigns, moaas: int | None) -> None:
     """Two or more signs together: respiratory depression, CRITICAL (see module doc)."""
-    signs = _breathing_signs(b, r)
+    signs = _breathing_signs(b, r, moaas)
     if len(signs) < 2:
         return
     t = b.t
@@ -501,12 +501,16 @@ def assess_reading(
     baseline: VitalSigns | None = None,
     symptoms: Iterable[WarningSymptom] = (),
     thresholds: MonitoringThresholds = DEFAULT_THRESHOLDS,
+    moaas_nearby: int | None = None,
 ) -> tuple[Alert, ...]:
     """Alerts for one set of observations, most urgent first.
 
     `baseline` is the pre-dose reading (for rises in blood pressure and falls in MOAA/S);
     in the pre-dose phase the reading is itself the baseline. A pre-dose reading must
     include blood pressure, since the decision to start rests on it (S1, S4).
+    `moaas_nearby` is a MOAA/S scored apart from the reading but close to it in time
+    (`moaas_for_reading`): it counts for the combined breathing-and-sedation rule only,
+    since the scale reports sedation alone itself. A `reading.moaas` takes precedence.
     """
     b = _Builder(phase, thresholds)
     _symptoms(b, frozenset(symptoms))
@@ -520,7 +524,7 @@ def assess_reading(
     _out_of_range(b, "hr", "Heart rate", "/min", reading.hr, "hr_low_below", "hr_high_above")
     _oxygen(b, reading)
     _sedation(b, reading, baseline)
-    _breathing(b, reading)
+    _breathing(b, reading, reading.moaas if reading.moaas is not None else moaas_nearby)
     _dissociation(b, reading, baseline)
     return tuple(sorted(b.alerts, key=lambda a: (-a.level, a.code)))
 

@@ -168,3 +168,12 @@ def test_one_sign_alone_never_makes_the_combined_alert(
     reading = VitalSigns(sbp=120, dbp=80, rr=rr, spo2=spo2, moaas=moaas)
     codes = {a.code for a in assess_reading(reading, phase=phase, baseline=BASE)}
     assert "respiratory.depression" not in codes
+
+
+def test_a_moaas_scored_near_the_reading_counts_for_the_combination_only() -> None:
+    alerts = assess_reading(
+        VitalSigns(rr=8, spo2=97), phase=Phase.DURING_DOSE, baseline=BASE, moaas_nearby=4
+    )
+    assert {a.code for a in alerts} == {"rr.low", "respiratory.depression"}
+    # Sedation alone is the scale's own flag, not repeated on every reading near it.
+    assert assess_reading(VitalSigns(rr=14), phase=Phase.POST_DOSE, moaas_nearby=3) == ()
