@@ -186,6 +186,8 @@ class BlockingReason:
     # When the reason lapses by itself (the end of an observation minimum), in UTC like every
     # time here: the core never formats a clock time, a page shows it in the clinic's zone.
     until: datetime | None = None
+    # The number behind it is a clinic default the evidence does not settle: the screen says so.
+    needs_local_signoff: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,8 +292,9 @@ class _Reasons:
         sources: tuple[Source, ...],
         why: str,
         until: datetime | None = None,
+        signoff: bool = False,
     ) -> None:
-        self.items.append(BlockingReason(code, message, sources, False, why, until))
+        self.items.append(BlockingReason(code, message, sources, False, why, until, signoff))
 
 
 def _observation(r: _Reasons, i: DischargeInputs, p: DischargePolicy) -> None:
@@ -382,6 +385,7 @@ def _breathing(r: _Reasons, v: VitalSigns, t: MonitoringThresholds) -> None:
             "Take the patient off oxygen and record vitals on room air.",
             merge([cite("S41"), route_wide]),
             _BREATHING,
+            signoff=True,  # room air before leaving, on every route: a clinic rule (S41)
         )
     assert v.spo2 is not None
     if v.spo2 < t.spo2_warn_below.value:
@@ -391,6 +395,7 @@ def _breathing(r: _Reasons, v: VitalSigns, t: MonitoringThresholds) -> None:
             f"{' (on oxygen)' if v.on_oxygen else ''}.",
             merge([t.spo2_warn_below.sources, route_wide]),
             _BREATHING,
+            signoff=t.spo2_warn_below.needs_local_signoff,
         )
     if v.rr is None:
         return
@@ -401,6 +406,7 @@ def _breathing(r: _Reasons, v: VitalSigns, t: MonitoringThresholds) -> None:
             "respiratory depression has not resolved.",
             merge([t.rr_low_below.sources, route_wide]),
             _BREATHING,
+            signoff=t.rr_low_below.needs_local_signoff,
         )
     elif v.rr > t.rr_high_above.value:
         r.soft(

@@ -139,7 +139,12 @@ def _summary(actor: User, session_id: int) -> dict[str, Any]:
         else {
             "ready": view.readiness.ready,
             "blocking": [
-                {"code": r.code, "message": r.message, "overridable": r.overridable}
+                {
+                    "code": r.code,
+                    "message": r.message,
+                    "overridable": r.overridable,
+                    "needs_local_signoff": r.needs_local_signoff,
+                }
                 for r in view.readiness.blocking
             ],
         },

@@ -77,6 +77,16 @@ def test_a_patient_still_on_oxygen_is_not_ready_even_with_a_normal_spo2(route: R
     assert "S41" in {s.key for s in reason.sources}
 
 
+def test_the_unverified_breathing_limits_say_they_need_local_signoff() -> None:
+    result = assess_discharge(inputs(Route.IV, replace(SETTLED, spo2=88, rr=8, moaas=3)))
+    flagged = {r.code: r.needs_local_signoff for r in result.blocking}
+    assert flagged == {
+        "vitals.spo2_low": True,  # Aldrete anchor, no ketamine trigger (clinical.md 4.3)
+        "vitals.rr_out_of_range": True,
+        "sedation.unresolved": False,  # MOAA/S 5 and the REMS rule are sourced (S1, S3)
+    }
+
+
 def test_back_on_room_air_with_a_good_spo2_the_patient_is_ready() -> None:
     assert assess_discharge(inputs(Route.IV, SETTLED)).ready
 

@@ -109,6 +109,7 @@ def test_the_page_refuses_the_override_and_shows_the_reasons_as_not_overridable(
     c = login(client, prescriber)
     page = c.get(reverse("treatments:session", args=[session.pk])).content.decode()
     assert "SpO2 88 % is below 92 %" in page
+    assert "awaiting local sign-off" in page
     assert 'name="override:vitals.spo2_low"' not in page
     assert 'name="override:sedation.unresolved"' not in page
     data = {"version": session.version, "discharge": "on"}
@@ -128,6 +129,10 @@ def test_the_api_refuses_what_the_page_refuses(
     assert {b["code"]: b["overridable"] for b in detail["blocking"]} == dict.fromkeys(
         OVERRIDES, False
     )
+    assert {b["code"] for b in detail["blocking"] if b["needs_local_signoff"]} == {
+        "vitals.spo2_low",
+        "vitals.rr_out_of_range",
+    }
     r = c.post(
         f"/api/v1/treatments/{session.pk}/discharge",
         {"version": session.version, "overrides": OVERRIDES, "discharge": True},
