@@ -182,12 +182,8 @@ def baseline_signs(
     if row is None:
         return None
     first = record.first_dose_at
-    return VitalSigns(
-        sbp=row.sbp,
-        dbp=row.dbp,
-        hr=row.hr,
-        spo2=row.spo2,
-        rr=row.rr,
+    return dataclasses.replace(
+        vitals_of(row),
         moaas=latest_scale(session, "moaas", before=first),
         cadss=latest_scale(session, "cadss", before=first),
     )

@@ -133,3 +133,17 @@ def test_a_flow_without_oxygen_is_refused_alike_by_service_page_and_api(
     assert api.status_code == 422
     assert api.json()["detail"][0]["loc"] == ["body", "oxygen_l_per_min"]
     assert VitalsReading.objects.count() == count
+
+
+def test_a_baseline_taken_on_oxygen_is_a_caution_on_the_checklist(ready: Any, nurse: Any) -> None:
+    from django.utils import timezone
+
+    services.record_vitals(
+        nurse, ready, ready.version, sbp=122, dbp=78, spo2=97, rr=14, on_oxygen=True
+    )
+    item = next(
+        i
+        for i in derive.checklist_of(fresh(ready), timezone.now()).items
+        if i.code == "baseline_vitals"
+    )
+    assert item.status.value == "caution" and "supplemental oxygen" in item.message
