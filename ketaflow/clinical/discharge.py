@@ -8,8 +8,16 @@ picture. Reasons are of three kinds, and `BlockingReason.overridable` says which
 - reasons fixed by doing something rather than by judgement (a reading, score or
   instruction not yet recorded; dissociation not yet judged resolved) are not
   overridable: the fix is to record it;
-- for esketamine, sedation or respiratory depression that has not resolved is not
-  overridable either: the REMS requires monitoring until they resolve (S1/S3);
+- on EVERY route (IV, SC, IM, oral, esketamine), breathing and sedation are hard: an SpO2
+  below the monitoring threshold, a respiratory rate below it (respiratory depression), a
+  patient still on supplemental oxygen, and sedation not resolved (MOAA/S below 5) can never
+  be overridden. The SPRAVATO REMS requires monitoring until sedation and respiratory
+  depression resolve (S1/S3); racemic ketamine by any route has the same respiratory and
+  sedative effects, made worse by CNS depressants (S4, S49), and outside anaesthesia is held
+  to anaesthesia's standards (S35), whose discharge scores ask for SpO2 > 92 % on room air
+  (a patient who needs oxygen to keep it up scores 1, S41). Applying the label's rule to
+  every route is a clinic default (the SpO2/RR numbers are themselves unverified for
+  ketamine, clinical.md 4.3, flagged on `MonitoringThresholds`);
 - everything else (a clinic's longer observation minimum, blood pressure not yet settled,
   heart rate, a recovery score below 9, no escort) is a soft reason a prescriber may
   override with a recorded reason (Yip 2022 argues against treating transient,
@@ -22,7 +30,9 @@ Rules (each reason carries its sources):
   pre-dose caution band (<= 140/90, S1) or within +/-20 mmHg of the pre-dose reading (modified
   Aldrete circulation score 2, S41); a fall of more than 20 mmHg systolic blocks too;
 - SpO2, respiratory and heart rate use the monitoring thresholds (`MonitoringThresholds`);
-- sedation resolved: MOAA/S 5 (any fall from pre-dose is sedation, S1);
+  the SpO2 must be read on room air;
+- sedation resolved: MOAA/S 5 (any fall from pre-dose is sedation, S1); a clinic cannot
+  lower this (`DischargePolicy.min_moaas` is fixed at 5);
 - dissociation resolved: the clinician's judgement, or CADSS back to the pre-dose value
   (a local convention; CADSS > 4 is only a research convention, A16/A17);
 - modified Aldrete or PADSS >= 9 (S41); a responsible adult escort (UK ketamine SmPC, S4;
@@ -48,8 +58,13 @@ ESKETAMINE_MIN_OBSERVATION_MIN: Final = 120
 
 OVERRIDE_NOTE: Final = (
     "A prescriber may override a soft reason by recording why. The esketamine 120-minute "
-    "observation floor can never be overridden."
+    "observation floor, a low SpO2, slow breathing, supplemental oxygen still needed and "
+    "unresolved sedation can never be overridden, on any route."
 )
+
+#: MOAA/S 5 = responds readily to name in a normal tone: fully alert (S1). The discharge
+#: minimum may not be set lower (unresolved sedation is a hard block on every route).
+MOAAS_FULLY_ALERT: Final = 5
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,11 @@ class DischargePolicy:
         120, "S1", evidence=_UNV, note="No source for oral; mirrors the SPRAVATO 2 h."
     )
     min_moaas: ClinicDefault[int] = default(
-        5, "S1", note="MOAA/S 5 = responds readily to name; any fall from pre-dose is sedation."
+        MOAAS_FULLY_ALERT,
+        "S1",
+        "S3",
+        note="MOAA/S 5 = responds readily to name; any fall from pre-dose is sedation. "
+        "Fixed: the REMS monitors until sedation resolves.",
     )
     min_recovery_score: ClinicDefault[int] = default(
         9, "S41", note="Modified Aldrete or PADSS >= 9; PADSS adapted for ketamine is local."
@@ -109,8 +128,12 @@ class DischargePolicy:
                 "minutes (SPRAVATO label and REMS)",
                 field="observation_min_esketamine",
             )
-        if not 1 <= self.min_moaas.value <= 5:
-            raise ClinicalInputError("MOAA/S minimum must be 1-5", field="min_moaas")
+        if self.min_moaas.value != MOAAS_FULLY_ALERT:
+            raise ClinicalInputError(
+                f"the MOAA/S minimum for discharge is {MOAAS_FULLY_ALERT} (fully alert) and "
+                "cannot be changed: unresolved sedation is a hard block (SPRAVATO REMS)",
+                field="min_moaas",
+            )
         if not 1 <= self.min_recovery_score.value <= 10:
             raise ClinicalInputError(
                 "recovery score minimum must be 1-10", field="min_recovery_score"
@@ -163,6 +186,8 @@ class BlockingReason:
     # When the reason lapses by itself (the end of an observation minimum), in UTC like every
     # time here: the core never formats a clock time, a page shows it in the clinic's zone.
     until: datetime | None = None
+    # The number behind it is a clinic default the evidence does not settle: the screen says so.
+    needs_local_signoff: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,7 +247,10 @@ class DischargeReadiness:
 
 
 _RECORD_IT = "Record it: a missing observation is fixed by taking it, not by judgement."
-_REMS = "SPRAVATO REMS: monitor until sedation and respiratory depression resolve (S1, S3)."
+_BREATHING = (
+    "Breathing and alertness must recover before anyone leaves, on every route: monitor "
+    "until sedation and respiratory depression resolve (SPRAVATO REMS, S1, S3)."
+)
 
 #: Codes of every blocking reason, for forms that offer overrides.
 CODES: Final = frozenset(
@@ -233,6 +261,7 @@ CODES: Final = frozenset(
         "vitals.bp_not_settled",
         "vitals.bp_fallen",
         "vitals.spo2_low",
+        "vitals.on_oxygen",
         "vitals.rr_out_of_range",
         "vitals.hr_out_of_range",
         "sedation.not_recorded",
@@ -263,8 +292,9 @@ class _Reasons:
         sources: tuple[Source, ...],
         why: str,
         until: datetime | None = None,
+        signoff: bool = False,
     ) -> None:
-        self.items.append(BlockingReason(code, message, sources, False, why, until))
+        self.items.append(BlockingReason(code, message, sources, False, why, until, signoff))
 
 
 def _observation(r: _Reasons, i: DischargeInputs, p: DischargePolicy) -> None:
@@ -334,30 +364,55 @@ def _vitals(r: _Reasons, i: DischargeInputs, p: DischargePolicy, t: MonitoringTh
             f"{base.sbp:g} (more than {near:g}).",
             merge([p.bp_near_baseline_mmhg.sources, cite("S4")]),
         )
-    respiratory_hard = i.route.is_esketamine
-    if v.spo2 < t.spo2_warn_below.value:
-        msg = f"SpO2 {v.spo2:g} % is below {t.spo2_warn_below.value:g} %."
-        src = merge([t.spo2_warn_below.sources, cite("S1", "S3")])
-        if respiratory_hard:
-            r.hard("vitals.spo2_low", msg, src, _REMS)
-        else:
-            r.soft("vitals.spo2_low", msg, src)
-    if v.rr is not None and not t.rr_low_below.value <= v.rr <= t.rr_high_above.value:
-        msg = (
-            f"Respiratory rate {v.rr:g}/min is outside {t.rr_low_below.value:g}-"
-            f"{t.rr_high_above.value:g}/min."
-        )
-        src = merge([t.rr_low_below.sources, t.rr_high_above.sources])
-        if respiratory_hard and v.rr < t.rr_low_below.value:
-            r.hard("vitals.rr_out_of_range", msg, src, _REMS)
-        else:
-            r.soft("vitals.rr_out_of_range", msg, src)
+    _breathing(r, v, t)
     if v.hr is not None and not t.hr_low_below.value <= v.hr <= t.hr_high_above.value:
         r.soft(
             "vitals.hr_out_of_range",
             f"Heart rate {v.hr:g}/min is outside {t.hr_low_below.value:g}-"
             f"{t.hr_high_above.value:g}/min.",
             merge([t.hr_low_below.sources, t.hr_high_above.sources]),
+        )
+
+
+def _breathing(r: _Reasons, v: VitalSigns, t: MonitoringThresholds) -> None:
+    """Oxygen, SpO2 and a slow respiratory rate: hard on every route (see module doc)."""
+    route_wide = cite("S1", "S3", "S4", "S49", "S35")
+    if v.on_oxygen:
+        flow = f" at {v.oxygen_l_per_min:g} L/min" if v.oxygen_l_per_min is not None else ""
+        r.hard(
+            "vitals.on_oxygen",
+            f"Still on supplemental oxygen{flow}: an SpO2 read on oxygen is not reassuring. "
+            "Take the patient off oxygen and record vitals on room air.",
+            merge([cite("S41"), route_wide]),
+            _BREATHING,
+            signoff=True,  # room air before leaving, on every route: a clinic rule (S41)
+        )
+    assert v.spo2 is not None
+    if v.spo2 < t.spo2_warn_below.value:
+        r.hard(
+            "vitals.spo2_low",
+            f"SpO2 {v.spo2:g} % is below {t.spo2_warn_below.value:g} %"
+            f"{' (on oxygen)' if v.on_oxygen else ''}.",
+            merge([t.spo2_warn_below.sources, route_wide]),
+            _BREATHING,
+            signoff=t.spo2_warn_below.needs_local_signoff,
+        )
+    if v.rr is None:
+        return
+    if v.rr < t.rr_low_below.value:
+        r.hard(
+            "vitals.rr_out_of_range",
+            f"Respiratory rate {v.rr:g}/min is below {t.rr_low_below.value:g}/min: "
+            "respiratory depression has not resolved.",
+            merge([t.rr_low_below.sources, route_wide]),
+            _BREATHING,
+            signoff=t.rr_low_below.needs_local_signoff,
+        )
+    elif v.rr > t.rr_high_above.value:
+        r.soft(
+            "vitals.rr_out_of_range",
+            f"Respiratory rate {v.rr:g}/min is above {t.rr_high_above.value:g}/min.",
+            merge([t.rr_low_below.sources, t.rr_high_above.sources]),
         )
 
 
@@ -368,12 +423,18 @@ def _sedation(r: _Reasons, i: DischargeInputs, p: DischargePolicy) -> None:
         return
     if moaas >= p.min_moaas.value:
         return
-    pre = i.baseline.moaas if i.baseline and i.baseline.moaas is not None else 5
-    msg = f"MOAA/S {moaas}: sedation has not resolved (needs {p.min_moaas.value})."
-    if i.route.is_esketamine and moaas < pre:
-        r.hard("sedation.unresolved", msg, merge([p.min_moaas.sources, cite("S3")]), _REMS)
-    else:
-        r.soft("sedation.unresolved", msg, p.min_moaas.sources)
+    pre = i.baseline.moaas if i.baseline and i.baseline.moaas is not None else None
+    before = (
+        f" It was {pre} before dosing: the prescriber assesses the patient in person."
+        if pre is not None and pre < p.min_moaas.value
+        else ""
+    )
+    r.hard(
+        "sedation.unresolved",
+        f"MOAA/S {moaas}: sedation has not resolved (needs {p.min_moaas.value}).{before}",
+        merge([p.min_moaas.sources, cite("S4", "S49", "S35")]),
+        _BREATHING,
+    )
 
 
 def _dissociation(r: _Reasons, i: DischargeInputs) -> None:
@@ -560,6 +621,7 @@ __all__ = [
     "CODES",
     "DEFAULT_POLICY",
     "ESKETAMINE_MIN_OBSERVATION_MIN",
+    "MOAAS_FULLY_ALERT",
     "OVERRIDE_NOTE",
     "BlockingReason",
     "DischargeInputs",

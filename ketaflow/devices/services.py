@@ -39,7 +39,7 @@ from ketaflow.audit.models import AccessEvent, Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.monitoring import Phase, VitalSigns, assess_reading
+from ketaflow.clinical.monitoring import VitalSigns
 from ketaflow.courses.models import Chair
 from ketaflow.devices import hl7_vitals as hv
 from ketaflow.devices.models import (
@@ -121,13 +121,18 @@ def mappings_of(clinic_id: int) -> dict[str, hv.CodeMap]:
     return result
 
 
+#: Per session: the dose record, the pre-dose baseline and the MOAA/S scores (time, total).
+_SessionContext = tuple[adm.AdministrationRecord, VitalSigns | None, list[tuple[datetime, int]]]
+
+
 class ListenerCache:
     """What a long-running listener keeps between batches, each entry safe to reuse:
 
     - the clinic's bindings and code mappings, reloaded every `ttl` seconds (a change made on
       the set-up page reaches the listener within that time);
     - per (session id, session version): the session row (with its protocol version and
-      patient) and the administration record and pre-dose baseline the alerts need. Every write
+      patient) and the administration record, pre-dose baseline and MOAA/S scores the alerts
+      need. Every write
       to a session bumps its version, so an entry can never be stale; which sessions are active
       is still asked of the database for every batch (`_Batch.prefetch`).
     """
@@ -137,9 +142,7 @@ class ListenerCache:
         self._loaded_at = -1e9
         self.mappings: dict[str, hv.CodeMap] = {}
         self.bindings: dict[str, int] = {}
-        self.sessions: dict[
-            tuple[int, int], tuple[adm.AdministrationRecord, VitalSigns | None]
-        ] = {}
+        self.sessions: dict[tuple[int, int], _SessionContext] = {}
         self.session_rows: dict[tuple[int, int], TreatmentSession] = {}
 
     def refresh(self, clinic: Clinic) -> None:
@@ -165,9 +168,7 @@ class _Batch:
     zone: ZoneInfo
     mappings: dict[str, hv.CodeMap]
     bindings: dict[str, int]  # location key (upper case) -> chair id
-    session_cache: dict[tuple[int, int], tuple[adm.AdministrationRecord, VitalSigns | None]] = (
-        field(default_factory=dict)
-    )
+    session_cache: dict[tuple[int, int], _SessionContext] = field(default_factory=dict)
     # Prefetched for the whole batch by the fast path (None: look up per message).
     sessions_by_mrn: dict[str, list[TreatmentSession]] | None = None
     session_rows: dict[tuple[int, int], TreatmentSession] = field(default_factory=dict)
@@ -769,13 +770,16 @@ def chair_id_label(chair_id: int) -> str:
     return chair.name if chair else str(chair_id)
 
 
-def _context(
-    batch: _Batch, session: TreatmentSession
-) -> tuple[adm.AdministrationRecord, VitalSigns | None]:
+def _session_context(session: TreatmentSession) -> _SessionContext:
+    """What the core needs besides the values: the dose record, baseline and MOAA/S scores."""
+    record = derive.record_of(session)
+    return record, derive.baseline_signs(session, record), derive.moaas_scores(session)
+
+
+def _context(batch: _Batch, session: TreatmentSession) -> _SessionContext:
     key = (session.pk, session.version)
     if key not in batch.session_cache:
-        record = derive.record_of(session)
-        batch.session_cache[key] = (record, derive.baseline_signs(session, record))
+        batch.session_cache[key] = _session_context(session)
     return batch.session_cache[key]
 
 
@@ -785,10 +789,9 @@ def alerts_at_arrival(
     """The core's alerts for these values, in the session's phase at `at` (as the flowsheet
     would compute them for a typed-in reading), as plain dicts to keep with the reading."""
     if batch_or_none is not None:
-        record, baseline = _context(batch_or_none, session)
+        record, baseline, scores = _context(batch_or_none, session)
     else:
-        record = derive.record_of(session)
-        baseline = derive.baseline_signs(session, record)
+        record, baseline, scores = _session_context(session)
     try:
         signs = VitalSigns(
             sbp=values.get("sbp"),
@@ -799,12 +802,7 @@ def alerts_at_arrival(
         )
     except ClinicalInputError:
         return []
-    phase = derive.phase_at(session, record, at)
-    if phase is Phase.PRE_DOSE and not signs.has_bp:
-        return []
-    found = assess_reading(
-        signs, phase=phase, baseline=None if phase is Phase.PRE_DOSE else baseline
-    )
+    phase, found = derive.alerts_of_signs(session, record, baseline, signs, at, scores)
     return [
         {
             "code": a.code,
@@ -813,7 +811,7 @@ def alerts_at_arrival(
             "actions": [x.label for x in a.actions],
             "phase": phase.value,
         }
-        for a in sorted(found, key=derive.alert_order)
+        for a in found
     ]
 
 

@@ -120,6 +120,8 @@ def _summary(actor: User, session_id: int) -> dict[str, Any]:
                 "hr": v.reading.hr,
                 "spo2": v.reading.spo2,
                 "rr": v.reading.rr,
+                "on_oxygen": v.reading.on_oxygen,
+                "oxygen_l_per_min": v.reading.oxygen_l_per_min,
                 "alerts": [
                     {
                         "code": a.code,
@@ -139,7 +141,12 @@ def _summary(actor: User, session_id: int) -> dict[str, Any]:
         else {
             "ready": view.readiness.ready,
             "blocking": [
-                {"code": r.code, "message": r.message, "overridable": r.overridable}
+                {
+                    "code": r.code,
+                    "message": r.message,
+                    "overridable": r.overridable,
+                    "needs_local_signoff": r.needs_local_signoff,
+                }
                 for r in view.readiness.blocking
             ],
         },
@@ -224,6 +231,8 @@ class VitalsIn(Versioned):
     hr: float | None = None
     spo2: float | None = None
     rr: float | None = None
+    on_oxygen: Bool = Field(False, description="On supplemental oxygen when taken.")
+    oxygen_l_per_min: float | None = Field(None, description="Oxygen flow, if on oxygen.")
     taken_at: IsoDateTime | None = None
 
 

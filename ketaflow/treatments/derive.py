@@ -30,6 +30,7 @@ from ketaflow.clinical.monitoring import (
     Phase,
     VitalSigns,
     assess_reading,
+    moaas_for_reading,
     vitals_due,
 )
 from ketaflow.clinical.monitoring.schedule import VitalsDue
@@ -105,8 +106,52 @@ def phase_at(session: TreatmentSession, record: adm.AdministrationRecord, at: da
 
 def vitals_of(reading: VitalsReading) -> VitalSigns:
     return VitalSigns(
-        sbp=reading.sbp, dbp=reading.dbp, hr=reading.hr, spo2=reading.spo2, rr=reading.rr
+        sbp=reading.sbp,
+        dbp=reading.dbp,
+        hr=reading.hr,
+        spo2=reading.spo2,
+        rr=reading.rr,
+        on_oxygen=reading.on_oxygen,
+        oxygen_l_per_min=reading.oxygen_l_per_min,
     )
+
+
+def moaas_scores(session: TreatmentSession) -> list[tuple[datetime, int]]:
+    """Every MOAA/S of this session (time, total), for pairing with readings."""
+    rows = (
+        InstrumentResponse.objects.filter(
+            patient_id=session.patient_id, instrument="moaas", context_ref=f"session:{session.pk}"
+        )
+        .exclude(status=RecordStatus.ENTERED_IN_ERROR)
+        .exclude(total__isnull=True)
+        .values_list("administered_at", "total")
+    )
+    return [(at, int(total)) for at, total in rows]
+
+
+def alerts_of_signs(
+    session: TreatmentSession,
+    record: adm.AdministrationRecord,
+    baseline: VitalSigns | None,
+    signs: VitalSigns,
+    at: datetime,
+    scores: list[tuple[datetime, int]],
+) -> tuple[Phase, tuple[Alert, ...]]:
+    """The core's alerts for a reading taken at `at`, however it arrived (typed, API, monitor).
+
+    The MOAA/S scored with the reading (`moaas_for_reading`) goes with it, so the combined
+    breathing-and-sedation rule sees sedation whichever path brought the vitals.
+    """
+    phase = phase_at(session, record, at)
+    if phase is Phase.PRE_DOSE and not signs.has_bp:
+        return phase, ()
+    alerts = assess_reading(
+        signs,
+        phase=phase,
+        baseline=None if phase is Phase.PRE_DOSE else baseline,
+        moaas_nearby=moaas_for_reading(at, scores),
+    )
+    return phase, tuple(sorted(alerts, key=alert_order))
 
 
 def latest_scale(
@@ -139,12 +184,8 @@ def baseline_signs(
     if row is None:
         return None
     first = record.first_dose_at
-    return VitalSigns(
-        sbp=row.sbp,
-        dbp=row.dbp,
-        hr=row.hr,
-        spo2=row.spo2,
-        rr=row.rr,
+    return dataclasses.replace(
+        vitals_of(row),
         moaas=latest_scale(session, "moaas", before=first),
         cadss=latest_scale(session, "cadss", before=first),
     )
@@ -181,18 +222,12 @@ class ReadingView:
 
 def reading_views(session: TreatmentSession, record: adm.AdministrationRecord) -> list[ReadingView]:
     base = baseline_signs(session, record)
+    scores = moaas_scores(session)
     views = []
     for r in session.vitals.order_by("taken_at", "pk").prefetch_related("acks__by"):
-        phase = phase_at(session, record, r.taken_at)
-        signs = vitals_of(r)
-        if phase is Phase.PRE_DOSE and not signs.has_bp:
-            alerts: tuple[Alert, ...] = ()
-        else:
-            alerts = assess_reading(
-                signs, phase=phase, baseline=None if phase is Phase.PRE_DOSE else base
-            )
+        phase, alerts = alerts_of_signs(session, record, base, vitals_of(r), r.taken_at, scores)
         acked = {a.code: f"{a.by} at {a.at:%H:%M}" for a in r.acks.all()}
-        views.append(ReadingView(r, phase, tuple(sorted(alerts, key=alert_order)), acked))
+        views.append(ReadingView(r, phase, alerts, acked))
     return views
 
 
@@ -335,14 +370,8 @@ def readiness(
     readings = list(session.vitals.filter(taken_at__gte=done).order_by("-taken_at", "-pk")[:1])
     latest = vitals_of(readings[0]) if readings else None
     if latest is not None:
-        latest = VitalSigns(
-            sbp=latest.sbp,
-            dbp=latest.dbp,
-            hr=latest.hr,
-            spo2=latest.spo2,
-            rr=latest.rr,
-            moaas=latest_scale(session, "moaas"),
-            cadss=latest_scale(session, "cadss"),
+        latest = dataclasses.replace(
+            latest, moaas=latest_scale(session, "moaas"), cadss=latest_scale(session, "cadss")
         )
     stored = tuple(Override(o["code"], o["reason"]) for o in (last.overrides if last else []))
 

@@ -170,6 +170,9 @@ class VitalsReading(NoDelete):
     hr = models.FloatField(null=True, blank=True)
     spo2 = models.FloatField(null=True, blank=True)
     rr = models.FloatField(null=True, blank=True)
+    # Supplemental oxygen when the reading was taken (an SpO2 on oxygen is not on room air).
+    on_oxygen = models.BooleanField(default=False)
+    oxygen_l_per_min = models.FloatField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
 

@@ -84,6 +84,8 @@ FIELD_LABELS: dict[str, str] = {
     "hr": "Heart rate",
     "spo2": "SpO2",
     "rr": "Respiratory rate",
+    "oxygen_l_per_min": "Oxygen flow",
+    "on_oxygen": "On oxygen",
     "taken_at": "Time",
     "reading_id": "Reading",
     "code": "Alert",
@@ -283,6 +285,8 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
         hr=_num(p, "hr"),
         spo2=_num(p, "spo2"),
         rr=_num(p, "rr"),
+        on_oxygen=_bool(p, "on_oxygen"),
+        oxygen_l_per_min=_num(p, "oxygen_l_per_min"),
         taken_at=_when(a, p, "taken_at"),
     ),
     "ack": lambda a, s, v, p: services.acknowledge_alert(

@@ -17,6 +17,7 @@ from ketaflow.clinical.monitoring.alerts import (
     assess_reading,
     highest_level,
     may_start,
+    moaas_for_reading,
 )
 from ketaflow.clinical.monitoring.schedule import (
     DEFAULT_SCHEDULE,
@@ -48,5 +49,6 @@ __all__ = [
     "assess_reading",
     "highest_level",
     "may_start",
+    "moaas_for_reading",
     "vitals_due",
 ]

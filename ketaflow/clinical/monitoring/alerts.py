@@ -9,6 +9,16 @@ defaults needing local sign-off (see `MonitoringThresholds`). CADSS is informati
 "> 4" is a research convention (A16) that does not separate clinically judged
 dissociation (A17), so the alert asks for the clinician's judgement instead of acting.
 
+Breathing and sedation together (`respiratory.depression`): no ketamine-specific SpO2 or
+respiratory-rate trigger was found (clinical.md 4.3), so a slow respiratory rate, a low SpO2
+or a fall in MOAA/S ALONE stays a warning (recheck, call the prescriber); two of them in
+the same reading (a slow rate, a low SpO2 or the need for oxygen, a patient not fully
+alert) are the picture of respiratory depression, which the REMS says to monitor until
+it resolves (S1, S3) and which CNS depressants add to (S4, S49); ketamine outside
+anaesthesia is held to anaesthesia's rescue standards (S35, A15). That combination is
+CRITICAL: stop the infusion, airway/oxygen, call the prescriber. Escalating on two signs
+is a clinic rule needing local sign-off, like the thresholds it combines.
+
 Every alert has a stable `code` (screens, audit and tests key on it).
 """
 
@@ -17,6 +27,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from ketaflow.clinical.evidence import ClinicDefault, Source, cite, merge
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS, MonitoringThresholds
@@ -48,6 +59,8 @@ class Action(enum.Enum):
     CONSIDER_DELAYING = "consider_delaying"  # prescriber weighs benefit and risk (S1)
     EMERGENCY_CARE = "emergency_care"
     PAUSE_INFUSION = "pause_infusion"  # or withhold the next esketamine device
+    STOP_INFUSION = "stop_infusion"  # and give no further doses
+    AIRWAY_OXYGEN = "airway_oxygen"
     CALL_PRESCRIBER = "call_prescriber"
     RECHECK = "recheck"
     CONTINUE_MONITORING = "continue_monitoring"
@@ -60,6 +73,8 @@ class Action(enum.Enum):
             Action.CONSIDER_DELAYING: "Consider delaying: prescriber to weigh benefit and risk",
             Action.EMERGENCY_CARE: "Get emergency care now",
             Action.PAUSE_INFUSION: "Pause the infusion / give no further doses",
+            Action.STOP_INFUSION: "Stop the infusion / give no further doses",
+            Action.AIRWAY_OXYGEN: "Airway/oxygen: rouse the patient, open the airway, give oxygen",
             Action.CALL_PRESCRIBER: "Call the prescriber",
             Action.RECHECK: "Recheck",
             Action.CONTINUE_MONITORING: "Continue monitoring",
@@ -130,6 +145,7 @@ class _Builder:
         value: float | None = None,
         threshold: str | None = None,
         extra_sources: tuple[Source, ...] = (),
+        needs_signoff: bool = False,
     ) -> None:
         limit: ClinicDefault[float] | ClinicDefault[int] | None = (
             getattr(self.t, threshold) if threshold else None
@@ -155,7 +171,7 @@ class _Builder:
                 threshold_name=threshold,
                 threshold_value=limit.value if limit else None,
                 recheck_in_minutes=recheck,
-                needs_local_signoff=bool(limit and limit.needs_local_signoff),
+                needs_local_signoff=needs_signoff or bool(limit and limit.needs_local_signoff),
             )
         )
 
@@ -349,6 +365,102 @@ def _sedation(b: _Builder, r: VitalSigns, baseline: VitalSigns | None) -> None:
             )
 
 
+def _oxygen(b: _Builder, r: VitalSigns) -> None:
+    if not r.on_oxygen:
+        return
+    flow = f" at {r.oxygen_l_per_min:g} L/min" if r.oxygen_l_per_min is not None else ""
+    b.add(
+        "oxygen.in_use",
+        AlertLevel.WARN,
+        (Action.CONSIDER_DELAYING, Action.CALL_PRESCRIBER)
+        if b.phase is Phase.PRE_DOSE
+        else (Action.CALL_PRESCRIBER, Action.CONTINUE_MONITORING),
+        f"On supplemental oxygen{flow}: an SpO2 read on oxygen can hide slow breathing. "
+        "Watch the respiratory rate and sedation; the patient leaves only on room air.",
+        vital="spo2",
+        value=r.spo2,
+        extra_sources=cite("S41", "S1", "S3"),
+    )
+
+
+def _breathing_signs(b: _Builder, r: VitalSigns, moaas: int | None) -> list[str]:
+    """The signs of respiratory depression present in this reading, in words."""
+    t, signs = b.t, []
+    if r.rr is not None and r.rr < t.rr_low_below.value:
+        signs.append(f"respiratory rate {r.rr:g}/min (below {t.rr_low_below.value:g})")
+    if r.spo2 is not None and r.spo2 < t.spo2_warn_below.value:
+        on = " on oxygen" if r.on_oxygen else ""
+        signs.append(f"SpO2 {r.spo2:g} %{on} (below {t.spo2_warn_below.value:g} %)")
+    elif r.on_oxygen:
+        signs.append("needs supplemental oxygen")
+    if moaas is not None and moaas < 5:
+        signs.append(f"MOAA/S {moaas} (not fully alert)")
+    return signs
+
+
+def _breathing(b: _Builder, r: VitalSigns, moaas: int | None) -> None:
+    """Two or more signs together: respiratory depression, CRITICAL (see module doc)."""
+    signs = _breathing_signs(b, r, moaas)
+    if len(signs) < 2:
+        return
+    t = b.t
+    vital: str | None = None
+    value: float | None = None
+    threshold: str | None = None
+    if r.rr is not None and r.rr < t.rr_low_below.value:
+        vital, value, threshold = "rr", r.rr, "rr_low_below"
+    elif r.spo2 is not None and r.spo2 < t.spo2_warn_below.value:
+        vital, value, threshold = "spo2", r.spo2, "spo2_warn_below"
+    if b.phase is Phase.PRE_DOSE:
+        actions: tuple[Action, ...] = (Action.DO_NOT_START, Action.CALL_PRESCRIBER)
+        todo = "Do not start; call the prescriber."
+    elif b.phase is Phase.DURING_DOSE:
+        actions = (Action.STOP_INFUSION, Action.AIRWAY_OXYGEN, Action.CALL_PRESCRIBER)
+        todo = "Stop the infusion, airway/oxygen, call the prescriber."
+    else:
+        actions = (Action.AIRWAY_OXYGEN, Action.CALL_PRESCRIBER, Action.RECHECK)
+        todo = "Airway/oxygen, call the prescriber, recheck."
+    b.add(
+        "respiratory.depression",
+        AlertLevel.CRITICAL,
+        actions,
+        f"Possible respiratory depression: {'; '.join(signs)}. {todo}",
+        vital=vital,
+        value=value,
+        threshold=threshold,
+        needs_signoff=True,
+        extra_sources=merge(
+            [
+                t.spo2_warn_below.sources,
+                t.moaas_deep_sedation_at_or_below.sources,
+                cite("S1", "S3", "S4", "S49", "S35", "A15", "S41"),
+            ]
+        ),
+    )
+
+
+def moaas_for_reading(
+    taken_at: datetime,
+    scores: Iterable[tuple[datetime, int]],
+    thresholds: MonitoringThresholds = DEFAULT_THRESHOLDS,
+) -> int | None:
+    """The MOAA/S scored closest in time to a reading, within `moaas_pairing_minutes`.
+
+    MOAA/S is recorded as a scale, vitals as a row (or a monitor message): this pairs them
+    so the combined breathing-and-sedation rule sees both, whichever path the reading took.
+    On a tie the later score wins (the more recent state of the patient).
+    """
+    window = thresholds.moaas_pairing_minutes.value * 60
+    best: tuple[float, datetime, int] | None = None
+    for at, value in scores:
+        gap = abs((at - taken_at).total_seconds())
+        if gap > window:
+            continue
+        if best is None or (gap, -at.timestamp()) < (best[0], -best[1].timestamp()):
+            best = (gap, at, value)
+    return best[2] if best is not None else None
+
+
 def _dissociation(b: _Builder, r: VitalSigns, baseline: VitalSigns | None) -> None:
     value, limit = r.cadss, b.t.cadss_research_convention_above
     if value is None or value <= limit.value:
@@ -389,12 +501,16 @@ def assess_reading(
     baseline: VitalSigns | None = None,
     symptoms: Iterable[WarningSymptom] = (),
     thresholds: MonitoringThresholds = DEFAULT_THRESHOLDS,
+    moaas_nearby: int | None = None,
 ) -> tuple[Alert, ...]:
     """Alerts for one set of observations, most urgent first.
 
     `baseline` is the pre-dose reading (for rises in blood pressure and falls in MOAA/S);
     in the pre-dose phase the reading is itself the baseline. A pre-dose reading must
     include blood pressure, since the decision to start rests on it (S1, S4).
+    `moaas_nearby` is a MOAA/S scored apart from the reading but close to it in time
+    (`moaas_for_reading`): it counts for the combined breathing-and-sedation rule only,
+    since the scale reports sedation alone itself. A `reading.moaas` takes precedence.
     """
     b = _Builder(phase, thresholds)
     _symptoms(b, frozenset(symptoms))
@@ -406,7 +522,9 @@ def assess_reading(
     _spo2(b, reading)
     _out_of_range(b, "rr", "Respiratory rate", "/min", reading.rr, "rr_low_below", "rr_high_above")
     _out_of_range(b, "hr", "Heart rate", "/min", reading.hr, "hr_low_below", "hr_high_above")
+    _oxygen(b, reading)
     _sedation(b, reading, baseline)
+    _breathing(b, reading, reading.moaas if reading.moaas is not None else moaas_nearby)
     _dissociation(b, reading, baseline)
     return tuple(sorted(b.alerts, key=lambda a: (-a.level, a.code)))
 
@@ -420,4 +538,5 @@ __all__ = [
     "assess_reading",
     "highest_level",
     "may_start",
+    "moaas_for_reading",
 ]

@@ -92,6 +92,15 @@ class MonitoringThresholds:
         evidence=_UNV,
         note="MOAA/S 2 = responds only to prodding/shaking; level for pausing is local.",
     )
+    # MOAA/S is scored on the scales panel, vitals on the flowsheet: a MOAA/S counts with a
+    # reading (for the combined breathing-and-sedation rule) when scored this close to it.
+    moaas_pairing_minutes: ClinicDefault[int] = default(
+        15,
+        "S1",
+        evidence=_UNV,
+        note="Local choice: how far apart a MOAA/S and a set of vitals may be and still be "
+        "read together.",
+    )
     # CADSS > 4: research convention for "significant dissociation" (A16), not a
     # validated clinical trigger (A17): informational only.
     cadss_research_convention_above: ClinicDefault[int] = default(

@@ -10,7 +10,7 @@ thresholds live in `MonitoringThresholds`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Final
 
 from ketaflow.clinical.errors import ClinicalInputError
@@ -45,6 +45,13 @@ PHYSICAL_RANGES: Final[dict[str, PhysicalRange]] = {
     "moaas": PhysicalRange(0, 5, "", "MOAA/S sedation score", integer=True),
     "cadss": PhysicalRange(0, 92, "", "CADSS total (23 items, 0-4 each)", integer=True),
 }
+
+#: Supplemental oxygen flow, when given: more than 0 (0 is room air) and at most 60 L/min,
+#: the top of high-flow nasal oxygen. A treatment, not a vital sign, so not in the ranges.
+OXYGEN_FLOW_MAX_L_PER_MIN: Final = 60.0
+
+#: The measured fields (everything but the supplemental oxygen).
+MEASURED: Final = ("sbp", "dbp", "hr", "spo2", "rr", "moaas", "cadss")
 
 
 def _check(name: str, value: float | None) -> None:
@@ -83,15 +90,40 @@ class VitalSigns:
     rr: float | None = None  # respiratory rate, breaths/min
     moaas: int | None = None  # Modified Observer's Assessment of Alertness/Sedation, 0-5
     cadss: int | None = None  # CADSS total, 0-92
+    # Supplemental oxygen when the reading was taken: an SpO2 read on oxygen does not show
+    # the patient oxygenates on room air (modified Aldrete SpO2 item, S41).
+    on_oxygen: bool = False
+    oxygen_l_per_min: float | None = None  # flow, if known
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            _check(f.name, getattr(self, f.name))
+        for name in MEASURED:
+            _check(name, getattr(self, name))
+        self._check_oxygen()
         if self.sbp is not None and self.dbp is not None and self.dbp >= self.sbp:
             raise ClinicalInputError(
                 f"diastolic blood pressure ({self.dbp:g} mmHg) must be lower than the "
                 f"systolic ({self.sbp:g} mmHg); the two may have been swapped",
                 field="dbp",
+            )
+
+    def _check_oxygen(self) -> None:
+        flow = self.oxygen_l_per_min
+        if not isinstance(self.on_oxygen, bool):
+            raise ClinicalInputError("on oxygen must be true or false", field="on_oxygen")
+        if flow is None:
+            return
+        if isinstance(flow, bool) or not isinstance(flow, int | float) or not math.isfinite(flow):
+            raise ClinicalInputError("oxygen flow must be a number", field="oxygen_l_per_min")
+        if not self.on_oxygen:
+            raise ClinicalInputError(
+                "an oxygen flow was given but the patient is not marked as on oxygen",
+                field="oxygen_l_per_min",
+            )
+        if not 0 < flow <= OXYGEN_FLOW_MAX_L_PER_MIN:
+            raise ClinicalInputError(
+                f"oxygen flow must be above 0 and at most {OXYGEN_FLOW_MAX_L_PER_MIN:g} L/min "
+                "(0 is room air: untick oxygen instead)",
+                field="oxygen_l_per_min",
             )
 
     @property
@@ -100,7 +132,8 @@ class VitalSigns:
 
     @property
     def is_empty(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
+        """No measurement at all (being on oxygen is not a measurement)."""
+        return all(getattr(self, name) is None for name in MEASURED)
 
     def require(self, *names: str, purpose: str) -> None:
         """Raise if any of these fields is missing, saying what it is needed for."""
@@ -110,4 +143,10 @@ class VitalSigns:
             raise ClinicalInputError(f"{labels} needed for {purpose}", field=missing[0])
 
 
-__all__ = ["PHYSICAL_RANGES", "PhysicalRange", "VitalSigns"]
+__all__ = [
+    "MEASURED",
+    "OXYGEN_FLOW_MAX_L_PER_MIN",
+    "PHYSICAL_RANGES",
+    "PhysicalRange",
+    "VitalSigns",
+]

@@ -102,12 +102,24 @@ def test_reasons_fixed_by_recording_something_cannot_be_overridden(
         assess_discharge(inputs(overrides=(Override(code, "prescriber says so"),), **kw))  # type: ignore[arg-type]
 
 
-def test_esketamine_sedation_cannot_be_overridden_but_iv_sedation_can() -> None:
-    sedated = replace(SETTLED, moaas=4)
-    override = (Override("sedation.unresolved", "Baseline drowsy on usual meds"),)
-    with pytest.raises(ClinicalInputError, match="REMS"):
-        assess_discharge(inputs(Route.INTRANASAL, latest=sedated, overrides=override))
-    assert assess_discharge(inputs(Route.IV, latest=sedated, overrides=override)).ready
+@pytest.mark.parametrize("route", list(Route))
+@pytest.mark.parametrize(
+    ("latest", "code"),
+    [
+        (replace(SETTLED, moaas=3), "sedation.unresolved"),
+        (replace(SETTLED, spo2=88), "vitals.spo2_low"),
+        (replace(SETTLED, rr=8), "vitals.rr_out_of_range"),
+        (replace(SETTLED, on_oxygen=True, oxygen_l_per_min=2), "vitals.on_oxygen"),
+    ],
+)
+def test_breathing_and_sedation_cannot_be_overridden_on_any_route(
+    route: Route, latest: VitalSigns, code: str
+) -> None:
+    # Was overridable for IV/SC/IM/oral (issue #11 item 4); only esketamine was hard.
+    override = (Override(code, "Baseline drowsy on usual meds"),)
+    with pytest.raises(ClinicalInputError, match="cannot be overridden") as err:
+        assess_discharge(inputs(route, latest=latest, overrides=override))
+    assert "REMS" in err.value.message
 
 
 def test_an_override_needs_a_recorded_reason() -> None:

@@ -57,6 +57,7 @@ def test_a_clinic_may_shorten_the_iv_minimum_but_not_below_zero() -> None:
     [
         ("min_moaas", 6),
         ("min_moaas", 0),
+        ("min_moaas", 4),
         ("min_recovery_score", 11),
         ("require_escort", "yes"),
         ("bp_near_baseline_mmhg", True),

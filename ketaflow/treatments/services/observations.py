@@ -53,20 +53,42 @@ def record_vitals(
     hr: float | None = None,
     spo2: float | None = None,
     rr: float | None = None,
+    on_oxygen: bool = False,
+    oxygen_l_per_min: float | None = None,
     taken_at: datetime | None = None,
 ) -> tuple[VitalsReading, tuple[Alert, ...]]:
-    """Validate with the core (impossible readings refused, nothing stored); alerts returned."""
+    """Validate with the core (impossible readings refused, nothing stored); alerts returned.
+
+    The alerts are `derive.alerts_of_signs`, the same as for a monitor's reading.
+    """
     _require(actor, Capability.CHART_SESSION)
     row = _lock(actor, session, version)
     try:
-        signs = VitalSigns(sbp=sbp, dbp=dbp, hr=hr, spo2=spo2, rr=rr)
+        signs = VitalSigns(
+            sbp=sbp,
+            dbp=dbp,
+            hr=hr,
+            spo2=spo2,
+            rr=rr,
+            on_oxygen=on_oxygen,
+            oxygen_l_per_min=oxygen_l_per_min,
+        )
     except ClinicalInputError as exc:
         raise _invalid(exc) from exc
     if signs.is_empty:
         raise ValidationError({"sbp": ["Enter at least one value."]})
     when = _when(row, taken_at, "taken_at")
     reading = VitalsReading(
-        session=row, taken_at=when, sbp=sbp, dbp=dbp, hr=hr, spo2=spo2, rr=rr, recorded_by=actor
+        session=row,
+        taken_at=when,
+        sbp=sbp,
+        dbp=dbp,
+        hr=hr,
+        spo2=spo2,
+        rr=rr,
+        on_oxygen=on_oxygen,
+        oxygen_l_per_min=oxygen_l_per_min,
+        recorded_by=actor,
     )
     reading.save()
     alerts = derive.alerts_for(row, reading)
