@@ -186,9 +186,7 @@ HISTORY_RULES: dict[HistoryItem, _Rule | _Variant] = {
         ("S1", "S4", "S32"),
     ),
     HistoryItem.LIVER_DISEASE_CHILD_PUGH_B: lambda facts, criteria: _moderate_liver(facts),
-    HistoryItem.LIVER_DISEASE_CHILD_PUGH_C: lambda facts, criteria: _severe_liver(
-        facts, criteria
-    ),
+    HistoryItem.LIVER_DISEASE_CHILD_PUGH_C: lambda facts, criteria: _severe_liver(facts, criteria),
     HistoryItem.SLEEP_APNOEA: _Rule(
         _CAU,
         "sleep apnoea: respiratory depression risk; monitor respiration and SpO2",
