@@ -24,8 +24,9 @@ character in F10-F19 is 1 = abuse, 2 = dependence, 9 = use, and whose F1x.21 / F
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from ketaflow.clinical.eligibility.facts import HistoryItem, PatientFacts
+from ketaflow.clinical.eligibility.facts import HistoryItem, PatientFacts, normalise_icd10
 
 _PSYCHOSIS = HistoryItem.PSYCHOSIS_CURRENT
 _MANIA_NOW = HistoryItem.MANIA_CURRENT
@@ -63,13 +64,19 @@ def items_for_code(code: str) -> frozenset[HistoryItem]:
     return frozenset(found)
 
 
-def conditions(facts: PatientFacts) -> dict[HistoryItem, tuple[str, ...]]:
+def conditions_of(
+    diagnoses: Iterable[str], history: Iterable[HistoryItem]
+) -> dict[HistoryItem, tuple[str, ...]]:
     """Every condition present, with the fact fields it came from ("diagnoses", "history"),
     in `HistoryItem` order."""
     ways: dict[HistoryItem, set[str]] = {}
-    for code in facts.diagnoses:
-        for item in items_for_code(code):
+    for code in diagnoses:
+        for item in items_for_code(normalise_icd10(code)):
             ways.setdefault(item, set()).add("diagnoses")
-    for item in facts.history:
+    for item in history:
         ways.setdefault(item, set()).add("history")
     return {item: tuple(sorted(ways[item])) for item in HistoryItem if item in ways}
+
+
+def conditions(facts: PatientFacts) -> dict[HistoryItem, tuple[str, ...]]:
+    return conditions_of(facts.diagnoses, facts.history)

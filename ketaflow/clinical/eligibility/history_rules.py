@@ -33,10 +33,10 @@ Choices made here, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ketaflow.clinical.eligibility.conditions import conditions
+from ketaflow.clinical.eligibility.conditions import conditions, conditions_of
 from ketaflow.clinical.eligibility.criteria import EligibilityCriteria
 from ketaflow.clinical.eligibility.facts import ClearanceItem, HistoryItem, PatientFacts
 from ketaflow.clinical.eligibility.findings import Finding, FindingKind
@@ -269,6 +269,13 @@ def _luts(facts: PatientFacts) -> _Rule:
         f"cystitis; {baseline}",
         ("S4", "S33", "A3"),
     )
+
+
+def reads_luts_screen(diagnoses: Iterable[str], history: Iterable[HistoryItem]) -> bool:
+    """Whether a LUTS screen on record changes a finding for this patient (only the LUTS rule
+    reads it). Apps add the screen to the facts only then, so a routine screen recorded
+    during a course does not make every signed eligibility review out of date."""
+    return HistoryItem.LUTS_OR_CYSTITIS in conditions_of(diagnoses, history)
 
 
 # Rules whose wording also reads the clearance work-up.

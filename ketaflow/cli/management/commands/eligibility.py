@@ -22,8 +22,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ketaflow.clinical.eligibility import EligibilityAssessment, assess_eligibility
-from ketaflow.clinical.eligibility.parse import facts_from_data
+from ketaflow.clinical.eligibility import (
+    EligibilityAssessment,
+    assess_eligibility,
+    facts_from_data,
+)
 from ketaflow.clinical.errors import ClinicalInputError
 
 
