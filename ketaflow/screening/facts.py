@@ -29,7 +29,7 @@ from ketaflow.clinical.eligibility import (
     PriorTreatment,
     TreatmentKind,
     TreatmentOutcome,
-    reads_luts_screen,
+    clearance_read_by_conditions,
 )
 from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.protocols import Protocol
@@ -38,7 +38,7 @@ from ketaflow.patients import codes
 from ketaflow.patients import models as chart
 from ketaflow.questionnaires.models import BASELINE_CONTEXTS
 from ketaflow.questionnaires.selectors import latest_scores
-from ketaflow.safety.models import LutsScreen
+from ketaflow.safety.models import LutsScreen, ReviewKind, ReviewOutcome, SafetyReview
 from ketaflow.screening.models import ObservationKind, ObservationResult, ScreeningObservation
 
 _CURRENT = codes.HistoryStatus.CURRENT
@@ -218,11 +218,22 @@ def chart_facts(patient: chart.Patient, at: datetime, protocol: Protocol) -> Cha
         if item is not None and item not in clearance:
             clearance.add(item)
             clearance_dates[item.value] = obs.observed_at.isoformat()
-    if reads_luts_screen(diagnoses, history):
+    read = clearance_read_by_conditions(diagnoses, history)
+    if ClearanceItem.LUTS_SCREEN in read:
         screens = [s for s in _as_of(LutsScreen, pid, at) if s.screened_on <= day]
         if screens:
             clearance.add(ClearanceItem.LUTS_SCREEN)
             clearance_dates["luts_screen"] = max(s.screened_on for s in screens).isoformat()
+    if ClearanceItem.SUBSTANCE_USE_REVIEW in read:
+        reviews = [
+            r
+            for r in _as_of(SafetyReview, pid, at)
+            if r.kind == ReviewKind.SUBSTANCE_USE and r.reviewed_on <= day
+        ]
+        latest = max(reviews, key=lambda r: (r.reviewed_on, r.pk), default=None)
+        if latest is not None and latest.outcome != ReviewOutcome.CONCERN_REFER:
+            clearance.add(ClearanceItem.SUBSTANCE_USE_REVIEW)
+            clearance_dates["substance_use_review"] = latest.reviewed_on.isoformat()
     if pregnancy_source.get("test_done") and ClearanceItem.PREGNANCY_TEST not in clearance:
         clearance.add(ClearanceItem.PREGNANCY_TEST)
         clearance_dates["pregnancy_test"] = str(pregnancy_source.get("observed_on"))

@@ -38,7 +38,7 @@ from ketaflow.clinical.eligibility.findings import (
     FindingKind,
     SuggestedOutcome,
 )
-from ketaflow.clinical.eligibility.history_rules import reads_luts_screen
+from ketaflow.clinical.eligibility.history_rules import clearance_read_by_conditions
 from ketaflow.clinical.eligibility.parse import facts_from_data
 
 __all__ = [
@@ -68,6 +68,6 @@ __all__ = [
     "TreatmentKind",
     "TreatmentOutcome",
     "assess_eligibility",
+    "clearance_read_by_conditions",
     "facts_from_data",
-    "reads_luts_screen",
 ]

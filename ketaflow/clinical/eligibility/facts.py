@@ -178,6 +178,7 @@ class ClearanceItem(enum.Enum):
     PREGNANCY_TEST = "pregnancy_test"
     URINE_TOXICOLOGY = "urine_toxicology"
     LUTS_SCREEN = "luts_screen"  # a baseline lower urinary tract symptom screen on record
+    SUBSTANCE_USE_REVIEW = "substance_use_review"  # a clinician's review: treatable, monitor
 
 
 def normalise_icd10(code: str) -> str:

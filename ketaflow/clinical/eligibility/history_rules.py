@@ -18,6 +18,8 @@ Choices made here, and why:
 - A current substance use disorder (active dependence, F10-F19 .2x) needs review rather than
   excluding: the labels ask for careful consideration and monitoring, not exclusion [S1, S2,
   S4], and only one service excludes [S37b]; the review comes with urine toxicology [S5].
+  A clinician's substance-use review on record (no concern, or monitor) turns it into a
+  caution to monitor for misuse; without one it stays an unmet requirement.
 - Ketamine or PCP misuse, current or past, excludes: treatment gives the misused drug itself
   (a research protocol excluded recreational ketamine/PCP use [S48]; abuse and dependence
   warnings [S1, S4]; dose-dependent urinary tract damage in recreational users [S33]).
@@ -117,13 +119,8 @@ HISTORY_RULES: dict[HistoryItem, _Rule | _Variant] = {
         "planning a pregnancy (including IVF): excluded by the anxiety trials and NHS service",
         ("S11", "S37", "S1"),
     ),
-    HistoryItem.SUBSTANCE_USE_DISORDER_CURRENT: _Rule(
-        _UNMET,
-        "current substance use disorder or active dependence (ICD-10 F10-F19 .2x, not "
-        "nicotine): a prescriber reviews it before entry (urine toxicology; can the patient "
-        "abstain on treatment days?); if the substance is ketamine or PCP, record ketamine/PCP "
-        "misuse, which excludes",
-        ("S1", "S2", "S37", "S5", "S48"),
+    HistoryItem.SUBSTANCE_USE_DISORDER_CURRENT: lambda facts, criteria: _current_substance_use(
+        facts
     ),
     HistoryItem.PSYCHOSIS_PAST: _Rule(
         _CAU,
@@ -271,15 +268,42 @@ def _luts(facts: PatientFacts) -> _Rule:
     )
 
 
-def reads_luts_screen(diagnoses: Iterable[str], history: Iterable[HistoryItem]) -> bool:
-    """Whether a LUTS screen on record changes a finding for this patient (only the LUTS rule
-    reads it). Apps add the screen to the facts only then, so a routine screen recorded
-    during a course does not make every signed eligibility review out of date."""
-    return HistoryItem.LUTS_OR_CYSTITIS in conditions_of(diagnoses, history)
+def _current_substance_use(facts: PatientFacts) -> _Rule:
+    ketamine = "if the substance is ketamine or PCP, record ketamine/PCP misuse, which excludes"
+    keys = ("S1", "S2", "S37", "S5", "S48")
+    if ClearanceItem.SUBSTANCE_USE_REVIEW in facts.clearance_done:
+        return _Rule(
+            _CAU,
+            "current substance use disorder or active dependence (ICD-10 F10-F19 .2x): a "
+            "substance-use review found it manageable; monitor for misuse, dependence and "
+            f"diversion at every visit; {ketamine}",
+            keys,
+        )
+    return _Rule(
+        _UNMET,
+        "current substance use disorder or active dependence (ICD-10 F10-F19 .2x, not "
+        "nicotine): a clinician's substance-use review is needed before entry (urine "
+        f"toxicology; can the patient abstain on treatment days?); {ketamine}",
+        keys,
+    )
 
 
-# Rules whose wording also reads the clearance work-up.
-_READS_CLEARANCE = frozenset({HistoryItem.LUTS_OR_CYSTITIS})
+# The clearance items a condition's rule reads, beyond the protocol's required work-up.
+CONDITION_CLEARANCE: dict[HistoryItem, ClearanceItem] = {
+    HistoryItem.LUTS_OR_CYSTITIS: ClearanceItem.LUTS_SCREEN,
+    HistoryItem.SUBSTANCE_USE_DISORDER_CURRENT: ClearanceItem.SUBSTANCE_USE_REVIEW,
+}
+
+
+def clearance_read_by_conditions(
+    diagnoses: Iterable[str], history: Iterable[HistoryItem]
+) -> frozenset[ClearanceItem]:
+    """The condition-specific clearance items (a LUTS screen, a substance-use review) that
+    change a finding for this patient. Apps add them to the facts only then, so routine
+    screens and reviews recorded during a course do not make every signed eligibility
+    review out of date."""
+    present = conditions_of(diagnoses, history)
+    return frozenset(c for item, c in CONDITION_CLEARANCE.items() if item in present)
 
 
 def history_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> list[Finding]:
@@ -292,7 +316,7 @@ def history_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> list
             continue
         entry = HISTORY_RULES[item]
         rule = entry if isinstance(entry, _Rule) else entry(facts, criteria)
-        used = (*ways, "clearance_done") if item in _READS_CLEARANCE else ways
+        used = (*ways, "clearance_done") if item in CONDITION_CLEARANCE else ways
         findings.append(
             Finding(
                 rule.kind,

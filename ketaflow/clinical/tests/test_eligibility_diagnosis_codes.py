@@ -69,18 +69,30 @@ def test_hallucinogen_codes_which_cover_pcp_exclude_as_ketamine_pcp_misuse(code)
     assert result.outcome is SuggestedOutcome.NOT_ELIGIBLE
 
 
+NO_REVIEW = ALL_CLEARANCE - {ClearanceItem.SUBSTANCE_USE_REVIEW}
+
+
 @pytest.mark.parametrize("code", ["F19.20", "F10.20", "F11.20", "F12.22", "F14.20", "F13.2"])
-def test_active_dependence_needs_review_with_urine_toxicology(code):
-    result = assess_eligibility(with_codes(code, clearance_done=ALL_CLEARANCE))
+def test_active_dependence_needs_a_substance_use_review_and_urine_toxicology(code):
+    result = assess_eligibility(with_codes(code, clearance_done=NO_REVIEW))
     review = finding(result, "requirement.substance_use_disorder_current")
     assert review.kind is FindingKind.UNMET_REQUIREMENT
+    assert review.facts == ("diagnoses", "clearance_done")
     assert {"S1", "S37"} <= {s.key for s in review.sources}
+    assert "substance-use review is needed" in review.message
     assert "ketamine or PCP" in review.message
     assert result.outcome is SuggestedOutcome.NEEDS_REVIEW
-    without_tox = ALL_CLEARANCE - {ClearanceItem.URINE_TOXICOLOGY}
+    without_tox = NO_REVIEW - {ClearanceItem.URINE_TOXICOLOGY}
     missing = assess_eligibility(with_codes(code, clearance_done=without_tox))
     tox = finding(missing, "requirement.clearance_missing.urine_toxicology")
     assert tox.facts == ("clearance_done", "diagnoses")
+
+
+def test_a_substance_use_review_on_record_turns_active_dependence_into_a_caution():
+    result = assess_eligibility(with_codes("F10.20", clearance_done=ALL_CLEARANCE))
+    caution = finding(result, "caution.substance_use_disorder_current")
+    assert "monitor for misuse" in caution.message
+    assert result.outcome is SuggestedOutcome.ELIGIBLE_WITH_CAUTIONS
 
 
 @pytest.mark.parametrize("code", ["F19.21", "F10.21", "F10.10", "F12.90", "F19.11"])
@@ -95,7 +107,7 @@ def test_nicotine_dependence_is_not_a_substance_finding(code):
 
 
 def test_a_substance_induced_psychotic_disorder_also_excludes_as_psychosis():
-    result = assess_eligibility(with_codes("F10.250"))
+    result = assess_eligibility(with_codes("F10.250", clearance_done=NO_REVIEW))
     assert {"exclusion.psychosis_current", "requirement.substance_use_disorder_current"} <= set(
         result.codes
     )

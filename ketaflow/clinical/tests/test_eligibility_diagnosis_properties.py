@@ -77,10 +77,21 @@ def test_a_current_manic_or_mixed_episode_or_pcp_code_is_never_eligible(facts, c
     sub=st.sampled_from(["0", "1", "2", "3", "4", "5", "8", "9"]),
     fifth=st.sampled_from(["", "0", "2", "9"]),
 )
-def test_active_dependence_is_never_eligible_nor_eligible_with_cautions(facts, sub, fifth):
+def test_active_dependence_without_a_substance_use_review_is_never_eligible(facts, sub, fifth):
     code = f"F1{sub}.2{fifth}"
-    result = assess_eligibility(replace(facts, diagnoses=(*facts.diagnoses, code)))
+    done = facts.clearance_done - {ClearanceItem.SUBSTANCE_USE_REVIEW}
+    result = assess_eligibility(
+        replace(facts, diagnoses=(*facts.diagnoses, code), clearance_done=done)
+    )
     assert RANK[result.outcome] >= RANK[SuggestedOutcome.NEEDS_REVIEW]
+    reviewed = assess_eligibility(
+        replace(
+            facts,
+            diagnoses=(*facts.diagnoses, code),
+            clearance_done=done | {ClearanceItem.SUBSTANCE_USE_REVIEW},
+        )
+    )
+    assert RANK[reviewed.outcome] >= RANK[SuggestedOutcome.ELIGIBLE_WITH_CAUTIONS]
 
 
 @given(facts=patients(), code=st.sampled_from(["F20.0", "F29", "F31.1", "F19.20", "N30.10"]))

@@ -14,7 +14,7 @@ from ketaflow.clinical.eligibility import ClearanceItem
 from ketaflow.clinical.long_term_safety import LUTS_KEYS
 from ketaflow.clinical.protocols import builtin
 from ketaflow.patients.services import add_entry, mark_entered_in_error
-from ketaflow.safety.services import record_luts_screen
+from ketaflow.safety.services import record_luts_screen, record_review
 from ketaflow.screening.facts import chart_facts
 from ketaflow.screening.selectors import eligibility_gate
 from ketaflow.screening.services import open_review, sign_review
@@ -88,7 +88,8 @@ def test_the_current_history_item_and_the_code_give_the_same_finding(
     by_code = next(f for f in open_review(nurse, eligible_patient).findings if f["code"] == finding)
     for key in ("kind", "message", "sources"):
         assert by_history[key] == by_code[key]
-    assert (by_history["facts"], by_code["facts"]) == (["history"], ["diagnoses"])
+    assert "history" in by_history["facts"] and "diagnoses" not in by_history["facts"]
+    assert "diagnoses" in by_code["facts"] and "history" not in by_code["facts"]
 
 
 def test_past_ketamine_misuse_still_excludes_and_past_mania_is_a_caution(eligible_patient, nurse):
@@ -176,6 +177,7 @@ def test_liver_disease_is_judged_by_its_recorded_child_pugh_class(
     review = open_review(nurse, eligible_patient, protocol=protocol)
     assert codes(review) == [code]
     assert review.suggested_outcome == outcome
+    assert review.criteria["severe_hepatic_impairment_excludes_racemic"] is True
 
 
 def test_the_page_shows_the_exclusion_from_a_diagnosis_code(
@@ -213,3 +215,41 @@ def test_a_review_signed_before_the_code_was_added_is_stale_and_blocks(
     ok, reasons = eligibility_gate(eligible_patient)
     assert ok is False
     assert "diagnosis added: F31.2" in " ".join(reasons)
+
+
+def test_a_substance_use_review_resolves_the_review_need_unless_it_refers(
+    eligible_patient, prescriber, nurse
+):
+    a_code(prescriber, eligible_patient, "F10.20")
+    today = timezone.localdate()
+    record_review(
+        prescriber, eligible_patient, kind="substance_use", reviewed_on=today, outcome="no_concern"
+    )
+    review = open_review(nurse, eligible_patient)
+    assert "caution.substance_use_disorder_current" in codes(review)
+    assert review.facts["clearance_done"].count("substance_use_review") == 1
+    record_review(
+        prescriber,
+        eligible_patient,
+        kind="substance_use",
+        reviewed_on=today,
+        outcome="concern_refer",
+        notes="drinking daily again",
+    )
+    again = open_review(nurse, eligible_patient)
+    assert "requirement.substance_use_disorder_current" in codes(again)
+    assert again.suggested_outcome == "needs_review"
+
+
+def test_a_routine_substance_use_review_does_not_make_a_signed_review_stale(
+    eligible_patient, nurse, prescriber
+):
+    sign_review(prescriber, open_review(nurse, eligible_patient), decision="eligible", reason="ok")
+    record_review(
+        prescriber,
+        eligible_patient,
+        kind="substance_use",
+        reviewed_on=timezone.localdate(),
+        outcome="no_concern",
+    )
+    assert eligibility_gate(eligible_patient) == (True, [])
