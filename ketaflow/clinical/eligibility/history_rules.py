@@ -23,12 +23,13 @@ Choices made here, and why:
 - Ketamine or PCP misuse, current or past, excludes: treatment gives the misused drug itself
   (a research protocol excluded recreational ketamine/PCP use [S48]; abuse and dependence
   warnings [S1, S4]; dose-dependent urinary tract damage in recreational users [S33]).
-- Liver disease by Child-Pugh class: the esketamine label needs no change in mild (A),
-  longer monitoring in moderate (B), and does not recommend use in severe (C) impairment
-  (section 8.6) [S1]. Racemic ketamine has no such label section; it is cleared by hepatic
-  CYP3A4/CYP2B6 metabolism [S31, S20] and carries a liver-injury warning [S4, S32], so the same
-  steps apply by analogy as clinic defaults needing local sign-off. Without a class the
-  finding asks for one (needs review).
+- Liver disease by Child-Pugh class: the esketamine label asks for longer monitoring in
+  moderate (B) and does not recommend use in severe (C) impairment, which was not studied
+  (section 8.6, read in the 2019 PI mirror) [S1]; mild (A) keeps the liver-test caution.
+  Racemic ketamine has no such label section; it is cleared by hepatic CYP3A4/CYP2B6
+  metabolism [S31, S20] and carries a liver-injury warning [S4, S32], so the same steps apply
+  by analogy as clinic defaults needing local sign-off. Without a class the finding asks for
+  one (needs review).
 - LUTS or ketamine cystitis is a caution that asks for a baseline LUTS screen, or says one
   is on record [S4, S33, A3].
 """
@@ -177,9 +178,9 @@ HISTORY_RULES: dict[HistoryItem, _Rule | _Variant] = {
     ),
     HistoryItem.LIVER_DISEASE_CHILD_PUGH_A: _Rule(
         _CAU,
-        "mild hepatic impairment (Child-Pugh A): no dose change in the esketamine label; "
-        "recurrent ketamine is linked to hepatobiliary injury: baseline and periodic liver "
-        "function tests (ALP, GGT)",
+        "mild hepatic impairment (Child-Pugh A): the esketamine label's hepatic cautions are "
+        "for moderate and severe impairment; recurrent ketamine is linked to hepatobiliary "
+        "injury: baseline and periodic liver function tests (ALP, GGT)",
         ("S1", "S4", "S32"),
     ),
     HistoryItem.LIVER_DISEASE_CHILD_PUGH_B: lambda facts, criteria: _moderate_liver(facts),
