@@ -29,6 +29,7 @@ from ketaflow.clinical.eligibility import (
     PriorTreatment,
     TreatmentKind,
     TreatmentOutcome,
+    clearance_read_by_conditions,
 )
 from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.protocols import Protocol
@@ -37,6 +38,7 @@ from ketaflow.patients import codes
 from ketaflow.patients import models as chart
 from ketaflow.questionnaires.models import BASELINE_CONTEXTS
 from ketaflow.questionnaires.selectors import latest_scores
+from ketaflow.safety.models import LutsScreen, ReviewKind, ReviewOutcome, SafetyReview
 from ketaflow.screening.models import ObservationKind, ObservationResult, ScreeningObservation
 
 _CURRENT = codes.HistoryStatus.CURRENT
@@ -44,14 +46,15 @@ _PAST = codes.HistoryStatus.PAST
 # Chart history condition → core item, for a condition present now and one in the past.
 HISTORY_MAP: dict[str, tuple[HistoryItem | None, HistoryItem | None]] = {
     codes.HistoryCondition.PSYCHOSIS: (HistoryItem.PSYCHOSIS_CURRENT, HistoryItem.PSYCHOSIS_PAST),
-    codes.HistoryCondition.MANIA: (HistoryItem.MANIA, HistoryItem.MANIA),
+    codes.HistoryCondition.MANIA: (HistoryItem.MANIA_CURRENT, HistoryItem.MANIA),
     codes.HistoryCondition.SUBSTANCE_USE_DISORDER: (
-        HistoryItem.SUBSTANCE_USE_DISORDER,
+        HistoryItem.SUBSTANCE_USE_DISORDER_CURRENT,
         HistoryItem.SUBSTANCE_USE_DISORDER,
     ),
+    # Ketamine or PCP misuse excludes whether current or past (the rule's docstring says why).
     codes.HistoryCondition.KETAMINE_MISUSE: (
-        HistoryItem.SUBSTANCE_USE_DISORDER,
-        HistoryItem.SUBSTANCE_USE_DISORDER,
+        HistoryItem.KETAMINE_PCP_MISUSE,
+        HistoryItem.KETAMINE_PCP_MISUSE,
     ),
     codes.HistoryCondition.HYPERTENSION: (HistoryItem.HYPERTENSION, HistoryItem.HYPERTENSION),
     codes.HistoryCondition.ANEURYSM_AVM: (HistoryItem.ANEURYSM_OR_AVM, HistoryItem.ANEURYSM_OR_AVM),
@@ -67,6 +70,19 @@ HISTORY_MAP: dict[str, tuple[HistoryItem | None, HistoryItem | None]] = {
     codes.HistoryCondition.RAISED_IOP: (HistoryItem.GLAUCOMA, HistoryItem.GLAUCOMA),
     codes.HistoryCondition.EPILEPSY: (HistoryItem.EPILEPSY, HistoryItem.EPILEPSY),
     codes.HistoryCondition.LIVER_DISEASE: (HistoryItem.LIVER_DISEASE, HistoryItem.LIVER_DISEASE),
+    # Hepatic impairment does not go away when the chart calls it past: same item either way.
+    codes.HistoryCondition.LIVER_CHILD_PUGH_A: (
+        HistoryItem.LIVER_DISEASE_CHILD_PUGH_A,
+        HistoryItem.LIVER_DISEASE_CHILD_PUGH_A,
+    ),
+    codes.HistoryCondition.LIVER_CHILD_PUGH_B: (
+        HistoryItem.LIVER_DISEASE_CHILD_PUGH_B,
+        HistoryItem.LIVER_DISEASE_CHILD_PUGH_B,
+    ),
+    codes.HistoryCondition.LIVER_CHILD_PUGH_C: (
+        HistoryItem.LIVER_DISEASE_CHILD_PUGH_C,
+        HistoryItem.LIVER_DISEASE_CHILD_PUGH_C,
+    ),
     codes.HistoryCondition.SLEEP_APNOEA: (HistoryItem.SLEEP_APNOEA, HistoryItem.SLEEP_APNOEA),
     codes.HistoryCondition.CARDIAC_DISEASE: (
         HistoryItem.SEVERE_CARDIAC_DISEASE,
@@ -80,6 +96,10 @@ HISTORY_MAP: dict[str, tuple[HistoryItem | None, HistoryItem | None]] = {
     codes.HistoryCondition.KETAMINE_HYPERSENSITIVITY: (
         HistoryItem.HYPERSENSITIVITY_KETAMINE,
         HistoryItem.HYPERSENSITIVITY_KETAMINE,
+    ),
+    codes.HistoryCondition.URINARY_TRACT: (
+        HistoryItem.LUTS_OR_CYSTITIS,
+        HistoryItem.LUTS_OR_CYSTITIS,
     ),
 }
 _DRUG_CLASSES = {c.value: c for c in DrugClass}
@@ -198,6 +218,22 @@ def chart_facts(patient: chart.Patient, at: datetime, protocol: Protocol) -> Cha
         if item is not None and item not in clearance:
             clearance.add(item)
             clearance_dates[item.value] = obs.observed_at.isoformat()
+    read = clearance_read_by_conditions(diagnoses, history)
+    if ClearanceItem.LUTS_SCREEN in read:
+        screens = [s for s in _as_of(LutsScreen, pid, at) if s.screened_on <= day]
+        if screens:
+            clearance.add(ClearanceItem.LUTS_SCREEN)
+            clearance_dates["luts_screen"] = max(s.screened_on for s in screens).isoformat()
+    if ClearanceItem.SUBSTANCE_USE_REVIEW in read:
+        reviews = [
+            r
+            for r in _as_of(SafetyReview, pid, at)
+            if r.kind == ReviewKind.SUBSTANCE_USE and r.reviewed_on <= day
+        ]
+        latest = max(reviews, key=lambda r: (r.reviewed_on, r.pk), default=None)
+        if latest is not None and latest.outcome != ReviewOutcome.CONCERN_REFER:
+            clearance.add(ClearanceItem.SUBSTANCE_USE_REVIEW)
+            clearance_dates["substance_use_review"] = latest.reviewed_on.isoformat()
     if pregnancy_source.get("test_done") and ClearanceItem.PREGNANCY_TEST not in clearance:
         clearance.add(ClearanceItem.PREGNANCY_TEST)
         clearance_dates["pregnancy_test"] = str(pregnancy_source.get("observed_on"))

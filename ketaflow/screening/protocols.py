@@ -79,4 +79,7 @@ def criteria_snapshot(criteria: EligibilityCriteria, protocol: Protocol) -> dict
         "required_clearance": sorted(i.value for i in criteria.required_clearance.value),
         "pregnancy_test_required": criteria.pregnancy_test_required.value,
         "urine_toxicology_if_substance_use": criteria.urine_toxicology_if_substance_use.value,
+        "severe_hepatic_impairment_excludes_racemic": (
+            criteria.severe_hepatic_impairment_excludes_racemic.value
+        ),
     }

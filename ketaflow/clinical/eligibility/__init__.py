@@ -38,6 +38,8 @@ from ketaflow.clinical.eligibility.findings import (
     FindingKind,
     SuggestedOutcome,
 )
+from ketaflow.clinical.eligibility.history_rules import clearance_read_by_conditions
+from ketaflow.clinical.eligibility.parse import facts_from_data
 
 __all__ = [
     "DEFAULT_CRITERIA",
@@ -66,4 +68,6 @@ __all__ = [
     "TreatmentKind",
     "TreatmentOutcome",
     "assess_eligibility",
+    "clearance_read_by_conditions",
+    "facts_from_data",
 ]

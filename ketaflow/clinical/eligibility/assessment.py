@@ -33,7 +33,7 @@ def assess_eligibility(
         *age_findings(facts, criteria),
         *pregnancy_findings(facts),
         *blood_pressure_findings(facts, criteria),
-        *history_findings(facts),
+        *history_findings(facts, criteria),
         *medication_findings(facts, criteria),
         *depression_findings(facts),
         *diagnosis_and_severity_findings(facts, criteria),

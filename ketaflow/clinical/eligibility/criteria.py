@@ -184,6 +184,21 @@ class EligibilityCriteria:
             True, "S5", evidence=_SEC, note="APA consensus (secondary): when use is suspected"
         )
     )
+    # Severe hepatic impairment (Child-Pugh C) with racemic ketamine: exclude by analogy with
+    # the esketamine label, which does not recommend use (no racemic label section found).
+    severe_hepatic_impairment_excludes_racemic: ClinicDefault[bool] = field(
+        default_factory=lambda: default(
+            True,
+            "S1",
+            "S31",
+            "S20",
+            "S4",
+            "S32",
+            evidence=_UNV,
+            note="esketamine label: Child-Pugh C not studied, not recommended; racemic ketamine "
+            "is hepatically cleared and carries a liver-injury warning",
+        )
+    )
     version: str = "core-default"
 
     def __post_init__(self) -> None:

@@ -52,8 +52,11 @@ class HistoryItem(enum.Enum):
     SEVERE_CARDIAC_DISEASE = "severe_cardiac_disease"
     PRE_ECLAMPSIA = "pre_eclampsia"
     HYPERTHYROIDISM_UNCONTROLLED = "hyperthyroidism_uncontrolled"
-    PSYCHOSIS_CURRENT = "psychosis_current"
+    PSYCHOSIS_CURRENT = "psychosis_current"  # or a psychotic disorder (F20-F29)
+    MANIA_CURRENT = "mania_current"  # a current manic, hypomanic or mixed episode
+    KETAMINE_PCP_MISUSE = "ketamine_pcp_misuse"  # recreational ketamine or PCP, now or past
     PLANNING_PREGNANCY = "planning_pregnancy"
+    SUBSTANCE_USE_DISORDER_CURRENT = "substance_use_disorder_current"  # active dependence
     PSYCHOSIS_PAST = "psychosis_past"
     MANIA = "mania"
     SUBSTANCE_USE_DISORDER = "substance_use_disorder"
@@ -63,8 +66,12 @@ class HistoryItem(enum.Enum):
     HYPERTHYROIDISM_TREATED = "hyperthyroidism_treated"
     GLAUCOMA = "glaucoma"  # or raised intraocular pressure
     EPILEPSY = "epilepsy"
-    LIVER_DISEASE = "liver_disease"
+    LIVER_DISEASE = "liver_disease"  # Child-Pugh class not recorded
+    LIVER_DISEASE_CHILD_PUGH_A = "liver_disease_child_pugh_a"  # mild hepatic impairment
+    LIVER_DISEASE_CHILD_PUGH_B = "liver_disease_child_pugh_b"  # moderate hepatic impairment
+    LIVER_DISEASE_CHILD_PUGH_C = "liver_disease_child_pugh_c"  # severe hepatic impairment
     SLEEP_APNOEA = "sleep_apnoea"
+    LUTS_OR_CYSTITIS = "luts_or_cystitis"  # lower urinary tract symptoms, ketamine cystitis
 
 
 class DrugClass(enum.Enum):
@@ -170,6 +177,8 @@ class ClearanceItem(enum.Enum):
     SLEEP_APNOEA_SCREEN = "sleep_apnoea_screen"
     PREGNANCY_TEST = "pregnancy_test"
     URINE_TOXICOLOGY = "urine_toxicology"
+    LUTS_SCREEN = "luts_screen"  # a baseline lower urinary tract symptom screen on record
+    SUBSTANCE_USE_REVIEW = "substance_use_review"  # a clinician's review: treatable, monitor
 
 
 def normalise_icd10(code: str) -> str:

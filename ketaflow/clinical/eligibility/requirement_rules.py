@@ -7,6 +7,7 @@ done (a missing ECG, a baseline score not taken) rather than reasons not to trea
 
 from __future__ import annotations
 
+from ketaflow.clinical.eligibility.conditions import conditions
 from ketaflow.clinical.eligibility.criteria import DiagnosisScope, EligibilityCriteria
 from ketaflow.clinical.eligibility.facts import (
     ClearanceItem,
@@ -18,6 +19,12 @@ from ketaflow.clinical.eligibility.findings import Finding, FindingKind
 from ketaflow.clinical.evidence import ClinicDefault, cite, merge
 
 _UNMET = FindingKind.UNMET_REQUIREMENT
+# Conditions that call for urine toxicology (APA consensus: when substance use is suspected).
+SUBSTANCE_USE = (
+    HistoryItem.SUBSTANCE_USE_DISORDER,
+    HistoryItem.SUBSTANCE_USE_DISORDER_CURRENT,
+    HistoryItem.KETAMINE_PCP_MISUSE,
+)
 
 
 def scopes_present(facts: PatientFacts, criteria: EligibilityCriteria) -> list[DiagnosisScope]:
@@ -119,7 +126,8 @@ def clearance_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> li
 
     Besides the protocol's list: a pregnancy test for anyone who can become pregnant and is
     not already known to be pregnant or breast-feeding, and urine toxicology when there is a
-    history of substance use disorder (each when the criteria say so).
+    current or past substance use disorder, from the history or the diagnoses (each when the
+    criteria say so).
     """
     required = criteria.required_clearance
     conditional = _conditional_clearance(facts, criteria)
@@ -129,13 +137,13 @@ def clearance_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> li
             continue
         label = item.value.replace("_", " ")
         if item in conditional:
-            rule, fact = conditional[item]
+            rule, facts_used = conditional[item]
             findings.append(
                 Finding(
                     _UNMET,
                     f"requirement.clearance_missing.{item.value}",
                     f"{label} not done (required for this patient)",
-                    ("clearance_done", fact),
+                    ("clearance_done", *facts_used),
                     rule.sources,
                     rule.needs_local_signoff,
                 )
@@ -156,13 +164,15 @@ def clearance_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> li
 
 def _conditional_clearance(
     facts: PatientFacts, criteria: EligibilityCriteria
-) -> dict[ClearanceItem, tuple[ClinicDefault[bool], str]]:
-    """Items required by this patient's facts: the rule that requires each, and the fact."""
-    needs: dict[ClearanceItem, tuple[ClinicDefault[bool], str]] = {}
+) -> dict[ClearanceItem, tuple[ClinicDefault[bool], tuple[str, ...]]]:
+    """Items required by this patient's facts: the rule that requires each, and the facts."""
+    needs: dict[ClearanceItem, tuple[ClinicDefault[bool], tuple[str, ...]]] = {}
     test = criteria.pregnancy_test_required
     if test.value and facts.pregnancy in (PregnancyStatus.NOT_PREGNANT, PregnancyStatus.UNKNOWN):
-        needs[ClearanceItem.PREGNANCY_TEST] = (test, "pregnancy")
+        needs[ClearanceItem.PREGNANCY_TEST] = (test, ("pregnancy",))
     tox = criteria.urine_toxicology_if_substance_use
-    if tox.value and HistoryItem.SUBSTANCE_USE_DISORDER in facts.history:
-        needs[ClearanceItem.URINE_TOXICOLOGY] = (tox, "history")
+    present = conditions(facts)
+    ways = sorted({way for item in SUBSTANCE_USE for way in present.get(item, ())})
+    if tox.value and ways:
+        needs[ClearanceItem.URINE_TOXICOLOGY] = (tox, tuple(ways))
     return needs

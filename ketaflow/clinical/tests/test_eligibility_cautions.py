@@ -28,7 +28,8 @@ CAUTION_HISTORY = {
     HistoryItem.HYPERTHYROIDISM_TREATED: {"S4"},
     HistoryItem.GLAUCOMA: {"S4", "S37"},
     HistoryItem.EPILEPSY: {"S37"},
-    HistoryItem.LIVER_DISEASE: {"S4", "S32"},
+    HistoryItem.LIVER_DISEASE_CHILD_PUGH_A: {"S1", "S4", "S32"},  # unclassified: needs review
+    HistoryItem.LUTS_OR_CYSTITIS: {"S4", "S33"},
     HistoryItem.SLEEP_APNOEA: {"S37"},
 }
 
