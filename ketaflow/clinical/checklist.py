@@ -60,7 +60,7 @@ from ketaflow.clinical.monitoring import (
 WEIGHT_CHANGE_CAUTION_PCT: Final = 10.0
 
 #: The risk levels a prescriber's assessment records (the C-SSRS screener's, or the clinician's).
-RISK_LEVELS: Final = ("low", "moderate", "high")
+RISK_LEVELS: Final = ("none", "low", "moderate", "high")
 
 #: Medication classes taken today that the REMS form asks about (S3): each is a caution.
 SEDATING_CLASSES: Final = {
@@ -94,7 +94,7 @@ class RiskAssessment:
     """A prescriber's suicide risk assessment recorded for this session."""
 
     decision: Decision
-    risk_level: str  # low | moderate | high (the C-SSRS screen's level or the clinician's)
+    risk_level: str  # none | low | moderate | high (the C-SSRS screen's level or the clinician's)
     plan: str
     by: str = ""
 

@@ -1,4 +1,4 @@
-"""The checklist gates on suicide risk and on alcohol, drugs and intoxication today (#11 items 1, 6)."""
+"""The checklist gates on suicide risk and on alcohol, drugs and intoxication today."""
 
 from __future__ import annotations
 
