@@ -78,6 +78,9 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     action_note: str
+    assessment_id: int | None = Field(
+        None, description="The prescriber's suicide risk assessment that resolved it"
+    )
 
 
 class AlertParams(Schema):
@@ -144,6 +147,7 @@ def _alert(a: Any) -> dict[str, Any]:
         "acknowledged_at": a.acknowledged_at,
         "acknowledged_by": a.acknowledged_by.display_name if a.acknowledged_by else None,
         "action_note": a.action_note,
+        "assessment_id": a.assessment_id,
     }
 
 

@@ -293,3 +293,34 @@ def test_the_page_form_records_the_assessment_and_goes_back_to_the_session(
     assert done.status_code == 302
     assert done["Location"] == f"/treatments/{ordered.pk}/#checklist"
     assert RiskAssessment.objects.get().decision == "proceed"
+
+
+PAGE_EXPECT = {
+    "anonymous": 302,  # to the sign-in page
+    "front_desk": 403,
+    "nurse": 403,
+    "prescriber": 200,
+    "clinic_admin": 403,
+    "researcher": 403,
+    "outsider": 404,
+}
+
+
+@pytest.mark.parametrize("persona", ["anonymous", *PERSONAS])
+def test_risk_assessment_page_for_every_persona(
+    persona: str, personas: dict[str, Any], ordered: Any, nurse: Any, login: Any
+) -> None:
+    """The staff page's persona row: GET /p/staff/sessions/{id}/risk-assessment/ and its POST."""
+    raise_alert(nurse, ordered.patient)
+    client = Client() if persona == "anonymous" else login(Client(), personas[persona])
+    url = f"/p/staff/sessions/{ordered.pk}/risk-assessment/"
+    assert client.get(url).status_code == PAGE_EXPECT[persona]
+    post = {
+        "version": fresh(ordered).version,
+        "risk_level": "low",
+        "plan": "Reviewed.",
+        "decision": "defer",
+    }
+    expected = 302 if persona == "prescriber" else PAGE_EXPECT[persona]
+    assert client.post(url, post).status_code == expected
+    assert RiskAssessment.objects.exists() == (persona == "prescriber")
