@@ -19,7 +19,20 @@ Items:
 - baseline vitals with the monitoring core's pre-dose rules: > 180/100 blocks, > 140/90 caution
   (S4, S1);
 - pre-session questionnaire done; consent current; eligibility signed and not stale (the apps
-  pass these in as booleans with their reasons).
+  pass these in as booleans with their reasons);
+- suicide risk assessed: an open risk alert (PHQ-9 item 9 above 0, C-SSRS moderate or high)
+  blocks until a prescriber records a structured assessment (today's C-SSRS or a clinician
+  risk level, the plan, proceed or defer); "defer" keeps this session blocked. The alert's
+  own message says "assess before the next treatment" (S40; the workflow is practice
+  convention, see `gad7_phq9`); the antidepressant suicidality warning of the esketamine
+  label (S1) is why a dosing clinic gates on it;
+- the day of treatment: alcohol today, recreational drugs today, signs of intoxication. Not
+  asked blocks (MISSING); any "yes" blocks until a prescriber decides, with a reason, to
+  proceed (a caution stays on the record) or to defer. Alcohol and other CNS depressants add
+  sedation and respiratory depression (S1, S4, S49); the ketamine label warns about use in
+  people who misuse drugs or alcohol (S4); NHS Oxford excludes people who cannot abstain
+  from alcohol for 24 h or who use recreational drugs (S37). A decision covers the answers
+  it was made on: a new "yes" after it needs a new decision.
 
 Pure: no clock (`now` is a parameter), no I/O.
 """
@@ -46,6 +59,9 @@ from ketaflow.clinical.monitoring import (
 #: A weight change above this share of the last weight asks for the order to be re-checked.
 WEIGHT_CHANGE_CAUTION_PCT: Final = 10.0
 
+#: The risk levels a prescriber's assessment records (the C-SSRS screener's, or the clinician's).
+RISK_LEVELS: Final = ("none", "low", "moderate", "high")
+
 #: Medication classes taken today that the REMS form asks about (S3): each is a caution.
 SEDATING_CLASSES: Final = {
     "benzodiazepine": "a benzodiazepine",
@@ -56,6 +72,41 @@ PRESSOR_CLASSES: Final = {
     "psychostimulant": "a psychostimulant",
     "maoi": "an MAOI",
 }
+
+
+class Decision(enum.Enum):
+    """A prescriber's decision on a blocking answer: dose today, or not."""
+
+    PROCEED = "proceed"
+    DEFER = "defer"
+
+
+#: The day-of-treatment questions, in the order the form asks them.
+SUBSTANCE_QUESTIONS: Final = {
+    "alcohol": "alcohol today",
+    "drugs": "recreational drugs today",
+    "intoxication": "signs of intoxication",
+}
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    """A prescriber's suicide risk assessment recorded for this session."""
+
+    decision: Decision
+    risk_level: str  # none | low | moderate | high (the C-SSRS screen's level or the clinician's)
+    plan: str
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class SubstanceDecision:
+    """A prescriber's decision on the day-of-treatment answers that were "yes"."""
+
+    decision: Decision
+    reason: str
+    answers: frozenset[str]  # the SUBSTANCE_QUESTIONS keys answered "yes" when decided
+    by: str = ""
 
 
 class Status(enum.Enum):
@@ -110,6 +161,12 @@ class ChecklistInputs:
     consent_reasons: Sequence[str] = ()
     eligibility_ok: bool = False
     eligibility_reasons: Sequence[str] = ()
+    risk_alerts: Sequence[str] = ()  # messages of risk alerts awaiting an assessment
+    risk_assessment: RiskAssessment | None = None  # the latest one for this session
+    alcohol_today: bool | None = None
+    drugs_today: bool | None = None
+    intoxication_signs: bool | None = None
+    substance_decision: SubstanceDecision | None = None  # the latest one for this session
 
     def __post_init__(self) -> None:
         if self.now.utcoffset() is None:
@@ -134,6 +191,28 @@ class ChecklistInputs:
             raise ClinicalInputError(
                 f"unknown medication class: {', '.join(sorted(unknown))}", field="taken_today"
             )
+        if self.risk_assessment is not None:
+            if self.risk_assessment.risk_level not in RISK_LEVELS:
+                raise ClinicalInputError(
+                    f"risk level must be one of: {', '.join(RISK_LEVELS)}", field="risk_level"
+                )
+            if not self.risk_assessment.plan.strip():
+                raise ClinicalInputError("give the plan", field="plan")
+        if self.substance_decision is not None:
+            if not self.substance_decision.reason.strip():
+                raise ClinicalInputError("give the reason", field="reason")
+            if self.substance_decision.answers - set(SUBSTANCE_QUESTIONS):
+                raise ClinicalInputError("unknown day-of-treatment question", field="answers")
+
+    @property
+    def substances_yes(self) -> frozenset[str]:
+        """The day-of-treatment questions answered "yes"."""
+        answers = {
+            "alcohol": self.alcohol_today,
+            "drugs": self.drugs_today,
+            "intoxication": self.intoxication_signs,
+        }
+        return frozenset(k for k, v in answers.items() if v)
 
 
 @dataclass(frozen=True)
@@ -335,11 +414,93 @@ def _gate(code: str, label: str, ok: bool, reasons: Sequence[str], src: tuple[So
     return Item(code, label, Status.BLOCKING, " ".join(reasons) or "Not in order.", src)
 
 
+def _suicide_risk(i: ChecklistInputs) -> Item:
+    src = cite("S40", "S1")
+    label = "Suicide risk assessed"
+    a = i.risk_assessment
+    by = f" by {a.by}" if a is not None and a.by else ""
+    if a is not None and a.decision is Decision.DEFER:
+        return Item(
+            "suicide_risk",
+            label,
+            Status.BLOCKING,
+            f"Deferred{by} after a suicide risk assessment (risk {a.risk_level}): do not dose "
+            f"in this session. Plan: {a.plan.strip()}",
+            src,
+        )
+    if i.risk_alerts:
+        alerts = " ".join(m.strip() for m in i.risk_alerts if m.strip())
+        return Item(
+            "suicide_risk",
+            label,
+            Status.BLOCKING,
+            f"Open risk alert: {alerts} A prescriber must record a suicide risk assessment "
+            "(today's C-SSRS or a clinician risk level, the plan, proceed or defer) before "
+            "dosing.",
+            src,
+        )
+    if a is not None:
+        return Item(
+            "suicide_risk",
+            label,
+            Status.OK,
+            f"Assessed{by}: risk {a.risk_level}, proceed. Plan: {a.plan.strip()}",
+            src,
+        )
+    return Item("suicide_risk", label, Status.OK, "No open risk alert.", src)
+
+
+def _substances(i: ChecklistInputs) -> Item:
+    src = cite("S4", "S1", "S49", "S37")
+    label = "Alcohol, drugs, intoxication today"
+    asked = (i.alcohol_today, i.drugs_today, i.intoxication_signs)
+    if any(a is None for a in asked):
+        return Item(
+            "substances",
+            label,
+            Status.MISSING,
+            "Ask about alcohol and recreational drugs today, and look for signs of intoxication.",
+            src,
+        )
+    yes = i.substances_yes
+    if not yes:
+        return Item("substances", label, Status.OK, "None today.", src)
+    said = ", ".join(SUBSTANCE_QUESTIONS[k] for k in SUBSTANCE_QUESTIONS if k in yes)
+    d = i.substance_decision
+    if d is None or not yes <= d.answers:
+        return Item(
+            "substances",
+            label,
+            Status.BLOCKING,
+            f"Yes: {said}. Added sedation and respiratory depression: a prescriber must "
+            "decide, with a reason, whether to proceed or defer.",
+            src,
+        )
+    by = f" by {d.by}" if d.by else ""
+    if d.decision is Decision.DEFER:
+        return Item(
+            "substances",
+            label,
+            Status.BLOCKING,
+            f"Yes: {said}. Deferred{by}: {d.reason.strip()}",
+            src,
+        )
+    return Item(
+        "substances",
+        label,
+        Status.CAUTION,
+        f"Yes: {said}. Proceed decided{by}: {d.reason.strip()}",
+        src,
+    )
+
+
 def evaluate(i: ChecklistInputs) -> Checklist:
     """Every item of the checklist, in the order the nurse works through it."""
     items = [
         _gate("eligibility", "Eligibility", i.eligibility_ok, i.eligibility_reasons, ()),
         _gate("consent", "Consent", i.consent_ok, i.consent_reasons, ()),
+        _suicide_risk(i),
+        _substances(i),
         _fasting(i),
         _escort(i),
         _pregnancy(i),
@@ -361,11 +522,16 @@ def evaluate(i: ChecklistInputs) -> Checklist:
 
 __all__ = [
     "PRESSOR_CLASSES",
+    "RISK_LEVELS",
     "SEDATING_CLASSES",
+    "SUBSTANCE_QUESTIONS",
     "WEIGHT_CHANGE_CAUTION_PCT",
     "Checklist",
     "ChecklistInputs",
+    "Decision",
     "Item",
+    "RiskAssessment",
     "Status",
+    "SubstanceDecision",
     "evaluate",
 ]

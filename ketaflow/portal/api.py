@@ -11,11 +11,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import Field
 
 from ketaflow.lib.api_schemas import Bool, InputSchema, PathId, Text, text
 from ketaflow.lib.requests import staff_user
 from ketaflow.portal import selectors, services
+from ketaflow.treatments import selectors as sessions
+from ketaflow.treatments.services import SessionConflict
 
 router = Router(tags=["portal"])
 ERRORS = "Errors: 401 not signed in, 403 role may not, 404 not in your clinic, 422 bad input."
@@ -75,6 +78,9 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     action_note: str
+    assessment_id: int | None = Field(
+        None, description="The prescriber's suicide risk assessment that resolved it"
+    )
 
 
 class AlertParams(Schema):
@@ -83,6 +89,33 @@ class AlertParams(Schema):
 
 class RiskAlertAckIn(InputSchema):
     action_note: Text = text(2000, "What was done (kept with the alert)", min_length=1)
+
+
+class RiskAssessmentIn(InputSchema):
+    version: int = Field(..., ge=1, description="The session version you saw.")
+    cssrs_response_id: int | None = Field(
+        None, ge=1, description="Today's C-SSRS screen of this patient (a stored response)"
+    )
+    risk_level: str = Field(
+        "",
+        pattern="^(|low|moderate|high)$",
+        description="Your risk level (low, moderate, high); blank = the C-SSRS screen's",
+    )
+    plan: Text = text(4000, "The plan (kept with the assessment)", min_length=1)
+    decision: str = Field(..., pattern="^(proceed|defer)$", description="proceed or defer")
+
+
+class RiskAssessmentOut(Schema):
+    id: int
+    session_id: int
+    patient_id: int
+    cssrs_response_id: int | None
+    risk_level: str
+    plan: str
+    decision: str
+    assessed_by: str
+    assessed_at: datetime
+    resolved_alert_ids: list[int]
 
 
 def _link(link: Any) -> dict[str, Any]:
@@ -114,6 +147,7 @@ def _alert(a: Any) -> dict[str, Any]:
         "acknowledged_at": a.acknowledged_at,
         "acknowledged_by": a.acknowledged_by.display_name if a.acknowledged_by else None,
         "action_note": a.action_note,
+        "assessment_id": a.assessment_id,
     }
 
 
@@ -192,3 +226,41 @@ def acknowledge(request: HttpRequest, alert_id: PathId, payload: RiskAlertAckIn)
     actor = staff_user(request)
     alert = selectors.get_alert(actor, alert_id)
     return _alert(services.acknowledge_alert(actor, alert, payload.action_note))
+
+
+@router.post(
+    "/sessions/{session_id}/risk-assessment",
+    response={201: RiskAssessmentOut},
+    summary="A prescriber's suicide risk assessment before a session (resolves risk alerts)",
+    description=ERRORS + " 409 stale session version or dosing started.",
+)
+def risk_assessment(request: HttpRequest, session_id: PathId, payload: RiskAssessmentIn) -> Any:
+    actor = staff_user(request)
+    session = sessions.get_session(actor, session_id, audit=False)
+    try:
+        made = services.record_risk_assessment(
+            actor,
+            session,
+            payload.version,
+            plan=payload.plan,
+            decision=payload.decision,
+            risk_level=payload.risk_level,
+            cssrs_response_id=payload.cssrs_response_id,
+        )
+    except SessionConflict as exc:
+        raise HttpError(409, exc.message) from exc
+    return Status(
+        201,
+        {
+            "id": made.pk,
+            "session_id": made.session_id,
+            "patient_id": made.patient_id,
+            "cssrs_response_id": made.cssrs_response_id,
+            "risk_level": made.risk_level,
+            "plan": made.plan,
+            "decision": made.decision,
+            "assessed_by": made.assessed_by.display_name,
+            "assessed_at": made.assessed_at,
+            "resolved_alert_ids": sorted(made.alerts.values_list("pk", flat=True)),
+        },
+    )

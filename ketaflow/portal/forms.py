@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 
 from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.questionnaire_schedule import patient_instruments
-from ketaflow.portal.models import CrisisResources, RulePhase, RuleScope
+from ketaflow.portal.models import AssessmentDecision, CrisisResources, RulePhase, RuleScope
 from ketaflow.portal.services import MAX_LINK_DAYS, link_days_default
 
 
@@ -103,3 +104,39 @@ class CrisisForm(forms.ModelForm):
             "extra": "Anything else (e.g. local crisis team)",
             "checked_locally": "A clinician has checked these numbers for our patients",
         }
+
+
+class RiskAssessmentForm(forms.Form):
+    """A prescriber's suicide risk assessment before a session (the service checks again)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    cssrs_response_id = forms.TypedChoiceField(
+        label="Today's C-SSRS screen",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[],
+    )
+    risk_level = forms.ChoiceField(
+        label="Clinician risk level",
+        required=False,
+        choices=[
+            ("", "from the C-SSRS screen"),
+            ("low", "low"),
+            ("moderate", "moderate"),
+            ("high", "high"),
+        ],
+    )
+    plan = forms.CharField(label="Plan", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    decision = forms.ChoiceField(
+        label="Decision", choices=AssessmentDecision.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args: Any, screens: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["cssrs_response_id"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "none today")] + [
+            (str(r.pk), f"{r.administered_at:%H:%M} risk {r.risk_level or r.severity}")
+            for r in screens
+        ]

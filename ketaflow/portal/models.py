@@ -191,6 +191,14 @@ class RiskAlert(NoDelete):
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     action_note = models.TextField(blank=True)
+    assessment = models.ForeignKey(
+        "portal.RiskAssessment",
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        null=True,
+        blank=True,
+        help_text="The prescriber's suicide risk assessment that resolved it.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -216,6 +224,51 @@ class RiskAlert(NoDelete):
     def entered_by(self) -> User | None:
         """The staff member who entered the scale (None when the patient answered)."""
         return self.response.recorded_by if self.source is AlertSource.STAFF_ENTRY else None
+
+
+class RiskLevelChoice(models.TextChoices):
+    NONE = "none", "None (C-SSRS screen negative)"
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+
+
+class AssessmentDecision(models.TextChoices):
+    PROCEED = "proceed", "Proceed with today's treatment"
+    DEFER = "defer", "Defer today's treatment"
+
+
+class RiskAssessment(NoDelete):
+    """A prescriber's structured suicide risk assessment before a session (issue #11 item 1).
+
+    Today's C-SSRS screen (`cssrs_response`, its level copied to `risk_level`) or a clinician
+    risk level, the plan, and the decision for `session`. Recording it resolves the risk alerts
+    that waited for it (`RiskAlert.assessment`). "Defer" keeps that session's start blocked.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        "treatments.TreatmentSession", on_delete=models.PROTECT, related_name="+"
+    )
+    cssrs_response = models.ForeignKey(
+        "questionnaires.InstrumentResponse",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    risk_level = models.CharField(max_length=10, choices=RiskLevelChoice.choices)
+    plan = models.TextField()
+    decision = models.CharField(max_length=10, choices=AssessmentDecision.choices)
+    assessed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-assessed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Risk assessment ({self.risk_level}, {self.decision}) for session {self.session_id}"
 
 
 DEFAULT_EMERGENCY = (

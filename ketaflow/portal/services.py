@@ -49,17 +49,23 @@ from ketaflow.patients.models import Patient
 from ketaflow.portal import schedules
 from ketaflow.portal.alerts import raise_risk_alert_if_needed
 from ketaflow.portal.models import (
+    AssessmentDecision,
     BadTokenAttempt,
     CrisisResources,
     LinkOrigin,
     PortalLink,
     RiskAlert,
+    RiskAssessment,
+    RiskLevelChoice,
     RuleScope,
     ScheduleRule,
     patient_label,
 )
+from ketaflow.portal.risk import alerts_awaiting_assessment
 from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind
 from ketaflow.questionnaires.services import score_response
+from ketaflow.treatments import services as treatments
+from ketaflow.treatments.models import TreatmentSession
 
 MAX_LINK_DAYS = 30  # settings.KETAFLOW_PORTAL_LINK_DAYS is validated against the same bound
 BAD_TOKEN_LIMIT = 10
@@ -424,6 +430,97 @@ def acknowledge_alert(actor: User, alert: RiskAlert, action_note: str) -> RiskAl
     alert.save()
     record_event(actor=actor, action=Action.UPDATE, obj=alert, detail={"acknowledged": True})
     return alert
+
+
+@transaction.atomic
+def record_risk_assessment(
+    actor: User,
+    session: TreatmentSession,
+    version: int,
+    *,
+    plan: str,
+    decision: str,
+    risk_level: str = "",
+    cssrs_response_id: int | None = None,
+) -> RiskAssessment:
+    """A prescriber's structured suicide risk assessment before this session; resolves alerts.
+
+    Today's C-SSRS screen (`cssrs_response_id`) or a clinician risk level (`risk_level`; if
+    both are given, the clinician's level is recorded and the screen kept with it), the plan
+    (required) and the decision. Every alert waiting for an assessment is resolved with this
+    one linked (and acknowledged, if it was open). "Defer" keeps this session's start blocked
+    (the checklist reads the latest assessment of the session).
+    """
+    require(actor, Capability.OVERRIDE_LIMITS, session.patient)
+    row = treatments.open_checklist(actor, session, version)
+    errors: dict[str, list[str]] = {}
+    plan = plan.strip()
+    if not plan:
+        errors["plan"] = ["Write the plan (kept with the assessment)."]
+    if decision not in AssessmentDecision.values:
+        errors["decision"] = ["Choose proceed or defer."]
+    now = timezone.now()
+    screen = None
+    if cssrs_response_id is not None:
+        today = local(now, row.patient.clinic).date()
+        screen = (
+            InstrumentResponse.objects.filter(
+                pk=cssrs_response_id, patient_id=row.patient_id, instrument="cssrs"
+            )
+            .exclude(status=RecordStatus.ENTERED_IN_ERROR)
+            .first()
+        )
+        if screen is None or local(screen.administered_at, row.patient.clinic).date() != today:
+            errors["cssrs_response_id"] = ["Choose a C-SSRS screen of this patient from today."]
+    level = risk_level.strip().lower() or (screen.risk_level if screen is not None else "")
+    if not level and "cssrs_response_id" not in errors:
+        errors["risk_level"] = ["Give today's C-SSRS screen or your risk level."]
+    elif level and level not in RiskLevelChoice.values:
+        errors["risk_level"] = [f"Choose one of: {', '.join(RiskLevelChoice.values)}."]
+    if errors:
+        raise ValidationError(errors)
+    assessment = RiskAssessment.objects.create(
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        session=row,
+        cssrs_response=screen,
+        risk_level=level,
+        plan=plan[:4000],
+        decision=decision,
+        assessed_by=actor,
+        assessed_at=now,
+    )
+    note = (
+        f"Suicide risk assessment by the prescriber: risk {level}, "
+        f"{AssessmentDecision(decision).label.lower()}. Plan: {plan}"
+    )[:2000]
+    resolved = []
+    for alert in alerts_awaiting_assessment(row.patient_id, now, session_id=row.pk):
+        alert = RiskAlert.objects.select_for_update().get(pk=alert.pk)
+        alert.assessment = assessment
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at = now
+            alert.acknowledged_by = actor
+            alert.action_note = note
+        alert._history_user = actor
+        alert.save()
+        record_event(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=alert,
+            detail={"acknowledged": True, "assessment": assessment.pk},
+        )
+        resolved.append(alert.pk)
+    treatments.checklist_changed(
+        actor,
+        row,
+        "risk_assessment",
+        assessment,
+        decision=decision,
+        risk_level=level,
+        resolved_alerts=resolved,
+    )
+    return assessment
 
 
 # ---------------------------------------------------------------------------- rules

@@ -21,6 +21,11 @@ urlpatterns: list[URLPattern] = [
     path("staff/", views_staff.overview, name="overview"),
     path("staff/alerts/", views_staff.alerts, name="alerts"),
     path("staff/alerts/<int:pk>/", views_staff.alert, name="alert"),
+    path(
+        "staff/sessions/<int:session_pk>/risk-assessment/",
+        views_staff.risk_assessment,
+        name="risk_assessment",
+    ),
     path("staff/patients/<int:patient_pk>/links/", views_staff.links, name="links"),
     path("staff/links/<int:pk>/revoke/", views_staff.link_revoke, name="link_revoke"),
     path("staff/rules/", views_staff.rules, name="rules"),

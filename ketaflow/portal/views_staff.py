@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaflow.accounts.permissions import require
@@ -18,7 +20,18 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.questionnaire_schedule import DEFAULT_RULES
 from ketaflow.lib.requests import staff_user
 from ketaflow.portal import selectors, services
-from ketaflow.portal.forms import AcknowledgeForm, CrisisForm, IssueLinkForm, RetireForm, RuleForm
+from ketaflow.portal.forms import (
+    AcknowledgeForm,
+    CrisisForm,
+    IssueLinkForm,
+    RetireForm,
+    RiskAssessmentForm,
+    RuleForm,
+)
+from ketaflow.portal.risk import alerts_awaiting_assessment
+from ketaflow.treatments import derive as session_rows
+from ketaflow.treatments import selectors as sessions
+from ketaflow.treatments.services import SessionConflict
 from ketaflow.web.forms import add_service_errors
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -69,6 +82,49 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Alert acknowledged; your note is kept with it.")
                 return redirect("portal:alerts")
     return render(request, "portal/staff/alert.html", {"alert": found, "form": form})
+
+
+@login_required
+@GET_POST
+def risk_assessment(request: HttpRequest, session_pk: int) -> HttpResponse:
+    """The prescriber's suicide risk assessment for a session; back to the session when saved."""
+    actor = staff_user(request)
+    session = sessions.get_session(actor, session_pk, audit=request.method == "GET")
+    require(actor, Capability.OVERRIDE_LIMITS, session.patient)
+    now = timezone.now()
+    screens = session_rows.todays_cssrs(session, now)
+    form = RiskAssessmentForm(
+        request.POST or None, screens=screens, initial={"version": session.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_risk_assessment(
+                actor,
+                session,
+                data["version"],
+                plan=data["plan"],
+                decision=data["decision"],
+                risk_level=data["risk_level"],
+                cssrs_response_id=data["cssrs_response_id"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except SessionConflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Suicide risk assessment recorded; the alert is resolved.")
+            return redirect(f"{reverse('treatments:session', args=[session.pk])}#checklist")
+    return render(
+        request,
+        "portal/staff/risk_assessment.html",
+        {
+            "s": session,
+            "patient": session.patient,
+            "form": form,
+            "waiting": alerts_awaiting_assessment(session.patient_id, now, session_id=session.pk),
+        },
+    )
 
 
 @login_required

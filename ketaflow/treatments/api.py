@@ -193,6 +193,14 @@ class ChecklistIn(Versioned):
         None, ge=20, le=350, description="Today's weight in kg; rounded to 0.1 kg."
     )
     pregnancy_test_positive: Bool | None = None
+    alcohol_today: Bool | None = Field(None, description="Alcohol today (null = not asked)")
+    drugs_today: Bool | None = Field(None, description="Recreational drugs today")
+    intoxication_signs: Bool | None = Field(None, description="Signs of intoxication seen")
+
+
+class SubstanceDecisionIn(Versioned):
+    decision: str = Field(..., pattern="^(proceed|defer)$", description="proceed or defer")
+    reason: Text = Field(..., min_length=1, max_length=500, description="Why (kept)")
 
 
 class OrderIn(Versioned):
@@ -367,6 +375,24 @@ def checklist(request: HttpRequest, session_id: PathId, payload: ChecklistIn) ->
     data = payload.dict(exclude={"version"}, exclude_unset=True)
     return _do(
         request, session_id, lambda a, s: services.save_checklist(a, s, payload.version, **data)
+    )
+
+
+@router.post(
+    "/{session_id}/substance-decision",
+    response=SessionOut,
+    summary="A prescriber decides on alcohol, drugs or intoxication today",
+    description=ERRORS,
+)
+def substance_decision(
+    request: HttpRequest, session_id: PathId, payload: SubstanceDecisionIn
+) -> dict[str, Any]:
+    return _do(
+        request,
+        session_id,
+        lambda a, s: services.record_substance_decision(
+            a, s, payload.version, decision=payload.decision, reason=payload.reason
+        ),
     )
 
 

@@ -15,7 +15,14 @@ from typing import Any
 from ketaflow.audit.history import RecordStatus
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical import session_exceptions as sx
-from ketaflow.clinical.checklist import Checklist, ChecklistInputs, evaluate
+from ketaflow.clinical.checklist import (
+    Checklist,
+    ChecklistInputs,
+    Decision,
+    RiskAssessment,
+    SubstanceDecision,
+    evaluate,
+)
 from ketaflow.clinical.discharge import (
     DischargeInputs,
     DischargePolicy,
@@ -38,6 +45,7 @@ from ketaflow.clinical.protocols import Protocol
 from ketaflow.clinical.routes import Route
 from ketaflow.courses.clock import local
 from ketaflow.patients.models import Measurement, PregnancyRecord
+from ketaflow.portal.risk import risk_gate
 from ketaflow.questionnaires.models import Context, InstrumentResponse
 from ketaflow.screening.selectors import consent_gate, eligibility_gate
 from ketaflow.treatments.models import (
@@ -47,6 +55,9 @@ from ketaflow.treatments.models import (
     OrderStatus,
     TreatmentSession,
     VitalsReading,
+)
+from ketaflow.treatments.models import (
+    SubstanceDecision as SubstanceDecisionRow,
 )
 
 
@@ -279,6 +290,53 @@ def todays_weight(session: TreatmentSession, today: date) -> Decimal | None:
     return Decimal(str(w)) if w is not None else None
 
 
+def todays_cssrs(session: TreatmentSession, now: datetime) -> list[InstrumentResponse]:
+    """The patient's C-SSRS screens from today (clinic date), newest first, for the assessment."""
+    today = local(now, session.patient.clinic).date()
+    rows = InstrumentResponse.objects.filter(
+        patient_id=session.patient_id, instrument="cssrs", administered_at__lte=now
+    ).exclude(status=RecordStatus.ENTERED_IN_ERROR)
+    return [
+        r
+        for r in rows.order_by("-administered_at", "-pk")[:20]
+        if local(r.administered_at, session.patient.clinic).date() == today
+    ]
+
+
+def latest_substance_decision(session: TreatmentSession) -> SubstanceDecisionRow | None:
+    return session.substance_decisions.select_related("decided_by").first()
+
+
+def _risk_inputs(session: TreatmentSession, now: datetime) -> dict[str, Any]:
+    """The open risk alerts and this session's assessment, for the "suicide risk" item."""
+    gate = risk_gate(session.patient_id, session.pk, now)
+    a = gate.assessment
+    return {
+        "risk_alerts": tuple(alert.message for alert in gate.waiting),
+        "risk_assessment": RiskAssessment(
+            Decision(a.decision), a.risk_level, a.plan, a.assessed_by.display_name
+        )
+        if a is not None
+        else None,
+    }
+
+
+def _substance_inputs(
+    answers: ChecklistAnswers | None, session: TreatmentSession
+) -> dict[str, Any]:
+    d = latest_substance_decision(session)
+    return {
+        "alcohol_today": answers.alcohol_today if answers else None,
+        "drugs_today": answers.drugs_today if answers else None,
+        "intoxication_signs": answers.intoxication_signs if answers else None,
+        "substance_decision": SubstanceDecision(
+            Decision(d.decision), d.reason, frozenset(d.answers), d.decided_by.display_name
+        )
+        if d is not None
+        else None,
+    }
+
+
 def checklist_of(session: TreatmentSession, now: datetime) -> Checklist:
     clinic = session.patient.clinic
     today = local(now, clinic).date()
@@ -324,6 +382,8 @@ def checklist_of(session: TreatmentSession, now: datetime) -> Checklist:
             consent_reasons=tuple(c_reasons),
             eligibility_ok=eligible,
             eligibility_reasons=tuple(e_reasons),
+            **_risk_inputs(session, now),
+            **_substance_inputs(answers, session),
         )
     )
 

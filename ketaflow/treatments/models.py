@@ -77,11 +77,35 @@ class ChecklistAnswers(NoDelete):
     medication_changes_reviewed = models.BooleanField(default=False)
     medication_changes = models.CharField(max_length=500, blank=True)
     taken_today = models.JSONField(default=list, blank=True)
+    # The day of treatment (None = not asked yet).
+    alcohol_today = models.BooleanField(null=True, blank=True)
+    drugs_today = models.BooleanField(null=True, blank=True)
+    intoxication_signs = models.BooleanField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
+
+
+class SubstanceDecision(NoDelete):
+    """A prescriber's decision on "yes" answers about alcohol, drugs or intoxication today.
+
+    `answers` are the questions that were "yes" when deciding: a later new "yes" needs a new
+    decision (the core compares). The latest decision counts.
+    """
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="substance_decisions"
+    )
+    decision = models.CharField(max_length=10, choices=[("proceed", "Proceed"), ("defer", "Defer")])
+    reason = models.CharField(max_length=500)
+    answers = models.JSONField(default=list)
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
 
 
 class OrderStatus(models.TextChoices):

@@ -224,6 +224,14 @@ def _version(post: QueryDict) -> int:
         raise FormError({"version": ["Reload the page."]}) from None
 
 
+#: The day-of-treatment questions on the checklist form: (answer field, label).
+SUBSTANCE_QUESTION_FIELDS = (
+    ("alcohol_today", "Alcohol today"),
+    ("drugs_today", "Recreational drugs today"),
+    ("intoxication_signs", "Signs of intoxication"),
+)
+
+
 ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
     "checklist": lambda a, s, v, p: services.save_checklist(
         a,
@@ -245,8 +253,14 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
         ),
         medication_changes=_given(p, "medication_changes", lambda: p.get("medication_changes", "")),
         taken_today=_given(p, "taken_today", lambda: [t for t in p.getlist("taken_today") if t]),
+        alcohol_today=_given(p, "alcohol_today", lambda: _tri(p, "alcohol_today")),
+        drugs_today=_given(p, "drugs_today", lambda: _tri(p, "drugs_today")),
+        intoxication_signs=_given(p, "intoxication_signs", lambda: _tri(p, "intoxication_signs")),
         weight_kg=_dec(p, "weight_kg"),
         pregnancy_test_positive=_tri(p, "pregnancy_test_positive"),
+    ),
+    "substance_decision": lambda a, s, v, p: services.record_substance_decision(
+        a, s, v, decision=p.get("decision", ""), reason=p.get("reason", "")
     ),
     "order": lambda a, s, v, p: services.enter_order(
         a,
@@ -420,6 +434,9 @@ def _checklist_initial(actor: User, view: selectors.SessionView) -> dict[str, An
         "medication_changes_reviewed": answers.medication_changes_reviewed,
         "medication_changes": answers.medication_changes,
         "taken_today": list(answers.taken_today),
+        "alcohol_today": answers.alcohol_today,
+        "drugs_today": answers.drugs_today,
+        "intoxication_signs": answers.intoxication_signs,
     }
 
 
@@ -441,8 +458,12 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         if view.session.status == "discharged"
         else None
     )
+    initial = _checklist_initial(actor, view)
     return {
-        "checklist_initial": _checklist_initial(actor, view),
+        "checklist_initial": initial,
+        "substance_rows": [
+            (name, label, initial.get(name)) for name, label in SUBSTANCE_QUESTION_FIELDS
+        ],
         "last_discharge": derive.latest_discharge(view.session),
         "taken_today_choices": TAKEN_TODAY_CHOICES,
         "open_to_sign": derive.open_alerts_to_sign(view.session)
@@ -460,6 +481,9 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         "patient": view.session.patient,
         "can_sign": actor.can(Capability.SIGN_SESSION),
         "can_override": actor.can(Capability.OVERRIDE_LIMITS),
+        "todays_cssrs": derive.todays_cssrs(view.session, timezone.now())
+        if actor.can(Capability.OVERRIDE_LIMITS)
+        else [],
         "side_effect_kinds": SideEffectKind.choices,
         "severities": Severity.choices,
         **extra,

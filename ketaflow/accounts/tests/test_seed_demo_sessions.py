@@ -104,7 +104,8 @@ def test_the_board_shows_a_live_session_in_each_phase(live: str) -> None:
     assert infusing.order is not None and infusing.order.status == "confirmed"
     waiting = rows["Quiet room"].view
     assert waiting is not None and waiting.checklist is not None
-    assert [i.code for i in waiting.checklist.blocking] == ["escort"]
+    # KF-000002 also has the demo's open risk alert: it blocks until a prescriber assesses.
+    assert [i.code for i in waiting.checklist.blocking] == ["suicide_risk", "escort"]
     ready = rows["Chair 4"].view
     assert ready is not None and ready.checklist is not None and ready.checklist.can_start
     assert ready.order is None

@@ -9,6 +9,7 @@ the C-SSRS risk level) off the clinic's licensed form and the core interprets it
 
 from __future__ import annotations
 
+from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Evidence, cite, default
 from ketaflow.clinical.instruments.base import (
     Band,
@@ -122,6 +123,13 @@ _CSSRS_NOTE = (
     "Triage labels differ across versions of the screener: confirm against the version "
     "the clinic licensed."
 )
+#: Columbia's screener with triage (the "recent, with triage colours" version named by the
+#: NINDS common-data-element page for the screener): question 3, or suicidal behaviour
+#: (question 6) more than 3 months ago, is moderate risk; questions 4-5, or behaviour within
+#: the past 3 months, is high risk. The reference sheet (S40h) lists only the high-risk side
+#: of question 6; the moderate side is the Columbia triage's own, so the level stays flagged
+#: as secondary evidence for local sign-off like the rest of the screener.
+CSSRS_QUESTIONS = range(1, 7)
 
 CSSRS = RiskLevelInstrument(
     code="cssrs",
@@ -148,12 +156,14 @@ CSSRS = RiskLevelInstrument(
         ),
         RiskLevel(
             "moderate",
-            "highest positive answer: suicidal thoughts with a method (question 3)",
+            "highest positive answer: suicidal thoughts with a method (question 3), or "
+            "suicidal behaviour more than 3 months ago (question 6)",
             Flag(
                 FlagCode.CSSRS_RISK_MODERATE,
                 FlagKind.SAFETY,
-                "C-SSRS screener: moderate suicide risk (thoughts with a method): a "
-                "clinician must assess before treatment continues. " + _CSSRS_NOTE,
+                "C-SSRS screener: moderate suicide risk (thoughts with a method, or suicidal "
+                "behaviour more than 3 months ago): a clinician must assess before treatment "
+                "continues. " + _CSSRS_NOTE,
                 _CSSRS_SOURCES,
                 Evidence.SECONDARY,
             ),
@@ -174,3 +184,25 @@ CSSRS = RiskLevelInstrument(
     ),
     notes=_CSSRS_NOTE,
 )
+
+
+def cssrs_triage(positive: set[int] | frozenset[int], *, behaviour_in_past_3_months: bool) -> str:
+    """The screener's risk level from which questions (1-6) were answered yes.
+
+    Highest positive answer wins (S40h, Columbia triage): 4 or 5, or behaviour (6) within the
+    past 3 months: high; 3, or behaviour (6) more than 3 months ago: moderate; 1 or 2: low;
+    none: none. `behaviour_in_past_3_months` is read only when question 6 is positive; give
+    True when the timing is unknown (the safer level). Holds no wording of the licensed form.
+    """
+    unknown = set(positive) - set(CSSRS_QUESTIONS)
+    if unknown:
+        raise ClinicalInputError(
+            f"C-SSRS screener questions are 1-6, not {sorted(unknown)}", field="positive"
+        )
+    if positive & {4, 5} or (6 in positive and behaviour_in_past_3_months):
+        return "high"
+    if positive & {3, 6}:
+        return "moderate"
+    if positive & {1, 2}:
+        return "low"
+    return "none"

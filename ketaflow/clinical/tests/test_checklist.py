@@ -34,6 +34,9 @@ def all_done(**changes: object) -> ChecklistInputs:
         pre_session_questionnaire_done=True,
         consent_ok=True,
         eligibility_ok=True,
+        alcohol_today=False,
+        drugs_today=False,
+        intoxication_signs=False,
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 

@@ -1,7 +1,10 @@
-"""`{% load portal_tags %}{% open_risk_alerts %}`: the open risk-alert count for staff pages.
+"""Risk alerts on staff pages: `{% open_risk_alerts %}` and `{% risk_flag patient %}`.
 
-For the staff home or the top bar: a red link with the number of alerts waiting, drawn only
-for roles that read clinical data and only when there is something to act on.
+`open_risk_alerts`: for the staff home or the top bar, a red link with the number of alerts
+waiting, drawn only for roles that read clinical data and only when there is something to
+act on. `risk_flag`: the standing flag on one patient's banner (every patient, course and
+session page, and the chair board) while a risk alert waits for a prescriber's assessment
+(`ketaflow.portal.risk`); drawn only for roles that read clinical data.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
+from ketaflow.accounts.roles import Capability
+from ketaflow.portal.risk import alerts_awaiting_assessment
 from ketaflow.portal.selectors import open_alert_count
 
 register = template.Library()
@@ -21,3 +27,23 @@ def open_risk_alerts(context: dict[str, Any]) -> dict[str, Any]:
     user = getattr(request, "user", None)
     count = open_alert_count(user) if user is not None and user.is_authenticated else 0
     return {"open_alerts": count}
+
+
+@register.inclusion_tag("portal/staff/_risk_flag.html", takes_context=True)
+def risk_flag(context: template.Context, patient: Any, compact: bool = False) -> dict[str, Any]:
+    """Not audited separately: drawn only inside a page whose view records the patient read."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if (
+        patient is None
+        or user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.can(Capability.VIEW_CLINICAL)
+        or patient.clinic_id != user.clinic_id
+    ):
+        return {"waiting": []}
+    return {
+        "waiting": alerts_awaiting_assessment(patient.pk, timezone.now()),
+        "patient": patient,
+        "compact": compact,
+    }

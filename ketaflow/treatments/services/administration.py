@@ -70,11 +70,16 @@ def record_administration(
     order = derive.confirmed_order(row)
     if order is None:
         raise ValidationError({"kind": ["A prescriber must confirm the order before dosing."]})
-    if row.status == SessionStatus.CHECKED_IN:
-        # The status is derived: an answer recorded elsewhere (the patient's pre-session
-        # questionnaire) may have completed the checklist since the last write here.
-        if not derive.checklist_of(row, timezone.now()).can_start:
-            raise ValidationError({"kind": ["The checklist has not passed: dosing cannot start."]})
+    if row.status in (SessionStatus.CHECKED_IN, SessionStatus.READY):
+        # The status is derived and may be stale either way: an answer recorded elsewhere
+        # (the patient's pre-session questionnaire) may have completed the checklist, or a
+        # risk alert raised since (a portal answer) may block it again. Re-check every time.
+        checklist = derive.checklist_of(row, timezone.now())
+        if not checklist.can_start:
+            why = "; ".join(f"{i.label}: {i.status.label.lower()}" for i in checklist.blocking)
+            raise ValidationError(
+                {"kind": [f"The checklist has not passed: dosing cannot start ({why})."]}
+            )
         row.status = SessionStatus.READY
     if row.status not in (SessionStatus.READY, SessionStatus.IN_PROGRESS, SessionStatus.OBSERVING):
         raise ValidationError({"kind": ["Dosing is over for this session."]})

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
+from ketaflow.clinical.checklist import Decision
 from ketaflow.courses.clock import local
 from ketaflow.courses.models import Appointment, AppointmentStatus
 from ketaflow.courses.services import set_appointment_status
@@ -24,6 +25,7 @@ from ketaflow.treatments import derive
 from ketaflow.treatments.models import (
     ChecklistAnswers,
     SessionStatus,
+    SubstanceDecision,
     TreatmentSession,
 )
 from ketaflow.treatments.services._common import (
@@ -119,6 +121,9 @@ def save_checklist(
     medication_changes_reviewed: bool = UNCHANGED,
     medication_changes: str = UNCHANGED,
     taken_today: Iterable[str] = UNCHANGED,
+    alcohol_today: bool | None = UNCHANGED,
+    drugs_today: bool | None = UNCHANGED,
+    intoxication_signs: bool | None = UNCHANGED,
     weight_kg: Decimal | float | None = None,
     pregnancy_test_positive: bool | None = None,
     now: datetime | None = None,
@@ -172,6 +177,9 @@ def save_checklist(
         ),
         medication_changes=keep(medication_changes, "medication_changes", "").strip(),
         taken_today=taken,
+        alcohol_today=keep(alcohol_today, "alcohol_today", None),
+        drugs_today=keep(drugs_today, "drugs_today", None),
+        intoxication_signs=keep(intoxication_signs, "intoxication_signs", None),
         recorded_by=actor,
     )
     answers.full_clean(exclude=["session", "recorded_by"])
@@ -217,6 +225,79 @@ def save_checklist(
         cautions=[i.code for i in checklist.cautions],
     )
     return row
+
+
+def open_checklist(actor: User, session: TreatmentSession, version: int) -> TreatmentSession:
+    """The session locked for a checklist write (before dosing, at the version the user saw).
+
+    For writes that live in other apps but gate the start (the portal's suicide risk
+    assessment): call inside the caller's transaction, then `checklist_changed`.
+    """
+    row = _lock(actor, session, version)
+    if row.status not in (SessionStatus.CHECKED_IN, SessionStatus.READY):
+        raise ValidationError({"__all__": ["The checklist is closed once dosing has started."]})
+    return row
+
+
+def checklist_changed(
+    actor: User, row: TreatmentSession, what: str, obj: Any, **detail: Any
+) -> TreatmentSession:
+    """Re-evaluate the checklist after a write; the session's status follows; audited."""
+    checklist = derive.checklist_of(row, timezone.now())
+    _touch(
+        row, actor, status=SessionStatus.READY if checklist.can_start else SessionStatus.CHECKED_IN
+    )
+    _audit(actor, row, what, obj, can_start=checklist.can_start, **detail)
+    return row
+
+
+@transaction.atomic
+def record_substance_decision(
+    actor: User, session: TreatmentSession, version: int, *, decision: str, reason: str
+) -> SubstanceDecision:
+    """A prescriber decides on today's "yes" answers (alcohol, drugs, intoxication), with a reason.
+
+    The decision covers the answers that are "yes" now; the core asks again if another "yes"
+    is recorded later. "Defer" keeps the start blocked.
+    """
+    _require(actor, Capability.OVERRIDE_LIMITS)
+    row = open_checklist(actor, session, version)
+    if decision not in (Decision.PROCEED.value, Decision.DEFER.value):
+        raise ValidationError({"decision": ["Choose proceed or defer."]})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why (kept with the decision)."]})
+    answers = derive.latest_answers(row)
+    yes = sorted(_yes(answers))
+    if not yes:
+        raise ValidationError(
+            {"decision": ['Nothing to decide: no "yes" about alcohol, drugs or intoxication.']}
+        )
+    now = timezone.now()
+    made = SubstanceDecision.objects.create(
+        session=row,
+        decision=decision,
+        reason=reason[:500],
+        answers=yes,
+        decided_by=actor,
+        decided_at=now,
+    )
+    checklist_changed(actor, row, "substance_decision", made, decision=decision, answers=yes)
+    return made
+
+
+def _yes(answers: ChecklistAnswers | None) -> set[str]:
+    if answers is None:
+        return set()
+    return {
+        key
+        for key, value in (
+            ("alcohol", answers.alcohol_today),
+            ("drugs", answers.drugs_today),
+            ("intoxication", answers.intoxication_signs),
+        )
+        if value
+    }
 
 
 PRE_SESSION_QUESTIONNAIRE = "gad7"

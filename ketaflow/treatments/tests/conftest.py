@@ -117,6 +117,9 @@ def complete_checklist(nurse: Any, session: Any, *, baseline_at: float = 120) ->
         escort_name="Sam Doe",
         escort_phone="07700 900123",
         medication_changes_reviewed=True,
+        alcohol_today=False,
+        drugs_today=False,
+        intoxication_signs=False,
         weight_kg=70,
         pregnancy_test_positive=False,
     )

@@ -90,6 +90,13 @@ ENDPOINTS = [
     ),
     Endpoint("POST", f"{S}/order/confirm", "proposed", PRESCRIBER_ONLY, v),
     Endpoint(
+        "POST",
+        f"{S}/substance-decision",
+        "substances_yes",
+        PRESCRIBER_ONLY,
+        lambda w: v(w, decision="proceed", reason="One glass of wine last night; sober."),
+    ),
+    Endpoint(
         "POST", f"{S}/events", "ordered", CHARTING, lambda w: v(w, kind="start", rate_ml_per_h=52.5)
     ),
     Endpoint(
@@ -241,6 +248,8 @@ def build(
     elif stage == "esketamine_dosing":
         services.enter_order(prescriber, session, ver(), dose_mg=56, confirm=True)
         services.record_administration(nurse, session, ver(), kind="bolus", bolus_mg=28)
+    elif stage == "substances_yes":
+        services.save_checklist(nurse, session, ver(), alcohol_today=True)
     elif stage == "side_effect":
         effect = services.record_side_effect(nurse, session, ver(), kind="nausea", severity="mild")
         w["effect_id"] = effect.pk

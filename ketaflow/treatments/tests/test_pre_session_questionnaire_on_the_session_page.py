@@ -28,6 +28,9 @@ def _all_but_questionnaire(nurse: Any, session: Any) -> Any:
         escort_name="Sam",
         escort_phone="1",
         medication_changes_reviewed=True,
+        alcohol_today=False,
+        drugs_today=False,
+        intoxication_signs=False,
         weight_kg=70,
         pregnancy_test_positive=False,
     )

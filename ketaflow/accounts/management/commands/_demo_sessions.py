@@ -10,7 +10,9 @@ treatment services, one per chair and phase:
 - Chair 3, KF-000010 (esketamine 56 mg, two devices): dosing complete, observing, with
   CADSS, MOAA/S and a mild dissociation;
 - Chair 4, KF-000007 (IV, session 1): checklist complete, ready to dose;
-- Quiet room, KF-000002 (SC, session 1): checked in, checklist incomplete (no escort yet).
+- Quiet room, KF-000002 (SC, session 1): checked in, checklist incomplete (no escort yet;
+  the portal seed's open risk alert on this patient also blocks the start until a
+  prescriber records a suicide risk assessment).
 
 Everything is written on the real clock, as a nurse at the chair would: check-in, checklist,
 baseline vitals, the prescriber's confirmed order, then the events. Nothing is back-dated and
@@ -153,6 +155,9 @@ def _prepare(session: TreatmentSession, nurse: User, *, escort: bool = True) -> 
         escort_name="Alex Example" if escort else "",
         escort_phone="07700 900999" if escort else "",
         medication_changes_reviewed=True,
+        alcohol_today=False,
+        drugs_today=False,
+        intoxication_signs=False,
         weight_kg=_weight_kg(session),
         pregnancy_test_positive=False if patient.can_become_pregnant else None,
     )
