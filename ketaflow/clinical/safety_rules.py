@@ -18,7 +18,12 @@ from typing import Any
 
 from ketaflow.clinical.discharge import DEFAULT_POLICY
 from ketaflow.clinical.dosing.limits import DEFAULT_DOSING_LIMITS
+from ketaflow.clinical.eligibility.assessment import assess_eligibility
+from ketaflow.clinical.eligibility.conditions import CODE_RULES
 from ketaflow.clinical.eligibility.criteria import DEFAULT_CRITERIA
+from ketaflow.clinical.eligibility.facts import HistoryItem
+from ketaflow.clinical.eligibility.findings import Finding
+from ketaflow.clinical.eligibility.parse import facts_from_data
 from ketaflow.clinical.evidence import ClinicDefault, Evidence
 from ketaflow.clinical.monitoring.schedule import DEFAULT_SCHEDULE
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
@@ -32,6 +37,7 @@ class Kind(enum.Enum):
     SOFT = "soft limit"  # allowed only with a prescriber's override and a reason, recorded
     BLOCK = "blocks"  # blocks the start or discharge until the condition is met
     ALERT = "alert"  # raises an alert for staff to act on and acknowledge
+    REASON = "needs a reason"  # allowed, with the reason recorded (and shown when signing)
     SETTING = "setting"  # a number other rules use (intervals, ages, windows)
 
 
@@ -107,14 +113,21 @@ CATALOGUE: dict[str, dict[str, Entry]] = {
         "session_dbp_at_or_above": Entry("Diastolic BP in session, act at", _A, "mmHg"),
         "session_sbp_rise_at_or_above": Entry("Systolic rise from pre-dose, act at", _A, "mmHg"),
         "session_dbp_rise_at_or_above": Entry("Diastolic rise from pre-dose, act at", _A, "mmHg"),
-        "spo2_warn_below": Entry("SpO2, warning below", _A, "%"),
+        "spo2_warn_below": Entry(
+            "SpO2, warning below; no discharge below it (hard, every route)", _A, "%"
+        ),
         "spo2_critical_below": Entry("SpO2, critical below", _A, "%"),
-        "rr_low_below": Entry("Respiratory rate, low below", _A, "/min"),
+        "rr_low_below": Entry(
+            "Respiratory rate, low below; no discharge below it (hard, every route)", _A, "/min"
+        ),
         "rr_high_above": Entry("Respiratory rate, high above", _A, "/min"),
         "hr_low_below": Entry("Heart rate, low below", _A, "/min"),
         "hr_high_above": Entry("Heart rate, high above", _A, "/min"),
         "moaas_deep_sedation_at_or_below": Entry("MOAA/S, deep sedation at or below", _A),
         "cadss_research_convention_above": Entry("CADSS, marked dissociation above", _A),
+        "moaas_pairing_minutes": Entry(
+            "A MOAA/S counts with vitals taken within (combined breathing signs)", _SET, "min"
+        ),
         "recheck_warn_minutes": Entry("Recheck after a warning within", _SET, "min"),
         "recheck_critical_minutes": Entry("Recheck after a critical alert within", _SET, "min"),
     },
@@ -133,7 +146,7 @@ CATALOGUE: dict[str, dict[str, Entry]] = {
         "observation_min_sc": Entry("Observation after SC, at least", _B, "min"),
         "observation_min_im": Entry("Observation after IM, at least", _B, "min"),
         "observation_min_oral": Entry("Observation after oral, at least", _B, "min"),
-        "min_moaas": Entry("MOAA/S at discharge, at least", _B),
+        "min_moaas": Entry("MOAA/S at discharge, at least (every route; cannot be lowered)", _H),
         "min_recovery_score": Entry("Aldrete or PADSS at discharge, at least", _B),
         "bp_near_baseline_mmhg": Entry("BP within this of pre-dose", _B, "mmHg"),
         "require_escort": Entry("A responsible adult escort", _B),
@@ -148,6 +161,9 @@ CATALOGUE: dict[str, dict[str, Entry]] = {
         "minimum_age": Entry("Age, at least", _H, "years"),
         "elderly_age": Entry("Older adult from age", _SET, "years"),
         "required_clearance": Entry("Medical clearance items required", _B),
+        "severe_hepatic_impairment_excludes_racemic": Entry(
+            "Child-Pugh C liver disease excludes racemic ketamine", _H
+        ),
         "pregnancy_test_required": Entry("Pregnancy test when pregnancy is possible", _B),
         "urine_toxicology_if_substance_use": Entry("Urine toxicology when use is suspected", _B),
         "diagnoses_in_scope[generalised_anxiety_disorder].entry_above": Entry(
@@ -171,6 +187,7 @@ PROTOCOL_CATALOGUE: dict[str, Entry] = {
     "observation_minutes": Entry("Observation after the dose, at least", _B, "min"),
     "min_days_between_sessions": Entry("Days between a patient's sessions, at least", _H, "days"),
     "older_adult_from_age": Entry("Older-adult doses from age", _SET, "years"),
+    "max_pause_minutes": Entry("A pause in the infusion longer than this", Kind.REASON, "min"),
 }
 
 
@@ -231,6 +248,43 @@ def uncatalogued() -> tuple[str, ...]:
     )
 
 
+# An adult who meets every entry rule of the core's IV criteria: each condition is added to it
+# alone, so what the page shows for a condition is exactly what the core decides for it.
+ELIGIBLE_BASELINE: dict[str, Any] = {
+    "age_years": 40,
+    "sex": "male",
+    "pregnancy": "not_applicable",
+    "planned_route": "iv",
+    "diagnoses": ["F41.1"],
+    "history": [],
+    "medications": [],
+    "blood_pressure": {"sbp": 120, "dbp": 80},
+    "severity_scores": {"hama": 25},
+    "failed_adequate_treatments": 2,
+    "clearance_done": [c.value for c in DEFAULT_CRITERIA.required_clearance.value],
+}
+
+
+@dataclass(frozen=True)
+class ConditionRule:
+    condition: HistoryItem
+    codes: tuple[str, ...]  # ICD-10 patterns that mean it, besides the history item
+    findings: tuple[Finding, ...]
+
+
+def condition_rules(route: str = "iv") -> tuple[ConditionRule, ...]:
+    """What the core decides for each history condition alone, on the baseline patient."""
+    baseline = {**ELIGIBLE_BASELINE, "planned_route": route}
+    before = {f.code for f in assess_eligibility(facts_from_data(baseline)).findings}
+    found = []
+    for item in HistoryItem:
+        facts = facts_from_data({**baseline, "history": [item.value]})
+        added = tuple(f for f in assess_eligibility(facts).findings if f.code not in before)
+        codes = tuple(words for _pattern, words, items in CODE_RULES if item in items)
+        found.append(ConditionRule(item, codes, added))
+    return tuple(found)
+
+
 _EVIDENCE = {
     Evidence.VERIFIED: "verified",
     Evidence.SECONDARY: "secondary",
@@ -255,7 +309,8 @@ def render_markdown() -> str:
         "override exists. **soft limit**: allowed only with a prescriber's override and a "
         "reason, recorded. **blocks**: the session does not start, or the patient is not ready "
         "for discharge, until it is met. **alert**: raises an alert that staff act on and "
-        "acknowledge. **setting**: a number the other rules use.",
+        "acknowledge. **needs a reason**: allowed, with the reason recorded and shown when the "
+        "session is signed. **setting**: a number the other rules use.",
         "",
         "Every value is the core's default; a clinic may set its own in a protocol version. "
         "*Needs local sign-off* means the reference could not verify the number: a clinician "
@@ -289,4 +344,39 @@ def render_markdown() -> str:
             )
             + " |"
         )
+    lines += _condition_lines()
     return "\n".join(lines) + "\n"
+
+
+def _condition_lines() -> list[str]:
+    lines = [
+        "",
+        "## Eligibility: conditions in the history or the diagnosis codes (IV route)",
+        "",
+        "Each condition alone, added to a patient who meets every entry rule; a diagnosis code "
+        "matching the pattern shown leads to the same finding as the history item. **exclusion**"
+        ": not eligible under this protocol; **unmet requirement**: needs review; **caution**: "
+        "may treat, weighing the risk.",
+        "",
+        "| Condition | ICD-10 codes | Finding | What the core says | Needs local sign-off "
+        "| Sources |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in condition_rules():
+        for finding in rule.findings or (None,):
+            lines.append(
+                "| "
+                + " | ".join(
+                    _cell(cell)
+                    for cell in (
+                        rule.condition.value.replace("_", " "),
+                        ", ".join(rule.codes),
+                        finding.kind.value.replace("_", " ") if finding else "none",
+                        finding.message if finding else "",
+                        ("yes" if finding.needs_local_signoff else "no") if finding else "",
+                        ", ".join(s.key for s in finding.sources) if finding else "",
+                    )
+                )
+                + " |"
+            )
+    return lines

@@ -32,25 +32,34 @@ _PSYCHOSIS = HistoryItem.PSYCHOSIS_CURRENT
 _MANIA_NOW = HistoryItem.MANIA_CURRENT
 _MANIA_PAST = HistoryItem.MANIA
 
-# (pattern on the normalised code, the conditions it means), all that match apply.
-CODE_RULES: tuple[tuple[re.Pattern[str], frozenset[HistoryItem]], ...] = tuple(
-    (re.compile(pattern), frozenset(items))
-    for pattern, items in (
-        (r"^F2\d", {_PSYCHOSIS}),
-        (r"^F3[23]\.3", {_PSYCHOSIS}),
-        (r"^F30\.2", {_PSYCHOSIS}),
-        (r"^F31\.[25]", {_PSYCHOSIS}),
-        (r"^F30(?!\.[34])", {_MANIA_NOW}),
-        (r"^F30\.[34]", {_MANIA_PAST}),
-        (r"^F31\.[0126]", {_MANIA_NOW}),
-        (r"^F31(\.[3-57-9]|$)", {_MANIA_PAST}),
-        (r"^F34\.0", {_MANIA_PAST}),
-        (r"^F16", {HistoryItem.KETAMINE_PCP_MISUSE}),
-        (r"^F1[0-58-9]\.2(?!1)", {HistoryItem.SUBSTANCE_USE_DISORDER_CURRENT}),
-        (r"^F1[0-58-9](?!\.2(?!1))", {HistoryItem.SUBSTANCE_USE_DISORDER}),
-        (r"^F1[0-68-9]\.([129]5|5)", {_PSYCHOSIS}),
-        (r"^N30\.[128]", {HistoryItem.LUTS_OR_CYSTITIS}),
-        (r"^(K7[0-7]|B18)", {HistoryItem.LIVER_DISEASE}),
+# (pattern on the normalised code, the codes it matches in words, the conditions it means); all
+# that match apply. The words are what the safety-rules page shows.
+CODE_RULES: tuple[tuple[re.Pattern[str], str, frozenset[HistoryItem]], ...] = tuple(
+    (re.compile(pattern), words, frozenset(items))
+    for pattern, words, items in (
+        (r"^F2\d", "F20-F29", {_PSYCHOSIS}),
+        (r"^F3[23]\.3", "F32.3, F33.3", {_PSYCHOSIS}),
+        (r"^F30\.2", "F30.2", {_PSYCHOSIS}),
+        (r"^F31\.[25]", "F31.2, F31.5", {_PSYCHOSIS}),
+        (r"^F30(?!\.[34])", "F30 (not F30.3, F30.4)", {_MANIA_NOW}),
+        (r"^F30\.[34]", "F30.3, F30.4", {_MANIA_PAST}),
+        (r"^F31\.[0126]", "F31.0, F31.1, F31.2, F31.6", {_MANIA_NOW}),
+        (r"^F31(\.[3-57-9]|$)", "F31, F31.3-F31.5, F31.7-F31.9", {_MANIA_PAST}),
+        (r"^F34\.0", "F34.0", {_MANIA_PAST}),
+        (r"^F16", "F16", {HistoryItem.KETAMINE_PCP_MISUSE}),
+        (
+            r"^F1[0-58-9]\.2(?!1)",
+            "F10-F19 .2x (not F17, not .21)",
+            {HistoryItem.SUBSTANCE_USE_DISORDER_CURRENT},
+        ),
+        (
+            r"^F1[0-58-9](?!\.2(?!1))",
+            "other F10-F19 (not F16, F17)",
+            {HistoryItem.SUBSTANCE_USE_DISORDER},
+        ),
+        (r"^F1[0-68-9]\.([129]5|5)", "F1x.5, F1x.x5x", {_PSYCHOSIS}),
+        (r"^N30\.[128]", "N30.1, N30.2, N30.8", {HistoryItem.LUTS_OR_CYSTITIS}),
+        (r"^(K7[0-7]|B18)", "K70-K77, B18", {HistoryItem.LIVER_DISEASE}),
     )
 )
 
@@ -58,7 +67,7 @@ CODE_RULES: tuple[tuple[re.Pattern[str], frozenset[HistoryItem]], ...] = tuple(
 def items_for_code(code: str) -> frozenset[HistoryItem]:
     """The conditions one normalised ICD-10 code means (often none)."""
     found: set[HistoryItem] = set()
-    for pattern, items in CODE_RULES:
+    for pattern, _words, items in CODE_RULES:
         if pattern.match(code):
             found |= items
     return frozenset(found)

@@ -45,3 +45,30 @@ def test_a_default_missing_from_the_catalogue_is_reported(monkeypatch):
     }
     monkeypatch.setattr(safety_rules, "CATALOGUE", catalogue)
     assert safety_rules.uncatalogued() == ("Discharge: require_escort",)
+
+
+def test_the_conditions_table_starts_from_an_eligible_patient():
+    from ketaflow.clinical.eligibility.assessment import assess_eligibility
+    from ketaflow.clinical.eligibility.findings import SuggestedOutcome
+    from ketaflow.clinical.eligibility.parse import facts_from_data
+
+    baseline = assess_eligibility(facts_from_data(safety_rules.ELIGIBLE_BASELINE))
+    assert baseline.outcome is SuggestedOutcome.ELIGIBLE, baseline.findings
+
+
+def test_each_condition_row_is_the_cores_decision_for_it():
+    from ketaflow.clinical.eligibility.facts import HistoryItem
+    from ketaflow.clinical.eligibility.findings import FindingKind
+
+    rules = {r.condition: r for r in safety_rules.condition_rules()}
+    assert set(rules) == set(HistoryItem)
+    for excluded in (
+        HistoryItem.PSYCHOSIS_CURRENT,
+        HistoryItem.MANIA_CURRENT,
+        HistoryItem.KETAMINE_PCP_MISUSE,
+        HistoryItem.LIVER_DISEASE_CHILD_PUGH_C,
+    ):
+        assert FindingKind.EXCLUSION in {f.kind for f in rules[excluded].findings}, excluded
+    assert "F20-F29" in rules[HistoryItem.PSYCHOSIS_CURRENT].codes
+    page = safety_rules.render_markdown()
+    assert "| psychosis current | F20-F29" in page
