@@ -152,7 +152,12 @@ def patient(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
                     "remission_at_or_below": t.remission_at_or_below,
                     "state": r.current_state.value if r else None,
                     "states": [
-                        {"state": c.state.value, "began": c.began, "sources": _keys(c.sources)}
+                        {
+                            "state": c.state.value,
+                            "began": c.began,
+                            "sources": _keys(c.sources),
+                            "needs_local_signoff": c.needs_local_signoff,
+                        }
                         for c in (r.states if r else ())
                     ],
                     "first_response_on": r.first_response.when if r and r.first_response else None,
@@ -162,7 +167,10 @@ def patient(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
                     "non_response_signal_on": (
                         r.non_response_signal.at if r and r.non_response_signal.met else None
                     ),
-                    "relapses": [x.confirmed for x in (r.relapses if r else ())],
+                    "relapses": [
+                        {"onset": x.onset, "confirmed": x.confirmed}
+                        for x in (r.relapses if r else ())
+                    ],
                     "message": t.followup.message,
                 }
             )

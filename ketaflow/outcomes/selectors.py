@@ -145,8 +145,7 @@ def _trajectory(course: Course, code: str | None) -> Trajectory:
     crit = found.criteria
     response_at = None
     if crit is not None and found.report is not None:
-        base = found.report.baseline.value
-        response_at = base * (1 - crit.response_min_improvement_pct.value / 100)
+        response_at = crit.response_score(found.report.baseline.value)
     return Trajectory(
         code=found.instrument.code,
         name=found.instrument.name,
