@@ -28,6 +28,7 @@ from ketaflow.clinical.instruments import INSTRUMENTS
 from ketaflow.clinical.instruments.base import BandSet
 from ketaflow.clinical.misuse import MisuseReport, SessionDose, Spacing, assess_misuse
 from ketaflow.clinical.prediction import (
+    MIN_EVENTS_PER_PARAMETER,
     BaseRate,
     Example,
     Features,
@@ -93,6 +94,10 @@ class PredictionView:
     features: Features | None
     base_rates: tuple[BaseRate, ...]
     why_not: str  # why there is no personal estimate (if none)
+
+    @property
+    def min_epv(self) -> float:
+        return MIN_EVENTS_PER_PARAMETER.value
 
     @property
     def percent(self) -> float | None:
