@@ -7,11 +7,14 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.outcomes import OutcomeReport, OutcomeState, assess
 from ketaflow.clinical.response import ResponseCriteria
 from ketaflow.clinical.tests.test_outcomes_support import HAMA, LSAS, MADRS, MONDAY
 
-CRITERIA = st.sampled_from([HAMA, LSAS, MADRS])
+_PCL5 = get_instrument("pcl5").response  # response in points (>= 10), no remission
+assert _PCL5 is not None
+CRITERIA = st.sampled_from([HAMA, LSAS, MADRS, _PCL5])
 SCORE = st.integers(0, 600).map(lambda tenths: tenths / 10)  # totals to 0.1 point
 
 
