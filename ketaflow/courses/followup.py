@@ -513,7 +513,11 @@ def _moves(
     if ReviewReason.RELAPSE in reasons and course.phase == CoursePhase.MAINTENANCE:
         review = next(r for r in step.reviews if r.reason is ReviewReason.RELAPSE)
         relapse = report.relapses[-1] if report and report.relapses else None
-        when = f" confirmed {relapse.confirmed:%d %b %Y}" if relapse else ""
+        when = (
+            f" from {relapse.onset:%d %b %Y} (confirmed {relapse.confirmed:%d %b %Y})"
+            if relapse
+            else ""
+        )
         moves.append(
             PhaseMove(
                 "reinduction",
