@@ -62,3 +62,15 @@ def test_the_patient_page_shows_the_relapsed_state_from_the_onset(
     confirmed = onset + timedelta(days=7)
     assert f"<strong>Relapsed</strong> from {onset.day} {onset:%b %Y}" in page
     assert f"from {onset.day} {onset:%b %Y}, confirmed {confirmed.day} {confirmed:%b %Y}" in page
+
+
+def test_the_bulk_rebuild_and_the_dashboard_use_the_onset(relapsed, clinic) -> None:  # type: ignore[no-untyped-def]
+    from ketaflow.outcomes.dashboard import DashboardFilters, dashboard_data
+    from ketaflow.outcomes.services import rebuild_course_outcomes
+
+    rebuild_course_outcomes()
+    row = CourseOutcome.objects.get(course=relapsed)
+    assert (row.days_relapse_free, row.relapse_event) == (10, True)
+    km = dashboard_data(clinic.pk, DashboardFilters(), deidentified=False).relapse_free.km
+    # One responder, relapsed 10 days after its first response: the curve drops to 0 at 10.
+    assert km is not None and km.median_days == 10
