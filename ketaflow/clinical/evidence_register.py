@@ -12,6 +12,11 @@ of the same paper). Nothing here is recalled from memory:
 - for compound entries (several papers under one key, e.g. S40) `year`, `doi` and `url` are
   left empty rather than pointing a reader at only one of the parts.
 
+Corrections (issue #11): S20 (DOI), S24 (authors), S31 (year matching its DOI), S33 (first
+author Winstock), S41 (Aldrete 1995 and Chung 1995) and S47 (journal year and DOI) were
+checked against the publisher and PubMed records of the papers the reference names; each
+entry says what was checked. A DOI that could not be verified is left out.
+
 Keys never change: rules all over the core cite them.
 """
 
@@ -212,11 +217,11 @@ REGISTER: tuple[Source, ...] = (
     ),
     _s(
         "S20",
-        "Zanos P et al. Ketamine and ketamine metabolite pharmacology. Pharmacol Rev 2018;70(3):621–660, Table 1 (https://pmc.ncbi.nlm.nih.gov/articles/PMC6020109/table/T1).",
-        authors="Zanos P, et al.",
-        title="Ketamine and ketamine metabolite pharmacology",
+        "Zanos P et al. Ketamine and ketamine metabolite pharmacology. Pharmacol Rev 2018;70(3):621–660, Table 1 (https://pmc.ncbi.nlm.nih.gov/articles/PMC6020109/table/T1). Corrected (issue #11): doi:10.1124/pr.117.015198 (PMID 29945898).",
+        authors="Zanos P, Moaddel R, Morris PJ, Riggs LM, Highland JN, Georgiou P, Pereira EFR, Albuquerque EX, Thomas CJ, Zarate CA Jr, Gould TD",
+        title="Ketamine and Ketamine Metabolite Pharmacology: Insights into Therapeutic Mechanisms",
         year=2018,
-        doi=None,
+        doi="10.1124/pr.117.015198",  # PubMed 29945898 and the publisher's page (issue #11)
         url="https://pmc.ncbi.nlm.nih.gov/articles/PMC6020109/table/T1",
     ),
     _s(
@@ -248,9 +253,9 @@ REGISTER: tuple[Source, ...] = (
     ),
     _s(
         "S24",
-        "Blood pressure safety of subanesthetic ketamine for depression: 684 infusions. J Affect Disord 2018. doi:10.1016/j.jad.2018.02.025 (PMID 29525051).",
-        authors="",
-        title="Blood pressure safety of subanesthetic ketamine for depression: 684 infusions",
+        "Blood pressure safety of subanesthetic ketamine for depression: 684 infusions. J Affect Disord 2018. doi:10.1016/j.jad.2018.02.025 (PMID 29525051). Corrected (issue #11): authors Riva-Posse P, Reiff CM, Edwards JA, Job GP, Galendez GC, Garlow SJ, et al. (Emory).",
+        authors="Riva-Posse P, Reiff CM, Edwards JA, Job GP, Galendez GC, Garlow SJ, et al.",
+        title="Blood pressure safety of subanesthetic ketamine for depression: A report on 684 infusions",
         year=2018,
         doi="10.1016/j.jad.2018.02.025",
         url=None,
@@ -311,10 +316,13 @@ REGISTER: tuple[Source, ...] = (
     ),
     _s(
         "S31",
-        "a) Hagelberg NM et al. Eur J Pain 2010;14(6):625–9 (PMID 19897389). b) Peltoniemi MA et al. Clin Pharmacol Ther 2011;90(2):296–302. doi:10.1038/clpt.2011.140. c) Peltoniemi MA et al. Basic Clin Pharmacol Toxicol 2012;111(5):325–332. doi:10.1111/j.1742-7843.2012.00908.x. d) CYP2B6*6 and ketamine, Anesthesiology 2016;125(6):1103. Metabolism overview (secondary): https://primidi.com/ketamine/pharmacokinetics",
-        authors="Hagelberg NM, et al.; Peltoniemi MA, et al.",
-        title="[CYP3A4/CYP2B6 interaction studies with oral and IV S-ketamine; article titles not recorded]",
-        year=2010,
+        "a) Hagelberg NM et al. Eur J Pain 2010;14(6):625–9 (PMID 19897389). b) Peltoniemi MA et al. Clin Pharmacol Ther 2011;90(2):296–302. doi:10.1038/clpt.2011.140. c) Peltoniemi MA et al. Basic Clin Pharmacol Toxicol 2012;111(5):325–332. doi:10.1111/j.1742-7843.2012.00908.x. d) CYP2B6*6 and ketamine, Anesthesiology 2016;125(6):1103. Metabolism overview (secondary): https://primidi.com/ketamine/pharmacokinetics Corrected (issue #11): the year and DOI shown are those of b) (2011).",
+        # The year, first author and DOI shown are one paper, Peltoniemi 2011 (CPT 90(2):
+        # 296-302, doi:10.1038/clpt.2011.140, checked on the publisher record, issue #11);
+        # the year used to be Hagelberg's 2010, which has no DOI in the reference.
+        authors="Peltoniemi MA, Saari TI, Hagelberg NM, et al.; Hagelberg NM, et al.",
+        title="[CYP3A4/CYP2B6 interaction studies with oral and IV S-ketamine; shown: Exposure to oral S-ketamine is unaffected by itraconazole but greatly increased by ticlopidine (2011)]",
+        year=2011,
         doi="10.1038/clpt.2011.140",
         url="https://primidi.com/ketamine/pharmacokinetics",
     ),
@@ -329,8 +337,9 @@ REGISTER: tuple[Source, ...] = (
     ),
     _s(
         "S33",
-        "a) Prevalence and natural history of urinary symptoms among recreational ketamine users (corresponding author Cottrell AM; first author **UNVERIFIED**). BJU Int 2012;110(11):1762–1766. doi:10.1111/j.1464-410X.2012.11028.x. b) Chan EOT et al. Hong Kong Med J 2022;28(6):466–74.",
-        authors="Cottrell AM (corresponding author); Chan EOT, et al.",
+        "a) Prevalence and natural history of urinary symptoms among recreational ketamine users (corresponding author Cottrell AM; first author **UNVERIFIED**). BJU Int 2012;110(11):1762–1766. doi:10.1111/j.1464-410X.2012.11028.x. b) Chan EOT et al. Hong Kong Med J 2022;28(6):466–74. Corrected (issue #11): a) first author Winstock AR (PMID 22416998).",
+        # First author Winstock AR (PubMed 22416998; issue #11); Cottrell AM corresponding.
+        authors="Winstock AR, et al. (corresponding author Cottrell AM); Chan EOT, et al.",
         title="Prevalence and natural history of urinary symptoms among recreational ketamine users",
         year=2012,
         doi="10.1111/j.1464-410X.2012.11028.x",
@@ -401,10 +410,14 @@ REGISTER: tuple[Source, ...] = (
     ),
     _s(
         "S41",
-        "Modified Aldrete (Kim 2015 WJG Table 2 https://www.wjgnet.com/1007-9327/full/v21/i12/3671-T2.htm ; https://www.omicsonline.org/JACRimages/2155-6148-5-480-t001.html); PADSS (Chung F; https://medicalalgorithms.com/padss-scoring-system ; https://www.clinician.com/articles/38390-post-anesthesia-scoring-system ; validation PMID 8534468).",
-        authors="Kim, Chung F",
-        title="Post-anaesthesia recovery and discharge scores: modified Aldrete and PADSS",
-        year=None,
+        "Modified Aldrete (Kim 2015 WJG Table 2 https://www.wjgnet.com/1007-9327/full/v21/i12/3671-T2.htm ; https://www.omicsonline.org/JACRimages/2155-6148-5-480-t001.html); PADSS (Chung F; https://medicalalgorithms.com/padss-scoring-system ; https://www.clinician.com/articles/38390-post-anesthesia-scoring-system ; validation PMID 8534468). Corrected (issue #11): the scores' papers are Aldrete JA, J Clin Anesth 1995;7:89–91 and Chung F, Chan VWS, Ong D, J Clin Anesth 1995;7(6):500–506 (PMID 8534468); DOIs not verified.",
+        # The scores' own papers (issue #11): Aldrete JA. The post anesthesia recovery score
+        # revisited. J Clin Anesth 1995;7:89-91; Chung F, Chan VWS, Ong D. A post-anesthetic
+        # discharge scoring system for home readiness after ambulatory surgery. J Clin Anesth
+        # 1995;7(6):500-506 (PMID 8534468). Neither DOI verified, so none is given.
+        authors="Aldrete JA; Chung F, Chan VWS, Ong D",
+        title="Post-anaesthesia recovery and discharge scores: modified Aldrete (Aldrete 1995, J Clin Anesth 7:89-91) and PADSS (Chung 1995, J Clin Anesth 7:500-506)",
+        year=1995,
         doi=None,
         url="https://www.wjgnet.com/1007-9327/full/v21/i12/3671-T2.htm",
     ),
@@ -446,11 +459,12 @@ REGISTER: tuple[Source, ...] = (
     ),
     _s(
         "S47",
-        "Lahti AC et al. Effects of ketamine in normal and schizophrenic volunteers (journal/year **UNVERIFIED**; text via https://c.coek.info/pdf-effects-of-ketamine-in-normal-and-schizophrenic-volunteers-.html).",
-        authors="Lahti AC, et al.",
+        "Lahti AC et al. Effects of ketamine in normal and schizophrenic volunteers (journal/year **UNVERIFIED**; text via https://c.coek.info/pdf-effects-of-ketamine-in-normal-and-schizophrenic-volunteers-.html). Corrected (issue #11): Neuropsychopharmacology 2001;25(4):455–467, doi:10.1016/S0893-133X(01)00243-3.",
+        # Neuropsychopharmacology 2001;25(4):455-467 (publisher and PubMed records; issue #11).
+        authors="Lahti AC, Weiler MA, Michaelidis T, Parwani A, Tamminga CA",
         title="Effects of ketamine in normal and schizophrenic volunteers",
-        year=None,
-        doi=None,
+        year=2001,
+        doi="10.1016/S0893-133X(01)00243-3",
         url="https://c.coek.info/pdf-effects-of-ketamine-in-normal-and-schizophrenic-volunteers-.html",
     ),
     _s(

@@ -36,8 +36,8 @@ FALLBACK_INSTRUMENT = "gad7"
 
 # The usual outcome scales per ICD-10 code, in order of preference: the disease-specific
 # scale first, then GAD-7 and PHQ-9, which clinics record broadly whatever the diagnosis, so
-# that a course measured only with those still gets an outcome. PCL-5 (PTSD) has no response
-# criteria in the core, so PTSD is followed on GAD-7 / PHQ-9.
+# that a course measured only with those still gets an outcome. PTSD is followed on the
+# PCL-5, whose response is judged in points (a 10-point fall, S40; needs local sign-off).
 _BROAD = ("gad7", "phq9")
 DEFAULT_BY_DIAGNOSIS: Mapping[str, tuple[str, ...]] = {
     "F41.1": ("hama", *_BROAD),
@@ -45,9 +45,9 @@ DEFAULT_BY_DIAGNOSIS: Mapping[str, tuple[str, ...]] = {
     "F40.11": ("lsas", *_BROAD),
     "F40.01": ("pdss", *_BROAD),
     "F41.0": ("pdss", *_BROAD),
-    "F43.10": _BROAD,
-    "F43.11": _BROAD,
-    "F43.12": _BROAD,
+    "F43.10": ("pcl5", *_BROAD),
+    "F43.11": ("pcl5", *_BROAD),
+    "F43.12": ("pcl5", *_BROAD),
     "F42.2": ("ybocs",),
     "F42.8": ("ybocs",),
     "F42.9": ("ybocs",),

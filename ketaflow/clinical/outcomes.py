@@ -16,7 +16,13 @@ Conventions, chosen so every answer is reproducible from the same input:
   baseline severity so change can be measured, A2/A6). Earlier scores are ignored.
 - Day counts are calendar days between the dates (the date part of datetimes).
 - The S17/S18 thresholds come from depression cohorts (MADRS, QIDS-SR16); applying them to
-  anxiety instruments is an analogy the clinic signs off (they are `ClinicDefault`s).
+  anxiety instruments is an analogy the clinic signs off: on any scale that is not a
+  depression scale (`ResponseCriteria.depression_scale`) they are UNVERIFIED, and the
+  findings and states that rest on them say `needs_local_signoff`.
+- Remission needs a response (`ResponseCriteria.meets_remission`).
+- A relapse is dated at its onset (the first assessment of the qualifying run), not at the
+  assessment that confirmed it: durability ends when the patient got worse, not 5-15 days
+  later when the rule could be sure.
 """
 
 from __future__ import annotations
@@ -25,9 +31,9 @@ import bisect
 import enum
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import (
@@ -39,6 +45,8 @@ from ketaflow.clinical.evidence import (
     merge,
 )
 from ketaflow.clinical.response import ResponseCriteria
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------
 # Configuration
@@ -162,6 +170,31 @@ class OutcomeConfig:
         if self.non_response_after_session.value < 1:
             raise ClinicalInputError("must be at least 1", field="non_response_after_session")
 
+    def on_scale(self, criteria: ResponseCriteria) -> OutcomeConfig:
+        """This config as it applies to a scale: off depression scales, the S17/S18
+        thresholds (derived on MADRS and QIDS-SR16) are UNVERIFIED and need local sign-off."""
+        if criteria.depression_scale:
+            return self
+        return replace(
+            self,
+            improvement_min_pct=_on_anxiety_scale(self.improvement_min_pct),
+            early_improvement_by_session=_on_anxiety_scale(self.early_improvement_by_session),
+            non_response_after_session=_on_anxiety_scale(self.non_response_after_session),
+        )
+
+
+_ANXIETY_NOTE = (
+    "Derived on depression scales (MADRS, QIDS-SR16); on this scale UNVERIFIED: "
+    "needs local sign-off."
+)
+
+
+def _on_anxiety_scale(value: ClinicDefault[T]) -> ClinicDefault[T]:
+    if value.needs_local_signoff:
+        return value
+    note = f"{value.note} {_ANXIETY_NOTE}".strip()
+    return replace(value, evidence=Evidence.UNVERIFIED, note=note)
+
 
 # ---------------------------------------------------------------------------------------
 # Results
@@ -201,6 +234,7 @@ class Finding:
     sources: tuple[Source, ...]
     at: date | None = None
     improvement_pct: float | None = None
+    needs_local_signoff: bool = False  # rests on a threshold the clinic must sign off
 
     @property
     def met(self) -> bool:
@@ -222,7 +256,11 @@ class Assessment:
 
 @dataclass(frozen=True)
 class Relapse:
-    """A confirmed relapse: the run of qualifying assessments from onset to confirmation."""
+    """A confirmed relapse: the run of qualifying assessments from onset to confirmation.
+
+    `onset` is when the relapse happened (the first score of the run) and the date every
+    durability figure uses; `confirmed` is when the rule could be sure of it.
+    """
 
     onset: date
     confirmed: date
@@ -238,6 +276,7 @@ class StateChange:
     began: date
     score: float
     sources: tuple[Source, ...]
+    needs_local_signoff: bool = False  # the state rests on an UNVERIFIED threshold
 
 
 @dataclass(frozen=True)
@@ -257,6 +296,15 @@ class OutcomeReport:
     @property
     def current_state(self) -> OutcomeState:
         return self.states[-1].state
+
+    @property
+    def current_state_needs_local_signoff(self) -> bool:
+        return self.states[-1].needs_local_signoff
+
+    @property
+    def relapse_onset(self) -> date | None:
+        """The onset of the first relapse: where relapse-free durability ends."""
+        return self.relapses[0].onset if self.relapses else None
 
     def state_on(self, when: date) -> OutcomeState | None:
         """The state in force on `when` (None before baseline)."""
@@ -286,7 +334,7 @@ def assess(
     `scores`: (date or datetime, total) in time order, no duplicates, no negatives.
     `sessions`: the dates (or datetimes) of the sessions given so far, in order.
     """
-    cfg = config or OutcomeConfig()
+    cfg = (config or OutcomeConfig()).on_scale(criteria)
     series = _validate(scores, sessions)
     session_days = list(sessions)
     pre = [s for s in series if _sessions_before(s.when, session_days) == 0]
@@ -310,15 +358,21 @@ def assess(
         )
         ttr = (_day(first_response.when) - _day(anchor)).days
 
-    early = _early_improvement(assessments, len(session_days), cfg)
-    signal = _non_response_signal(assessments, len(session_days), cfg)
-    three = _three_non_improvements(assessments, len(session_days), cfg)
+    given = len(session_days)
+    pct, by, after_n = (
+        cfg.improvement_min_pct,
+        cfg.early_improvement_by_session,
+        cfg.non_response_after_session,
+    )
+    early = _flagged(_early_improvement(assessments, given, cfg), pct, by)
+    signal = _flagged(_non_response_signal(assessments, given, cfg), pct, after_n)
+    three = _flagged(_three_non_improvements(assessments, given, cfg), pct)
     relapses = _relapses(baseline, assessments, cfg.relapse)
     states = _states(baseline, assessments, criteria, cfg, signal, relapses)
     sources = merge(
         [
             cite(*_BASELINE_SOURCES),
-            criteria.response_min_improvement_pct.sources,
+            criteria.response_sources,
             criteria.remission_at_or_below.sources if criteria.remission_at_or_below else (),
             early.sources,
             signal.sources,
@@ -338,6 +392,12 @@ def assess(
         states=states,
         sources=sources,
     )
+
+
+def _flagged(finding: Finding, *thresholds: ClinicDefault[int] | ClinicDefault[float]) -> Finding:
+    """The finding, marked for local sign-off when any threshold it rests on needs it."""
+    flag = any(t.needs_local_signoff for t in thresholds)
+    return replace(finding, needs_local_signoff=flag) if flag else finding
 
 
 def _day(when: date) -> date:
@@ -418,7 +478,7 @@ def _compare(
         change=score.value - baseline.value,
         improvement_pct=criteria.improvement_pct(baseline.value, score.value),
         response=criteria.is_response(baseline.value, score.value),
-        remission=criteria.is_remission(score.value),
+        remission=criteria.meets_remission(baseline.value, score.value),
     )
 
 
@@ -605,14 +665,15 @@ def _states(
 ) -> tuple[StateChange, ...]:
     """The state at each assessment, collapsed to the dates each state began.
 
-    Priority: relapse (from its confirmation until response is regained), remission,
-    response, the S17 non-response signal (from the assessment that showed it), then
-    improving (>= 20%) or not improving. Relapse is dated at confirmation, not onset: a
-    state is what could be known on that date.
+    Priority: relapse (from its onset, through its confirmation, until response is regained
+    afterwards), remission, response, the S17 non-response signal (from the assessment that
+    showed it), then improving (>= 20%) or not improving. Relapse is dated at its onset,
+    the first score of the qualifying run: the report is drawn with all the scores so far,
+    and the patient was worse from that day, not from the day the rule was sure.
     """
-    confirmed = {r.confirmed for r in relapses}
+    runs = [(r.onset, r.confirmed) for r in relapses]
     relapse_sources = cfg.relapse.sources
-    improvement_sources = cfg.improvement_min_pct.sources
+    improvement = cfg.improvement_min_pct
     changes = [
         StateChange(OutcomeState.BASELINE, baseline.when, baseline.value, cite(*_BASELINE_SOURCES))
     ]
@@ -623,25 +684,33 @@ def _states(
             signalled = True
         if a.response or a.remission:
             signalled = False
-        if a.when in confirmed:
+        in_run = any(onset <= a.when <= confirmed for onset, confirmed in runs)
+        if in_run:
             relapsed = True
         elif relapsed and (a.response or a.remission):
             relapsed = False
+        flag = False
         if relapsed:
             state, sources = OutcomeState.RELAPSED, relapse_sources
+            flag = cfg.relapse.criterion.needs_local_signoff
         elif a.remission:
             assert criteria.remission_at_or_below is not None
             state, sources = OutcomeState.REMITTER, criteria.remission_at_or_below.sources
+            flag = criteria.remission_at_or_below.needs_local_signoff
         elif a.response:
-            state, sources = OutcomeState.RESPONDER, criteria.response_min_improvement_pct.sources
+            state, sources = OutcomeState.RESPONDER, criteria.response_sources
+            flag = criteria.response_rule.needs_local_signoff
         elif signalled:
             state, sources = OutcomeState.NON_RESPONDER, signal.sources
-        elif a.improvement_pct is not None and a.improvement_pct >= cfg.improvement_min_pct.value:
-            state, sources = OutcomeState.IMPROVING, improvement_sources
+            flag = signal.needs_local_signoff
+        elif a.improvement_pct is not None and a.improvement_pct >= improvement.value:
+            state, sources = OutcomeState.IMPROVING, improvement.sources
+            flag = improvement.needs_local_signoff
         else:
-            state, sources = OutcomeState.NOT_IMPROVING, improvement_sources
+            state, sources = OutcomeState.NOT_IMPROVING, improvement.sources
+            flag = improvement.needs_local_signoff
         if state is not changes[-1].state:
-            changes.append(StateChange(state, a.when, a.score, sources))
+            changes.append(StateChange(state, a.when, a.score, sources, flag))
     return tuple(changes)
 
 

@@ -26,9 +26,16 @@ calibration-in-the-large (intercept with the logit as offset; 0 is ideal) (M-Cox
 The individual interval is a percentile bootstrap (M-Efron1979): the model refitted on
 `bootstrap` resamples of the courses, the patient's probability from each.
 
-Threshold: `MIN_COURSES` (100 completed courses) with at least `MIN_EVENTS_PER_CLASS` (20)
-responders and 20 non-responders, about ten events per candidate parameter (M-Peduzzi1996).
-A local choice (UNVERIFIED) for sign-off.
+Threshold: `MIN_COURSES` (100 completed courses) AND at least `MIN_EVENTS_PER_PARAMETER`
+(10) events per parameter (M-Peduzzi1996), counted on the design the model would be fitted
+on: events are the courses of the smaller outcome class (responders or non-responders),
+parameters are the model's columns, each dummy column of diagnosis group and route
+included (the intercept is not counted). The design has 5 numeric columns plus one per
+extra diagnosis group and route, so a clinic with 3 diagnosis groups and 2 routes (8
+columns) needs 80 courses of its rarer outcome. The former rule (20 of each class) gave
+about 2 events per parameter on such a design, not the ~10 it claimed. The EPV is shown
+beside every personal estimate and in the reason when there is none. Both thresholds are
+local choices (UNVERIFIED) for sign-off.
 """
 
 from __future__ import annotations
@@ -48,11 +55,12 @@ MIN_COURSES = ClinicDefault(
     evidence=Evidence.UNVERIFIED,
     note="Completed courses before the clinic's own model is shown; local sign-off.",
 )
-MIN_EVENTS_PER_CLASS = ClinicDefault(
-    value=20,
+MIN_EVENTS_PER_PARAMETER = ClinicDefault(
+    value=10.0,
     sources=(method_source("M-Peduzzi1996"),),
     evidence=Evidence.UNVERIFIED,
-    note="Responders and non-responders each; ~10 events per parameter (Peduzzi 1996).",
+    note="Events of the rarer outcome per model column, dummies included (Peduzzi 1996: "
+    "fewer than 10 biases the coefficients); local sign-off.",
 )
 MODEL_SOURCES: tuple[Source, ...] = (
     method_source("M-Steyerberg2010"),
@@ -180,9 +188,33 @@ class LocalModel:
     calibration: Calibration
     regularisation_c: float
     seed: int
+    epv: EventsPerParameter
 
     def probability(self, f: Features) -> float:
         return _logistic(self.intercept, self.coef, self.encoder.row(f))
+
+
+@dataclass(frozen=True)
+class EventsPerParameter:
+    """Events of the rarer outcome class per model parameter (dummy columns included)."""
+
+    events: int
+    parameters: int
+
+    @property
+    def value(self) -> float:
+        return self.events / self.parameters if self.parameters else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.value:.1f} ({self.events} events / {self.parameters} parameters)"
+
+
+def events_per_parameter(examples: Sequence[Example]) -> EventsPerParameter:
+    """The EPV of the design a model on these courses would be fitted on."""
+    yes = sum(1 for e in examples if e.responded)
+    events = min(yes, len(examples) - yes)
+    parameters = len(_encoder(examples).columns) if examples else 0
+    return EventsPerParameter(events, parameters)
 
 
 @dataclass(frozen=True)
@@ -192,6 +224,7 @@ class Readiness:
     responders: int
     non_responders: int
     reason: str
+    epv: EventsPerParameter | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +237,7 @@ class Prediction:
     responders: int
     calibration: Calibration
     sources: tuple[Source, ...]
+    epv: EventsPerParameter
     caveat: str = INFORMS_NOT_DECIDES
 
 
@@ -232,20 +266,23 @@ def _logistic(intercept: float, coef: Sequence[float], x: Sequence[float]) -> fl
 
 
 def readiness(examples: Sequence[Example]) -> Readiness:
-    """Whether there are enough completed courses (and of each outcome) for a local model."""
+    """Whether there are enough completed courses, and events per parameter, for a model."""
     n = len(examples)
     yes = sum(1 for e in examples if e.responded)
     no = n - yes
-    need_n, need_e = MIN_COURSES.value, MIN_EVENTS_PER_CLASS.value
-    if n >= need_n and yes >= need_e and no >= need_e:
-        return Readiness(True, n, yes, no, f"{n} completed courses ({yes} responders)")
+    epv = events_per_parameter(examples)
+    need_n, need_epv = MIN_COURSES.value, MIN_EVENTS_PER_PARAMETER.value
+    have = f"{n} completed courses ({yes} responders, {no} non-responders)"
+    if n >= need_n and epv.value >= need_epv:
+        return Readiness(True, n, yes, no, f"{have}; events per parameter {epv}", epv)
     return Readiness(
         False,
         n,
         yes,
         no,
-        f"{n} completed courses ({yes} responders, {no} non-responders); the clinic's own "
-        f"model needs {need_n} with at least {need_e} of each",
+        f"{have}, events per parameter {epv}; the clinic's own model needs {need_n} "
+        f"courses and at least {need_epv:g} events of the rarer outcome per parameter",
+        epv,
     )
 
 
@@ -299,6 +336,7 @@ def fit(
         calibration=calibration,
         regularisation_c=regularisation_c,
         seed=seed,
+        epv=EventsPerParameter(min(int(y.sum()), int(len(y) - y.sum())), int(x.shape[1])),
     )
 
 
@@ -387,6 +425,7 @@ def predict(model: LocalModel, features: Features, confidence: float = 0.95) -> 
         responders=model.responders,
         calibration=model.calibration,
         sources=MODEL_SOURCES,
+        epv=model.epv,
     )
 
 
@@ -432,11 +471,12 @@ def base_rates() -> tuple[BaseRate, ...]:
 __all__ = [
     "INFORMS_NOT_DECIDES",
     "MIN_COURSES",
-    "MIN_EVENTS_PER_CLASS",
+    "MIN_EVENTS_PER_PARAMETER",
     "MODEL_SOURCES",
     "BaseRate",
     "Calibration",
     "Encoder",
+    "EventsPerParameter",
     "Example",
     "Features",
     "LocalModel",
@@ -444,6 +484,7 @@ __all__ = [
     "Readiness",
     "ReliabilityBin",
     "base_rates",
+    "events_per_parameter",
     "fit",
     "predict",
     "readiness",

@@ -190,6 +190,7 @@ class CourseFindingOut(Schema):
     at: date | None
     improvement_pct: float | None
     sources: list[str]
+    needs_local_signoff: bool = False  # rests on a threshold UNVERIFIED for this scale
 
 
 class StateOut(Schema):
@@ -197,6 +198,7 @@ class StateOut(Schema):
     began: date
     score: float
     sources: list[str]
+    needs_local_signoff: bool = False  # rests on a threshold UNVERIFIED for this scale
 
 
 class TrajectoryOut(Schema):
@@ -558,6 +560,7 @@ def _finding(f: Any) -> dict[str, Any]:
         **{k: getattr(f, k) for k in ("explanation", "at", "improvement_pct")},
         "status": f.status.value,
         "sources": keys,
+        "needs_local_signoff": f.needs_local_signoff,
     }
 
 
@@ -586,6 +589,7 @@ def outcomes(
                 "began": c.began,
                 "score": c.score,
                 "sources": [s.key for s in c.sources],
+                "needs_local_signoff": c.needs_local_signoff,
             }
             for c in (r.states if r else ())
         ],

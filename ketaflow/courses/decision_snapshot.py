@@ -67,8 +67,13 @@ def snapshot(fu: FollowUp) -> dict[str, Any]:
             "first_on": report.first_response.when.isoformat()
             if report and report.first_response
             else None,
-            "threshold_pct": criteria.response_min_improvement_pct.value if criteria else None,
-            "sources": _keys(criteria.response_min_improvement_pct.sources) if criteria else [],
+            "threshold_pct": criteria.response_min_improvement_pct.value
+            if criteria and criteria.response_min_improvement_pct
+            else None,
+            "threshold_points": criteria.response_min_points.value
+            if criteria and criteria.response_min_points
+            else None,
+            "sources": _keys(criteria.response_sources) if criteria else [],
         },
         "remission": {
             "first_on": report.first_remission.when.isoformat()

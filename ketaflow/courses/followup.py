@@ -211,11 +211,14 @@ class FollowUp:
         return STATE_LABELS[self.state] if self.state else ""
 
     @property
-    def state_history(self) -> list[tuple[str, date, float, tuple[Source, ...]]]:
-        """(state, began, score, sources) for each state the course entered."""
+    def state_history(self) -> list[tuple[str, date, float, tuple[Source, ...], bool]]:
+        """(state, began, score, sources, needs local sign-off) for each state entered."""
         if self.report is None:
             return []
-        return [(STATE_LABELS[c.state], c.began, c.score, c.sources) for c in self.report.states]
+        return [
+            (STATE_LABELS[c.state], c.began, c.score, c.sources, c.needs_local_signoff)
+            for c in self.report.states
+        ]
 
     @property
     def early_status(self) -> str:
@@ -437,7 +440,7 @@ def _moves(
         latest = report.assessments[-1]
         pct = latest.improvement_pct or 0.0
         label = STATE_LABELS[state] if state else ""
-        crit = criteria.response_min_improvement_pct
+        crit = criteria.response_rule
         plan = (
             f" The protocol proposes {step.session.phase} session {step.session.number} from "
             f"{step.session.on:%d %b %Y}."
@@ -449,7 +452,7 @@ def _moves(
         detail = (
             f"Induction series finished ({len(sessions)} sessions). {name} {label}{since}: "
             f"baseline {report.baseline.value:g}, latest {latest.score:g} ({pct:.0f}% better; "
-            f"response at {crit.value:g}%).{plan}"
+            f"response at {criteria.response_label}).{plan}"
         )
         reason = (
             f"Induction done ({len(sessions)}); {name} {label}: {report.baseline.value:g} → "
@@ -510,7 +513,11 @@ def _moves(
     if ReviewReason.RELAPSE in reasons and course.phase == CoursePhase.MAINTENANCE:
         review = next(r for r in step.reviews if r.reason is ReviewReason.RELAPSE)
         relapse = report.relapses[-1] if report and report.relapses else None
-        when = f" confirmed {relapse.confirmed:%d %b %Y}" if relapse else ""
+        when = (
+            f" from {relapse.onset:%d %b %Y} (confirmed {relapse.confirmed:%d %b %Y})"
+            if relapse
+            else ""
+        )
         moves.append(
             PhaseMove(
                 "reinduction",

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from ketaflow.clinical.outcome_stats import Proportion
-from ketaflow.clinical.prediction import BaseRate
+from ketaflow.clinical.prediction import MIN_EVENTS_PER_PARAMETER, BaseRate, EventsPerParameter
 from ketaflow.lib.api_schemas import IsoDate, PathId
 from ketaflow.lib.requests import staff_user
 from ketaflow.outcomes import selectors
@@ -152,7 +152,12 @@ def patient(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
                     "remission_at_or_below": t.remission_at_or_below,
                     "state": r.current_state.value if r else None,
                     "states": [
-                        {"state": c.state.value, "began": c.began, "sources": _keys(c.sources)}
+                        {
+                            "state": c.state.value,
+                            "began": c.began,
+                            "sources": _keys(c.sources),
+                            "needs_local_signoff": c.needs_local_signoff,
+                        }
                         for c in (r.states if r else ())
                     ],
                     "first_response_on": r.first_response.when if r and r.first_response else None,
@@ -162,7 +167,10 @@ def patient(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
                     "non_response_signal_on": (
                         r.non_response_signal.at if r and r.non_response_signal.met else None
                     ),
-                    "relapses": [x.confirmed for x in (r.relapses if r else ())],
+                    "relapses": [
+                        {"onset": x.onset, "confirmed": x.confirmed}
+                        for x in (r.relapses if r else ())
+                    ],
                     "message": t.followup.message,
                 }
             )
@@ -201,6 +209,12 @@ def patient(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
     }
 
 
+def _epv(epv: EventsPerParameter | None) -> dict[str, Any] | None:
+    if epv is None:
+        return None
+    return {"value": epv.value, "events": epv.events, "parameters": epv.parameters}
+
+
 @router.get(
     "/patients/{patient_id}/prediction",
     response=PredictionOut,
@@ -215,7 +229,11 @@ def prediction(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
     return {
         "basis": "clinic_model" if p else "literature",
         "informs_not_decides": "An estimate to inform a conversation; never a decision.",
-        "readiness": pv.readiness.__dict__,
+        "readiness": {
+            **{k: v for k, v in pv.readiness.__dict__.items() if k != "epv"},
+            "events_per_parameter": _epv(pv.readiness.epv),
+            "min_events_per_parameter": MIN_EVENTS_PER_PARAMETER.value,
+        },
         "prediction": None
         if p is None or cal is None
         else {
@@ -225,6 +243,7 @@ def prediction(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
             "interval": "percentile bootstrap",
             "n": p.n,
             "responders": p.responders,
+            "events_per_parameter": _epv(p.epv),
             "calibration": {
                 "brier": cal.brier,
                 "brier_base_rate": cal.brier_base_rate,

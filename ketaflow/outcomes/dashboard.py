@@ -13,8 +13,9 @@ Definitions (see docs/outcomes.md):
   assessment, over assessed courses; remission likewise, over assessed courses whose
   instrument defines remission;
 - time to response: Kaplan-Meier from the first session, censored at the last assessment;
-- relapse-free durability: among responders, Kaplan-Meier from the first response to a
-  confirmed relapse (core `RelapseRule`), censored at the last assessment;
+- relapse-free durability: among responders, Kaplan-Meier from the first response to the
+  onset of a confirmed relapse (core `RelapseRule`; the onset, not the confirmation 5-15
+  days later), censored at the last assessment;
 - adverse-event and BP-excursion rates: sessions with at least one, over signed sessions.
 """
 
@@ -132,6 +133,7 @@ class CourseLink:
     protocol_code: str
     state: str
     improvement_pct: float | None
+    state_needs_signoff: bool = False
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,7 @@ def dashboard_data(
                 r.protocol_code,
                 r.state,
                 r.improvement_pct,
+                r.state_needs_signoff,
             )
             for r in qs.select_related("patient").order_by("-started_on", "-course_id")[
                 :IDENTIFIED_LIST_LIMIT

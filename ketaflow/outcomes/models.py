@@ -46,10 +46,13 @@ class CourseOutcome(models.Model):
     improvement_pct = models.FloatField(null=True)  # latest, % better than baseline
     early_change_pct = models.FloatField(null=True)  # after sessions 1-2 (S18)
     state = models.CharField(max_length=20, blank=True)  # core OutcomeState value
+    # The state rests on a threshold that needs local sign-off on this scale (e.g. S17's
+    # < 20% after session 4, derived on depression scales, on an anxiety scale).
+    state_needs_signoff = models.BooleanField(default=False)
     first_response_on = models.DateField(null=True)
     first_remission_on = models.DateField(null=True)
     non_response_signal_on = models.DateField(null=True)
-    relapse_on = models.DateField(null=True)  # first relapse, dated at confirmation
+    relapse_on = models.DateField(null=True)  # first relapse, dated at its onset
     # Kaplan-Meier inputs, precomputed so the dashboard can GROUP BY them.
     days_to_response = models.IntegerField(null=True)  # from the first session
     response_event = models.BooleanField(default=False)

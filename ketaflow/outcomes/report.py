@@ -125,7 +125,10 @@ def patient_report(actor: User, patient_id: int) -> bytes:
                     f"({latest.improvement_pct:.0f}% better)"
                 )
             if r.relapses:
-                text += f"; relapse confirmed {r.relapses[-1].confirmed:%d %b %Y}"
+                last = r.relapses[-1]
+                text += (
+                    f"; relapse from {last.onset:%d %b %Y} (confirmed {last.confirmed:%d %b %Y})"
+                )
             story.append(para(text + ".", st["body"]))
         if fu.scores:
             png = charts.png(charts.trajectory_figure(current.primary))

@@ -28,6 +28,7 @@ from ketaflow.clinical.instruments import INSTRUMENTS
 from ketaflow.clinical.instruments.base import BandSet
 from ketaflow.clinical.misuse import MisuseReport, SessionDose, Spacing, assess_misuse
 from ketaflow.clinical.prediction import (
+    MIN_EVENTS_PER_PARAMETER,
     BaseRate,
     Example,
     Features,
@@ -95,6 +96,10 @@ class PredictionView:
     why_not: str  # why there is no personal estimate (if none)
 
     @property
+    def min_epv(self) -> float:
+        return MIN_EVENTS_PER_PARAMETER.value
+
+    @property
     def percent(self) -> float | None:
         return self.prediction.probability * 100 if self.prediction else None
 
@@ -145,8 +150,7 @@ def _trajectory(course: Course, code: str | None) -> Trajectory:
     crit = found.criteria
     response_at = None
     if crit is not None and found.report is not None:
-        base = found.report.baseline.value
-        response_at = base * (1 - crit.response_min_improvement_pct.value / 100)
+        response_at = crit.response_score(found.report.baseline.value)
     return Trajectory(
         code=found.instrument.code,
         name=found.instrument.name,

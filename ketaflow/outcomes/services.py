@@ -559,11 +559,12 @@ def _fill(
     early = [x for x in a if 1 <= x.sessions_before <= 2 and x.improvement_pct is not None]
     row.early_change_pct = early[-1].improvement_pct if early else None
     row.state = report.current_state.value
+    row.state_needs_signoff = report.current_state_needs_local_signoff
     row.first_response_on = report.first_response.when if report.first_response else None
     row.first_remission_on = report.first_remission.when if report.first_remission else None
     signal = report.non_response_signal
     row.non_response_signal_on = signal.at if signal.met else None
-    row.relapse_on = report.relapses[0].confirmed if report.relapses else None
+    row.relapse_on = report.relapse_onset  # durability ends when the relapse began
     ttr = time_to_event(days[0], row.first_response_on, last_day)
     if ttr is not None:
         row.days_to_response, row.response_event = ttr.days, ttr.event

@@ -269,6 +269,7 @@ PHQ9 = ItemInstrument(
             evidence=Evidence.SECONDARY,
             note="Remission < 5; retrieved from secondary pages only.",
         ),
+        depression_scale=True,
     ),
     cutoffs=(
         Cutoff(

@@ -90,7 +90,13 @@ LSAS = ItemInstrument(
         response_min_improvement_pct=default(
             35.0, "S12", note="Taylor 2018: response = more than 35% reduction in LSAS."
         ),
-        remission_at_or_below=None,
+        remission_at_or_below=default(
+            30,
+            "S40",
+            evidence=Evidence.UNVERIFIED,
+            note="LSAS <= 30: below the screening cut-off for social anxiety disorder (Mennin "
+            "2002, clinical reference 2.4); as a remission definition a local choice.",
+        ),
         response_strict=True,
     ),
     cutoffs=(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ketaflow.clinical.evidence import cite, default
+from ketaflow.clinical.evidence import Evidence, cite, default
 from ketaflow.clinical.instruments.base import (
     AnswerOption,
     Cutoff,
@@ -25,6 +25,7 @@ from ketaflow.clinical.instruments.base import (
     Subscale,
     frequency_items,
 )
+from ketaflow.clinical.response import ResponseCriteria
 
 PCL5_OPTIONS = (
     AnswerOption(0, "Not at all"),
@@ -135,6 +136,20 @@ def _provisional_ptsd_rule(
     )
 
 
+PCL5_RELIABLE = default(5, "S40", note="5 points = minimum reliable response.")
+PCL5_MEANINGFUL = default(10, "S40", note="10 points = clinically meaningful change.")
+# Response on the PCL-5 is a fall of at least the clinically meaningful change (10 points,
+# clinical reference 2.5, S40e). The anchor is read from secondary pages, and using it as
+# *the* response definition of a ketamine course is a local choice: needs sign-off.
+PCL5_RESPONSE_POINTS = default(
+    PCL5_MEANINGFUL.value,
+    "S40",
+    evidence=Evidence.UNVERIFIED,
+    note="A drop of >= 10 points (the clinically meaningful change, S40e; secondary pages) "
+    "as the response definition is a local choice. No remission definition (no severity "
+    "bands).",
+)
+
 PCL5 = ItemInstrument(
     code="pcl5",
     name="PCL-5",
@@ -147,9 +162,11 @@ PCL5 = ItemInstrument(
     answer_options=PCL5_OPTIONS,
     items=frequency_items(PCL5_TEXTS, PCL5_LABELS, (None,) * 20, 4, PCL5_OPTIONS),
     subscales=CLUSTERS,
-    point_change=PointChange(
-        reliable=default(5, "S40", note="5 points = minimum reliable response."),
-        meaningful=default(10, "S40", note="10 points = clinically meaningful change."),
+    point_change=PointChange(reliable=PCL5_RELIABLE, meaningful=PCL5_MEANINGFUL),
+    response=ResponseCriteria(
+        response_min_improvement_pct=None,
+        response_min_points=PCL5_RESPONSE_POINTS,
+        remission_at_or_below=None,
     ),
     cutoffs=(
         Cutoff(

@@ -95,3 +95,44 @@ def test_unverified_default_needs_local_signoff():
 def test_short_labels_stay_short_for_every_source():
     for s in REGISTER:
         assert len(s.short()) <= 200, s.key
+
+
+# Corrections of issue #11: each was wrong or incomplete before.
+
+
+def test_s20_zanos_review_carries_its_doi():
+    s = source("S20")
+    assert s.link == "https://doi.org/10.1124/pr.117.015198"
+    assert s.year == 2018 and s.authors.startswith("Zanos P")
+
+
+def test_s24_blood_pressure_report_names_its_authors():
+    s = source("S24")
+    assert s.authors.startswith("Riva-Posse P, Reiff CM")
+    assert s.short() == "[S24] Riva-Posse P (2018)"
+
+
+def test_s31_shows_a_year_that_matches_its_doi():
+    s = source("S31")
+    assert s.doi == "10.1038/clpt.2011.140"
+    assert s.year == 2011  # Peltoniemi 2011, the paper of that DOI (was Hagelberg's 2010)
+    assert s.short() == "[S31] Peltoniemi MA (2011)"
+
+
+def test_s33_first_author_is_winstock():
+    s = source("S33")
+    assert s.authors.startswith("Winstock AR")
+    assert s.short() == "[S33] Winstock AR (2012)"
+
+
+def test_s41_cites_the_aldrete_and_chung_1995_papers_without_an_unverified_doi():
+    s = source("S41")
+    assert s.authors.startswith("Aldrete JA") and "Chung F" in s.authors
+    assert s.year == 1995 and s.doi is None
+    assert "J Clin Anesth" in s.title and "8534468" in s.citation
+
+
+def test_s47_lahti_carries_its_year_and_doi():
+    s = source("S47")
+    assert s.year == 2001
+    assert s.link == "https://doi.org/10.1016/S0893-133X(01)00243-3"

@@ -60,11 +60,27 @@ def test_lsas_response_is_strictly_more_than_35_percent_taylor_2018():
     criteria = LSAS.response
     assert criteria is not None
     assert criteria.response_strict
-    assert criteria.remission_at_or_below is None
     assert criteria.is_response(90, 58)  # 35.6% reduction
     assert not criteria.is_response(90, 59)  # 34.4%
     assert round(criteria.improvement_pct(90, 58) or 0, 1) == 35.6
     assert round(criteria.improvement_pct(90, 59) or 0, 1) == 34.4
+
+
+def test_lsas_remission_is_30_or_less_flagged_for_local_signoff():
+    criteria = LSAS.response
+    assert criteria is not None and criteria.remission_at_or_below is not None
+    assert criteria.remission_at_or_below.value == 30
+    assert criteria.remission_at_or_below.needs_local_signoff
+    assert criteria.meets_remission(90, 30)
+    assert not criteria.meets_remission(90, 31)
+
+
+def test_lsas_remission_needs_a_response_too():
+    # 36 -> 30 is at the remission level but only 16.7% better: not a remission.
+    criteria = LSAS.response
+    assert criteria is not None
+    assert criteria.is_remission(30)
+    assert not criteria.meets_remission(36, 30)
 
 
 def test_lsas_screening_flags_at_30_and_60():

@@ -80,10 +80,25 @@ def test_pcl5_dsm5_rule_fails_when_any_cluster_is_short():
 
 
 def test_pcl5_change_is_judged_in_points_5_reliable_10_meaningful():
-    assert PCL5.response is None
     assert PCL5.point_change is not None
     assert PCL5.point_change.reliable.value == 5
     assert PCL5.point_change.meaningful.value == 10
+
+
+def test_pcl5_response_is_a_fall_of_10_points_flagged_for_local_signoff():
+    criteria = PCL5.response
+    assert criteria is not None
+    assert criteria.response_min_improvement_pct is None
+    assert criteria.response_min_points is not None
+    assert criteria.response_min_points.value == 10  # clinically meaningful change (S40e)
+    assert criteria.response_min_points.needs_local_signoff
+    assert criteria.is_response(50, 40)
+    assert not criteria.is_response(50, 41)
+    assert criteria.is_response(12, 2)  # points, not percent: 83% but also 10 points
+    assert not criteria.is_response(20, 11)  # 45% better, only 9 points
+    assert criteria.response_label == "≥ 10 points better"
+    assert criteria.response_score(50) == 40
+    assert criteria.remission_at_or_below is None  # no severity bands, no remission
 
 
 def test_pcl5_recall_is_past_month():

@@ -44,7 +44,7 @@ def test_an_explicit_request_wins_over_the_data():
     choice = choose_outcome_instrument("F41.1", IV, measured={"hama"}, requested="PHQ9")
     assert (choice.code, choice.reason) == ("phq9", "chosen for this view")
     with pytest.raises(ClinicalInputError, match="no response criteria"):
-        choose_outcome_instrument("F41.1", IV, measured={"hama"}, requested="pcl5")
+        choose_outcome_instrument("F41.1", IV, measured={"hama"}, requested="cadss")
 
 
 def test_the_clinics_choice_comes_first_but_only_if_it_was_measured():
@@ -67,7 +67,18 @@ def test_other_anxiety_diagnoses_fall_back_to_gad7_then_phq9():
     assert choose_outcome_instrument("F41.0", IV, measured={"gad7", "phq9"}).code == "gad7"
     assert choose_outcome_instrument("F41.0", IV, measured={"pdss", "gad7"}).code == "pdss"
     ptsd = choose_outcome_instrument("F43.10", IV, measured={"gad7"})
-    assert (ptsd.code, ptsd.reason) == ("gad7", "the usual outcome scale for F43.10")
+    assert (ptsd.code, ptsd.reason) == (
+        "gad7",
+        "PCL-5 not recorded at baseline; GAD-7 is the scale measured for F43.10",
+    )
+
+
+def test_ptsd_courses_are_followed_on_the_pcl5():
+    for code in ("F43.10", "F43.11", "F43.12"):
+        choice = choose_outcome_instrument(code, IV, measured={"pcl5", "gad7", "phq9"})
+        assert (choice.code, choice.reason) == ("pcl5", f"the usual outcome scale for {code}")
+    # Without any baseline yet, the page asks for the PCL-5 baseline.
+    assert choose_outcome_instrument("F43.10", IV, measured=()).code == "pcl5"
 
 
 def test_without_a_diagnosis_an_unlisted_scale_is_not_picked_up():

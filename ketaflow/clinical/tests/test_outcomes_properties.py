@@ -7,11 +7,14 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.outcomes import OutcomeReport, OutcomeState, assess
 from ketaflow.clinical.response import ResponseCriteria
 from ketaflow.clinical.tests.test_outcomes_support import HAMA, LSAS, MADRS, MONDAY
 
-CRITERIA = st.sampled_from([HAMA, LSAS, MADRS])
+_PCL5 = get_instrument("pcl5").response  # response in points (>= 10), no remission
+assert _PCL5 is not None
+CRITERIA = st.sampled_from([HAMA, LSAS, MADRS, _PCL5])
 SCORE = st.integers(0, 600).map(lambda tenths: tenths / 10)  # totals to 0.1 point
 
 
@@ -103,3 +106,45 @@ def test_percent_change_agrees_with_the_points_change(course) -> None:  # type: 
         if a.improvement_pct is not None:
             expected = -a.change / report.baseline.value * 100
             assert abs(a.improvement_pct - expected) < 1e-9
+
+
+@settings(max_examples=300)
+@given(courses())
+def test_a_remission_is_always_also_a_response(course) -> None:  # type: ignore[no-untyped-def]
+    report = _report(course)
+    criteria = course[2]
+    for a in report.assessments:
+        if a.remission:
+            assert a.response
+    for change in report.states:
+        if change.state is OutcomeState.REMITTER:
+            assert criteria.is_response(report.baseline.value, change.score)
+
+
+@settings(max_examples=300)
+@given(courses())
+def test_a_relapsed_state_begins_at_a_relapse_onset(course) -> None:  # type: ignore[no-untyped-def]
+    report = _report(course)
+    onsets = {r.onset for r in report.relapses}
+    for before, change in zip(report.states, report.states[1:], strict=False):
+        if change.state is OutcomeState.RELAPSED:
+            assert change.began in onsets, (before, change)
+    for relapse in report.relapses:
+        assert report.state_on(relapse.onset) is OutcomeState.RELAPSED
+
+
+@settings(max_examples=300)
+@given(courses())
+def test_threshold_findings_need_signoff_exactly_off_depression_scales(course) -> None:  # type: ignore[no-untyped-def]
+    report = _report(course)
+    anxiety = not course[2].depression_scale
+    assert report.early_improvement.needs_local_signoff is anxiety
+    assert report.non_response_signal.needs_local_signoff is anxiety
+    assert report.non_improvement_through_three.needs_local_signoff is anxiety
+    for change in report.states:
+        if change.state in (
+            OutcomeState.IMPROVING,
+            OutcomeState.NOT_IMPROVING,
+            OutcomeState.NON_RESPONDER,
+        ):
+            assert change.needs_local_signoff is anxiety

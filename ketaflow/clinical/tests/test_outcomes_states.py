@@ -19,8 +19,8 @@ def test_a_course_moves_from_baseline_through_response_to_remission_and_relapse(
         (day(3), 22),  # 26.7%: improving
         (day(5), 14),  # 53%: responder
         (day(8), 6),  # remitter
-        (day(20), 18),  # lost response
-        (day(27), 20),  # confirmed relapse
+        (day(20), 18),  # lost response: the relapse's onset
+        (day(27), 20),  # confirms the relapse
     ]
     report = assess(scores, HAMA, mwf())
     assert [(c.state, c.began) for c in report.states] == [
@@ -29,8 +29,7 @@ def test_a_course_moves_from_baseline_through_response_to_remission_and_relapse(
         (S.IMPROVING, day(3)),
         (S.RESPONDER, day(5)),
         (S.REMITTER, day(8)),
-        (S.IMPROVING, day(20)),
-        (S.RELAPSED, day(27)),
+        (S.RELAPSED, day(20)),  # dated at onset, not at confirmation (day 27)
     ]
     assert report.current_state is S.RELAPSED
 
@@ -64,14 +63,14 @@ def test_a_relapsed_course_stays_relapsed_until_response_is_regained() -> None:
         (day(41), 15),
     ]
     report = assess(scores, MADRS, mwf(), OutcomeConfig(relapse=RelapseRule.sustain1()))
-    # 36 -> 30 is 16.7% better: not improving, then the relapse is confirmed on day 27.
-    assert [c.state for c in report.states] == [
-        S.BASELINE,
-        S.REMITTER,
-        S.NOT_IMPROVING,
-        S.RELAPSED,
-        S.RESPONDER,
+    # 36 -> 30 is 16.7% better; the relapse is confirmed on day 27 and began on day 20.
+    assert [(c.state, c.began) for c in report.states] == [
+        (S.BASELINE, day(0)),
+        (S.REMITTER, day(12)),
+        (S.RELAPSED, day(20)),
+        (S.RESPONDER, day(41)),
     ]
+    assert report.relapse_onset == day(20)
     assert report.state_on(day(34)) is S.RELAPSED
     assert report.state_on(day(41)) is S.RESPONDER
 

@@ -24,6 +24,7 @@ LSAS = ResponseCriteria(
 MADRS = ResponseCriteria(
     response_min_improvement_pct=default(50.0, "S19"),
     remission_at_or_below=default(12, "S19"),
+    depression_scale=True,
 )
 
 

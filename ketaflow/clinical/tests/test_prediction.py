@@ -10,10 +10,11 @@ from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Evidence
 from ketaflow.clinical.prediction import (
     MIN_COURSES,
-    MIN_EVENTS_PER_CLASS,
+    MIN_EVENTS_PER_PARAMETER,
     Example,
     Features,
     base_rates,
+    events_per_parameter,
     fit,
     predict,
     readiness,
@@ -42,18 +43,62 @@ def cohort(n: int, seed: int = 1) -> list[Example]:
 
 
 def test_the_threshold_is_a_named_clinic_default_needing_signoff():
-    assert MIN_COURSES.value == 100 and MIN_EVENTS_PER_CLASS.value == 20
-    assert MIN_COURSES.needs_local_signoff and MIN_EVENTS_PER_CLASS.needs_local_signoff
+    assert MIN_COURSES.value == 100 and MIN_EVENTS_PER_PARAMETER.value == 10
+    assert MIN_COURSES.needs_local_signoff and MIN_EVENTS_PER_PARAMETER.needs_local_signoff
 
 
-def test_readiness_needs_enough_courses_and_events_of_each_class():
+def test_readiness_needs_enough_courses_and_ten_events_per_parameter():
     assert not readiness(cohort(60)).ready
     few_events = [Example(e.features, False) for e in cohort(150)][:135] + [
         Example(e.features, True) for e in cohort(15)
     ]
     state = readiness(few_events)
-    assert not state.ready and "at least 20 of each" in state.reason
+    assert not state.ready and "at least 10 events of the rarer outcome" in state.reason
     assert readiness(cohort(300)).ready
+
+
+def _with(
+    responded: int, total: int, dx: tuple[str, ...], routes: tuple[str, ...]
+) -> list[Example]:
+    found = []
+    for i in range(total):
+        f = Features(0.5, dx[i % len(dx)], 1, routes[i % len(routes)], 40.0, None)
+        found.append(Example(f, i < responded))
+    return found
+
+
+def test_events_per_parameter_counts_the_rarer_class_over_every_column():
+    # 3 diagnosis groups and 2 routes: 5 numeric columns + 2 + 1 dummies = 8 parameters.
+    # 20 responders and 80 non-responders: 20 events of the rarer class, 20 / 8 = 2.5.
+    examples = _with(20, 100, ("F40", "F41", "F43"), ("iv", "sc"))
+    epv = events_per_parameter(examples)
+    assert (epv.events, epv.parameters) == (20, 8)
+    assert epv.value == pytest.approx(2.5)
+    assert str(epv) == "2.5 (20 events / 8 parameters)"
+
+
+def test_the_old_20_of_each_rule_no_longer_makes_a_model_ready():
+    # 100 courses, 20 responders: the former threshold (100 courses, 20 of each) passed
+    # with an EPV of 2.5; the clinic stays on the literature base rates.
+    state = readiness(_with(20, 100, ("F40", "F41", "F43"), ("iv", "sc")))
+    assert not state.ready
+    assert state.epv is not None and state.epv.value == pytest.approx(2.5)
+    assert "events per parameter 2.5 (20 events / 8 parameters)" in state.reason
+
+
+def test_ten_events_per_parameter_is_enough():
+    # One diagnosis group, one route: 5 parameters; 50 responders of 120 gives EPV 10.
+    assert readiness(_with(50, 120, ("F41",), ("iv",))).ready
+    assert not readiness(_with(49, 120, ("F41",), ("iv",))).ready
+
+
+def test_the_fitted_model_reports_its_real_events_per_parameter():
+    data = cohort(400)
+    model = fit(data, bootstrap=5)
+    expected = events_per_parameter(data)
+    assert model.epv == expected
+    assert model.epv.parameters == len(model.coef) == 7  # 5 numeric + F41 + sc
+    assert predict(model, data[0].features).epv == expected
 
 
 def test_the_model_is_deterministic_and_calibrated_on_cross_validated_predictions():

@@ -77,21 +77,21 @@ def test_the_clinic_may_set_the_instrument_per_diagnosis(course, patient, prescr
 def test_a_page_may_ask_for_another_instrument_but_not_one_without_criteria(course):
     assert choose_instrument(course, "PHQ9").code == "phq9"
     with pytest.raises(ClinicalInputError, match="no response criteria"):
-        choose_instrument(course, "pcl5")
+        choose_instrument(course, "cadss")
     with pytest.raises(ClinicalInputError, match="unknown instrument"):
         choose_instrument(course, "madrs")
 
 
 def test_the_api_refuses_an_unusable_instrument_with_a_422(client, login, nurse, course):
     login(client, nurse)
-    response = client.get(f"/api/v1/courses/{course.pk}/outcomes?instrument=pcl5")
+    response = client.get(f"/api/v1/courses/{course.pk}/outcomes?instrument=cadss")
     assert response.status_code == 422
 
 
 def test_the_page_falls_back_and_says_why(client, login, nurse, course):
     login(client, nurse)
-    page = client.get(f"/courses/{course.pk}/?instrument=pcl5").content.decode()
-    assert "PCL-5 has no response criteria" in page and "Outcome: GAD-7" in page
+    page = client.get(f"/courses/{course.pk}/?instrument=cadss").content.decode()
+    assert "CADSS has no response criteria" in page and "Outcome: GAD-7" in page
 
 
 # ---------------------------------------------------------------------------- scores

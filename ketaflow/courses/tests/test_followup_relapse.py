@@ -37,7 +37,13 @@ def test_two_assessments_without_response_confirm_a_relapse(course):
 def test_a_new_induction_is_proposed_to_the_prescriber(client, login, prescriber, course):
     (move,) = follow_up(course).moves
     assert move.kind == "reinduction" and move.to_phase == "induction"
-    assert move.reason.startswith("GAD-7 relapse confirmed") and move.reason.endswith("[S19]")
+    onset = past_sessions(6)[-1] + timedelta(days=8)
+    confirmed = onset + timedelta(days=8)
+    # Dated at its onset, with the confirmation beside it.
+    assert move.reason.startswith(
+        f"GAD-7 relapse from {onset:%d %b %Y} (confirmed {confirmed:%d %b %Y})"
+    )
+    assert move.reason.endswith("[S19]")
     assert "Relapse confirmed: review the maintenance spacing" in move.detail
     login(client, prescriber)
     page = client.get(f"/courses/{course.pk}/").content.decode()

@@ -86,6 +86,7 @@ def _world(prescriber, nurse, clinic, protocol, chair, dx, scores, mrn="IC-0001"
 GAD7 = [("gad7", -1, 16), ("gad7", 1, 12), ("gad7", 2, 9), ("gad7", 3, 7)]
 PHQ9 = [("phq9", -1, 18), ("phq9", 2, 8)]
 HAMA = [("hama", -1, 26), ("hama", 3, 12)]
+PCL5 = [("pcl5", -1, 52), ("pcl5", 3, 40)]
 CASES = {
     "gad_on_gad7_and_phq9": ("F41.1", GAD7 + PHQ9, "gad7"),
     "gad_on_hama_and_gad7": ("F41.1", GAD7 + HAMA, "hama"),
@@ -93,6 +94,7 @@ CASES = {
     "gad_without_scores": ("F41.1", [], "hama"),
     "social_anxiety_on_phq9": ("F40.10", PHQ9, "phq9"),
     "ptsd_on_gad7": ("F43.10", GAD7, "gad7"),
+    "ptsd_on_pcl5": ("F43.10", GAD7 + PCL5, "pcl5"),
     "ocd_on_gad7": ("F42.2", GAD7, "gad7"),
     "no_diagnosis_on_phq9": ("", PHQ9, "gad7"),
 }

@@ -62,3 +62,28 @@ def test_above_the_threshold_the_clinic_model_predicts_with_calibration(
     assert again["prediction"]["probability"] == p["probability"]  # deterministic
     page = client.get(f"/outcomes/patient/{patient.pk}/").content.decode()
     assert 'id="prediction-value"' in page and "160 completed courses" in page
+    epv = p["events_per_parameter"]
+    assert epv["value"] >= 10 and epv["value"] == epv["events"] / epv["parameters"]
+    assert 'id="prediction-epv"' in page
+
+
+def test_a_clinic_with_20_of_each_outcome_but_too_few_per_parameter_gets_base_rates(
+    client, login, nurse, patient, prescriber, front_desk, clinic, protocols, chair
+):
+    # 120 completed courses, 25 responders: the former rule (100 courses, 20 of each) would
+    # have fitted a model; with iv/sc routes the design has 6 parameters, so 25 / 6 = 4.2.
+    specs = _completed(120)
+    for i, spec in enumerate(specs):
+        spec["induction_response"] = i < 25
+        spec["route"] = ("iv", "sc")[i % 2]
+    outcome_rows(clinic, front_desk, protocols["iv-racemic"], specs)
+    course_with(prescriber, nurse, patient, protocols["iv-racemic"], chair, (18, 12, 10))
+    login(client, nurse)
+    body = client.get(f"/api/v1/outcomes/patients/{patient.pk}/prediction").json()
+    assert body["basis"] == "literature" and body["prediction"] is None
+    epv = body["readiness"]["events_per_parameter"]
+    assert epv["events"] == 25 and epv["value"] < 10
+    assert body["readiness"]["min_events_per_parameter"] == 10
+    assert "events per parameter" in body["why_not"]
+    page = client.get(f"/outcomes/patient/{patient.pk}/").content.decode()
+    assert 'id="prediction-none"' in page and "events per parameter" in page
