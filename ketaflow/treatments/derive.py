@@ -22,6 +22,8 @@ from ketaflow.clinical.discharge import (
     Override,
     assess_discharge,
 )
+from ketaflow.clinical.dosing import DEFAULT_DOSING_LIMITS, EarlierDose
+from ketaflow.clinical.evidence import cite
 from ketaflow.clinical.monitoring import (
     Alert,
     AlertLevel,
@@ -31,7 +33,7 @@ from ketaflow.clinical.monitoring import (
     vitals_due,
 )
 from ketaflow.clinical.monitoring.schedule import VitalsDue
-from ketaflow.clinical.protocols import Protocol
+from ketaflow.clinical.protocols import DoseUnit, Protocol
 from ketaflow.clinical.routes import Route
 from ketaflow.courses.clock import local
 from ketaflow.patients.models import Measurement, PregnancyRecord
@@ -42,6 +44,7 @@ from ketaflow.treatments.models import (
     DischargeRecord,
     DoseOrder,
     OrderStatus,
+    Severity,
     TreatmentSession,
     VitalsReading,
 )
@@ -425,3 +428,56 @@ def board_phase(session: TreatmentSession, record: adm.AdministrationRecord, now
         return "dosing"
     result = readiness(session, now)
     return "discharge_ready" if result is not None and result.ready else "observing"
+
+
+# ---------------------------------------------------------------------------- dose limits
+
+
+def earlier_doses(session: TreatmentSession) -> list[EarlierDose]:
+    """The mg/kg doses of this course's earlier sessions on the same route, for the SC/IM steps.
+
+    Not tolerated ("stopped for an adverse effect", see `clinical/dosing/steps.py`): a severe
+    side effect, a rescue medication, or less delivered than ordered (stopped early).
+    """
+    found = []
+    earlier = TreatmentSession.objects.filter(
+        course_id=session.course_id,
+        route=session.route,
+        session_number__lt=session.session_number,
+    ).exclude(pk=session.pk)
+    for row in earlier:
+        order = confirmed_order(row)
+        if order is None or order.mg_per_kg is None:
+            continue
+        record = record_of(row)
+        end = record.last_event_at
+        delivered = adm.delivered_mg(record, end) if end is not None else 0.0
+        adverse = (
+            row.side_effects.filter(severity=Severity.SEVERE).exists()
+            or row.rescues.exists()
+            or delivered < order.dose_mg - adm.ORDER_TOLERANCE_MG
+        )
+        found.append(EarlierDose(order.mg_per_kg, row.is_signed, adverse))
+    return found
+
+
+def first_step_mg_per_kg(session: TreatmentSession) -> float | None:
+    """The protocol's first mg/kg dose (None for a fixed-dose protocol)."""
+    protocol = protocol_of(session)
+    if protocol.dose_unit is not DoseUnit.MG_PER_KG:
+        return None
+    return float(protocol.phases[0].dose(0).value)
+
+
+def session_limits(order: DoseOrder) -> adm.SessionLimits:
+    """The order's hard limits at the chair: its total and, for IV, the rate ceiling."""
+    ceiling = DEFAULT_DOSING_LIMITS.infusion.hard_max_mg_per_kg_per_h
+    if order.route != Route.IV.value or not order.basis_weight_kg:
+        return adm.SessionLimits(ordered_mg=order.dose_mg, sources=cite("S4"))
+    return adm.SessionLimits(
+        ordered_mg=order.dose_mg,
+        max_mg_per_min=DEFAULT_DOSING_LIMITS.infusion.max_mg_per_min(order.basis_weight_kg),
+        ceiling_mg_per_kg_per_h=ceiling.value,
+        sources=ceiling.sources,
+        needs_local_signoff=ceiling.needs_local_signoff,
+    )

@@ -23,14 +23,18 @@ from ketaflow.clinical.dosing.limits import (
     InfusionLimits,
     RouteLimits,
     SoftLimitWarning,
+    StepLimits,
+    WeightBasisLimits,
 )
 from ketaflow.clinical.dosing.overrides import SoftLimitOverride, confirm_overrides
 from ketaflow.clinical.dosing.racemic import InfusionPlan, RacemicDose, racemic_dose
+from ketaflow.clinical.dosing.steps import EarlierDose, last_tolerated_mg_per_kg, step_warnings
 
 __all__ = [
     "DEFAULT_DOSING_LIMITS",
     "DoseNote",
     "DosingLimits",
+    "EarlierDose",
     "EsketamineDose",
     "EsketamineLimits",
     "HardLimitExceeded",
@@ -40,12 +44,16 @@ __all__ = [
     "RouteLimits",
     "SoftLimitOverride",
     "SoftLimitWarning",
+    "StepLimits",
     "WeightBasis",
+    "WeightBasisLimits",
     "adjusted_weight_kg",
     "basis_weight_kg",
     "body_mass_index",
     "confirm_overrides",
     "devine_ideal_weight_kg",
     "esketamine_dose",
+    "last_tolerated_mg_per_kg",
     "racemic_dose",
+    "step_warnings",
 ]

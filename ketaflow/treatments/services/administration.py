@@ -14,6 +14,7 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical import administration as adm
+from ketaflow.clinical.dosing import HardLimitExceeded
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.routes import Route
 from ketaflow.courses.models import AppointmentStatus
@@ -94,11 +95,15 @@ def record_administration(
             mg_per_min = adm.mg_per_min_from_ml_per_h(rate_ml_per_h, conc)
         except ClinicalInputError as exc:
             raise _invalid(exc, "rate_ml_per_h") from exc
-    record = derive.record_of(row)
+    before = derive.record_of(row)
+    new = adm.Event(when, adm.EventKind(kind), mg_per_min=mg_per_min, mg=bolus_mg)
     try:
-        record = adm.append(
-            record, adm.Event(when, adm.EventKind(kind), mg_per_min=mg_per_min, mg=bolus_mg)
-        )
+        record = adm.append(before, new)
+        # Hard limits of the order (rate ceiling, total mg): no override, whatever the path.
+        adm.check_event_limits(before, new, derive.session_limits(order))
+    except HardLimitExceeded as exc:
+        field = {"mg": "bolus_mg", "mg_per_min": "rate_ml_per_h"}.get(exc.field or "", "kind")
+        raise ValidationError({field: [f"Hard limit ({exc.code}): {exc.message}"]}) from exc
     except ClinicalInputError as exc:
         message = core_message(exc, row.patient.clinic)
         raise ValidationError({"kind" if exc.field != "mg" else "bolus_mg": [message]}) from exc
