@@ -49,8 +49,10 @@ def test_a_heavy_patient_without_a_height_needs_the_basis_and_a_reason():
     assert "--weight-basis-reason:" in refused(
         "--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "125", "--weight-basis", "actual"
     )
-    data = json.loads(run("--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "125",
-                          "--weight-basis", "actual", "--weight-basis-reason", WHY, "--json"))  # fmt: skip
+    data = json.loads(
+        run("--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "125",
+            "--weight-basis", "actual", "--weight-basis-reason", WHY, "--json")
+    )  # fmt: skip
     assert data["weight_basis_reason"] == WHY
     assert data["weight_basis_warning"]["code"] == "weight_basis.choice_required"
     assert data["weight_basis_warning"]["needs_local_signoff"] is True

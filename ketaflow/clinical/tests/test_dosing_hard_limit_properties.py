@@ -108,7 +108,13 @@ def test_a_record_built_only_from_accepted_lines_never_passes_the_ceiling_or_the
     now = T0
     for kind, gap, rate, mg in [(EventKind.START, 0.0, ceiling * 0.5, 0.0), *steps]:
         now += timedelta(minutes=gap)
-        new = Event(now, kind, mg_per_min=rate if kind in (EventKind.START, EventKind.RATE_CHANGE) else None, mg=mg if kind is EventKind.BOLUS else None)  # fmt: skip
+        has_rate = kind in (EventKind.START, EventKind.RATE_CHANGE)
+        new = Event(
+            now,
+            kind,
+            mg_per_min=rate if has_rate else None,
+            mg=mg if kind is EventKind.BOLUS else None,
+        )
         try:
             record = validate_events([*events, new])
             check_event_limits(validate_events(events), new, limits)

@@ -22,16 +22,16 @@ from ketaflow.treatments.tests.conftest import fresh
 pytestmark = pytest.mark.django_db
 
 WHY = "trials dosed actual weight; agreed with the patient"
-EVERY_CODE = {
-    code: "I accept the risk of this rate"
-    for code in (
+EVERY_CODE = dict.fromkeys(
+    (
         "infusion.below_hard_min_minutes",
         "infusion.above_hard_max_mg_per_kg_per_h",
         "infusion.below_soft_min_minutes",
         "dose.above_soft_max_mg_per_kg",
         "dose.above_hard_max_mg",
-    )
-}
+    ),
+    "I accept the risk of this rate",
+)
 
 
 def _weigh(nurse: Any, session: Any, kg: float) -> Any:
