@@ -381,51 +381,56 @@ def check_event_limits(record: AdministrationRecord, event: Event, limits: Sessi
     at = event.at
     given = delivered_mg(record, at)
     total = limits.ordered_mg
-    common = {"sources": limits.sources, "needs_local_signoff": limits.needs_local_signoff}
+
+    def refuse(message: str, code: str, field: str) -> HardLimitExceeded:
+        return HardLimitExceeded(
+            message,
+            code=code,
+            field=field,
+            sources=limits.sources,
+            needs_local_signoff=limits.needs_local_signoff,
+        )
+
     ceiling = limits.max_mg_per_min
     restarts = (EventKind.START, EventKind.RATE_CHANGE, EventKind.RESUME)
     if event.kind in restarts and given >= total - ORDER_TOLERANCE_MG:
-        raise HardLimitExceeded(
+        raise refuse(
             f"the ordered total of {total:.1f} mg has been delivered ({given:.1f} mg): "
             "stop the infusion; a new order is needed for more",
-            code="dose.ordered_total_delivered",
-            field="kind",
-            **common,
+            "dose.ordered_total_delivered",
+            "kind",
         )
     if event.kind in (EventKind.START, EventKind.RATE_CHANGE) and ceiling is not None:
         rate = event.mg_per_min or 0.0
         if rate > ceiling * (1 + RATE_ROUNDING):
             per_kg = limits.ceiling_mg_per_kg_per_h
             shown = f" ({per_kg:g} mg/kg/h)" if per_kg is not None else ""
-            raise HardLimitExceeded(
+            raise refuse(
                 f"{rate:.3g} mg/min is above the rate ceiling of {ceiling:.3g} mg/min{shown} "
                 "for this order",
-                code="infusion.rate_above_ceiling",
-                field="mg_per_min",
-                **common,
+                "infusion.rate_above_ceiling",
+                "mg_per_min",
             )
     if event.kind is EventKind.BOLUS:
         mg = event.mg or 0.0
         if given + mg > total + ORDER_TOLERANCE_MG:
-            raise HardLimitExceeded(
+            raise refuse(
                 f"a {mg:g} mg bolus would bring the delivered dose to {given + mg:.1f} mg, above "
                 f"the order's total of {total:.1f} mg",
-                code="bolus.above_ordered_total",
-                field="mg",
-                **common,
+                "bolus.above_ordered_total",
+                "mg",
             )
         if ceiling is not None:
             first = record.first_dose_at
             minutes = 0.0 if first is None else max(0.0, (at - first).total_seconds() / 60.0)
             allowed = ceiling * minutes
             if given + mg > allowed + ORDER_TOLERANCE_MG:
-                raise HardLimitExceeded(
+                raise refuse(
                     f"a {mg:g} mg IV bolus would bring the delivered dose to {given + mg:.1f} "
                     f"mg, ahead of the rate ceiling ({ceiling:.3g} mg/min allows {allowed:.1f} "
                     f"mg after {minutes:.0f} min)",
-                    code="bolus.above_rate_ceiling",
-                    field="mg",
-                    **common,
+                    "bolus.above_rate_ceiling",
+                    "mg",
                 )
 
 

@@ -341,6 +341,13 @@ class DosingLimits:
         if len(seen) != len(set(seen)):
             raise ClinicalInputError("each route may have only one set of limits", field="routes")
 
+    def max_dose_mg(self, route: Route) -> float | None:
+        """The absolute mg cap of one dose on this route (esketamine: the label's largest)."""
+        if route.is_esketamine:
+            return float(max(self.esketamine.allowed_doses_mg.value))
+        cap = self.for_route(route).hard_max_mg
+        return cap.value if cap is not None else None
+
     def for_route(self, route: Route) -> RouteLimits:
         """The limits of a racemic route; a route without limits cannot be dosed."""
         for limits in self.routes:
