@@ -481,3 +481,29 @@ def session_limits(order: DoseOrder) -> adm.SessionLimits:
         sources=ceiling.sources,
         needs_local_signoff=ceiling.needs_local_signoff,
     )
+
+
+def hard_dose_limits(session: TreatmentSession) -> list[tuple[str, str, bool]]:
+    """The hard dose limits of this session's route for the page: (what, value, needs sign-off)."""
+    route = route_of(session)
+    limits = DEFAULT_DOSING_LIMITS
+    if route.is_esketamine:
+        allowed = limits.esketamine.allowed_doses_mg
+        return [("largest dose", f"{max(allowed.value)} mg", allowed.needs_local_signoff)]
+    config = limits.for_route(route)
+    found = [
+        (
+            "largest dose",
+            f"{config.hard_max_mg_per_kg.value:g} mg/kg",
+            config.hard_max_mg_per_kg.needs_local_signoff,
+        )
+    ]
+    if config.hard_max_mg is not None:
+        cap = config.hard_max_mg
+        found.append(("mg cap", f"{cap.value:g} mg", cap.needs_local_signoff))
+    if route is Route.IV:
+        rate = limits.infusion.hard_max_mg_per_kg_per_h
+        floor = limits.infusion.hard_min_minutes
+        found.append(("fastest rate", f"{rate.value:g} mg/kg/h", rate.needs_local_signoff))
+        found.append(("shortest infusion", f"{floor.value:g} min", floor.needs_local_signoff))
+    return found

@@ -430,6 +430,7 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         if view.session.status == "discharged"
         else [],
         "scale_rows": _scale_rows(view),
+        "dose_limits": derive.hard_dose_limits(view.session),
         "v": view,
         "s": view.session,
         "patient": view.session.patient,

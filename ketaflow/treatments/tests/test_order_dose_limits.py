@@ -223,3 +223,12 @@ def test_the_page_and_the_api_ask_for_the_weight_basis_alike(
     assert ok.status_code == 200, ok.content
     assert ok.json()["order"]["weight_basis_reason"] == WHY
     assert ok.json()["order"]["max_dose_mg"] == 100.0
+
+
+def test_the_session_page_shows_the_hard_limits_and_their_sign_off_flags(
+    client: Any, login: Any, prescriber: Any, ready: Any
+) -> None:
+    body = login(client, prescriber).get(reverse("treatments:session", args=[ready.pk])).content
+    text = body.decode()
+    assert "fastest rate 1.5 mg/kg/h (clinic default, needs local sign-off)" in text
+    assert "shortest infusion 20 min" in text and "mg cap 100 mg" in text
