@@ -169,15 +169,7 @@ def racemic_dose(
 
     hard_mg = route_limits.hard_max_mg
     caps = [c for c in (max_dose_mg, hard_mg.value if hard_mg else None) if c is not None]
-    if hard_mg is not None and dose_mg > hard_mg.value:
-        raise HardLimitExceeded(
-            f"{dose_mg:.1f} mg is above the hard limit of {hard_mg.value:g} mg per dose for "
-            f"{route.label}",
-            code="dose.above_hard_max_mg",
-            sources=hard_mg.sources,
-            needs_local_signoff=hard_mg.needs_local_signoff,
-            field="mg_per_kg",
-        )
+    check_dose_cap(route, dose_mg, limits)
 
     soft = route_limits.soft_max_mg_per_kg
     if soft is not None and mg_per_kg > soft.value:
@@ -324,6 +316,56 @@ def _weight_notes(basis: WeightBasis, bmi: float | None, height_cm: float | None
     return notes
 
 
+def check_dose_cap(
+    route: Route, dose_mg: float, limits: DosingLimits = DEFAULT_DOSING_LIMITS
+) -> None:
+    """Refuse a dose above the route's absolute mg cap (`HardLimitExceeded`)."""
+    hard_mg = limits.for_route(route).hard_max_mg
+    if hard_mg is not None and dose_mg > hard_mg.value:
+        raise HardLimitExceeded(
+            f"{dose_mg:.1f} mg is above the hard limit of {hard_mg.value:g} mg per dose for "
+            f"{route.label}",
+            code="dose.above_hard_max_mg",
+            sources=hard_mg.sources,
+            needs_local_signoff=hard_mg.needs_local_signoff,
+            field="mg_per_kg",
+        )
+
+
+def check_infusion_hard_limits(
+    minutes: float, dose_mg: float, basis_kg: float, limits: DosingLimits = DEFAULT_DOSING_LIMITS
+) -> float:
+    """The rate in mg/kg/h (of the basis weight), or `HardLimitExceeded` for the floor/ceiling.
+
+    Also the re-check when a stored order is confirmed, so an order proposed under older
+    limits cannot be confirmed past today's.
+    """
+    config = limits.infusion
+    if minutes < config.hard_min_minutes.value:
+        raise HardLimitExceeded(
+            f"an infusion over {minutes:g} min is faster than the hard minimum of "
+            f"{config.hard_min_minutes.value:g} min (rapid IV ketamine can cause apnoea and a "
+            "pressor response)",
+            code="infusion.below_hard_min_minutes",
+            sources=config.hard_min_minutes.sources,
+            needs_local_signoff=config.hard_min_minutes.needs_local_signoff,
+            field="minutes",
+        )
+    rate = dose_mg / basis_kg / (minutes / 60.0)
+    ceiling = config.hard_max_mg_per_kg_per_h
+    if rate > ceiling.value + 1e-9:
+        raise HardLimitExceeded(
+            f"{dose_mg:.1f} mg over {minutes:g} min is {rate:.2f} mg/kg/h, above the hard "
+            f"ceiling of {ceiling.value:g} mg/kg/h (the studied 0.5 mg/kg over 40 min is 0.75 "
+            f"mg/kg/h): infuse over at least {dose_mg / basis_kg / ceiling.value * 60:.0f} min",
+            code="infusion.above_hard_max_mg_per_kg_per_h",
+            sources=ceiling.sources,
+            needs_local_signoff=ceiling.needs_local_signoff,
+            field="minutes",
+        )
+    return rate
+
+
 def _infusion(
     route: Route,
     minutes: float,
@@ -339,29 +381,8 @@ def _infusion(
     _require_number(minutes, "minutes", 0.0, MAX_INFUSION_MINUTES, "minutes")
     _require_positive(minutes, "minutes", "minutes")
     config = limits.infusion
-    if minutes < config.hard_min_minutes.value:
-        raise HardLimitExceeded(
-            f"an infusion over {minutes:g} min is faster than the hard minimum of "
-            f"{config.hard_min_minutes.value:g} min (rapid IV ketamine can cause apnoea and a "
-            "pressor response)",
-            code="infusion.below_hard_min_minutes",
-            sources=config.hard_min_minutes.sources,
-            needs_local_signoff=config.hard_min_minutes.needs_local_signoff,
-            field="minutes",
-        )
+    rate = check_infusion_hard_limits(minutes, dose_mg, basis_kg, limits)
     hours = minutes / 60.0
-    rate = dose_mg / basis_kg / hours
-    ceiling = config.hard_max_mg_per_kg_per_h
-    if rate > ceiling.value + 1e-9:
-        raise HardLimitExceeded(
-            f"{dose_mg:.1f} mg over {minutes:g} min is {rate:.2f} mg/kg/h, above the hard "
-            f"ceiling of {ceiling.value:g} mg/kg/h (the studied 0.5 mg/kg over 40 min is 0.75 "
-            f"mg/kg/h): infuse over at least {dose_mg / basis_kg / ceiling.value * 60:.0f} min",
-            code="infusion.above_hard_max_mg_per_kg_per_h",
-            sources=ceiling.sources,
-            needs_local_signoff=ceiling.needs_local_signoff,
-            field="minutes",
-        )
     warnings = []
     if minutes < config.soft_min_minutes.value:
         warnings.append(

@@ -16,6 +16,8 @@ from ketaflow.clinical.dosing import (
     SoftLimitOverride,
     SoftLimitWarning,
     WeightBasis,
+    check_dose_cap,
+    check_infusion_hard_limits,
     confirm_overrides,
     esketamine_dose,
     racemic_dose,
@@ -143,6 +145,21 @@ def _overrides(
     return [{"code": o.code, "reason": o.reason.strip(), "by": actor.username} for o in confirmed]
 
 
+def _recheck_hard_limits(order: DoseOrder) -> None:
+    """A proposed order is re-checked against today's hard limits before it is confirmed."""
+    route = Route(order.route)
+    try:
+        if route.is_esketamine:
+            return  # the label doses are checked when proposed; none exceeds the 84 mg cap
+        check_dose_cap(route, order.dose_mg)
+        if order.minutes and order.basis_weight_kg:
+            check_infusion_hard_limits(order.minutes, order.dose_mg, order.basis_weight_kg)
+    except HardLimitExceeded as exc:
+        raise ValidationError(
+            {exc.field or "mg_per_kg": [f"Hard limit ({exc.code}): {exc.message}"]}
+        ) from exc
+
+
 def _dosing_started(row: TreatmentSession) -> bool:
     """Any administration line in force (lines entered in error gave no drug)."""
     return row.events.filter(entered_in_error_at__isnull=True).exists()
@@ -237,6 +254,7 @@ def confirm_order(
     order = derive.current_order(row)
     if order is None or order.status != OrderStatus.PROPOSED:
         raise ValidationError({"__all__": ["There is no proposed order to confirm."]})
+    _recheck_hard_limits(order)
     order.overrides = _overrides(actor, order.warnings, overrides)
     order.status = OrderStatus.CONFIRMED
     order.confirmed_by = actor

@@ -232,3 +232,34 @@ def test_the_session_page_shows_the_hard_limits_and_their_sign_off_flags(
     text = body.decode()
     assert "fastest rate 1.5 mg/kg/h (clinic default, needs local sign-off)" in text
     assert "shortest infusion 20 min" in text and "mg cap 100 mg" in text
+
+
+def test_an_order_proposed_under_older_limits_cannot_be_confirmed_past_todays(
+    ready: Any, nurse: Any, prescriber: Any
+) -> None:
+    """A proposed order stored before the ceiling existed: 0.5 mg/kg x 70 kg over 2 min."""
+    DoseOrder.objects.create(
+        session=ready,
+        status="proposed",
+        route="iv",
+        mg_per_kg=0.5,
+        weight_basis="actual",
+        actual_weight_kg=70,
+        basis_weight_kg=70,
+        dose_mg=35,
+        concentration_mg_per_ml=1.0,
+        minutes=2,
+        rate_ml_per_h=1050,
+        mg_per_min=17.5,
+        warnings=[{"code": "infusion.below_soft_min_minutes", "message": "short"}],
+        proposed_by=nurse,
+    )
+    with pytest.raises(ValidationError) as err:
+        services.confirm_order(
+            prescriber,
+            ready,
+            fresh(ready).version,
+            overrides={"infusion.below_soft_min_minutes": "I accept the risk of this rate"},
+        )
+    assert "infusion.below_hard_min_minutes" in str(err.value)
+    assert DoseOrder.objects.get(session=ready).status == "proposed"
