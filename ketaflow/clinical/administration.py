@@ -13,7 +13,9 @@ a pause before the start, a resume when not paused, events out of time order, a 
 or less, anything after the stop. The message never formats a clock time: the times it is
 about travel in the error's `times` (UTC), for the app to show in the clinic's zone.
 `order_flags` compares the record with the order: a
-delivered dose or a rate above what was ordered is never silent.
+delivered dose or a rate above what was ordered is never silent. `check_event_limits` is the
+hard limit on a new line: a rate above the order's rate ceiling, a bolus that would take the
+delivered dose past the order's total (or, on IV, ahead of the rate ceiling) is refused.
 
 Times are aware `datetime`s (UTC); the clock is a parameter. Rates are mg/min (the apps
 convert the pump's mL/h with the order's concentration: `mg_per_min_from_ml_per_h`).
@@ -343,6 +345,95 @@ def order_flags(
     return tuple(flags)
 
 
+#: Pump rates are typed rounded (0.1 mL/h): a rate this close above the ceiling is the ceiling.
+RATE_ROUNDING = 0.005
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """What an order allows at the chair: its total mg and, for IV, its rate ceiling.
+
+    `max_mg_per_min` is the protocol's mg/kg/h ceiling at the order's basis weight
+    (`InfusionLimits.max_mg_per_min`); None for routes without an infusion.
+    """
+
+    ordered_mg: float
+    max_mg_per_min: float | None = None
+    ceiling_mg_per_kg_per_h: float | None = None
+    sources: tuple[Source, ...] = ()
+    needs_local_signoff: bool = False
+
+
+def check_event_limits(record: AdministrationRecord, event: Event, limits: SessionLimits) -> None:
+    """Refuse (`HardLimitExceeded`) a new line that would break the order's hard limits.
+
+    - a start, rate change or resume once the ordered total has been delivered;
+    - a start or rate change faster than the rate ceiling (beyond `RATE_ROUNDING`);
+    - a bolus taking the delivered dose past the ordered total (beyond `ORDER_TOLERANCE_MG`);
+    - on IV, a bolus that would put the delivered dose ahead of the ceiling's pace since the
+      first dose (the average rate since the first dose never exceeds the ceiling), so a push
+      before or early in an infusion is refused.
+    No override exists: these are hard limits, whatever path the line comes from.
+    """
+    # Imported here: dosing -> evidence -> pk -> this module would otherwise be circular.
+    from ketaflow.clinical.dosing.limits import HardLimitExceeded
+
+    at = event.at
+    given = delivered_mg(record, at)
+    total = limits.ordered_mg
+
+    def refuse(message: str, code: str, field: str) -> HardLimitExceeded:
+        return HardLimitExceeded(
+            message,
+            code=code,
+            field=field,
+            sources=limits.sources,
+            needs_local_signoff=limits.needs_local_signoff,
+        )
+
+    ceiling = limits.max_mg_per_min
+    restarts = (EventKind.START, EventKind.RATE_CHANGE, EventKind.RESUME)
+    if event.kind in restarts and given >= total - ORDER_TOLERANCE_MG:
+        raise refuse(
+            f"the ordered total of {total:.1f} mg has been delivered ({given:.1f} mg): "
+            "stop the infusion; a new order is needed for more",
+            "dose.ordered_total_delivered",
+            "kind",
+        )
+    if event.kind in (EventKind.START, EventKind.RATE_CHANGE) and ceiling is not None:
+        rate = event.mg_per_min or 0.0
+        if rate > ceiling * (1 + RATE_ROUNDING):
+            per_kg = limits.ceiling_mg_per_kg_per_h
+            shown = f" ({per_kg:g} mg/kg/h)" if per_kg is not None else ""
+            raise refuse(
+                f"{rate:.3g} mg/min is above the rate ceiling of {ceiling:.3g} mg/min{shown} "
+                "for this order",
+                "infusion.rate_above_ceiling",
+                "mg_per_min",
+            )
+    if event.kind is EventKind.BOLUS:
+        mg = event.mg or 0.0
+        if given + mg > total + ORDER_TOLERANCE_MG:
+            raise refuse(
+                f"a {mg:g} mg bolus would bring the delivered dose to {given + mg:.1f} mg, above "
+                f"the order's total of {total:.1f} mg",
+                "bolus.above_ordered_total",
+                "mg",
+            )
+        if ceiling is not None:
+            first = record.first_dose_at
+            minutes = 0.0 if first is None else max(0.0, (at - first).total_seconds() / 60.0)
+            allowed = ceiling * minutes
+            if given + mg > allowed + ORDER_TOLERANCE_MG:
+                raise refuse(
+                    f"a {mg:g} mg IV bolus would bring the delivered dose to {given + mg:.1f} "
+                    f"mg, ahead of the rate ceiling ({ceiling:.3g} mg/min allows {allowed:.1f} "
+                    f"mg after {minutes:.0f} min)",
+                    "bolus.above_rate_ceiling",
+                    "mg",
+                )
+
+
 def minutes_to_ordered_dose(
     record: AdministrationRecord, at: datetime, ordered_mg: float
 ) -> float | None:
@@ -381,7 +472,9 @@ __all__ = [
     "InfusionState",
     "OrderFlag",
     "Segment",
+    "SessionLimits",
     "append",
+    "check_event_limits",
     "delivered_mg",
     "infusing_minutes",
     "mg_per_min_from_ml_per_h",

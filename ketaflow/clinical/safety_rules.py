@@ -88,15 +88,32 @@ CATALOGUE: dict[str, dict[str, Entry]] = {
     "Dosing": {
         "routes[iv].hard_max_mg_per_kg": Entry("IV dose per kg, maximum", _H, "mg/kg"),
         "routes[iv].soft_max_mg_per_kg": Entry("IV dose per kg, override above", _S, "mg/kg"),
+        "routes[iv].hard_max_mg": Entry("IV dose, maximum (mg cap of every order)", _H, "mg"),
+        "routes[sc].hard_max_mg": Entry("SC dose, maximum (mg cap of every order)", _H, "mg"),
+        "routes[im].hard_max_mg": Entry("IM dose, maximum (mg cap of every order)", _H, "mg"),
         "routes[sc].hard_max_mg_per_kg": Entry("SC dose per kg, maximum", _H, "mg/kg"),
         "routes[im].hard_max_mg_per_kg": Entry("IM dose per kg, maximum", _H, "mg/kg"),
         "routes[oral].hard_max_mg_per_kg": Entry("Oral dose per kg, maximum", _H, "mg/kg"),
         "routes[oral].soft_max_mg_per_kg": Entry("Oral dose per kg, override above", _S, "mg/kg"),
         "routes[oral].hard_max_mg": Entry("Oral dose, maximum", _H, "mg"),
+        "infusion.hard_max_mg_per_kg_per_h": Entry(
+            "IV rate, maximum (order, start, rate change and bolus pace)", _H, "mg/kg/h"
+        ),
         "infusion.hard_min_minutes": Entry("IV infusion duration, minimum", _H, "min"),
         "infusion.soft_min_minutes": Entry("IV infusion duration, override below", _S, "min"),
         "infusion.soft_max_minutes": Entry("IV infusion duration, override above", _S, "min"),
         "infusion.max_concentration_mg_per_ml": Entry("Concentration, maximum", _H, "mg/mL"),
+        "weight_basis.bmi": Entry(
+            "Weight basis must be chosen, with a reason, at BMI at or above", Kind.REASON, "kg/m²"
+        ),
+        "weight_basis.weight_kg_without_height": Entry(
+            "Weight basis must be chosen, with a reason, at a weight without height from",
+            Kind.REASON,
+            "kg",
+        ),
+        "steps.first_step_mg_per_kg": Entry(
+            "SC/IM: above the first step (or the last tolerated dose), override", _S, "mg/kg"
+        ),
         "esketamine.allowed_doses_mg": Entry("Esketamine doses allowed", _H, "mg"),
         "esketamine.start_dose_mg": Entry("Esketamine first-day dose", _S, "mg"),
         "esketamine.elderly_age": Entry("Esketamine older-adult start from age", _SET, "years"),

@@ -38,8 +38,9 @@ from ketaflow.accounts.models import Clinic, User
 from ketaflow.accounts.roles import Role
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
-from ketaflow.clinical.dosing import DEFAULT_DOSING_LIMITS
+from ketaflow.clinical.dosing import DEFAULT_DOSING_LIMITS, body_mass_index
 from ketaflow.clinical.protocols import builtin_protocols, protocol_to_dict
+from ketaflow.clinical.routes import Route
 from ketaflow.courses.models import Appointment, Chair, Course, PhaseChange, ProtocolVersion
 from ketaflow.patients.models import Diagnosis, Measurement, Patient
 from ketaflow.questionnaires.models import InstrumentResponse
@@ -329,12 +330,18 @@ class SynthWriter:
             session_ids[s.number] = sid
             o = s.order
             weight = p.weight_kg if o.mg_per_kg is not None else None
+            # Obesity likely: the basis is chosen explicitly, with a reason (core rule).
+            choose = weight is not None and DEFAULT_DOSING_LIMITS.weight_basis.choice_required(
+                weight, body_mass_index(weight, p.height_cm)
+            )
             t[DoseOrder].add(
                 session_id=sid,
                 status="confirmed",
                 route=o.route,
                 mg_per_kg=o.mg_per_kg,
                 weight_basis="actual" if weight is not None else "",
+                weight_basis_reason="Actual body weight, as the trials dosed." if choose else "",
+                max_dose_mg=DEFAULT_DOSING_LIMITS.max_dose_mg(Route(o.route)),
                 actual_weight_kg=weight,
                 basis_weight_kg=weight,
                 dose_mg=o.dose_mg,

@@ -100,6 +100,9 @@ def _summary(actor: User, session_id: int) -> dict[str, Any]:
             "minutes": order.minutes,
             "warnings": order.warnings,
             "overrides": order.overrides,
+            "weight_basis": order.weight_basis,
+            "weight_basis_reason": order.weight_basis_reason,
+            "max_dose_mg": order.max_dose_mg,
         },
         "checklist": None
         if view.checklist is None
@@ -206,7 +209,13 @@ class SubstanceDecisionIn(Versioned):
 class OrderIn(Versioned):
     mg_per_kg: float | None = Field(None, gt=0, le=100)
     dose_mg: float | None = Field(None, gt=0, le=1000)
-    weight_basis: str = Field("actual", max_length=20)
+    weight_basis: str | None = Field(
+        None,
+        max_length=20,
+        description="actual, ideal or adjusted; blank = actual, but must be chosen (with a "
+        "reason) when obesity is likely (BMI >= 30, or >= 120 kg with no height)",
+    )
+    weight_basis_reason: Text = Field("", max_length=300)
     minutes: float | None = Field(None, gt=0, le=1440)
     concentration_mg_per_ml: float | None = Field(None, gt=0, le=100)
     max_dose_mg: float | None = Field(None, gt=0, le=1000)

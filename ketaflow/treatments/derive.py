@@ -30,7 +30,8 @@ from ketaflow.clinical.discharge import (
     Override,
     assess_discharge,
 )
-from ketaflow.clinical.evidence import ClinicDefault
+from ketaflow.clinical.dosing import DEFAULT_DOSING_LIMITS, EarlierDose
+from ketaflow.clinical.evidence import ClinicDefault, cite
 from ketaflow.clinical.monitoring import (
     Alert,
     AlertLevel,
@@ -41,7 +42,7 @@ from ketaflow.clinical.monitoring import (
     vitals_due,
 )
 from ketaflow.clinical.monitoring.schedule import VitalsDue
-from ketaflow.clinical.protocols import Protocol
+from ketaflow.clinical.protocols import DoseUnit, Protocol
 from ketaflow.clinical.routes import Route
 from ketaflow.courses.clock import local
 from ketaflow.patients.models import Measurement, PregnancyRecord
@@ -53,6 +54,7 @@ from ketaflow.treatments.models import (
     DischargeRecord,
     DoseOrder,
     OrderStatus,
+    Severity,
     TreatmentSession,
     VitalsReading,
 )
@@ -582,3 +584,82 @@ def exception_summary(session: TreatmentSession, at: datetime) -> sx.ExceptionSu
         alerts=alerts,
         discharge_overrides=discharge_overrides,
     )
+
+
+# ---------------------------------------------------------------------------- dose limits
+
+
+def earlier_doses(session: TreatmentSession) -> list[EarlierDose]:
+    """The mg/kg doses of this course's earlier sessions on the same route, for the SC/IM steps.
+
+    Not tolerated ("stopped for an adverse effect", see `clinical/dosing/steps.py`): a severe
+    side effect, a rescue medication, or less delivered than ordered (stopped early).
+    """
+    found = []
+    earlier = TreatmentSession.objects.filter(
+        course_id=session.course_id,
+        route=session.route,
+        session_number__lt=session.session_number,
+    ).exclude(pk=session.pk)
+    for row in earlier:
+        order = confirmed_order(row)
+        if order is None or order.mg_per_kg is None:
+            continue
+        record = record_of(row)
+        end = record.last_event_at
+        delivered = adm.delivered_mg(record, end) if end is not None else 0.0
+        adverse = (
+            row.side_effects.filter(severity=Severity.SEVERE).exists()
+            or row.rescues.exists()
+            or delivered < order.dose_mg - adm.ORDER_TOLERANCE_MG
+        )
+        found.append(EarlierDose(order.mg_per_kg, row.is_signed, adverse))
+    return found
+
+
+def first_step_mg_per_kg(session: TreatmentSession) -> float | None:
+    """The protocol's first mg/kg dose (None for a fixed-dose protocol)."""
+    protocol = protocol_of(session)
+    if protocol.dose_unit is not DoseUnit.MG_PER_KG:
+        return None
+    return float(protocol.phases[0].dose(0).value)
+
+
+def session_limits(order: DoseOrder) -> adm.SessionLimits:
+    """The order's hard limits at the chair: its total and, for IV, the rate ceiling."""
+    ceiling = DEFAULT_DOSING_LIMITS.infusion.hard_max_mg_per_kg_per_h
+    if order.route != Route.IV.value or not order.basis_weight_kg:
+        return adm.SessionLimits(ordered_mg=order.dose_mg, sources=cite("S4"))
+    return adm.SessionLimits(
+        ordered_mg=order.dose_mg,
+        max_mg_per_min=DEFAULT_DOSING_LIMITS.infusion.max_mg_per_min(order.basis_weight_kg),
+        ceiling_mg_per_kg_per_h=ceiling.value,
+        sources=ceiling.sources,
+        needs_local_signoff=ceiling.needs_local_signoff,
+    )
+
+
+def hard_dose_limits(session: TreatmentSession) -> list[tuple[str, str, bool]]:
+    """The hard dose limits of this session's route for the page: (what, value, needs sign-off)."""
+    route = route_of(session)
+    limits = DEFAULT_DOSING_LIMITS
+    if route.is_esketamine:
+        allowed = limits.esketamine.allowed_doses_mg
+        return [("largest dose", f"{max(allowed.value)} mg", allowed.needs_local_signoff)]
+    config = limits.for_route(route)
+    found = [
+        (
+            "largest dose",
+            f"{config.hard_max_mg_per_kg.value:g} mg/kg",
+            config.hard_max_mg_per_kg.needs_local_signoff,
+        )
+    ]
+    if config.hard_max_mg is not None:
+        cap = config.hard_max_mg
+        found.append(("mg cap", f"{cap.value:g} mg", cap.needs_local_signoff))
+    if route is Route.IV:
+        rate = limits.infusion.hard_max_mg_per_kg_per_h
+        floor = limits.infusion.hard_min_minutes
+        found.append(("fastest rate", f"{rate.value:g} mg/kg/h", rate.needs_local_signoff))
+        found.append(("shortest infusion", f"{floor.value:g} min", floor.needs_local_signoff))
+    return found

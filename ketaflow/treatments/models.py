@@ -133,6 +133,12 @@ class DoseOrder(NoDelete):
     notes = models.JSONField(default=list, blank=True)
     overrides = models.JSONField(default=list, blank=True)
     limits_version = models.CharField(max_length=60, blank=True)
+    # The absolute mg cap in force (route default or the prescriber's own, whichever is lower):
+    # a hard limit, also for boluses during the session. Null on orders made before it existed.
+    max_dose_mg = models.FloatField(null=True, blank=True)
+    # Why this weight basis was chosen, required when obesity is likely (BMI >= 30, or heavy
+    # with no height): clinical/dosing WeightBasisLimits.
+    weight_basis_reason = models.CharField(max_length=300, blank=True)
     proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(auto_now_add=True)
     confirmed_by = models.ForeignKey(

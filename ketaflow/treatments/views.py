@@ -268,9 +268,11 @@ ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
         v,
         mg_per_kg=_num(p, "mg_per_kg"),
         dose_mg=_num(p, "dose_mg"),
-        weight_basis=p.get("weight_basis", "actual"),
+        weight_basis=p.get("weight_basis") or None,
+        weight_basis_reason=p.get("weight_basis_reason", ""),
         minutes=_num(p, "minutes"),
         concentration_mg_per_ml=_num(p, "concentration_mg_per_ml"),
+        max_dose_mg=_num(p, "max_dose_mg"),
         confirm=_bool(p, "confirm"),
         overrides=_overrides(p),
     ),
@@ -476,6 +478,7 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         "attestation": getattr(view.session, "attestation", None)
         if view.session.is_signed
         else None,
+        "dose_limits": derive.hard_dose_limits(view.session),
         "v": view,
         "s": view.session,
         "patient": view.session.patient,

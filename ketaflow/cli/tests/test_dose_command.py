@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 KETAFLOW = Path(sys.executable).with_name("ketaflow")
+WHY = "dosed on this basis after discussing the trials"
 
 
 def run(*args: str) -> str:
@@ -58,6 +59,7 @@ def test_ideal_weight_basis_with_height_and_sex():
     data = run_json(
         "--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "123",
         "--weight-basis", "ideal", "--height-cm", "177.8", "--sex", "male",
+        "--weight-basis-reason", WHY,
     )  # fmt: skip
     assert data["weight_basis"] == "ideal"
     assert data["basis_weight_kg"] == 73.0
@@ -68,6 +70,7 @@ def test_adjusted_weight_basis():
     data = run_json(
         "--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "123",
         "--weight-basis", "adjusted", "--height-cm", "177.8", "--sex", "male",
+        "--weight-basis-reason", WHY,
     )  # fmt: skip
     assert data["basis_weight_kg"] == 93.0
 
@@ -97,18 +100,22 @@ def test_text_output_for_a_non_actual_basis_names_the_actual_weight_and_bmi_note
     text = run(
         "--route", "sc", "--mg-per-kg", "0.5", "--weight-kg", "110",
         "--weight-basis", "adjusted", "--height-cm", "165", "--sex", "female",
-        "--concentration-mg-per-ml", "50",
+        "--concentration-mg-per-ml", "50", "--weight-basis-reason", WHY,
     )  # fmt: skip
     assert "adjusted weight" in text and "actual weight 110 kg" in text
     assert "volume: 0.78 mL" in text
-    obese = run("--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "120", "--height-cm", "170")
+    obese = run(
+        "--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "120", "--height-cm", "170",
+        "--weight-basis", "actual", "--weight-basis-reason", WHY,
+    )  # fmt: skip
     assert "note [weight_basis.obesity_consider_ideal]" in obese
 
 
 def test_bmi_30_note_appears_in_json():
     data = run_json(
-        "--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "120", "--height-cm", "170"
-    )
+        "--route", "iv", "--mg-per-kg", "0.5", "--weight-kg", "120", "--height-cm", "170",
+        "--weight-basis", "actual", "--weight-basis-reason", WHY,
+    )  # fmt: skip
     assert [n["code"] for n in data["notes"]] == ["weight_basis.obesity_consider_ideal"]
     assert data["bmi"] == 41.5
 

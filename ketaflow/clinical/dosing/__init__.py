@@ -23,14 +23,24 @@ from ketaflow.clinical.dosing.limits import (
     InfusionLimits,
     RouteLimits,
     SoftLimitWarning,
+    StepLimits,
+    WeightBasisLimits,
 )
 from ketaflow.clinical.dosing.overrides import SoftLimitOverride, confirm_overrides
-from ketaflow.clinical.dosing.racemic import InfusionPlan, RacemicDose, racemic_dose
+from ketaflow.clinical.dosing.racemic import (
+    InfusionPlan,
+    RacemicDose,
+    check_dose_cap,
+    check_infusion_hard_limits,
+    racemic_dose,
+)
+from ketaflow.clinical.dosing.steps import EarlierDose, last_tolerated_mg_per_kg, step_warnings
 
 __all__ = [
     "DEFAULT_DOSING_LIMITS",
     "DoseNote",
     "DosingLimits",
+    "EarlierDose",
     "EsketamineDose",
     "EsketamineLimits",
     "HardLimitExceeded",
@@ -40,12 +50,18 @@ __all__ = [
     "RouteLimits",
     "SoftLimitOverride",
     "SoftLimitWarning",
+    "StepLimits",
     "WeightBasis",
+    "WeightBasisLimits",
     "adjusted_weight_kg",
     "basis_weight_kg",
     "body_mass_index",
+    "check_dose_cap",
+    "check_infusion_hard_limits",
     "confirm_overrides",
     "devine_ideal_weight_kg",
     "esketamine_dose",
+    "last_tolerated_mg_per_kg",
     "racemic_dose",
+    "step_warnings",
 ]

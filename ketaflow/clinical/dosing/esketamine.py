@@ -36,6 +36,7 @@ class EsketamineDose:
     notes: tuple[DoseNote, ...]
     sources: tuple[Source, ...]
     limits_version: str
+    max_dose_mg: int | None = None  # the absolute cap: the label's largest dose (84 mg)
 
     @property
     def requires_override(self) -> bool:
@@ -120,4 +121,5 @@ def esketamine_dose(
         notes=tuple(notes),
         sources=sources,
         limits_version=limits.version,
+        max_dose_mg=max(allowed.value),
     )

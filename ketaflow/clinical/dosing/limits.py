@@ -5,8 +5,17 @@ numeric racemic limit here is a clinic default needing local sign-off (UNVERIFIE
 the doses the reference reports:
 - IV: most evidence is 0.5 mg/kg over 40 min; some patients need up to 0.75 mg/kg [S12, S15,
   S22]. Default soft limit above 0.75 mg/kg, hard limit above 1.0 mg/kg.
+- IV rate: the studied regimen, 0.5 mg/kg over 40 min, runs at 0.75 mg/kg/h [S12, S15, A3];
+  rapid IV ketamine can cause apnoea and a pressor response [S4]. Default HARD ceiling 1.5 mg/kg/h
+  (twice the studied rate: 0.5 mg/kg over no less than 20 min) and a hard floor of 20 min, so
+  0.5 mg/kg over 2 or 5 min (6-15 mg/kg/h) is refused.
 - SC/IM: anxiety trials ascended 0.25 -> 0.5 -> 1 mg/kg SC and maintained at 1 mg/kg [S8, S9,
-  S10]. Default hard limit above 1.0 mg/kg, no soft limit.
+  S10]. Default hard limit above 1.0 mg/kg; the soft limits are the ascending steps
+  (`steps.py`: above the first step, or above the last tolerated dose, needs an override).
+- Every racemic route has an absolute mg cap per dose (hard): IV 100 mg, SC/IM 150 mg, oral
+  300 mg (see `_default_routes` for the reasoning of each).
+- Weight basis: a weight at which obesity is likely (>= 120 kg without a height) or BMI >= 30
+  asks for an explicit, reasoned choice of actual / ideal / adjusted weight [A7, S24, S46].
 - Oral: ~2.0-2.5 mg/kg suggested as IV-equivalent; 0.25-7 mg/kg or 25-300 mg reported [S22b,
   cited as S22]. Default soft above 2.5 mg/kg, hard above 7 mg/kg or 300 mg.
 - Esketamine nasal spray is fixed-dose 28/56/84 mg, day-1 dose 56 mg (< 65 y) or 28 mg
@@ -114,7 +123,13 @@ class InfusionLimits:
 
     hard_min_minutes: ClinicDefault[float] = field(
         default_factory=lambda: default(
-            2.0, "S22", "S4", evidence=_UNV, note="shortest session reported (2-100 min)"
+            20.0,
+            "S12",
+            "S15",
+            "S4",
+            evidence=_UNV,
+            note="the studied 0.5 mg/kg at the 1.5 mg/kg/h ceiling takes 20 min; sessions as "
+            "short as 2 min have been reported (S22) but rapid IV ketamine risks apnoea (S4)",
         )
     )
     soft_min_minutes: ClinicDefault[float] = field(
@@ -130,9 +145,27 @@ class InfusionLimits:
     max_concentration_mg_per_ml: ClinicDefault[float] = field(
         default_factory=lambda: default(100.0, "S43", note="strongest marketed strength")
     )
+    hard_max_mg_per_kg_per_h: ClinicDefault[float] = field(
+        default_factory=lambda: default(
+            1.5,
+            "S12",
+            "S15",
+            "A3",
+            "S4",
+            evidence=_UNV,
+            note="twice the studied rate (0.5 mg/kg over 40 min = 0.75 mg/kg/h); rapid IV "
+            "ketamine can cause apnoea and a pressor response. Not a published limit: sign off "
+            "locally",
+        )
+    )
 
     def __post_init__(self) -> None:
-        for name in ("hard_min_minutes", "soft_min_minutes", "soft_max_minutes"):
+        for name in (
+            "hard_min_minutes",
+            "soft_min_minutes",
+            "soft_max_minutes",
+            "hard_max_mg_per_kg_per_h",
+        ):
             _check_positive(getattr(self, name).value, name)
         _check_positive(self.max_concentration_mg_per_ml.value, "max_concentration_mg_per_ml")
         if not (
@@ -142,6 +175,59 @@ class InfusionLimits:
                 "infusion minutes must satisfy hard minimum <= soft minimum < soft maximum",
                 field="soft_min_minutes",
             )
+
+    def max_mg_per_min(self, basis_weight_kg: float) -> float:
+        """The pump-rate ceiling in mg/min for this weight (the order's basis weight)."""
+        _check_positive(basis_weight_kg, "basis_weight_kg")
+        return self.hard_max_mg_per_kg_per_h.value * basis_weight_kg / 60.0
+
+
+@dataclass(frozen=True)
+class WeightBasisLimits:
+    """When the prescriber must choose the weight basis explicitly and say why.
+
+    The APA consensus reportedly suggests ideal body weight especially at BMI >= 30 (the exact
+    cut-off wording, > or >=, is UNVERIFIED) [A7]; trials dosed actual weight [S24] and
+    response looked similar across BMI strata [S46]. Without a height the BMI is unknown, so a
+    weight at which obesity is likely (120 kg: BMI >= 30 up to ~2.0 m tall) asks too.
+    """
+
+    bmi: ClinicDefault[float] = field(
+        default_factory=lambda: default(
+            30.0, "A7", "S24", "S46", evidence=_UNV, note="consensus cut-off wording unverified"
+        )
+    )
+    weight_kg_without_height: ClinicDefault[float] = field(
+        default_factory=lambda: default(
+            120.0,
+            "A7",
+            evidence=_UNV,
+            note="BMI >= 30 at any height up to 2.0 m; clinic default",
+        )
+    )
+
+    def __post_init__(self) -> None:
+        _check_positive(self.bmi.value, "bmi")
+        _check_positive(self.weight_kg_without_height.value, "weight_kg_without_height")
+
+    def choice_required(self, weight_kg: float, bmi: float | None) -> bool:
+        """True when obesity is likely: BMI at or above the cut-off, or heavy with no height."""
+        if bmi is not None:
+            return bmi >= self.bmi.value
+        return weight_kg >= self.weight_kg_without_height.value
+
+
+@dataclass(frozen=True)
+class StepLimits:
+    """The ascending-dose design's first step, for SC/IM when the protocol does not say.
+
+    Glue's SC programme started at 0.25 mg/kg, then 0.5 and 1 mg/kg about a week apart
+    [S8, S10]; a dose above the first step (or above the last tolerated one) needs an override.
+    """
+
+    first_step_mg_per_kg: ClinicDefault[float] = field(
+        default_factory=lambda: default(0.25, "S8", "S10", note="Glue 2017: 0.25 -> 0.5 -> 1")
+    )
 
 
 @dataclass(frozen=True)
@@ -181,6 +267,10 @@ def _default_routes() -> tuple[RouteLimits, ...]:
         "S10",
         "S22",
     )
+    sc_im_cap_note = (
+        "1 mg/kg (the top SC/IM step) x 150 kg; heavier patients are dosed on an ideal or "
+        "adjusted weight. Clinic default: no published absolute cap"
+    )
     return (
         RouteLimits(
             Route.IV,
@@ -190,18 +280,29 @@ def _default_routes() -> tuple[RouteLimits, ...]:
             soft_max_mg_per_kg=default(
                 0.75, "S22", "S12", "S15", evidence=_UNV, note="some patients need up to 0.75"
             ),
+            hard_max_mg=default(
+                100.0,
+                "S12",
+                "S15",
+                "S22",
+                evidence=_UNV,
+                note="0.5 mg/kg (studied) up to 200 kg, 0.75 mg/kg up to 133 kg, 1 mg/kg up to "
+                "100 kg. Clinic default: no published absolute cap",
+            ),
         ),
         RouteLimits(
             Route.SC,
             hard_max_mg_per_kg=default(
                 1.0, *parenteral_hard, evidence=_UNV, note="Glue SC doses 0.25-1 mg/kg"
             ),
+            hard_max_mg=default(150.0, "S8", "S9", "S10", evidence=_UNV, note=sc_im_cap_note),
         ),
         RouteLimits(
             Route.IM,
             hard_max_mg_per_kg=default(
                 1.0, *parenteral_hard, evidence=_UNV, note="as SC; IM bolus per review [S22]"
             ),
+            hard_max_mg=default(150.0, "S8", "S22", evidence=_UNV, note=sc_im_cap_note),
         ),
         RouteLimits(
             Route.ORAL,
@@ -229,6 +330,8 @@ class DosingLimits:
     routes: tuple[RouteLimits, ...] = field(default_factory=_default_routes)
     infusion: InfusionLimits = field(default_factory=InfusionLimits)
     esketamine: EsketamineLimits = field(default_factory=EsketamineLimits)
+    weight_basis: WeightBasisLimits = field(default_factory=WeightBasisLimits)
+    steps: StepLimits = field(default_factory=StepLimits)
     weight_kg_range: tuple[float, float] = (20.0, 350.0)
     height_cm_range: tuple[float, float] = (100.0, 250.0)
     version: str = "core-default"
@@ -237,6 +340,13 @@ class DosingLimits:
         seen = [r.route for r in self.routes]
         if len(seen) != len(set(seen)):
             raise ClinicalInputError("each route may have only one set of limits", field="routes")
+
+    def max_dose_mg(self, route: Route) -> float | None:
+        """The absolute mg cap of one dose on this route (esketamine: the label's largest)."""
+        if route.is_esketamine:
+            return float(max(self.esketamine.allowed_doses_mg.value))
+        cap = self.for_route(route).hard_max_mg
+        return cap.value if cap is not None else None
 
     def for_route(self, route: Route) -> RouteLimits:
         """The limits of a racemic route; a route without limits cannot be dosed."""
@@ -266,4 +376,6 @@ __all__ = [
     "InfusionLimits",
     "RouteLimits",
     "SoftLimitWarning",
+    "StepLimits",
+    "WeightBasisLimits",
 ]

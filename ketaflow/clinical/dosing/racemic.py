@@ -4,12 +4,16 @@ Dose = mg/kg x basis weight, on the basis the prescriber chose [S24, A7]. A hard
 `HardLimitExceeded`, so no `RacemicDose` can exist past one; a soft limit becomes a
 `SoftLimitWarning` that needs a prescriber's override with a reason (`overrides.py`).
 IV infusions also get the pump rate: 0.5 mg/kg x 70 kg = 35 mg over 40 min = 0.875 mg/min
-(reference T4, [S12]).
+(reference T4, [S12]), and are refused above the hard rate ceiling (mg/kg/h of the basis
+weight) or below the hard minimum duration. Every dose has an absolute mg cap (`max_dose_mg`
+on the result). When obesity is likely the weight basis must be chosen explicitly with a
+reason (`WeightBasisLimits`); SC/IM doses above the ascending step warn (`steps.py`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ketaflow.clinical.dosing.body_weight import (
@@ -27,6 +31,8 @@ from ketaflow.clinical.dosing.limits import (
     HardLimitExceeded,
     SoftLimitWarning,
 )
+from ketaflow.clinical.dosing.overrides import MIN_REASON_CHARS
+from ketaflow.clinical.dosing.steps import EarlierDose, step_warnings
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Source, cite, merge
 from ketaflow.clinical.routes import Route, Sex
@@ -64,6 +70,10 @@ class RacemicDose:
     notes: tuple[DoseNote, ...]
     sources: tuple[Source, ...]
     limits_version: str
+    max_dose_mg: float | None = None  # the absolute mg cap in force (route's, or the order's own)
+    weight_basis_reason: str = ""
+    # Obesity likely: the warning the explicit basis choice and its reason answered.
+    weight_basis_warning: SoftLimitWarning | None = None
 
     @property
     def requires_override(self) -> bool:
@@ -98,20 +108,25 @@ def racemic_dose(
     mg_per_kg: float,
     weight_kg: float,
     *,
-    basis: WeightBasis = WeightBasis.ACTUAL,
+    basis: WeightBasis | None = None,
+    basis_reason: str = "",
     height_cm: float | None = None,
     sex: Sex | None = None,
     minutes: float | None = None,
     concentration_mg_per_ml: float | None = None,
     max_dose_mg: float | None = None,
+    earlier: Iterable[EarlierDose] = (),
+    first_step_mg_per_kg: float | None = None,
     limits: DosingLimits = DEFAULT_DOSING_LIMITS,
 ) -> RacemicDose:
     """The dose of racemic ketamine for this order, or an error saying what to fix.
 
-    `max_dose_mg` is the prescriber's own cap for this order (the reference asks that any mg
-    cap be explicit and recorded [S24]); a dose above it is lowered to it, with a note.
+    `basis` None means "not chosen": actual weight, unless obesity is likely, when the
+    prescriber must choose and give `basis_reason`. `max_dose_mg` is the prescriber's own cap
+    for this order (the reference asks that any mg cap be explicit and recorded [S24]); a dose
+    above it is lowered to it, with a note; above the route's absolute cap it is refused.
     `minutes` applies to IV only; `concentration_mg_per_ml` gives the volume (and, for IV with
-    minutes, the pump rate).
+    minutes, the pump rate). `earlier` and `first_step_mg_per_kg` feed the SC/IM step warnings.
     """
     route_limits = limits.for_route(route)
     _require_positive(mg_per_kg, "mg_per_kg", "mg/kg")
@@ -130,9 +145,10 @@ def racemic_dose(
             field="mg_per_kg",
         )
 
+    bmi = body_mass_index(weight_kg, height_cm) if height_cm else None
+    basis, basis_warning, reason = _weight_basis_choice(basis, basis_reason, weight_kg, bmi, limits)
     basis_kg = basis_weight_kg(basis, weight_kg, height_cm, sex)
     ideal_kg = devine_ideal_weight_kg(height_cm, sex) if height_cm and sex else None
-    bmi = body_mass_index(weight_kg, height_cm) if height_cm else None
     dose_mg = mg_per_kg * basis_kg
     notes: list[DoseNote] = []
     warnings: list[SoftLimitWarning] = []
@@ -152,15 +168,8 @@ def racemic_dose(
             dose_mg = max_dose_mg
 
     hard_mg = route_limits.hard_max_mg
-    if hard_mg is not None and dose_mg > hard_mg.value:
-        raise HardLimitExceeded(
-            f"{dose_mg:.1f} mg is above the hard limit of {hard_mg.value:g} mg per dose for "
-            f"{route.label}",
-            code="dose.above_hard_max_mg",
-            sources=hard_mg.sources,
-            needs_local_signoff=hard_mg.needs_local_signoff,
-            field="mg_per_kg",
-        )
+    caps = [c for c in (max_dose_mg, hard_mg.value if hard_mg else None) if c is not None]
+    check_dose_cap(route, dose_mg, limits)
 
     soft = route_limits.soft_max_mg_per_kg
     if soft is not None and mg_per_kg > soft.value:
@@ -174,6 +183,15 @@ def racemic_dose(
             )
         )
 
+    warnings.extend(
+        step_warnings(
+            route,
+            mg_per_kg,
+            earlier=earlier,
+            first_step_mg_per_kg=first_step_mg_per_kg,
+            limits=limits,
+        )
+    )
     notes.extend(_weight_notes(basis, bmi, height_cm))
 
     volume_ml = None
@@ -217,7 +235,56 @@ def racemic_dose(
         notes=tuple(notes),
         sources=sources,
         limits_version=limits.version,
+        max_dose_mg=min(caps) if caps else None,
+        weight_basis_reason=reason,
+        weight_basis_warning=basis_warning,
     )
+
+
+def _weight_basis_choice(
+    basis: WeightBasis | None,
+    reason: str,
+    weight_kg: float,
+    bmi: float | None,
+    limits: DosingLimits,
+) -> tuple[WeightBasis, SoftLimitWarning | None, str]:
+    """The basis to use, the obesity warning it answers, and the recorded reason.
+
+    When obesity is likely the basis must be chosen (not defaulted) and the choice explained
+    in at least `MIN_REASON_CHARS` characters; otherwise an unchosen basis is actual weight.
+    """
+    config = limits.weight_basis
+    reason = reason.strip()
+    if not config.choice_required(weight_kg, bmi):
+        return basis or WeightBasis.ACTUAL, None, reason
+    if bmi is not None:
+        why = f"BMI {bmi:.1f} (>= {config.bmi.value:g})"
+        cut = config.bmi
+    else:
+        why = (
+            f"{weight_kg:g} kg with no height (>= {config.weight_kg_without_height.value:g} kg: "
+            "obesity likely)"
+        )
+        cut = config.weight_kg_without_height
+    warning = SoftLimitWarning(
+        "weight_basis.choice_required",
+        f"{why}: choose the weight basis (actual, ideal or adjusted) and record why. The APA "
+        "consensus reportedly suggests ideal body weight at BMI >= 30 (cut-off wording "
+        "unverified); trials dosed actual weight.",
+        merge([cut.sources, cite("A7", "S24", "S46")]),
+        cut.needs_local_signoff,
+    )
+    if basis is None:
+        raise ClinicalInputError(
+            f"{warning.message} No weight basis was chosen.", field="weight_basis"
+        )
+    if len(reason) < MIN_REASON_CHARS:
+        raise ClinicalInputError(
+            f"{why}: say why {basis.value} body weight was chosen (at least {MIN_REASON_CHARS} "
+            "characters)",
+            field="weight_basis_reason",
+        )
+    return basis, warning, reason
 
 
 def _weight_notes(basis: WeightBasis, bmi: float | None, height_cm: float | None) -> list[DoseNote]:
@@ -249,6 +316,56 @@ def _weight_notes(basis: WeightBasis, bmi: float | None, height_cm: float | None
     return notes
 
 
+def check_dose_cap(
+    route: Route, dose_mg: float, limits: DosingLimits = DEFAULT_DOSING_LIMITS
+) -> None:
+    """Refuse a dose above the route's absolute mg cap (`HardLimitExceeded`)."""
+    hard_mg = limits.for_route(route).hard_max_mg
+    if hard_mg is not None and dose_mg > hard_mg.value:
+        raise HardLimitExceeded(
+            f"{dose_mg:.1f} mg is above the hard limit of {hard_mg.value:g} mg per dose for "
+            f"{route.label}",
+            code="dose.above_hard_max_mg",
+            sources=hard_mg.sources,
+            needs_local_signoff=hard_mg.needs_local_signoff,
+            field="mg_per_kg",
+        )
+
+
+def check_infusion_hard_limits(
+    minutes: float, dose_mg: float, basis_kg: float, limits: DosingLimits = DEFAULT_DOSING_LIMITS
+) -> float:
+    """The rate in mg/kg/h (of the basis weight), or `HardLimitExceeded` for the floor/ceiling.
+
+    Also the re-check when a stored order is confirmed, so an order proposed under older
+    limits cannot be confirmed past today's.
+    """
+    config = limits.infusion
+    if minutes < config.hard_min_minutes.value:
+        raise HardLimitExceeded(
+            f"an infusion over {minutes:g} min is faster than the hard minimum of "
+            f"{config.hard_min_minutes.value:g} min (rapid IV ketamine can cause apnoea and a "
+            "pressor response)",
+            code="infusion.below_hard_min_minutes",
+            sources=config.hard_min_minutes.sources,
+            needs_local_signoff=config.hard_min_minutes.needs_local_signoff,
+            field="minutes",
+        )
+    rate = dose_mg / basis_kg / (minutes / 60.0)
+    ceiling = config.hard_max_mg_per_kg_per_h
+    if rate > ceiling.value + 1e-9:
+        raise HardLimitExceeded(
+            f"{dose_mg:.1f} mg over {minutes:g} min is {rate:.2f} mg/kg/h, above the hard "
+            f"ceiling of {ceiling.value:g} mg/kg/h (the studied 0.5 mg/kg over 40 min is 0.75 "
+            f"mg/kg/h): infuse over at least {dose_mg / basis_kg / ceiling.value * 60:.0f} min",
+            code="infusion.above_hard_max_mg_per_kg_per_h",
+            sources=ceiling.sources,
+            needs_local_signoff=ceiling.needs_local_signoff,
+            field="minutes",
+        )
+    return rate
+
+
 def _infusion(
     route: Route,
     minutes: float,
@@ -264,16 +381,8 @@ def _infusion(
     _require_number(minutes, "minutes", 0.0, MAX_INFUSION_MINUTES, "minutes")
     _require_positive(minutes, "minutes", "minutes")
     config = limits.infusion
-    if minutes < config.hard_min_minutes.value:
-        raise HardLimitExceeded(
-            f"an infusion over {minutes:g} min is faster than the hard minimum of "
-            f"{config.hard_min_minutes.value:g} min (rapid IV ketamine can cause apnoea and a "
-            "pressor response)",
-            code="infusion.below_hard_min_minutes",
-            sources=config.hard_min_minutes.sources,
-            needs_local_signoff=config.hard_min_minutes.needs_local_signoff,
-            field="minutes",
-        )
+    rate = check_infusion_hard_limits(minutes, dose_mg, basis_kg, limits)
+    hours = minutes / 60.0
     warnings = []
     if minutes < config.soft_min_minutes.value:
         warnings.append(
@@ -295,11 +404,10 @@ def _infusion(
                 config.soft_max_minutes.needs_local_signoff,
             )
         )
-    hours = minutes / 60.0
     plan = InfusionPlan(
         minutes=minutes,
         mg_per_min=dose_mg / minutes,
-        mg_per_kg_per_h=dose_mg / basis_kg / hours,
+        mg_per_kg_per_h=rate,
         rate_ml_per_h=(dose_mg / concentration / hours) if concentration else None,
     )
     return plan, warnings

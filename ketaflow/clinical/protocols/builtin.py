@@ -16,6 +16,9 @@ a default the clinic must sign off locally (`Protocol.needs_signoff()`).
 
 from __future__ import annotations
 
+import math
+
+from ketaflow.clinical.dosing.limits import DEFAULT_DOSING_LIMITS
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Evidence, cite, default
 from ketaflow.clinical.protocols.model import DoseUnit, Phase, PhaseKind, Protocol, Setting
@@ -225,9 +228,12 @@ def iv_induction() -> Protocol:
             "S15",
             "S22",
             unit="min",
+            # The dosing core's hard floor: a protocol cannot propose an infusion it refuses.
+            minimum=math.ceil(DEFAULT_DOSING_LIMITS.infusion.hard_min_minutes.value),
             maximum=240,
             typical=(40, 60),
-            note="Most trials: 40 min; 2-100 min have been used (S22).",
+            note="Most trials: 40 min; 2-100 min have been used (S22), but the hard floor is "
+            "20 min (clinic default; rapid IV ketamine risks apnoea, S4).",
         ),
         max_pause_minutes=Setting(MAX_PAUSE_MINUTES, unit="min", minimum=1, maximum=120),
         observation_minutes=_observation(

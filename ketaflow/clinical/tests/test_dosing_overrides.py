@@ -12,7 +12,7 @@ REASON = "partial response at 0.75 mg/kg after four sessions"
 
 
 def warned():
-    return racemic_dose(Route.IV, 0.9, 70.0, minutes=30).warnings
+    return racemic_dose(Route.IV, 0.9, 70.0, minutes=38).warnings
 
 
 def test_every_warning_overridden_with_a_reason_is_confirmed_in_warning_order():

@@ -24,6 +24,7 @@ heights = st.floats(min_value=100.0, max_value=250.0)
 sexes = st.sampled_from(list(Sex))
 bases = st.sampled_from(list(WeightBasis))
 any_mg_per_kg = st.floats(min_value=1e-3, max_value=20.0)
+WHY = "basis chosen by the prescriber for this test"
 
 
 @given(
@@ -31,11 +32,12 @@ any_mg_per_kg = st.floats(min_value=1e-3, max_value=20.0)
 )
 def test_on_actual_weight_the_dose_is_linear_in_weight(route, mg_per_kg, weight, factor):
     assume(weight * factor >= 20.0)
+    actual = {"basis": WeightBasis.ACTUAL, "basis_reason": WHY}
     try:
-        full = racemic_dose(route, mg_per_kg, weight).dose_mg
-    except HardLimitExceeded:  # the oral 300 mg cap
+        full = racemic_dose(route, mg_per_kg, weight, **actual).dose_mg
+    except HardLimitExceeded:  # the route's absolute mg cap
         return
-    part = racemic_dose(route, mg_per_kg, weight * factor).dose_mg
+    part = racemic_dose(route, mg_per_kg, weight * factor, **actual).dose_mg
     assert part == pytest.approx(full * factor, rel=1e-9)
     assert full == pytest.approx(mg_per_kg * weight, rel=1e-12)
 
@@ -55,7 +57,14 @@ def test_no_dose_result_ever_exceeds_a_hard_limit(
     limits = DEFAULT_DOSING_LIMITS.for_route(route)
     try:
         dose = racemic_dose(
-            route, mg_per_kg, weight, basis=basis, height_cm=height, sex=sex, max_dose_mg=cap
+            route,
+            mg_per_kg,
+            weight,
+            basis=basis,
+            basis_reason=WHY,
+            height_cm=height,
+            sex=sex,
+            max_dose_mg=cap,
         )
     except HardLimitExceeded:
         over_per_kg = mg_per_kg > limits.hard_max_mg_per_kg.value
@@ -68,8 +77,12 @@ def test_no_dose_result_ever_exceeds_a_hard_limit(
         assert dose.dose_mg <= limits.hard_max_mg.value
     if cap is not None:
         assert dose.dose_mg <= cap
+    assert dose.max_dose_mg is not None and dose.dose_mg <= dose.max_dose_mg
     soft = limits.soft_max_mg_per_kg
-    assert dose.requires_override == bool(soft is not None and mg_per_kg > soft.value)
+    above_first_step = route in (Route.SC, Route.IM) and mg_per_kg > 0.25
+    assert dose.requires_override == bool(
+        (soft is not None and mg_per_kg > soft.value) or above_first_step
+    )
 
 
 @given(weight=weights, height=heights, sex=sexes)
@@ -92,14 +105,21 @@ def test_devine_never_decreases_with_height_and_women_are_2_3_kg_lighter(height,
 @given(
     mg_per_kg=st.floats(0.01, 1.0),
     weight=weights,
-    minutes=st.floats(2.0, 240.0),
+    minutes=st.floats(20.0, 240.0),
     concentration=st.floats(0.1, 100.0),
 )
 def test_the_pump_delivers_exactly_the_dose_over_the_duration(
     mg_per_kg, weight, minutes, concentration
 ):
+    assume(mg_per_kg / (minutes / 60.0) <= 1.5 and mg_per_kg * weight <= 100.0)
     dose = racemic_dose(
-        Route.IV, mg_per_kg, weight, minutes=minutes, concentration_mg_per_ml=concentration
+        Route.IV,
+        mg_per_kg,
+        weight,
+        basis=WeightBasis.ACTUAL,
+        basis_reason=WHY,
+        minutes=minutes,
+        concentration_mg_per_ml=concentration,
     )
     assert dose.rate_ml_per_h is not None and dose.infusion is not None
     delivered_mg = dose.rate_ml_per_h * minutes / 60.0 * concentration

@@ -39,6 +39,7 @@ def test_iv_induction_is_six_infusions_of_half_a_mg_per_kg_over_40_minutes() -> 
     assert induction.dose(0).value == 0.5
     assert p.infusion_minutes is not None and p.infusion_minutes.value == 40
     assert p.infusion_minutes.typical == (40, 60)
+    assert p.infusion_minutes.minimum == 20  # the dosing core's hard floor
     assert {"S12", "S15"} <= _keys(p.infusion_minutes.sources)
     assert {"S15", "S16"} <= _keys(induction.sessions.sources)
 
@@ -184,3 +185,10 @@ def test_a_built_in_protocol_is_found_by_code() -> None:
     with pytest.raises(ClinicalInputError) as err:
         builtin("nope")
     assert "iv-racemic" in err.value.message
+
+
+def test_the_iv_protocol_cannot_be_revised_below_the_hard_infusion_floor() -> None:
+    with pytest.raises(ClinicalInputError) as err:
+        iv_induction().revise(infusion_minutes=10)
+    assert err.value.field == "infusion_minutes"
+    assert iv_induction().revise(infusion_minutes=20).infusion_minutes.value == 20  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical import session_exceptions as sx
+from ketaflow.clinical.dosing import HardLimitExceeded
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.routes import Route
 from ketaflow.courses.models import AppointmentStatus
@@ -109,6 +110,11 @@ def record_administration(
     new = adm.Event(when, adm.EventKind(kind), mg_per_min=mg_per_min, mg=bolus_mg)
     try:
         record = adm.append(before, new)
+        # Hard limits of the order (rate ceiling, total mg): no override, whatever the path.
+        adm.check_event_limits(before, new, derive.session_limits(order))
+    except HardLimitExceeded as exc:
+        field = {"mg": "bolus_mg", "mg_per_min": "rate_ml_per_h"}.get(exc.field or "", "kind")
+        raise ValidationError({field: [f"Hard limit ({exc.code}): {exc.message}"]}) from exc
     except ClinicalInputError as exc:
         message = core_message(exc, row.patient.clinic)
         raise ValidationError({"kind" if exc.field != "mg" else "bolus_mg": [message]}) from exc

@@ -16,6 +16,8 @@ from ketaflow.clinical.dosing import (
     SoftLimitOverride,
     SoftLimitWarning,
     WeightBasis,
+    check_dose_cap,
+    check_infusion_hard_limits,
     confirm_overrides,
     esketamine_dose,
     racemic_dose,
@@ -46,7 +48,8 @@ def _order_values(
     *,
     mg_per_kg: float | None,
     dose_mg: float | None,
-    weight_basis: str,
+    weight_basis: str | None,
+    weight_basis_reason: str,
     minutes: float | None,
     concentration_mg_per_ml: float | None,
     max_dose_mg: float | None,
@@ -67,6 +70,7 @@ def _order_values(
             "warnings": _warnings(e.warnings),
             "notes": [n.message for n in e.notes],
             "limits_version": e.limits_version,
+            "max_dose_mg": e.max_dose_mg,
         }
     if mg_per_kg is None:
         raise ValidationError({"mg_per_kg": ["Give the dose in mg/kg."]})
@@ -80,7 +84,7 @@ def _order_values(
     )
     sex = Sex(patient.sex_at_birth) if patient.sex_at_birth in ("female", "male") else None
     try:
-        basis = WeightBasis(weight_basis)
+        basis = WeightBasis(weight_basis) if weight_basis else None
     except ValueError:
         raise ValidationError({"weight_basis": ["Choose a weight basis."]}) from None
     if route is Route.IV and minutes is None:
@@ -90,18 +94,23 @@ def _order_values(
         mg_per_kg,
         float(weight),
         basis=basis,
+        basis_reason=weight_basis_reason,
         height_cm=float(height.value) if height else None,
         sex=sex,
         minutes=minutes if route is Route.IV else None,
         concentration_mg_per_ml=concentration_mg_per_ml,
         max_dose_mg=max_dose_mg,
+        earlier=derive.earlier_doses(row),
+        first_step_mg_per_kg=derive.first_step_mg_per_kg(row),
     )
     if route is Route.IV and concentration_mg_per_ml is None:
         raise ValidationError({"concentration_mg_per_ml": ["Give the bag's concentration."]})
     return {
         "route": route.value,
         "mg_per_kg": mg_per_kg,
-        "weight_basis": basis.value,
+        "weight_basis": d.weight_basis.value,
+        "weight_basis_reason": d.weight_basis_reason[:300],
+        "max_dose_mg": d.max_dose_mg,
         "actual_weight_kg": d.actual_weight_kg,
         "basis_weight_kg": d.basis_weight_kg,
         "dose_mg": d.dose_mg,
@@ -110,7 +119,8 @@ def _order_values(
         "rate_ml_per_h": d.rate_ml_per_h,
         "mg_per_min": d.infusion.mg_per_min if d.infusion else None,
         "warnings": _warnings(d.warnings),
-        "notes": [n.message for n in d.notes],
+        "notes": [n.message for n in d.notes]
+        + ([d.weight_basis_warning.message] if d.weight_basis_warning else []),
         "limits_version": d.limits_version,
     }
 
@@ -135,6 +145,21 @@ def _overrides(
     return [{"code": o.code, "reason": o.reason.strip(), "by": actor.username} for o in confirmed]
 
 
+def _recheck_hard_limits(order: DoseOrder) -> None:
+    """A proposed order is re-checked against today's hard limits before it is confirmed."""
+    route = Route(order.route)
+    try:
+        if route.is_esketamine:
+            return  # the label doses are checked when proposed; none exceeds the 84 mg cap
+        check_dose_cap(route, order.dose_mg)
+        if order.minutes and order.basis_weight_kg:
+            check_infusion_hard_limits(order.minutes, order.dose_mg, order.basis_weight_kg)
+    except HardLimitExceeded as exc:
+        raise ValidationError(
+            {exc.field or "mg_per_kg": [f"Hard limit ({exc.code}): {exc.message}"]}
+        ) from exc
+
+
 def _dosing_started(row: TreatmentSession) -> bool:
     """Any administration line in force (lines entered in error gave no drug)."""
     return row.events.filter(entered_in_error_at__isnull=True).exists()
@@ -148,7 +173,8 @@ def enter_order(
     *,
     mg_per_kg: float | None = None,
     dose_mg: float | None = None,
-    weight_basis: str = "actual",
+    weight_basis: str | None = None,
+    weight_basis_reason: str = "",
     minutes: float | None = None,
     concentration_mg_per_ml: float | None = None,
     max_dose_mg: float | None = None,
@@ -156,7 +182,11 @@ def enter_order(
     confirm: bool = False,
     overrides: Mapping[str, str] | None = None,
 ) -> DoseOrder:
-    """A nurse proposes; a prescriber may enter and confirm at once. Hard limits refuse."""
+    """A nurse proposes; a prescriber may enter and confirm at once. Hard limits refuse.
+
+    `weight_basis` None (not chosen) means actual weight, unless obesity is likely: then the
+    basis must be chosen and `weight_basis_reason` given (recorded on the order).
+    """
     _require(actor, Capability.CHART_SESSION)
     if confirm:
         _require(actor, Capability.SIGN_SESSION)
@@ -170,13 +200,16 @@ def enter_order(
             mg_per_kg=mg_per_kg,
             dose_mg=dose_mg,
             weight_basis=weight_basis,
+            weight_basis_reason=weight_basis_reason,
             minutes=minutes,
             concentration_mg_per_ml=concentration_mg_per_ml,
             max_dose_mg=max_dose_mg,
             first_dose=first,
         )
     except HardLimitExceeded as exc:
-        raise ValidationError({exc.field or "mg_per_kg": [f"Hard limit: {exc.message}"]}) from exc
+        raise ValidationError(
+            {exc.field or "mg_per_kg": [f"Hard limit ({exc.code}): {exc.message}"]}
+        ) from exc
     except ClinicalInputError as exc:
         raise _invalid(exc) from exc
     accepted = _overrides(actor, values["warnings"], overrides) if confirm else []
@@ -221,6 +254,7 @@ def confirm_order(
     order = derive.current_order(row)
     if order is None or order.status != OrderStatus.PROPOSED:
         raise ValidationError({"__all__": ["There is no proposed order to confirm."]})
+    _recheck_hard_limits(order)
     order.overrides = _overrides(actor, order.warnings, overrides)
     order.status = OrderStatus.CONFIRMED
     order.confirmed_by = actor

@@ -37,9 +37,9 @@ def _delivered(actor: Any, session: Any) -> float:
 
 @pytest.fixture
 def mis_keyed(nurse: Any, ordered: Any) -> tuple[Any, Any]:
-    """Started 30 min ago at 52.5 mL/h; 20 min ago a rate of 525 mL/h was keyed by mistake."""
+    """Started 30 min ago at 52.5 mL/h; 20 min ago a rate of 92.5 mL/h was keyed by mistake."""
     _event(nurse, ordered, "start", 30, rate_ml_per_h=RATE)
-    wrong = _event(nurse, ordered, "rate_change", 20, rate_ml_per_h=525)
+    wrong = _event(nurse, ordered, "rate_change", 20, rate_ml_per_h=92.5)
     return fresh(ordered), wrong
 
 
@@ -47,7 +47,7 @@ def test_the_delivered_dose_is_recomputed_without_the_struck_line(
     nurse: Any, mis_keyed: tuple[Any, Any]
 ) -> None:
     session, wrong = mis_keyed
-    assert _delivered(nurse, session) == pytest.approx(0.875 * 10 + 8.75 * 20, abs=0.5)
+    assert _delivered(nurse, session) == pytest.approx(0.875 * 10 + 92.5 / 60 * 20, abs=0.5)
     result = _strike(nurse, session, wrong)
     assert result.delivered_mg == pytest.approx(0.875 * 30, abs=0.5)
     assert result.state is InfusionState.INFUSING
@@ -60,14 +60,14 @@ def test_the_line_is_kept_with_who_when_and_why_and_audited(
     nurse: Any, prescriber: Any, mis_keyed: tuple[Any, Any]
 ) -> None:
     session, wrong = mis_keyed
-    _strike(prescriber, session, wrong, "pump read 52.5, typed 525")
+    _strike(prescriber, session, wrong, "pump read 52.5, typed 92.5")
     row = AdministrationEvent.objects.get(pk=wrong.pk)
     assert row.in_error and row.entered_in_error_by == prescriber
-    assert row.entered_in_error_reason == "pump read 52.5, typed 525"
-    assert row.rate_ml_per_h == 525 and row.recorded_by == nurse  # the original line unchanged
+    assert row.entered_in_error_reason == "pump read 52.5, typed 92.5"
+    assert row.rate_ml_per_h == 92.5 and row.recorded_by == nurse  # the original line unchanged
     assert session.events.count() == 2
     audit = AccessEvent.objects.filter(action=Action.AMEND, object_id=str(wrong.pk)).get()
-    assert audit.detail["reason"] == "pump read 52.5, typed 525"
+    assert audit.detail["reason"] == "pump read 52.5, typed 92.5"
     assert audit.detail["delivered_mg_before"] > audit.detail["delivered_mg_after"]
 
 
@@ -174,9 +174,9 @@ def test_the_session_page_offers_the_button_and_shows_the_line_struck(
     assert "Mark entered in error" in page and f'value="{wrong.pk}"' in page
     r = c.post(
         reverse("treatments:act", args=[session.pk, "strike_event"]),
-        {"version": session.version, "event_id": wrong.pk, "reason": "typed 525"},
+        {"version": session.version, "event_id": wrong.pk, "reason": "typed 92.5"},
         follow=True,
     )
     body = r.content.decode()
     assert r.status_code == 200 and "Line marked entered in error; delivered now" in body
-    assert "<del>" in body and "entered in error" in body and "typed 525" in body
+    assert "<del>" in body and "entered in error" in body and "typed 92.5" in body

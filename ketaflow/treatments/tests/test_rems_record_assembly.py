@@ -131,7 +131,9 @@ def test_a_device_struck_as_entered_in_error_is_not_on_the_record(
     from ketaflow.treatments.models import EventKind
 
     session = esketamine_session(nurse, prescriber, esk, dose=False)
-    for _ in range(3):  # the third device is keyed by mistake
+    # The second device is keyed twice by mistake: struck, then the real one recorded (a third
+    # device in force would be past the ordered 56 mg, a hard limit).
+    for _ in range(2):
         session.refresh_from_db()
         extra = services.record_administration(
             nurse, session, session.version, kind="bolus", bolus_mg=28
@@ -140,6 +142,8 @@ def test_a_device_struck_as_entered_in_error_is_not_on_the_record(
     services.mark_event_entered_in_error(
         nurse, session, session.version, extra.event.pk, "Keyed twice: only two devices were used."
     )
+    session.refresh_from_db()
+    services.record_administration(nurse, session, session.version, kind="bolus", bolus_mg=28)
     session.refresh_from_db()
     assert session.events.filter(kind=EventKind.BOLUS).count() == 3
     form = rems.assemble(session)

@@ -2,7 +2,11 @@
 
 Racemic routes (iv, sc, im, oral) take --mg-per-kg and --weight-kg, with an optional weight
 basis (ideal/adjusted need --height-cm and --sex), and for IV --minutes and
---concentration-mg-per-ml for the pump rate. Intranasal means esketamine nasal spray, which is
+--concentration-mg-per-ml for the pump rate. When obesity is likely (BMI >= 30, or >= 120 kg
+with no height) --weight-basis and --weight-basis-reason are required. SC/IM doses above the
+first ascending step (--first-step-mg-per-kg, default 0.25) or above
+--last-tolerated-mg-per-kg warn. The IV rate ceiling (mg/kg/h), minimum duration and every
+route's absolute mg cap are hard limits. Intranasal means esketamine nasal spray, which is
 fixed-dose: give --dose-mg (28, 56 or 84) and --age; --mg-per-kg is refused for it, and
 --weight-kg is accepted but not used. Add --subsequent-dose for any dose after day 1.
 
@@ -19,7 +23,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ketaflow.clinical.dosing import (
+    DEFAULT_DOSING_LIMITS,
     DoseNote,
+    EarlierDose,
     EsketamineDose,
     HardLimitExceeded,
     RacemicDose,
@@ -35,6 +41,9 @@ from ketaflow.clinical.routes import Route, Sex
 _RACEMIC_ONLY = (
     ("mg_per_kg", "--mg-per-kg"),
     ("weight_basis", "--weight-basis"),
+    ("weight_basis_reason", "--weight-basis-reason"),
+    ("last_tolerated_mg_per_kg", "--last-tolerated-mg-per-kg"),
+    ("first_step_mg_per_kg", "--first-step-mg-per-kg"),
     ("height_cm", "--height-cm"),
     ("sex", "--sex"),
     ("minutes", "--minutes"),
@@ -75,6 +84,45 @@ def _advice(item: SoftLimitWarning | DoseNote) -> dict[str, Any]:
     return out
 
 
+def _hard_limits(result: RacemicDose | EsketamineDose) -> dict[str, Any]:
+    """The hard limits the dose was checked against, each flagged if it needs local sign-off."""
+    if isinstance(result, EsketamineDose):
+        allowed = DEFAULT_DOSING_LIMITS.esketamine.allowed_doses_mg
+        return {
+            "max_dose_mg": {
+                "value": result.max_dose_mg,
+                "sources": _keys(allowed.sources),
+                "needs_local_signoff": allowed.needs_local_signoff,
+            }
+        }
+    route = DEFAULT_DOSING_LIMITS.for_route(result.route)
+    cap = route.hard_max_mg
+    out: dict[str, Any] = {
+        "max_mg_per_kg": {
+            "value": route.hard_max_mg_per_kg.value,
+            "sources": _keys(route.hard_max_mg_per_kg.sources),
+            "needs_local_signoff": route.hard_max_mg_per_kg.needs_local_signoff,
+        },
+        "max_dose_mg": {
+            "value": result.max_dose_mg,
+            "sources": _keys(cap.sources) if cap else [],
+            "needs_local_signoff": cap.needs_local_signoff if cap else False,
+        },
+    }
+    if result.route is Route.IV:
+        infusion = DEFAULT_DOSING_LIMITS.infusion
+        for name, setting in (
+            ("max_mg_per_kg_per_h", infusion.hard_max_mg_per_kg_per_h),
+            ("min_minutes", infusion.hard_min_minutes),
+        ):
+            out[name] = {
+                "value": setting.value,
+                "sources": _keys(setting.sources),
+                "needs_local_signoff": setting.needs_local_signoff,
+            }
+    return out
+
+
 class Command(BaseCommand):
     help = (
         "Compute a ketamine dose: racemic by mg/kg and weight basis (with IV pump rate), or "
@@ -87,6 +135,20 @@ class Command(BaseCommand):
         parser.add_argument("--weight-kg", type=float, help="actual body weight in kg")
         parser.add_argument(
             "--weight-basis", choices=[b.value for b in WeightBasis], help="default: actual"
+        )
+        parser.add_argument(
+            "--weight-basis-reason",
+            help="why this basis (required when BMI >= 30 or >= 120 kg without a height)",
+        )
+        parser.add_argument(
+            "--last-tolerated-mg-per-kg",
+            type=float,
+            help="SC/IM: the highest dose this patient tolerated earlier in the course",
+        )
+        parser.add_argument(
+            "--first-step-mg-per-kg",
+            type=float,
+            help="SC/IM: the protocol's first ascending step (default 0.25 mg/kg, Glue)",
         )
         parser.add_argument("--height-cm", type=float)
         parser.add_argument("--sex", choices=[s.value for s in Sex])
@@ -140,11 +202,20 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"invalid input: {flag} is required for --route {route.value}", returncode=2
                 )
+        basis = options.get("weight_basis")
+        tolerated = options.get("last_tolerated_mg_per_kg")
+        if tolerated is not None and tolerated <= 0:
+            raise ClinicalInputError(
+                f"must be more than 0 mg/kg, not {tolerated:g}", field="last_tolerated_mg_per_kg"
+            )
         return racemic_dose(
             route,
             options["mg_per_kg"],
             options["weight_kg"],
-            basis=WeightBasis(options.get("weight_basis") or "actual"),
+            basis=WeightBasis(basis) if basis else None,
+            basis_reason=options.get("weight_basis_reason") or "",
+            earlier=[] if tolerated is None else [EarlierDose(tolerated, True, False)],
+            first_step_mg_per_kg=options.get("first_step_mg_per_kg"),
             height_cm=options.get("height_cm"),
             sex=Sex(options["sex"]) if options.get("sex") else None,
             minutes=options.get("minutes"),
@@ -178,6 +249,8 @@ def _payload(result: RacemicDose | EsketamineDose) -> dict[str, Any]:
         "requires_override": result.requires_override,
         "sources": _keys(result.sources),
         "limits_version": result.limits_version,
+        "max_dose_mg": result.max_dose_mg,
+        "hard_limits": _hard_limits(result),
     }
     if isinstance(result, EsketamineDose):
         return {
@@ -201,6 +274,10 @@ def _payload(result: RacemicDose | EsketamineDose) -> dict[str, Any]:
         "ideal_weight_kg": _round(result.ideal_weight_kg),
         "bmi": _round(result.bmi, 1),
         "capped_at_order_maximum": result.capped_at_order_maximum,
+        "weight_basis_reason": result.weight_basis_reason or None,
+        "weight_basis_warning": _advice(result.weight_basis_warning)
+        if result.weight_basis_warning
+        else None,
         "concentration_mg_per_ml": result.concentration_mg_per_ml,
         "volume_ml": _round(result.volume_ml),
         "minutes": infusion.minutes if infusion else None,
@@ -224,6 +301,12 @@ def _text(result: RacemicDose | EsketamineDose) -> str:
         ]
         if result.weight_basis is not WeightBasis.ACTUAL:
             lines.append(f"actual weight {result.actual_weight_kg:g} kg")
+        if result.weight_basis_warning is not None:
+            w = result.weight_basis_warning
+            lines.append(
+                f"WARNING [{w.code}] {w.message} Chosen: {result.weight_basis.value} weight, "
+                f"because: {result.weight_basis_reason}"
+            )
         if result.volume_ml is not None:
             lines.append(
                 f"volume: {result.volume_ml:.2f} mL at {result.concentration_mg_per_ml:g} mg/mL"
@@ -237,6 +320,10 @@ def _text(result: RacemicDose | EsketamineDose) -> str:
             )
     for w in result.warnings:
         lines.append(f"WARNING [{w.code}] {w.message} (sources: {', '.join(_keys(w.sources))})")
+    for name, limit in _hard_limits(result).items():
+        flag = " (clinic default: needs local sign-off)" if limit["needs_local_signoff"] else ""
+        if limit["value"] is not None:
+            lines.append(f"hard limit {name}: {limit['value']:g}{flag}")
     for n in result.notes:
         lines.append(f"note [{n.code}] {n.message}")
     if result.requires_override:
