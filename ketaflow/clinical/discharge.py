@@ -48,7 +48,7 @@ from typing import Final
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import ClinicDefault, Evidence, Source, cite, default, merge
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS, MonitoringThresholds
-from ketaflow.clinical.monitoring.vitals import VitalSigns
+from ketaflow.clinical.monitoring.vitals import MOAAS_FULLY_ALERT, VitalSigns
 from ketaflow.clinical.routes import Route
 
 _UNV = Evidence.UNVERIFIED
@@ -62,9 +62,8 @@ OVERRIDE_NOTE: Final = (
     "unresolved sedation can never be overridden, on any route."
 )
 
-#: MOAA/S 5 = responds readily to name in a normal tone: fully alert (S1). The discharge
-#: minimum may not be set lower (unresolved sedation is a hard block on every route).
-MOAAS_FULLY_ALERT: Final = 5
+# The discharge minimum is MOAAS_FULLY_ALERT and may not be set lower (unresolved sedation is
+# a hard block on every route).
 
 
 @dataclass(frozen=True)

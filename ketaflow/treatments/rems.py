@@ -31,6 +31,7 @@ from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.discharge import ESKETAMINE_MIN_OBSERVATION_MIN
+from ketaflow.clinical.monitoring import is_sedated
 from ketaflow.clinical.routes import Route
 from ketaflow.courses.clock import clinic_zone, local
 from ketaflow.questionnaires.models import InstrumentResponse
@@ -435,7 +436,7 @@ def assemble(session: TreatmentSession, *, now: datetime | None = None) -> RemsF
         if not v.found:
             missing.append(Missing(f"Blood pressure: {v.label.lower()}", why))
 
-    # Sedation (MOAA/S < 5), dissociation (CADSS above pre-dose), respiratory depression
+    # Sedation (below fully alert), dissociation (CADSS above pre-dose), respiratory depression
     _, moaas_rows = _scores(session, "moaas", first)
     cadss_pre, cadss_rows = _scores(session, "cadss", first)
 
@@ -447,10 +448,10 @@ def assemble(session: TreatmentSession, *, now: datetime | None = None) -> RemsF
         )
 
     moaas = timed(moaas_rows, "MOAA/S")
-    sedated, sedation_resolved = resolution([(s.at, s.value < 5) for s in moaas])
+    sedated, sedation_resolved = resolution([(s.at, is_sedated(s.value)) for s in moaas])
     sedation = Finding(
         sedated,
-        tuple(f"MOAA/S {s.value} at {s.at:%H:%M}" for s in moaas if s.value < 5),
+        tuple(f"MOAA/S {s.value} at {s.at:%H:%M}" for s in moaas if is_sedated(s.value)),
         sedation_resolved,
     )
     if sedated is None:

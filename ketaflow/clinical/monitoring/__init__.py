@@ -28,11 +28,18 @@ from ketaflow.clinical.monitoring.schedule import (
     vitals_due,
 )
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS, MonitoringThresholds
-from ketaflow.clinical.monitoring.vitals import PHYSICAL_RANGES, PhysicalRange, VitalSigns
+from ketaflow.clinical.monitoring.vitals import (
+    MOAAS_FULLY_ALERT,
+    PHYSICAL_RANGES,
+    PhysicalRange,
+    VitalSigns,
+    is_sedated,
+)
 
 __all__ = [
     "DEFAULT_SCHEDULE",
     "DEFAULT_THRESHOLDS",
+    "MOAAS_FULLY_ALERT",
     "PHYSICAL_RANGES",
     "Action",
     "Alert",
@@ -48,6 +55,7 @@ __all__ = [
     "WarningSymptom",
     "assess_reading",
     "highest_level",
+    "is_sedated",
     "may_start",
     "moaas_for_reading",
     "vitals_due",

@@ -31,7 +31,7 @@ from datetime import datetime
 
 from ketaflow.clinical.evidence import ClinicDefault, Source, cite, merge
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS, MonitoringThresholds
-from ketaflow.clinical.monitoring.vitals import VitalSigns
+from ketaflow.clinical.monitoring.vitals import VitalSigns, is_sedated
 
 
 class Phase(enum.Enum):
@@ -317,7 +317,7 @@ def _sedation(b: _Builder, r: VitalSigns, baseline: VitalSigns | None) -> None:
     if value is None:
         return
     if b.phase is Phase.PRE_DOSE:
-        if value < 5:
+        if is_sedated(value):
             b.add(
                 "predose.moaas.not_alert",
                 AlertLevel.WARN,
@@ -393,7 +393,7 @@ def _breathing_signs(b: _Builder, r: VitalSigns, moaas: int | None) -> list[str]
         signs.append(f"SpO2 {r.spo2:g} %{on} (below {t.spo2_warn_below.value:g} %)")
     elif r.on_oxygen:
         signs.append("needs supplemental oxygen")
-    if moaas is not None and moaas < 5:
+    if moaas is not None and is_sedated(moaas):
         signs.append(f"MOAA/S {moaas} (not fully alert)")
     return signs
 

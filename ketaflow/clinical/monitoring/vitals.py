@@ -15,6 +15,16 @@ from typing import Final
 
 from ketaflow.clinical.errors import ClinicalInputError
 
+#: MOAA/S 5 = responds readily to name in a normal tone: fully alert; anything lower is
+#: sedation (SPRAVATO label, S1). One home for "sedated", read by the in-session alerts, the
+#: discharge rule and the REMS monitoring record.
+MOAAS_FULLY_ALERT: Final = 5
+
+
+def is_sedated(moaas: int) -> bool:
+    """Any MOAA/S below fully alert is sedation (S1)."""
+    return moaas < MOAAS_FULLY_ALERT
+
 
 @dataclass(frozen=True)
 class PhysicalRange:
