@@ -6,7 +6,7 @@ a patient, so that looking at a patient's access log does not show up in that sa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -94,4 +94,25 @@ def patient_access_log(actor: User, patient_id: int) -> QuerySet[AccessEvent]:
         AccessEvent.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
         .select_related("actor")
         .order_by("-at", "-id")
+    )
+
+
+# What a patient may see of who read or changed their record: staff only, by name and role.
+PATIENT_REPORT_DAYS = 365
+PATIENT_REPORT_ROWS = 500
+
+
+def access_report_for_patient(patient_id: int, clinic_id: int) -> list[AccessEvent]:
+    """The clinic staff who read or changed this patient's record in the last year, newest
+    first (the patient's own access report, §170.315(d)(2)/(3) and HIPAA's accounting of
+    access). Only events tied to this patient; the patient's own portal visits are left out;
+    details are never shown (they may name the records read, which the names and roles
+    already stand for). The caller has authorised the patient (the portal link)."""
+    since = timezone.now() - timedelta(days=PATIENT_REPORT_DAYS)
+    return list(
+        AccessEvent.objects.filter(
+            clinic_id=clinic_id, patient_id=patient_id, actor__isnull=False, at__gte=since
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:PATIENT_REPORT_ROWS]
     )

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path("q/<str:token>/", views.home, name="home"),
     path("q/<str:token>/form/<slug:code>/", views.form, name="form"),
     path("q/<str:token>/help/", views.help_now, name="help"),
+    path("q/<str:token>/who-saw-my-record/", views.access_report, name="access_report"),
     path("q/<str:token>/learn/", views.learn, name="learn"),
     path("q/<str:token>/learn/<slug:slug>/", views.learn, name="learn_topic"),
     path("staff/", views_staff.overview, name="overview"),

@@ -15,14 +15,21 @@ from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ketaflow.accounts.roles import Role
 from ketaflow.audit import context
 from ketaflow.audit.middleware import client_ip
+from ketaflow.audit.selectors import (
+    PATIENT_REPORT_DAYS,
+    PATIENT_REPORT_ROWS,
+    access_report_for_patient,
+)
 from ketaflow.clinical.instruments import ItemInstrument, get_item_instrument
 from ketaflow.portal import services
 from ketaflow.portal.education import TOPICS, topic
@@ -205,3 +212,33 @@ def learn(request: HttpRequest, link: PortalLink, token: str, slug: str = "") ->
         f"portal/learn/{chosen.slug}.html",
         _base(link, token, topic=chosen, topics=TOPICS),
     )
+
+
+def _what(object_type: str) -> str:
+    """A record type as a patient reads it ("consent signature"), or "your record"."""
+    try:
+        model = apps.get_model(object_type) if object_type else None
+    except (LookupError, ValueError):
+        model = None
+    return str(model._meta.verbose_name) if model is not None else "your record"
+
+
+@require_GET
+@portal_page
+def access_report(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
+    """Who in the clinic read or changed this patient's record, and when (names and roles)."""
+    events = access_report_for_patient(link.patient_id, link.clinic_id)
+    services.record_portal_view(link, "access_report", rows=len(events))
+    roles = dict(Role.choices)
+    rows = [
+        {
+            "at": e.at,
+            "who": e.actor.display_name if e.actor else "",
+            "role": roles.get(e.actor.role, "Platform operator") if e.actor else "",
+            "did": e.get_action_display(),
+            "what": _what(e.object_type),
+        }
+        for e in events
+    ]
+    context = _base(link, token, rows=rows, days=PATIENT_REPORT_DAYS, most=PATIENT_REPORT_ROWS)
+    return render(request, "portal/access_report.html", context)
