@@ -2,7 +2,8 @@
 
 Every dynamic response may carry patient data (a chart, a questionnaire, a PDF, an API
 answer), so none may be kept by a browser's cache or a proxy: `Cache-Control: no-store`.
-Static files are answered by WhiteNoise before this middleware and stay cacheable.
+Static files are answered by WhiteNoise before this middleware and stay cacheable, as does a
+response its view marked `public` on purpose (the API docs' own scripts, which hold no data).
 `Permissions-Policy` turns off the browser features Ketaflow never uses, so an injected script
 could not reach a camera, microphone or location either.
 """
@@ -26,6 +27,7 @@ class PrivateResponseMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        add_never_cache_headers(response)
+        if "public" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

@@ -63,3 +63,10 @@ def test_production_settings_pass_the_deployment_checks_with_hsts():
     result = _production(secrets.token_urlsafe(50), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_api_docs_scripts_stay_cacheable_as_their_view_says(client):
+    """They hold no data; a blanket no-store there only made every docs visit re-download them."""
+    response = client.get("/api/v1/docs/assets/swagger-ui.css")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=86400"
