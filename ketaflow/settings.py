@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "ketaflow.safety",
     "ketaflow.devices",
     "ketaflow.fhir",
+    "ketaflow.demo",
 ]
 
 MIDDLEWARE = [

@@ -18,9 +18,9 @@ from ketaflow.accounts.models import Clinic
 from ketaflow.audit.models import AccessEvent
 from ketaflow.clinical import administration as adm
 from ketaflow.courses.models import Appointment, Course
+from ketaflow.demo.history import seed_outcome_history
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.models import InstrumentResponse
-from ketaflow.synthetic.demo import seed_outcome_history
 from ketaflow.synthetic.load import load
 from ketaflow.synthetic.writer import synthetic_clinic
 from ketaflow.treatments import derive

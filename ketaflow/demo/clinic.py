@@ -7,7 +7,7 @@ Patients and chart entries are written through the same services the pages use, 
 demo data passes the same validation and appears in the audit log (channel "cli"), as a
 real import would. Dates are fixed, not relative to today, so every run builds the same
 charts; the random generator only varies weights and heights, from a fixed seed. The
-treatment process (`_demo_process`) follows the same rule, except that future appointments
+treatment process (`demo.process`) follows the same rule, except that future appointments
 are booked from the day after the seed runs, so the schedule always has sessions ahead.
 """
 
@@ -683,9 +683,9 @@ def _seed_outcomes_portal_and_monitors(
     """
     from django.utils import timezone
 
-    from ketaflow.devices.demo import seed_demo_devices
-    from ketaflow.portal.demo import seed_portal_demo
-    from ketaflow.synthetic.demo import seed_outcome_history
+    from ketaflow.demo.devices import seed_demo_devices
+    from ketaflow.demo.history import seed_outcome_history
+    from ketaflow.demo.portal import seed_portal_demo
 
     for line in seed_outcome_history(clinic) if history else ():
         report.note(line)
@@ -705,7 +705,7 @@ def seed_demo(*, history: bool = True) -> SeedReport:
     password is printed in the README.
     """
     # Imported here: the process module reads this module's patients.
-    from ketaflow.accounts.management.commands._demo_process import seed_process
+    from ketaflow.demo.process import seed_process
 
     if settings.PRODUCTION:
         raise DemoRefusedInProduction(

@@ -20,7 +20,7 @@ Dates, and what is deterministic:
   before them (`_booking_clock`); every other rule is checked as usual and the audit log and
   record histories keep the real time. The sessions already given carry no treatment-session
   record: it cannot be made honestly (see below).
-- TODAY's live sessions for the chair board (`_demo_sessions`) depend on the time of seeding:
+- TODAY's live sessions for the chair board (`demo.sessions`) depend on the time of seeding:
   five of today's appointments are booked (before the future series, which are then spaced
   from them) and taken to their phase on the real clock. Outside the opening hours the clinic
   admin first adds a labelled extra opening around now (`DEMO_OPENING_REASON`), as a clinic
@@ -48,12 +48,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ketaflow.accounts.management.commands._demo_sessions import (
-    DEMO_OPENING_REASON,
-    LivePlan,
-    live_plan,
-    run_live,
-)
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.courses.clock import clinic_today, local
 from ketaflow.courses.models import (
@@ -79,6 +73,12 @@ from ketaflow.courses.services import (
     set_appointment_status,
     set_opening_hours,
     start_course,
+)
+from ketaflow.demo.sessions import (
+    DEMO_OPENING_REASON,
+    LivePlan,
+    live_plan,
+    run_live,
 )
 from ketaflow.patients.codes import MedicationClass, TreatmentKind, TreatmentOutcome
 from ketaflow.patients.models import Medication, Patient

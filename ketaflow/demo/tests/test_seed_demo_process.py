@@ -18,11 +18,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ketaflow.accounts.management.commands._demo_process import (
-    CLOSED_DAY,
-    REFERENCE_DAY,
-    SCREENINGS,
-)
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit.models import AccessEvent
 from ketaflow.courses.clock import clinic_today, local
@@ -35,6 +30,11 @@ from ketaflow.courses.models import (
     ExtraOpening,
     PhaseChange,
     ProtocolVersion,
+)
+from ketaflow.demo.process import (
+    CLOSED_DAY,
+    REFERENCE_DAY,
+    SCREENINGS,
 )
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.models import InstrumentResponse
@@ -80,7 +80,7 @@ EXPECTED_SCHEDULE = [
 ]
 
 # Today's live sessions, given the frozen Monday 07:00 (before opening: the demo adds an extra
-# opening 06:00-11:00 for them; see `_demo_sessions`), then the future, spaced from them: IV
+# opening 06:00-11:00 for them; see `demo.sessions`), then the future, spaced from them: IV
 # Mon-Wed-Fri, SC weekly, esketamine twice weekly, IV maintenance tapering; Hugo's third dose
 # cancelled as his course ended.
 EXPECTED_TODAY = [

@@ -21,13 +21,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ketaflow.accounts.management.commands._demo_data import DEMO_PASSWORD
-from ketaflow.accounts.management.commands._demo_process import CLOSED_DAY
-from ketaflow.accounts.management.commands._demo_sessions import DEMO_OPENING_REASON
 from ketaflow.accounts.models import User
 from ketaflow.audit.models import AccessEvent
 from ketaflow.clinical import administration as adm
 from ketaflow.courses.models import Appointment, ExtraOpening
+from ketaflow.demo.clinic import DEMO_PASSWORD
+from ketaflow.demo.process import CLOSED_DAY
+from ketaflow.demo.sessions import DEMO_OPENING_REASON
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import (
     AdministrationEvent,

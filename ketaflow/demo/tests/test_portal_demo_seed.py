@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ketaflow.portal.demo import DEMO_RULE_REASON, seed_portal_demo
+from ketaflow.demo.portal import DEMO_RULE_REASON, seed_portal_demo
 from ketaflow.portal.models import RiskAlert, ScheduleRule
 from ketaflow.portal.selectors import due_forms
 

@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from ketaflow.accounts.management.commands._demo_data import DEMO_PASSWORD, SIGN_INS
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit.models import AccessEvent
+from ketaflow.demo.clinic import DEMO_PASSWORD, SIGN_INS
 from ketaflow.patients.models import (
     Diagnosis,
     HistoryItem,

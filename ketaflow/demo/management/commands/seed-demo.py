@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ketaflow.accounts.management.commands._demo_data import DemoRefusedInProduction, seed_demo
+from ketaflow.demo.clinic import DemoRefusedInProduction, seed_demo
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ketaflow.accounts.management.commands._demo_data import DEMO_PASSWORD, SIGN_INS
+from ketaflow.demo.clinic import DEMO_PASSWORD, SIGN_INS
 
 
 def banner(port: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from ketaflow.devices.demo import seed_demo_devices
+from ketaflow.demo.devices import seed_demo_devices
 from ketaflow.devices.models import InboundMessage, MessageStatus, MonitorBinding
 
 pytestmark = pytest.mark.django_db
