@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "simple_history",
     "ketaflow.accounts",
     "ketaflow.audit",
+    "ketaflow.auditlog",
     "ketaflow.patients",
     "ketaflow.screening",
     "ketaflow.questionnaires",

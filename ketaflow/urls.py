@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("ketaflow.web.urls")),
     path("accounts/", include("ketaflow.accounts.urls")),
     path("patients/", include("ketaflow.patients.urls")),
-    path("audit/", include("ketaflow.audit.urls")),
+    path("audit/", include("ketaflow.auditlog.urls")),
     path("screening/", include("ketaflow.screening.urls")),
     path("courses/", include("ketaflow.courses.urls")),
     path("treatments/", include("ketaflow.treatments.urls")),

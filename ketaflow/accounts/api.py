@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from ketaflow.accounts.models import ApiToken
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Role, capabilities_of
 from ketaflow.accounts.selectors import clinic_users, own_tokens
 from ketaflow.accounts.services import (
@@ -19,7 +20,6 @@ from ketaflow.accounts.services import (
     set_user_active,
 )
 from ketaflow.lib.api_schemas import Bool, InputSchema, PathId, Text, choices_description, text
-from ketaflow.lib.requests import staff_user
 
 router = Router(tags=["accounts"])
 

@@ -15,8 +15,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketaflow.accounts.forms import TokenForm
+from ketaflow.accounts.requests import staff_user
 from ketaflow.audit.services import record_event
-from ketaflow.lib.requests import staff_user
 
 
 class LoginView(auth_views.LoginView):

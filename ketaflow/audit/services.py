@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.db import models
 
 from ketaflow.audit import context
 from ketaflow.audit.models import AccessEvent, Action
 
-if TYPE_CHECKING:
-    from ketaflow.accounts.models import User
+
+class Actor(Protocol):
+    """Who acted: a signed-in `accounts.User` (the audit log sits below accounts)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def clinic_id(self) -> int | None: ...
 
 
 def _patient_id_of(obj: models.Model | None) -> int | None:
@@ -24,7 +34,7 @@ def _patient_id_of(obj: models.Model | None) -> int | None:
 
 def record_event(
     *,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     obj: models.Model | None = None,
     patient_id: int | None = None,
@@ -44,7 +54,7 @@ def record_event(
         f"{actor.username} ({actor.role or 'superuser'})" if actor is not None else "system"
     )
     return AccessEvent.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
+        actor_id=actor.pk if actor is not None and actor.pk else None,
         actor_label=label[:200],
         clinic_id=clinic_id,
         patient_id=patient_id,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.courses import followup, selectors, services
-from ketaflow.courses.clock import clinic_today
 from ketaflow.courses.models import (
     Appointment,
     Course,
@@ -23,7 +23,7 @@ from ketaflow.courses.models import (
     SeriesDecisionKind,
 )
 from ketaflow.lib.api_schemas import Bool, Id, IsoDate, IsoDateTime, PathId, Text
-from ketaflow.lib.requests import staff_user
+from ketaflow.lib.clock import clinic_today
 from ketaflow.patients.selectors import get_patient
 
 router = Router(tags=["courses"])

@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 
 from ketaflow.accounts.models import Clinic
 from ketaflow.clinical.protocols import ClinicCalendar
-from ketaflow.courses.clock import at_clinic
 from ketaflow.courses.models import ClinicSchedule, ClosedDay, ExtraOpening
+from ketaflow.lib.clock import at_clinic
 
 Window = tuple[datetime, datetime]
 

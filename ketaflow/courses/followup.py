@@ -60,7 +60,6 @@ from ketaflow.clinical.outcomes import (
 from ketaflow.clinical.protocols import NextAction, NextStep, PhaseKind, Protocol, ReviewReason
 from ketaflow.clinical.response import ResponseCriteria
 from ketaflow.courses import selectors
-from ketaflow.courses.clock import local
 from ketaflow.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -70,6 +69,7 @@ from ketaflow.courses.models import (
     PhaseChange,
 )
 from ketaflow.courses.planning import course_protocol, propose_next
+from ketaflow.lib.clock import local
 from ketaflow.patients.models import Diagnosis
 from ketaflow.questionnaires.models import Context, InstrumentResponse
 from ketaflow.treatments.models import SessionStatus, TreatmentSession

@@ -22,8 +22,8 @@ from ketaflow.clinical.protocols import (
     propose_sessions,
 )
 from ketaflow.courses.calendar import clinic_calendar, schedule_of
-from ketaflow.courses.clock import clinic_today, local
 from ketaflow.courses.models import HOLDING, Appointment, AppointmentStatus, Course, CoursePhase
+from ketaflow.lib.clock import clinic_today, local
 
 OPEN_ENDED_AHEAD = 4  # sessions proposed ahead in an open-ended maintenance phase
 

@@ -27,7 +27,6 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import NextStep, Protocol
 from ketaflow.courses.calendar import schedule_of
-from ketaflow.courses.clock import at_clinic, clinic_today
 from ketaflow.courses.models import (
     Appointment,
     CalendarFeed,
@@ -48,6 +47,7 @@ from ketaflow.courses.planning import (
     propose_series,
 )
 from ketaflow.courses.services._common import require_any
+from ketaflow.lib.clock import at_clinic, clinic_today
 from ketaflow.patients.models import Patient
 from ketaflow.patients.selectors import get_patient
 

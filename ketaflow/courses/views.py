@@ -19,11 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.permissions import require
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.courses import followup, selectors, services
 from ketaflow.courses.calendar import extras_on
-from ketaflow.courses.clock import at_clinic, clinic_today, local
 from ketaflow.courses.decision_snapshot import non_response_signalled
 from ketaflow.courses.forms import (
     BookForm,
@@ -36,9 +36,9 @@ from ketaflow.courses.forms import (
     StatusForm,
 )
 from ketaflow.courses.ical import render_feed
-from ketaflow.lib.requests import staff_user
-from ketaflow.web.forms import add_service_errors
-from ketaflow.web.htmx import is_htmx
+from ketaflow.lib.clock import at_clinic, clinic_today, local
+from ketaflow.lib.forms import add_service_errors
+from ketaflow.lib.htmx import is_htmx
 
 GET_POST = require_http_methods(["GET", "POST"])
 SCHEDULE_DAYS = 7

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.permissions import require
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.courses import selectors, services
 from ketaflow.courses.forms import (
@@ -24,8 +25,7 @@ from ketaflow.courses.forms import (
     ReasonForm,
     ReviseProtocolForm,
 )
-from ketaflow.lib.requests import staff_user
-from ketaflow.web.forms import add_service_errors
+from ketaflow.lib.forms import add_service_errors
 
 GET_POST = require_http_methods(["GET", "POST"])
 

@@ -49,7 +49,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketaflow.accounts.models import Clinic, User
-from ketaflow.courses.clock import clinic_today, local
 from ketaflow.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -80,6 +79,7 @@ from ketaflow.demo.sessions import (
     live_plan,
     run_live,
 )
+from ketaflow.lib.clock import clinic_today, local
 from ketaflow.patients.codes import MedicationClass, TreatmentKind, TreatmentOutcome
 from ketaflow.patients.models import Medication, Patient
 from ketaflow.patients.services import add_entry, amend_entry

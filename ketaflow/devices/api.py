@@ -15,10 +15,10 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.devices import selectors, services
 from ketaflow.devices.models import DeviceReading, InboundMessage
 from ketaflow.lib.api_schemas import Id, InputSchema, PathId, Text
-from ketaflow.lib.requests import staff_user
 from ketaflow.treatments.services import SessionConflict
 
 router = Router(tags=["devices"])

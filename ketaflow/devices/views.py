@@ -19,11 +19,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from ketaflow.accounts.permissions import require
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.courses.models import Chair
 from ketaflow.devices import selectors, services
 from ketaflow.devices.models import DeviceReading, VitalChoice
-from ketaflow.lib.requests import staff_user
 from ketaflow.treatments.services import SessionConflict
 
 

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.fhir import selectors
 from ketaflow.fhir.bundle import EXPORTED_TYPES
 from ketaflow.fhir.importing import parse_json
@@ -31,7 +32,6 @@ from ketaflow.fhir.outcome import (
 from ketaflow.fhir.resources_common import to_json
 from ketaflow.fhir.resources_scales import questionnaire_response
 from ketaflow.fhir.services import import_questionnaire_response
-from ketaflow.lib.requests import staff_user
 
 router = Router(tags=["fhir"])
 

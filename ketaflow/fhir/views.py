@@ -18,13 +18,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.fhir.exports import export_dir
 from ketaflow.fhir.models import ExportFormat, ExportJob, JobStatus
 from ketaflow.fhir.services import fail_stale_jobs, start_export
-from ketaflow.lib.requests import staff_user
 
 
 def _admin(request: HttpRequest) -> User:

@@ -16,10 +16,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.clinical.outcome_stats import Proportion
 from ketaflow.clinical.prediction import MIN_EVENTS_PER_PARAMETER, BaseRate, EventsPerParameter
 from ketaflow.lib.api_schemas import IsoDate, PathId
-from ketaflow.lib.requests import staff_user
 from ketaflow.outcomes import selectors
 from ketaflow.outcomes.dashboard import Curve, DashboardFilters, Rate
 

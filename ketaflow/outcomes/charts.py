@@ -19,9 +19,9 @@ matplotlib.use("Agg")
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
+from ketaflow.lib.charts import inline_svg, render
 from ketaflow.outcomes.dashboard import Curve, Histogram
 from ketaflow.outcomes.selectors import Trajectory
-from ketaflow.pk_explorer.charts import inline_svg, render
 
 _BAND_COLOURS = ("#e8f5e9", "#fffde7", "#fff3e0", "#fde7e7", "#f8d7da", "#f1c6c9")
 _STATE_COLOURS = {

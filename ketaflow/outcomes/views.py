@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ketaflow.lib.requests import staff_user
+from ketaflow.accounts.requests import staff_user
 from ketaflow.outcomes import charts, export, report, selectors
 from ketaflow.outcomes.forms import DashboardFilterForm
 

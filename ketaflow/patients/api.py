@@ -13,8 +13,8 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.api_schemas import PathId, Text
-from ketaflow.lib.requests import staff_user
 from ketaflow.patients.entries import ENTRY_KINDS
 from ketaflow.patients.schemas import (
     ENTRY_SCHEMAS,

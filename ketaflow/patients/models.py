@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -133,6 +134,9 @@ class PregnancyRecord(ClinicalRecord):
 
 
 class Medication(ClinicalRecord):
+    # How pages label the values of the list field `classes` (lib.display).
+    LIST_CHOICES: ClassVar[dict[str, type[models.TextChoices]]] = {"classes": MedicationClass}
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     name = models.CharField(max_length=120)
     dose = models.CharField(max_length=120, blank=True, help_text="e.g. 10 mg twice daily")

@@ -22,8 +22,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.permissions import require
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
-from ketaflow.lib.requests import staff_user
+from ketaflow.lib.display import field_rows, history_versions
+from ketaflow.lib.forms import add_service_errors
+from ketaflow.lib.htmx import is_htmx
 from ketaflow.patients import selectors, services
 from ketaflow.patients.entries import ENTRY_KINDS, EntryKind, entry_kind
 from ketaflow.patients.forms import (
@@ -37,9 +40,6 @@ from ketaflow.patients.forms import (
 )
 from ketaflow.patients.models import Patient
 from ketaflow.patients.services import DEMOGRAPHIC_FIELDS
-from ketaflow.web.display import field_rows, history_versions
-from ketaflow.web.forms import add_service_errors
-from ketaflow.web.htmx import is_htmx
 
 GET_POST = require_http_methods(["GET", "POST"])
 

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Role
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.pk import (
@@ -25,8 +26,7 @@ from ketaflow.clinical.pk import (
     population,
     simulate,
 )
-from ketaflow.lib.requests import staff_user
-from ketaflow.pk_explorer.charts import band_figure, curve_figure, inline_svg
+from ketaflow.lib.charts import band_figure, curve_figure, inline_svg
 from ketaflow.pk_explorer.forms import RegimenForm
 
 _MILESTONES = (40.0, 80.0, 110.0, 230.0)

@@ -14,8 +14,8 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.api_schemas import Bool, InputSchema, PathId, Text, text
-from ketaflow.lib.requests import staff_user
 from ketaflow.portal import selectors, services
 from ketaflow.treatments import selectors as sessions
 from ketaflow.treatments.services import SessionConflict

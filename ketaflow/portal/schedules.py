@@ -34,8 +34,8 @@ from ketaflow.clinical.questionnaire_schedule import (
     schedule,
 )
 from ketaflow.clinical.questionnaire_schedule import ScheduleRule as CoreRule
-from ketaflow.courses.clock import local
 from ketaflow.courses.models import Appointment, AppointmentStatus, Course, CoursePhase
+from ketaflow.lib.clock import local
 from ketaflow.patients.models import Patient
 from ketaflow.portal.models import RuleScope, ScheduleRule
 from ketaflow.questionnaires.models import InstrumentResponse

@@ -42,8 +42,8 @@ from ketaflow.clinical.questionnaire_schedule import (
 from ketaflow.clinical.questionnaire_schedule import (
     ScheduleRule as CoreRule,
 )
-from ketaflow.courses.clock import local
 from ketaflow.courses.models import Appointment, AppointmentStatus, Course
+from ketaflow.lib.clock import local
 from ketaflow.lib.errors import as_validation_error
 from ketaflow.patients.models import Patient
 from ketaflow.portal import schedules

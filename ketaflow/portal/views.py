@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ketaflow.accounts.roles import Role
 from ketaflow.audit import context
 from ketaflow.audit.middleware import client_ip
-from ketaflow.audit.selectors import (
+from ketaflow.auditlog.selectors import (
     PATIENT_REPORT_DAYS,
     PATIENT_REPORT_ROWS,
     access_report_for_patient,

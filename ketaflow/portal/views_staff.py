@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaflow.accounts.permissions import require
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.questionnaire_schedule import DEFAULT_RULES
-from ketaflow.lib.requests import staff_user
+from ketaflow.lib.forms import add_service_errors
 from ketaflow.portal import selectors, services
 from ketaflow.portal.forms import (
     AcknowledgeForm,
@@ -32,7 +33,6 @@ from ketaflow.portal.risk import alerts_awaiting_assessment
 from ketaflow.treatments import derive as session_rows
 from ketaflow.treatments import selectors as sessions
 from ketaflow.treatments.services import SessionConflict
-from ketaflow.web.forms import add_service_errors
 
 GET_POST = require_http_methods(["GET", "POST"])
 

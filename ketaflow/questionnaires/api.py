@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.clinical.instruments import INSTRUMENTS, ItemInstrument, Licence, TotalInstrument
 from ketaflow.lib.api_schemas import Bool, InputSchema, IsoDateTime, PathId, Text, text
-from ketaflow.lib.requests import staff_user
 from ketaflow.questionnaires.models import Context, RaterKind
 from ketaflow.questionnaires.selectors import get_response, responses_for
 from ketaflow.questionnaires.services import mark_response_entered_in_error, record_response

@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.clinical.long_term_safety import DueItem
 from ketaflow.lib.api_schemas import Bool, InputSchema, IsoDate, PathId, Text
-from ketaflow.lib.requests import staff_user
 from ketaflow.safety import selectors, services
 
 router = Router(tags=["safety"])

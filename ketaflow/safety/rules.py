@@ -29,8 +29,8 @@ from ketaflow.clinical.long_term_safety import (
     rules_for,
 )
 from ketaflow.clinical.protocols import PhaseKind, Protocol
-from ketaflow.courses.clock import local
 from ketaflow.courses.models import Appointment, AppointmentStatus, Course, ProtocolVersion
+from ketaflow.lib.clock import local
 from ketaflow.patients.models import Patient
 from ketaflow.safety.models import CONCERNS, LabResult, LutsScreen, SafetyReview
 

@@ -29,8 +29,8 @@ from ketaflow.clinical.long_term_safety import (
     evaluate_lab,
     evaluate_luts,
 )
-from ketaflow.courses.clock import clinic_today
 from ketaflow.courses.models import Course
+from ketaflow.lib.clock import clinic_today
 from ketaflow.patients.models import Patient
 from ketaflow.safety.models import LabResult, LutsScreen, ReviewKind, ReviewOutcome, SafetyReview
 from ketaflow.safety.rules import rules_of_patient

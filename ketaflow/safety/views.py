@@ -17,14 +17,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ketaflow.accounts.permissions import require
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.long_term_safety import Analyte
-from ketaflow.lib.requests import staff_user
+from ketaflow.lib.display import history_versions
+from ketaflow.lib.forms import add_service_errors
 from ketaflow.safety import selectors, services
 from ketaflow.safety.charts import Point, lab_chart
 from ketaflow.safety.forms import LabPanelForm, LutsForm, ReasonForm, ReviewForm, amend_form_class
-from ketaflow.web.display import history_versions
-from ketaflow.web.forms import add_service_errors
 
 GET_POST = require_http_methods(["GET", "POST"])
 

@@ -12,8 +12,8 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.api_schemas import Bool, InputSchema, IsoDateTime, PathId, Text, text
-from ketaflow.lib.requests import staff_user
 from ketaflow.questionnaires.api import router as questionnaires_router
 from ketaflow.screening import selectors, services
 from ketaflow.screening.models import ConsentMethod, Decision, ObservationKind, ObservationResult

@@ -18,10 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from ketaflow.accounts.permissions import require
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import INSTRUMENTS, Licence, get_instrument
-from ketaflow.lib.requests import staff_user
+from ketaflow.lib.forms import add_service_errors
+from ketaflow.lib.htmx import is_htmx
 from ketaflow.questionnaires.forms import InstrumentForm
 from ketaflow.questionnaires.selectors import instrument_rows
 from ketaflow.questionnaires.services import record_response
@@ -35,8 +37,6 @@ from ketaflow.screening.forms import (
     SignatureForm,
     SignReviewForm,
 )
-from ketaflow.web.forms import add_service_errors
-from ketaflow.web.htmx import is_htmx
 
 GET_POST = require_http_methods(["GET", "POST"])
 # Baseline scales offered on the screening page (in-session scales belong to sessions).

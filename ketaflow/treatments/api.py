@@ -19,8 +19,8 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.api_schemas import Bool, Id, InputSchema, IsoDateTime, PathId, Text
-from ketaflow.lib.requests import staff_user
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments import derive, pdf, rems, selectors, services
 from ketaflow.treatments.models import AdministrationEvent, SigningAttestation

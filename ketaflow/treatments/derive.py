@@ -44,7 +44,7 @@ from ketaflow.clinical.monitoring import (
 from ketaflow.clinical.monitoring.schedule import VitalsDue
 from ketaflow.clinical.protocols import DoseUnit, Protocol
 from ketaflow.clinical.routes import Route
-from ketaflow.courses.clock import local
+from ketaflow.lib.clock import local
 from ketaflow.patients.models import Measurement, PregnancyRecord
 from ketaflow.portal.risk import risk_gate
 from ketaflow.questionnaires.models import Context, InstrumentResponse

@@ -33,7 +33,7 @@ from ketaflow.audit.services import record_event
 from ketaflow.clinical.discharge import ESKETAMINE_MIN_OBSERVATION_MIN
 from ketaflow.clinical.monitoring import is_sedated
 from ketaflow.clinical.routes import Route
-from ketaflow.courses.clock import clinic_zone, local
+from ketaflow.lib.clock import clinic_zone, local
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import (

@@ -22,8 +22,8 @@ from ketaflow.clinical import administration as adm
 from ketaflow.clinical.checklist import Checklist
 from ketaflow.clinical.discharge import DischargeReadiness, Instruction, discharge_instructions
 from ketaflow.clinical.monitoring.schedule import VitalsDue
-from ketaflow.courses.clock import at_clinic, clinic_today
 from ketaflow.courses.models import Appointment, AppointmentStatus, Chair
+from ketaflow.lib.clock import at_clinic, clinic_today
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import DoseOrder, TreatmentSession, VitalsReading

@@ -22,14 +22,16 @@ from django.utils.dateparse import parse_datetime, parse_time
 from django.views.decorators.http import require_GET, require_POST
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument, moaas_sedation_flags
 from ketaflow.clinical.pk import get_model, simulate_record
 from ketaflow.clinical.session_exceptions import ExceptionSummary
-from ketaflow.courses.clock import clinic_zone
-from ketaflow.lib.requests import staff_user
-from ketaflow.pk_explorer.charts import curve_figure, inline_svg
+from ketaflow.lib.charts import curve_figure, inline_svg
+from ketaflow.lib.clock import clinic_zone
+from ketaflow.lib.forms import add_service_errors
+from ketaflow.lib.htmx import is_htmx
 from ketaflow.treatments import derive, selectors, services
 from ketaflow.treatments.forms import (
     SESSION_SCALE_CODES,
@@ -38,8 +40,6 @@ from ketaflow.treatments.forms import (
     session_scale_forms,
 )
 from ketaflow.treatments.models import Severity, SideEffectKind
-from ketaflow.web.forms import add_service_errors
-from ketaflow.web.htmx import is_htmx
 
 PK_MODEL = "kamp"  # the clinic's default model for racemic IV
 TAKEN_TODAY_CHOICES = (

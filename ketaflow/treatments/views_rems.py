@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from ketaflow.lib.requests import staff_user
+from ketaflow.accounts.requests import staff_user
 from ketaflow.treatments import pdf, rems
 
 

@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability, capabilities_of
-from ketaflow.lib.requests import staff_user
 from ketaflow.patients.forms import PatientSearchForm
 
 

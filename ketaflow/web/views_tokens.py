@@ -11,8 +11,9 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaflow.accounts import selectors, services
-from ketaflow.lib.requests import staff_user
-from ketaflow.web.forms import TokenIssueForm, add_service_errors
+from ketaflow.accounts.requests import staff_user
+from ketaflow.lib.forms import add_service_errors
+from ketaflow.web.forms import TokenIssueForm
 
 
 @login_required

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
 
 from ketaflow.accounts import selectors, services
-from ketaflow.lib.requests import staff_user
-from ketaflow.web.forms import StaffUserForm, add_service_errors
+from ketaflow.accounts.requests import staff_user
+from ketaflow.lib.forms import add_service_errors
+from ketaflow.web.forms import StaffUserForm
 
 
 @login_required

@@ -35,7 +35,6 @@ from ketaflow.courses.calendar import (
     open_windows_on,
     schedule_of,
 )
-from ketaflow.courses.clock import at_clinic, local
 from ketaflow.courses.models import (
     HOLDING,
     Appointment,
@@ -46,6 +45,7 @@ from ketaflow.courses.models import (
 )
 from ketaflow.courses.planning import ChairTime, chair_time, course_protocol, propose_series
 from ketaflow.courses.services._common import locked, require, required_reason
+from ketaflow.lib.clock import at_clinic, local
 from ketaflow.patients.models import Patient
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -24,7 +24,6 @@ from ketaflow.courses.calendar import (
     regular_window,
     schedule_of,
 )
-from ketaflow.courses.clock import at_clinic, local
 from ketaflow.courses.models import (
     HOLDING,
     Appointment,
@@ -34,6 +33,7 @@ from ketaflow.courses.models import (
     ExtraOpening,
 )
 from ketaflow.courses.services._common import locked, require, required_reason
+from ketaflow.lib.clock import at_clinic, local
 
 SCHEDULE_FIELDS = (
     "working_days",

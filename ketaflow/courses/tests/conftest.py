@@ -24,7 +24,7 @@ def monday() -> date:
 @pytest.fixture
 def at(clinic: Any) -> Callable[[date, int, int], datetime]:
     """A clinic-local wall-clock time as an aware datetime."""
-    from ketaflow.courses.clock import at_clinic
+    from ketaflow.lib.clock import at_clinic
 
     def make(day: date, hour: int, minute: int = 0) -> datetime:
         return at_clinic(day, time(hour, minute), clinic)

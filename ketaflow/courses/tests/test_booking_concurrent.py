@@ -19,8 +19,8 @@ def test_concurrent_bookings_of_one_chair_cannot_both_succeed(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises every write; row locks are only testable on PostgreSQL")
-    from ketaflow.courses.clock import at_clinic
     from ketaflow.courses.services import book_appointment
+    from ketaflow.lib.clock import at_clinic
 
     today = timezone.localdate()
     monday = today + timedelta(days=(7 - today.weekday()) + 14)

@@ -50,8 +50,8 @@ def induction_course(prescriber: Any, patient: Any, protocol: Any, first: date) 
 
 def give(course: Any, chair: Any, days: Sequence[date], by: Any, *, hour: int = 9) -> list[Any]:
     """Completed appointments on `days` (made directly: booking refuses the past)."""
-    from ketaflow.courses.clock import at_clinic
     from ketaflow.courses.models import Appointment, AppointmentStatus
+    from ketaflow.lib.clock import at_clinic
 
     clinic = course.patient.clinic
     made = []
@@ -82,7 +82,7 @@ def gad7(
     hour: int = 8,
 ) -> Any:
     """A GAD-7 with this total, recorded at `hour`:00 clinic time on `day`."""
-    from ketaflow.courses.clock import at_clinic
+    from ketaflow.lib.clock import at_clinic
     from ketaflow.questionnaires.services import record_response
 
     return record_response(

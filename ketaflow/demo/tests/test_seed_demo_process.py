@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit.models import AccessEvent
-from ketaflow.courses.clock import clinic_today, local
 from ketaflow.courses.models import (
     Appointment,
     Chair,
@@ -36,6 +35,7 @@ from ketaflow.demo.process import (
     REFERENCE_DAY,
     SCREENINGS,
 )
+from ketaflow.lib.clock import clinic_today, local
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.screening.models import (

@@ -54,7 +54,7 @@ def answers_for(total: int, items: int = 7, top: int = 3) -> list[int]:
 def gad7(
     actor: Any, patient: Any, day: date, total: int, *, context: str = "pre_session", hour: int = 8
 ) -> Any:
-    from ketaflow.courses.clock import at_clinic
+    from ketaflow.lib.clock import at_clinic
     from ketaflow.questionnaires.services import record_response
 
     return record_response(
@@ -167,9 +167,9 @@ def course_with(
     with a 35 mg infusion (0.5 mg/kg x 70 kg) unless `signed` is False (completed
     appointments only). `side_effects` / `high_bp`: 1-based session numbers.
     """
-    from ketaflow.courses.clock import at_clinic
     from ketaflow.courses.models import Appointment
     from ketaflow.courses.services import change_phase, start_course
+    from ketaflow.lib.clock import at_clinic
 
     days = past_sessions(len(totals), weeks_ago)
     course = start_course(prescriber, patient, protocol, started_on=days[0])

@@ -26,7 +26,7 @@ NO_ENTRY = builtin("esketamine-label")
 def _score(nurse: Any, patient: Any, code: str, day: date, total: int, context: str) -> None:
     """A response to an item instrument adding up to `total` (scored items filled in order)."""
     from ketaflow.clinical.instruments import get_instrument
-    from ketaflow.courses.clock import at_clinic
+    from ketaflow.lib.clock import at_clinic
     from ketaflow.questionnaires.services import record_response
 
     answers: list[int | None] = []
@@ -53,9 +53,9 @@ def _world(prescriber, nurse, clinic, protocol, chair, dx, scores, mrn="IC-0001"
 
     Session index -1 is a screening score the day before the first session.
     """
-    from ketaflow.courses.clock import at_clinic
     from ketaflow.courses.models import Appointment
     from ketaflow.courses.services import change_phase, start_course
+    from ketaflow.lib.clock import at_clinic
     from ketaflow.outcomes.tests.conftest import make_patient, past_sessions
     from ketaflow.patients.models import Diagnosis
 

@@ -96,7 +96,7 @@ def test_a_booked_session_too_soon_after_the_last_is_an_early_request(
 
 
 def test_a_second_instrument_gets_its_own_trajectory(client, login, nurse, patient, responder):
-    from ketaflow.courses.clock import at_clinic
+    from ketaflow.lib.clock import at_clinic
     from ketaflow.questionnaires.services import record_response
 
     day = past_sessions(6)[0]

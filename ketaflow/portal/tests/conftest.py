@@ -15,7 +15,7 @@ BASE = "http://testserver/"
 
 @pytest.fixture
 def today(clinic: Any) -> date:
-    from ketaflow.courses.clock import clinic_today
+    from ketaflow.lib.clock import clinic_today
 
     return clinic_today(clinic)
 
@@ -53,8 +53,8 @@ def course(prescriber: Any, patient: Any, protocols: dict[str, Any], today: date
 @pytest.fixture
 def give_session(clinic: Any) -> Callable[..., Any]:
     """Record a session given on a clinic-local day (a completed appointment, charted elsewhere)."""
-    from ketaflow.courses.clock import at_clinic
     from ketaflow.courses.models import Appointment, AppointmentStatus, Chair
+    from ketaflow.lib.clock import at_clinic
 
     def give(course: Any, day: date, phase: str = "induction", status: str = "") -> Any:
         chair, _ = Chair.objects.get_or_create(clinic=clinic, name="Chair 1")

@@ -112,7 +112,7 @@ def at_noon(clinic: Any, clock: Callable[[datetime], None]) -> None:
     """Pin the clock to 12:00 in the clinic's zone, so "a session later today" exists."""
     from datetime import time
 
-    from ketaflow.courses.clock import at_clinic, clinic_today
+    from ketaflow.lib.clock import at_clinic, clinic_today
 
     clock(at_clinic(clinic_today(clinic), time(12, 0), clinic))
 
@@ -130,8 +130,8 @@ def test_a_form_before_a_session_later_today_is_a_pre_session_form(
 
     from django.utils import timezone
 
-    from ketaflow.courses.clock import local
     from ketaflow.courses.models import Appointment, AppointmentStatus
+    from ketaflow.lib.clock import local
 
     appt = give_session(course, today, status=AppointmentStatus.BOOKED)
     Appointment.objects.filter(pk=appt.pk).update(starts_at=timezone.now() + timedelta(minutes=5))

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from ketaflow.courses.clock import at_clinic
 from ketaflow.courses.models import CoursePhase
+from ketaflow.lib.clock import at_clinic
 from ketaflow.portal.schedules import course_occurrences, effective_rules
 from ketaflow.portal.selectors import due_forms
 from ketaflow.portal.services import add_rule, retire_rule

@@ -11,7 +11,7 @@ import pytest
 
 @pytest.fixture
 def today(clinic: Any) -> date:
-    from ketaflow.courses.clock import clinic_today
+    from ketaflow.lib.clock import clinic_today
 
     return clinic_today(clinic)
 
@@ -41,8 +41,8 @@ def course(prescriber: Any, patient: Any, today: date) -> Any:
 @pytest.fixture
 def held(course: Any, chair: Any, clinic: Any) -> Callable[[date, str, int], Any]:
     """Add a held (completed) session on a past day, in the named protocol phase."""
-    from ketaflow.courses.clock import at_clinic
     from ketaflow.courses.models import Appointment
+    from ketaflow.lib.clock import at_clinic
 
     def make(
         day: date, phase: str = "induction", number: int = 1, status: str = "completed"
@@ -88,6 +88,6 @@ NO_SYMPTOMS = {
 
 @pytest.fixture
 def at_clinic(clinic: Any) -> Callable[[date, int], datetime]:
-    from ketaflow.courses.clock import at_clinic as make
+    from ketaflow.lib.clock import at_clinic as make
 
     return lambda day, hour: make(day, time(hour, 0), clinic)

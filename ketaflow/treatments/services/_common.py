@@ -17,7 +17,7 @@ from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.courses.clock import local
+from ketaflow.lib.clock import local
 from ketaflow.lib.errors import as_validation_error as _invalid  # noqa: F401
 from ketaflow.treatments.models import (
     TreatmentSession,

@@ -14,9 +14,9 @@ from django.utils import timezone
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.checklist import Decision
-from ketaflow.courses.clock import local
 from ketaflow.courses.models import Appointment, AppointmentStatus
 from ketaflow.courses.services import set_appointment_status
+from ketaflow.lib.clock import local
 from ketaflow.patients.models import Measurement
 from ketaflow.patients.services import add_entry
 from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind

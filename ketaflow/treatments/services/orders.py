@@ -24,7 +24,7 @@ from ketaflow.clinical.dosing import (
 )
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.routes import Route, Sex
-from ketaflow.courses.clock import local
+from ketaflow.lib.clock import local
 from ketaflow.patients.models import Measurement
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import (

@@ -82,7 +82,7 @@ def local_time(clinic: Any, minutes_ago: float) -> str:
     """What a nurse types for "N minutes ago": HH:MM (later than now = yesterday, "21:40")."""
     from django.utils import timezone
 
-    from ketaflow.courses.clock import local
+    from ketaflow.lib.clock import local
 
     return local(timezone.now() - timedelta(minutes=minutes_ago), clinic).strftime("%H:%M")
 

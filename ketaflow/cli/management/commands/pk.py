@@ -236,7 +236,7 @@ class Command(BaseCommand):
 
     def _plot(self, model: PKModel, regimen: Regimen, weight: float, per_kg: bool,
               times: np.ndarray, options: dict[str, Any]) -> None:  # fmt: skip
-        from ketaflow.pk_explorer.charts import band_figure, curve_figure, render
+        from ketaflow.lib.charts import band_figure, curve_figure, render
 
         path = Path(options["output"])
         fmt = path.suffix.lower().lstrip(".")

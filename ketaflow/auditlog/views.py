@@ -19,10 +19,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import AccessEvent, Action
-from ketaflow.audit.selectors import events_for, patient_access_log
-from ketaflow.lib.requests import staff_user
+from ketaflow.auditlog.selectors import events_for, patient_access_log
 from ketaflow.patients.selectors import get_patient, search_patients
 
 PAGE_SIZE = 50

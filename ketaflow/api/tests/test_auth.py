@@ -128,7 +128,7 @@ def test_a_token_request_runs_in_the_clinic_time_zone(client, nurse, patient):
     """'Not in the future' is judged by the clinic's calendar, as on the pages."""
     from django.utils import timezone
 
-    from ketaflow.lib import api_auth
+    from ketaflow.api import auth as api_auth
 
     seen = []
     original = api_auth.TokenAuth.authenticate

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import date, datetime, time
+from typing import Protocol
 
 from django.utils import timezone
 
-from ketaflow.accounts.models import Clinic
+
+class Clinic(Protocol):
+    """Anything with the clinic's IANA zone name (an `accounts.Clinic`)."""
+
+    @property
+    def timezone(self) -> str: ...
 
 
 def clinic_zone(clinic: Clinic) -> zoneinfo.ZoneInfo:

@@ -14,12 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from ketaflow.patients.codes import MedicationClass
-
 EMPTY = "—"
-_LABEL_LISTS: dict[str, dict[str, str]] = {
-    "classes": {str(k): str(v) for k, v in MedicationClass.choices},
-}
 
 
 def display_value(model: type[models.Model], name: str, value: Any) -> str:
@@ -28,7 +23,9 @@ def display_value(model: type[models.Model], name: str, value: Any) -> str:
         return EMPTY
     field = model._meta.get_field(name)
     if isinstance(value, list):
-        labels = _LABEL_LISTS.get(name, {})
+        # A list of choice values (a JSONField) is labelled by the model's `LIST_CHOICES`.
+        choices_of = getattr(model, "LIST_CHOICES", {}).get(name)
+        labels = {str(k): str(v) for k, v in choices_of.choices} if choices_of else {}
         return ", ".join(labels.get(str(v), str(v)) for v in value)
     if isinstance(value, bool):
         return "Yes" if value else "No"

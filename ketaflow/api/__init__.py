@@ -19,8 +19,8 @@ from django.utils.html import escape
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from ketaflow.lib.api_auth import TokenAuth, session_auth
-from ketaflow.lib.api_errors import install_error_handlers
+from ketaflow.api.auth import TokenAuth, session_auth
+from ketaflow.api.errors import install_error_handlers
 
 _NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
 _DOCS_ASSETS = {
@@ -84,7 +84,7 @@ def docs_asset(request: HttpRequest, name: str) -> FileResponse:
 
 
 from ketaflow.accounts.api import router as accounts_router  # noqa: E402
-from ketaflow.audit.api import router as audit_router  # noqa: E402
+from ketaflow.auditlog.api import router as audit_router  # noqa: E402
 from ketaflow.patients.api import router as patients_router  # noqa: E402
 
 api.add_router("/accounts", accounts_router)

@@ -11,8 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from ketaflow.audit.models import AccessEvent
-from ketaflow.audit.selectors import events_for, patient_access_log
 from ketaflow.audit.services import record_event
+from ketaflow.auditlog.selectors import events_for, patient_access_log
 from ketaflow.lib.tests.api_client import (
     VALID_ENTRY,
     call,

@@ -10,10 +10,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from ketaflow.accounts.requests import staff_user
 from ketaflow.audit.models import AccessEvent, Action
-from ketaflow.audit.selectors import events_for, patient_access_log
+from ketaflow.auditlog.selectors import events_for, patient_access_log
 from ketaflow.lib.api_schemas import Id, IsoDateTime, PathId, choices_description
-from ketaflow.lib.requests import staff_user
 
 router = Router(tags=["audit"])
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaflow.audit import views
+from ketaflow.auditlog import views
 
 app_name = "audit"
 urlpatterns = [

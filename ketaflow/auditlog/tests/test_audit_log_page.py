@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from ketaflow.audit import views as audit_views
 from ketaflow.audit.models import AccessEvent
 from ketaflow.audit.services import record_event
+from ketaflow.auditlog import views as audit_views
 
 URL = reverse("audit:log")
 
