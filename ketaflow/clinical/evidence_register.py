@@ -25,7 +25,7 @@ Keys never change: rules all over the core cite them.
 
 from __future__ import annotations
 
-from ketaflow.clinical.evidence import Source
+from ketaflow.clinical.evidence_types import Source
 
 
 def _s(

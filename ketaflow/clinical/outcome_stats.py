@@ -31,7 +31,7 @@ from datetime import date
 from statistics import NormalDist
 
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.evidence import ClinicDefault, Evidence, Source
+from ketaflow.clinical.evidence_types import ClinicDefault, Evidence, Source
 
 # ---------------------------------------------------------------------------------------
 # Method sources (registered with the evidence register through `evidence._index`)

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+import ketaflow.clinical.pk.sources as src
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.evidence import Evidence, Source
-from ketaflow.clinical.pk import sources as src
+from ketaflow.clinical.evidence_types import Evidence, Source
 
 FloatArray = NDArray[np.float64]
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+import ketaflow.clinical.pk.closed_form as closed_form
+import ketaflow.clinical.pk.stepper as stepper
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.pk import closed_form, stepper
 from ketaflow.clinical.pk.models import (
     ABSORPTION,
     EsketamineNasal,

@@ -15,9 +15,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+import ketaflow.clinical.pk.closed_form as closed_form
+import ketaflow.clinical.pk.stepper as stepper
 from ketaflow.clinical.administration import AdministrationRecord, Event, validate_events
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.pk import closed_form, stepper
 from ketaflow.clinical.pk.models import ABSORPTION, PKModel, PkRoute, Structure
 from ketaflow.clinical.pk.schedule import (
     Regimen,

@@ -11,7 +11,7 @@ gives them; a title in [square brackets] is a description because the reference 
 
 from __future__ import annotations
 
-from ketaflow.clinical.evidence import Source
+from ketaflow.clinical.evidence_types import Source
 
 DOMINO_1984 = Source(
     key="PK-Domino1984",
