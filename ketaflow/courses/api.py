@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ketaflow.accounts.requests import staff_user
-from ketaflow.courses import followup, selectors, services
+from ketaflow.courses import selectors, services
 from ketaflow.courses.models import (
     Appointment,
     Course,
@@ -568,7 +568,7 @@ def _finding(f: Any) -> dict[str, Any]:
 def outcomes(
     request: HttpRequest, course_id: PathId, params: Query[OutcomeParams]
 ) -> dict[str, Any]:
-    fu = followup.course_outcomes(staff_user(request), course_id, params.instrument)
+    fu = selectors.course_outcomes(staff_user(request), course_id, params.instrument)
     r = fu.report
     base, latest = fu.baseline, fu.latest
     return {

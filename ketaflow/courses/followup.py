@@ -23,7 +23,8 @@ The phase moves offered (`PhaseMove`) restate the core's proposal for a prescrib
 confirm through `services.change_phase`; nothing here moves a course.
 
 `follow_up(course)` is unscoped (for services that have checked permissions, e.g. signing a
-session); `course_outcomes(actor, course_id)` is the scoped, audited read for pages and API.
+session); `selectors.course_outcomes(actor, course_id)` is the scoped, audited read for pages
+and API (there, so that this module reads no selector and the selectors read this one).
 """
 
 from __future__ import annotations
@@ -34,12 +35,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 
-from ketaflow.accounts.models import User
-from ketaflow.accounts.permissions import require
-from ketaflow.accounts.roles import Capability
 from ketaflow.audit.history import RecordStatus
-from ketaflow.audit.models import Action
-from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Source, merge
 from ketaflow.clinical.instruments import INSTRUMENTS
@@ -59,7 +55,6 @@ from ketaflow.clinical.outcomes import (
 )
 from ketaflow.clinical.protocols import NextAction, NextStep, PhaseKind, Protocol, ReviewReason
 from ketaflow.clinical.response import ResponseCriteria
-from ketaflow.courses import selectors
 from ketaflow.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -67,12 +62,12 @@ from ketaflow.courses.models import (
     CoursePhase,
     EndedReason,
     PhaseChange,
+    SessionStatus,
 )
 from ketaflow.courses.planning import course_protocol, propose_next
 from ketaflow.lib.clock import local
 from ketaflow.patients.models import Diagnosis
 from ketaflow.questionnaires.models import Context, InstrumentResponse
-from ketaflow.treatments.models import SessionStatus, TreatmentSession
 
 # Baseline/screening, pre-session and follow-up scores; in-session scales are acute effects.
 SCORE_CONTEXTS: tuple[str, ...] = (
@@ -374,8 +369,10 @@ def dated_scores(
 def session_dates(course: Course) -> tuple[tuple[date, ...], str, tuple[str, ...]]:
     """Clinic-local days of the sessions given, where they come from, and any note."""
     clinic = course.patient.clinic
-    signed = TreatmentSession.objects.filter(course=course, status=SessionStatus.SIGNED)
-    starts = list(signed.values_list("appointment__starts_at", flat=True))
+    signed = Appointment.objects.filter(
+        course=course, treatment_session__status=SessionStatus.SIGNED
+    )
+    starts = list(signed.values_list("starts_at", flat=True))
     completed = Appointment.objects.filter(
         course=course, status=AppointmentStatus.COMPLETED, treatment_session__isnull=True
     )
@@ -601,28 +598,6 @@ def follow_up(
     )
 
 
-def course_outcomes(actor: User, course_id: int, instrument: str | None = None) -> FollowUp:
-    """The course's follow-up for clinical staff (scores are clinical); audited.
-
-    403 for roles that cannot read the chart, 404 for a course outside the actor's clinic.
-    """
-    require(actor, Capability.VIEW_CLINICAL)
-    course = selectors.get_course(actor, course_id, audit=False)
-    found = follow_up(course, instrument)
-    record_event(
-        actor=actor,
-        action=Action.VIEW,
-        obj=course,
-        patient_id=course.patient_id,
-        detail={
-            "part": "outcomes",
-            "instrument": found.instrument.code,
-            "response_ids": [s.response_id for s in found.scores],
-        },
-    )
-    return found
-
-
 __all__ = [
     "DEFAULT_BY_DIAGNOSIS",
     "FALLBACK_INSTRUMENT",
@@ -633,7 +608,6 @@ __all__ = [
     "PhaseMove",
     "TrajectoryRow",
     "choose_instrument",
-    "course_outcomes",
     "dated_scores",
     "follow_up",
     "measured_instruments",

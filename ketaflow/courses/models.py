@@ -329,6 +329,21 @@ HOLDING = (
 )
 
 
+class SessionStatus(models.TextChoices):
+    """Where a treatment session stands (`treatments.TreatmentSession.status`).
+
+    Here, below the treatments app, because the course reads it through the appointment
+    (`treatment_session__status`) to count the sessions given; one home for both.
+    """
+
+    CHECKED_IN = "checked_in", "Checked in"
+    READY = "ready", "Ready (checklist passed)"
+    IN_PROGRESS = "in_progress", "Dosing"
+    OBSERVING = "observing", "Observing"
+    DISCHARGED = "discharged", "Discharged"
+    SIGNED = "signed", "Signed"
+
+
 class Appointment(NoDelete):
     """A chair held for one session: arrival to the end of observation (turnover is extra)."""
 

@@ -22,11 +22,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from ketaflow.accounts.models import User
+from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import NextStep, Protocol
 from ketaflow.courses.calendar import schedule_of
+from ketaflow.courses.followup import FollowUp, follow_up
 from ketaflow.courses.models import (
     Appointment,
     CalendarFeed,
@@ -300,8 +302,6 @@ def course_view(actor: User, pk: int) -> CourseView:
     step: NextStep | None = None
     error = ""
     if not course.is_ended:
-        from ketaflow.courses.followup import follow_up  # followup reads these selectors
-
         found = follow_up(course)
         step, error = found.step, found.step_error
     return CourseView(
@@ -315,6 +315,28 @@ def course_view(actor: User, pk: int) -> CourseView:
         chair_time(protocol, course.patient.clinic_id),
         decisions,
     )
+
+
+def course_outcomes(actor: User, course_id: int, instrument: str | None = None) -> FollowUp:
+    """The course's follow-up for clinical staff (scores are clinical); audited.
+
+    403 for roles that cannot read the chart, 404 for a course outside the actor's clinic.
+    """
+    require(actor, Capability.VIEW_CLINICAL)
+    course = get_course(actor, course_id, audit=False)
+    found = follow_up(course, instrument)
+    record_event(
+        actor=actor,
+        action=Action.VIEW,
+        obj=course,
+        patient_id=course.patient_id,
+        detail={
+            "part": "outcomes",
+            "instrument": found.instrument.code,
+            "response_ids": [s.response_id for s in found.scores],
+        },
+    )
+    return found
 
 
 def list_decisions(actor: User, course_id: int) -> tuple[Course, list[SeriesDecision]]:

@@ -103,9 +103,9 @@ def _followup(actor: User, pk: int, instrument: str) -> tuple[followup.FollowUp 
     if not actor.can(Capability.VIEW_CLINICAL):
         return None, ""
     try:
-        return followup.course_outcomes(actor, pk, instrument or None), ""
+        return selectors.course_outcomes(actor, pk, instrument or None), ""
     except ClinicalInputError as exc:
-        return followup.course_outcomes(actor, pk), exc.message
+        return selectors.course_outcomes(actor, pk), exc.message
 
 
 def _decision_context(

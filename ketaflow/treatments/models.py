@@ -12,18 +12,9 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from ketaflow.courses.models import NoDelete
+from ketaflow.courses.models import NoDelete, SessionStatus
 
 USER = settings.AUTH_USER_MODEL
-
-
-class SessionStatus(models.TextChoices):
-    CHECKED_IN = "checked_in", "Checked in"
-    READY = "ready", "Ready (checklist passed)"
-    IN_PROGRESS = "in_progress", "Dosing"
-    OBSERVING = "observing", "Observing"
-    DISCHARGED = "discharged", "Discharged"
-    SIGNED = "signed", "Signed"
 
 
 class TreatmentSession(NoDelete):

@@ -23,9 +23,9 @@ from ketaflow.courses.models import (
     Course,
     SeriesDecision,
     SeriesDecisionKind,
+    SessionStatus,
 )
 from ketaflow.courses.services._common import locked, require
-from ketaflow.treatments.models import SessionStatus
 
 NOTE_MAX = 500
 
