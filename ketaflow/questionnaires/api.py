@@ -1,7 +1,9 @@
-"""Rating scales as JSON: the instruments (licence-aware) and a patient's responses.
+"""Rating scales as JSON: the instruments (licence-aware), and striking a response.
 
-Mounted inside the screening router for now (`/api/v1/screening/...`); move the
-`add_router` line to `ketaflow/api.py` to serve it at `/api/v1/questionnaires` instead.
+Mounted inside the screening router (`/api/v1/screening/...`). Listing and recording a
+patient's responses (`/patients/{id}/responses`) are served by `screening.api`, which finds
+the patient through the screening selector; this app stands below screening and does not.
+The schemas here are theirs too.
 """
 
 from __future__ import annotations
@@ -10,16 +12,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema
 from pydantic import Field
 
 from ketaflow.accounts.requests import staff_user
 from ketaflow.clinical.instruments import INSTRUMENTS, ItemInstrument, Licence, TotalInstrument
 from ketaflow.lib.api_schemas import Bool, InputSchema, IsoDateTime, PathId, Text, text
 from ketaflow.questionnaires.models import Context, RaterKind
-from ketaflow.questionnaires.selectors import get_response, responses_for
-from ketaflow.questionnaires.services import mark_response_entered_in_error, record_response
-from ketaflow.screening.selectors import screening_patient
+from ketaflow.questionnaires.selectors import get_response
+from ketaflow.questionnaires.services import mark_response_entered_in_error
 
 router = Router(tags=["questionnaires"])
 ERRORS = "Errors: 401 not signed in, 403 role may not, 404 not in your clinic, 422 bad input."
@@ -143,43 +144,6 @@ class ListParams(Schema):
 
 class ResponseReasonIn(InputSchema):
     reason: Text = text(500, "Why (kept in the record)", min_length=1)
-
-
-@router.get(
-    "/patients/{patient_id}/responses",
-    response=list[ResponseOut],
-    summary="A patient's responses",
-    description=ERRORS,
-)
-def list_responses(request: HttpRequest, patient_id: PathId, params: Query[ListParams]) -> Any:
-    return responses_for(staff_user(request), patient_id, params.instrument)
-
-
-@router.post(
-    "/patients/{patient_id}/responses",
-    response={201: ResponseOut},
-    summary="Record a response (scored by Ketaflow)",
-    description=ERRORS,
-)
-def add_response(request: HttpRequest, patient_id: PathId, payload: ResponseIn) -> Any:
-    actor = staff_user(request)
-    patient = screening_patient(actor, patient_id)
-    return Status(
-        201,
-        record_response(
-            actor,
-            patient,
-            payload.instrument,
-            answers=payload.answers,
-            total=payload.total,
-            risk=payload.risk,
-            agoraphobia=payload.agoraphobia,
-            context=payload.context.value,
-            rater=payload.rater.value,
-            administered_at=payload.administered_at,
-            context_ref=payload.context_ref,
-        ),
-    )
 
 
 @router.post(

@@ -14,13 +14,15 @@ from pydantic import Field
 
 from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.api_schemas import Bool, InputSchema, IsoDateTime, PathId, Text, text
-from ketaflow.questionnaires.api import router as questionnaires_router
+from ketaflow.questionnaires import api as questionnaires_api
+from ketaflow.questionnaires.selectors import responses_for
+from ketaflow.questionnaires.services import record_response
 from ketaflow.screening import selectors, services
 from ketaflow.screening.models import ConsentMethod, Decision, ObservationKind, ObservationResult
 from ketaflow.screening.protocols import DEFAULT_PROTOCOL
 
 router = Router(tags=["screening"])
-router.add_router("", questionnaires_router)
+router.add_router("", questionnaires_api.router)
 ERRORS = (
     "Errors: 401 not signed in, 403 role may not, 404 not in your clinic, 409 locked, "
     "422 bad input."
@@ -383,3 +385,54 @@ def consent_gate(request: HttpRequest, patient_id: PathId, params: Query[AtParam
     patient = selectors.screening_patient(staff_user(request), patient_id)
     ok, reasons = selectors.consent_gate(patient, params.at)
     return {"ok": ok, "reasons": reasons}
+
+
+# ------------------------------------------------- a patient's rating-scale responses
+# The questionnaires app's routes that need the screening patient; same URLs, tags and
+# operation ids as when `questionnaires.api` served them. Both methods of the path live here:
+# one URL served by two routers would answer 405 to the second router's method.
+
+
+@router.get(
+    "/patients/{patient_id}/responses",
+    response=list[questionnaires_api.ResponseOut],
+    summary="A patient's responses",
+    tags=["screening", "questionnaires"],
+    operation_id="ketaflow_questionnaires_api_list_responses",
+    description=questionnaires_api.ERRORS,
+)
+def list_responses(
+    request: HttpRequest, patient_id: PathId, params: Query[questionnaires_api.ListParams]
+) -> Any:
+    return responses_for(staff_user(request), patient_id, params.instrument)
+
+
+@router.post(
+    "/patients/{patient_id}/responses",
+    response={201: questionnaires_api.ResponseOut},
+    summary="Record a response (scored by Ketaflow)",
+    tags=["screening", "questionnaires"],
+    operation_id="ketaflow_questionnaires_api_add_response",
+    description=questionnaires_api.ERRORS,
+)
+def add_response(
+    request: HttpRequest, patient_id: PathId, payload: questionnaires_api.ResponseIn
+) -> Any:
+    actor = staff_user(request)
+    patient = selectors.screening_patient(actor, patient_id)
+    return Status(
+        201,
+        record_response(
+            actor,
+            patient,
+            payload.instrument,
+            answers=payload.answers,
+            total=payload.total,
+            risk=payload.risk,
+            agoraphobia=payload.agoraphobia,
+            context=payload.context.value,
+            rater=payload.rater.value,
+            administered_at=payload.administered_at,
+            context_ref=payload.context_ref,
+        ),
+    )

@@ -21,9 +21,11 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
+from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.questionnaires.selectors import SafetyFlag, open_safety_flags
+from ketaflow.screening.facts import chart_facts, stale_reasons
 from ketaflow.screening.models import (
     ELIGIBLE_DECISIONS,
     ConsentDocument,
@@ -31,7 +33,7 @@ from ketaflow.screening.models import (
     EligibilityReview,
     ScreeningObservation,
 )
-from ketaflow.screening.services import review_changes
+from ketaflow.screening.protocols import get_protocol
 
 
 def screening_patient(actor: User, patient_id: int) -> Patient:
@@ -57,6 +59,24 @@ class ReviewState:
     @property
     def is_stale(self) -> bool:
         return bool(self.stale_reasons)
+
+
+def review_changes(review: EligibilityReview, at: datetime | None = None) -> list[str]:
+    """Why the review no longer matches the chart (empty when it still does).
+
+    A read, so here; `services.sign_review` asks it too (services read through selectors).
+    """
+    try:
+        protocol = get_protocol(review.protocol_code)
+    except ClinicalInputError:
+        return [f"protocol {review.protocol_code} is no longer available"]
+    try:
+        current = chart_facts(review.patient, at or timezone.now(), protocol)
+    except ClinicalInputError as exc:
+        return [f"the chart cannot be assessed now: {exc.message}"]
+    if current.fingerprint == review.fingerprint:
+        return []
+    return stale_reasons(review.facts, current.snapshot) or ["the chart has changed"]
 
 
 def state_of(review: EligibilityReview, at: datetime | None = None) -> ReviewState:

@@ -29,7 +29,7 @@ from ketaflow.clinical.eligibility import BloodPressure, FindingKind, assess_eli
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.patients.models import Patient
-from ketaflow.screening.facts import chart_facts, stale_reasons
+from ketaflow.screening.facts import chart_facts
 from ketaflow.screening.models import (
     ConsentDocument,
     ConsentMethod,
@@ -46,6 +46,7 @@ from ketaflow.screening.protocols import (
     criteria_snapshot,
     get_protocol,
 )
+from ketaflow.screening.selectors import document_in_force, review_changes
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -244,21 +245,6 @@ def open_review(
     return review
 
 
-def review_changes(review: EligibilityReview, at: datetime | None = None) -> list[str]:
-    """Why the review no longer matches the chart (empty when it still does)."""
-    try:
-        protocol = get_protocol(review.protocol_code)
-    except ClinicalInputError:
-        return [f"protocol {review.protocol_code} is no longer available"]
-    try:
-        current = chart_facts(review.patient, at or timezone.now(), protocol)
-    except ClinicalInputError as exc:
-        return [f"the chart cannot be assessed now: {exc.message}"]
-    if current.fingerprint == review.fingerprint:
-        return []
-    return stale_reasons(review.facts, current.snapshot) or ["the chart has changed"]
-
-
 @transaction.atomic
 def sign_review(
     actor: User, review: EligibilityReview, *, decision: str, reason: str
@@ -401,8 +387,6 @@ def record_signature(
     signed_at: datetime | None = None,
 ) -> ConsentSignature:
     """The patient's consent to the document in force, witnessed by the actor."""
-    from ketaflow.screening.selectors import document_in_force
-
     require(actor, Capability.RECORD_CONSENT, patient)
     when = signed_at or timezone.now()
     _not_future("signed_at", when)
