@@ -24,6 +24,30 @@ class NoDeleteQuerySet(models.QuerySet[Any]):
         )
 
 
+class NoDeleteManager(models.Manager[Any]):
+    """A manager whose querysets refuse bulk deletes (`NoDeleteQuerySet`)."""
+
+    def get_queryset(self) -> NoDeleteQuerySet:
+        return NoDeleteQuerySet(self.model, using=self._db)
+
+
+class NoDelete(models.Model):
+    """Records that are cancelled, ended or retired, never deleted (model and queryset).
+
+    Here, in the lowest Django app, so every app can build on it (it began in `courses`).
+    """
+
+    objects = NoDeleteManager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RecordDeletionError(
+            f"{self._meta.verbose_name} records cannot be deleted; cancel or end them instead."
+        )
+
+
 class RecordStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     INACTIVE = "inactive", "Inactive / resolved"

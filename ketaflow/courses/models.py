@@ -10,35 +10,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import time
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from ketaflow.audit.history import NoDeleteQuerySet, RecordDeletionError
+from ketaflow.audit.history import NoDelete
 from ketaflow.clinical.protocols import Protocol, protocol_from_dict
-
-
-class NoDeleteManager(models.Manager[Any]):
-    """A manager whose querysets refuse bulk deletes (`NoDeleteQuerySet`)."""
-
-    def get_queryset(self) -> NoDeleteQuerySet:
-        return NoDeleteQuerySet(self.model, using=self._db)
-
-
-class NoDelete(models.Model):
-    objects = NoDeleteManager()
-
-    class Meta:
-        abstract = True
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise RecordDeletionError(
-            f"{self._meta.verbose_name} records cannot be deleted; cancel or end them instead."
-        )
-
 
 # ---------------------------------------------------------------------------- protocols
 
