@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.portal import schedules, services
-from ketaflow.portal.models import RiskAlert, RuleScope, ScheduleRule
+from ketaflow.portal.models import RuleScope, ScheduleRule
+from ketaflow.questionnaires.models import RiskAlert
 
 DEMO_RULE_REASON = "Demo: daily GAD-7 and PHQ-9 between sessions (shows a forms-due list)"
 DEMO_PHQ9 = {f"item_{n}": 1 for n in range(1, 10)} | {"difficulty": 1}

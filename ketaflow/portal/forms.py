@@ -9,8 +9,9 @@ from django import forms
 
 from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.questionnaire_schedule import patient_instruments
-from ketaflow.portal.models import AssessmentDecision, CrisisResources, RulePhase, RuleScope
+from ketaflow.portal.models import CrisisResources, RulePhase, RuleScope
 from ketaflow.portal.services import MAX_LINK_DAYS, link_days_default
+from ketaflow.treatments.models import AssessmentDecision
 
 
 def _instrument_choices() -> list[tuple[str, str]]:

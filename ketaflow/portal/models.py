@@ -1,7 +1,9 @@
-"""The patient portal: secret questionnaire links, schedule rules, reminders, risk alerts.
+"""The patient portal: secret questionnaire links, schedule rules, reminders, crisis text.
 
 Nothing here is deleted (`NoDelete`): a link is revoked or expires, a rule is retired (and a
-new one added), an alert is acknowledged with the action taken, a reminder stays recorded.
+new one added), a reminder stays recorded. Risk alerts are raised by the questionnaires app
+(`questionnaires.RiskAlert`) and assessed in treatments (`treatments.RiskAssessment`); the
+portal's staff pages and API show and acknowledge them.
 What the schedule asks for is not stored in advance: it is computed when due from the rules
 as they are then (`ketaflow.clinical.questionnaire_schedule`); only what was sent is stored.
 """
@@ -10,16 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from ketaflow.courses.models import NoDelete
-
-if TYPE_CHECKING:
-    from ketaflow.accounts.models import User
 
 USER = settings.AUTH_USER_MODEL
 
@@ -64,6 +62,11 @@ class PortalLink(NoDelete):
     @staticmethod
     def new_secret() -> str:
         return secrets.token_urlsafe(32)
+
+    @property
+    def audit_label(self) -> str:
+        """How the audit log names the patient acting through it (`patient_label`)."""
+        return patient_label(self)
 
 
 def patient_label(link: PortalLink) -> str:
@@ -157,118 +160,6 @@ class Reminder(NoDelete):
 
     def __str__(self) -> str:
         return f"{self.instrument} due {self.due_on}: {self.outcome}"
-
-
-class AlertSource(models.TextChoices):
-    """How the answer arrived. Derived, not stored: a patient's answer always has its link."""
-
-    PATIENT_LINK = "patient_link", "Patient link"
-    STAFF_ENTRY = "staff_entry", "Staff entry"
-
-
-class RiskAlert(NoDelete):
-    """A safety answer (PHQ-9 item 9 above 0, C-SSRS moderate/high): someone must act on it.
-
-    Raised by `ketaflow.portal.alerts.raise_risk_alert_if_needed` for the patient's own
-    answers (with the `link`) and for scales entered by staff (no link; the response's
-    `recorded_by` entered it).
-    """
-
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    response = models.ForeignKey(
-        "questionnaires.InstrumentResponse", on_delete=models.PROTECT, related_name="+"
-    )
-    flag_code = models.CharField(max_length=40)
-    message = models.TextField()
-    raised_at = models.DateTimeField(db_index=True)
-    link = models.ForeignKey(
-        PortalLink, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    emailed_to = models.JSONField(default=list, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    action_note = models.TextField(blank=True)
-    assessment = models.ForeignKey(
-        "portal.RiskAssessment",
-        on_delete=models.PROTECT,
-        related_name="alerts",
-        null=True,
-        blank=True,
-        help_text="The prescriber's suicide risk assessment that resolved it.",
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-raised_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["response", "flag_code"], name="one_alert_per_response_flag"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Risk alert {self.flag_code} for patient {self.patient_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.acknowledged_at is None
-
-    @property
-    def source(self) -> AlertSource:
-        return AlertSource.PATIENT_LINK if self.link_id is not None else AlertSource.STAFF_ENTRY
-
-    @property
-    def entered_by(self) -> User | None:
-        """The staff member who entered the scale (None when the patient answered)."""
-        return self.response.recorded_by if self.source is AlertSource.STAFF_ENTRY else None
-
-
-class RiskLevelChoice(models.TextChoices):
-    NONE = "none", "None (C-SSRS screen negative)"
-    LOW = "low", "Low"
-    MODERATE = "moderate", "Moderate"
-    HIGH = "high", "High"
-
-
-class AssessmentDecision(models.TextChoices):
-    PROCEED = "proceed", "Proceed with today's treatment"
-    DEFER = "defer", "Defer today's treatment"
-
-
-class RiskAssessment(NoDelete):
-    """A prescriber's structured suicide risk assessment before a session (issue #11 item 1).
-
-    Today's C-SSRS screen (`cssrs_response`, its level copied to `risk_level`) or a clinician
-    risk level, the plan, and the decision for `session`. Recording it resolves the risk alerts
-    that waited for it (`RiskAlert.assessment`). "Defer" keeps that session's start blocked.
-    """
-
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    session = models.ForeignKey(
-        "treatments.TreatmentSession", on_delete=models.PROTECT, related_name="+"
-    )
-    cssrs_response = models.ForeignKey(
-        "questionnaires.InstrumentResponse",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    risk_level = models.CharField(max_length=10, choices=RiskLevelChoice.choices)
-    plan = models.TextField()
-    decision = models.CharField(max_length=10, choices=AssessmentDecision.choices)
-    assessed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    assessed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-assessed_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"Risk assessment ({self.risk_level}, {self.decision}) for session {self.session_id}"
 
 
 DEFAULT_EMERGENCY = (

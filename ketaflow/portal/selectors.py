@@ -23,7 +23,8 @@ from ketaflow.clinical.questionnaire_schedule import OccurrenceStatus, open_now
 from ketaflow.courses.models import Course
 from ketaflow.patients.models import Patient
 from ketaflow.portal import schedules
-from ketaflow.portal.models import PortalLink, RiskAlert, RuleScope, ScheduleRule
+from ketaflow.portal.models import PortalLink, RuleScope, ScheduleRule
+from ketaflow.questionnaires.models import RiskAlert
 
 READ = (Capability.VIEW_CLINICAL,)
 MANAGE = Capability.SEND_QUESTIONNAIRES

@@ -7,7 +7,7 @@ the link (`actor=None`, channel "portal" set by the portal views).
 A patient's answers are scored by the core through the questionnaires service's
 `score_response`, then stored as an `InstrumentResponse` with `rater=self` and no
 `recorded_by`; a safety flag (PHQ-9 item 9 above 0) raises a `RiskAlert` at once through
-`ketaflow.portal.alerts` (the same path as a scale entered by staff), emailing the clinic's
+`ketaflow.questionnaires.alerts` (the same path as a scale entered by staff), emailing the clinic's
 nurses and prescribers on commit. A failed email never loses the patient's answers.
 
 Links and emails point at `settings.KETAFLOW_PUBLIC_URL` unless a caller passes `base_url`.
@@ -47,25 +47,26 @@ from ketaflow.lib.clock import local
 from ketaflow.lib.errors import as_validation_error
 from ketaflow.patients.models import Patient
 from ketaflow.portal import schedules
-from ketaflow.portal.alerts import raise_risk_alert_if_needed
 from ketaflow.portal.models import (
-    AssessmentDecision,
     BadTokenAttempt,
     CrisisResources,
     LinkOrigin,
     PortalLink,
-    RiskAlert,
-    RiskAssessment,
-    RiskLevelChoice,
     RuleScope,
     ScheduleRule,
     patient_label,
 )
-from ketaflow.portal.risk import alerts_awaiting_assessment
-from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind
+from ketaflow.questionnaires.alerts import raise_risk_alert_if_needed
+from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind, RiskAlert
 from ketaflow.questionnaires.services import score_response
 from ketaflow.treatments import services as treatments
-from ketaflow.treatments.models import TreatmentSession
+from ketaflow.treatments.models import (
+    AssessmentDecision,
+    RiskAssessment,
+    RiskLevelChoice,
+    TreatmentSession,
+)
+from ketaflow.treatments.risk import alerts_awaiting_assessment
 
 MAX_LINK_DAYS = 30  # settings.KETAFLOW_PORTAL_LINK_DAYS is validated against the same bound
 BAD_TOKEN_LIMIT = 10

@@ -214,10 +214,17 @@ def learn(request: HttpRequest, link: PortalLink, token: str, slug: str = "") ->
     )
 
 
+# Audit events name a model by its label when they were written; these models moved apps since.
+MOVED_MODELS = {
+    "portal.RiskAlert": "questionnaires.RiskAlert",
+    "portal.RiskAssessment": "treatments.RiskAssessment",
+}
+
+
 def _what(object_type: str) -> str:
     """A record type as a patient reads it ("consent signature"), or "your record"."""
     try:
-        model = apps.get_model(object_type) if object_type else None
+        model = apps.get_model(MOVED_MODELS.get(object_type, object_type)) if object_type else None
     except (LookupError, ValueError):
         model = None
     return str(model._meta.verbose_name) if model is not None else "your record"

@@ -29,9 +29,9 @@ from ketaflow.portal.forms import (
     RiskAssessmentForm,
     RuleForm,
 )
-from ketaflow.portal.risk import alerts_awaiting_assessment
 from ketaflow.treatments import derive as session_rows
 from ketaflow.treatments import selectors as sessions
+from ketaflow.treatments.risk import alerts_awaiting_assessment
 from ketaflow.treatments.services import SessionConflict
 
 GET_POST = require_http_methods(["GET", "POST"])

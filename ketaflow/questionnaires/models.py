@@ -7,12 +7,16 @@ only the clinician-entered total (Y-BOCS, PDSS) or risk level (C-SSRS) for licen
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from ketaflow.audit.history import ClinicalRecord
+from ketaflow.audit.history import ClinicalRecord, NoDelete
+
+if TYPE_CHECKING:
+    from ketaflow.accounts.models import User
 
 
 class Context(models.TextChoices):
@@ -74,3 +78,79 @@ class InstrumentResponse(ClinicalRecord):
     @property
     def has_safety_flag(self) -> bool:
         return bool(self.safety_flags)
+
+
+# ---------------------------------------------------------------------------- risk alerts
+
+
+class AlertSource(models.TextChoices):
+    """How the answer arrived. Derived, not stored: a patient's answer always has its link."""
+
+    PATIENT_LINK = "patient_link", "Patient link"
+    STAFF_ENTRY = "staff_entry", "Staff entry"
+
+
+class RiskAlert(NoDelete):
+    """A safety answer (PHQ-9 item 9 above 0, C-SSRS moderate/high): someone must act on it.
+
+    Raised by `ketaflow.questionnaires.alerts.raise_risk_alert_if_needed` for the patient's
+    own answers (with the `link`) and for scales entered by staff (no link; the response's
+    `recorded_by` entered it). The portal's staff pages list and acknowledge it.
+
+    Two foreign keys point to apps above this one, by string only (no Python import): `link`
+    to `portal.PortalLink` (the patient's questionnaire link) and `assessment` to
+    `treatments.RiskAssessment` (the prescriber's assessment that resolved it). The table and
+    its history were `portal_riskalert` / `portal_historicalriskalert` until migration
+    questionnaires 0003 moved them here with their rows.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    response = models.ForeignKey(
+        "questionnaires.InstrumentResponse", on_delete=models.PROTECT, related_name="+"
+    )
+    flag_code = models.CharField(max_length=40)
+    message = models.TextField()
+    raised_at = models.DateTimeField(db_index=True)
+    link = models.ForeignKey(
+        "portal.PortalLink", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    emailed_to = models.JSONField(default=list, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    action_note = models.TextField(blank=True)
+    assessment = models.ForeignKey(
+        "treatments.RiskAssessment",
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        null=True,
+        blank=True,
+        help_text="The prescriber's suicide risk assessment that resolved it.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "flag_code"], name="one_alert_per_response_flag"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk alert {self.flag_code} for patient {self.patient_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+    @property
+    def source(self) -> AlertSource:
+        return AlertSource.PATIENT_LINK if self.link_id is not None else AlertSource.STAFF_ENTRY
+
+    @property
+    def entered_by(self) -> User | None:
+        """The staff member who entered the scale (None when the patient answered)."""
+        return self.response.recorded_by if self.source is AlertSource.STAFF_ENTRY else None

@@ -4,7 +4,7 @@ The core scores every response (`get_instrument(code).score(...)`); a total is n
 for an item instrument, and licensed instruments (Y-BOCS, PDSS, C-SSRS) store no item answers.
 A safety flag (PHQ-9 item 9 above 0, C-SSRS moderate/high) is written into the audit event's
 detail and raises a risk alert for the clinic's prescribers in the same transaction (issue #6;
-`ketaflow.portal.alerts`, the same path as a patient's own answer through a portal link).
+`ketaflow.questionnaires.alerts`, the same path as a patient's own answer through a portal link).
 The call is explicit rather than a `post_save` signal: only a scale recorded here alerts
 (not an admin edit, an entered-in-error update or a bulk load), and a reader of this
 function sees that it does.
@@ -36,7 +36,7 @@ from ketaflow.clinical.instruments import (
 )
 from ketaflow.lib.errors import as_validation_error
 from ketaflow.patients.models import Patient
-from ketaflow.portal.alerts import raise_risk_alert_if_needed
+from ketaflow.questionnaires.alerts import raise_risk_alert_if_needed
 from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind
 
 # A little clock skew between a tablet and the server is not "in the future".

@@ -46,7 +46,6 @@ from ketaflow.clinical.protocols import DoseUnit, Protocol
 from ketaflow.clinical.routes import Route
 from ketaflow.lib.clock import local
 from ketaflow.patients.models import Measurement, PregnancyRecord
-from ketaflow.portal.risk import risk_gate
 from ketaflow.questionnaires.models import Context, InstrumentResponse
 from ketaflow.screening.selectors import consent_gate, eligibility_gate
 from ketaflow.treatments.models import (
@@ -61,6 +60,7 @@ from ketaflow.treatments.models import (
 from ketaflow.treatments.models import (
     SubstanceDecision as SubstanceDecisionRow,
 )
+from ketaflow.treatments.risk import risk_gate
 
 
 def protocol_of(session: TreatmentSession) -> Protocol:

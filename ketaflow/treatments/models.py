@@ -368,3 +368,53 @@ class RemsSubmission(NoDelete):
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
+
+
+# ---------------------------------------------------------------------------- suicide risk
+
+
+class RiskLevelChoice(models.TextChoices):
+    NONE = "none", "None (C-SSRS screen negative)"
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+
+
+class AssessmentDecision(models.TextChoices):
+    PROCEED = "proceed", "Proceed with today's treatment"
+    DEFER = "defer", "Defer today's treatment"
+
+
+class RiskAssessment(NoDelete):
+    """A prescriber's structured suicide risk assessment before a session (issue #11 item 1).
+
+    Today's C-SSRS screen (`cssrs_response`, its level copied to `risk_level`) or a clinician
+    risk level, the plan, and the decision for `session`. Recording it resolves the risk alerts
+    that waited for it (`RiskAlert.assessment`). "Defer" keeps that session's start blocked.
+
+    Here because it belongs to a session and its gate (`treatments.risk`) reads the session's
+    administration events. The table was `portal_riskassessment` until migration treatments
+    0009 moved it here with its rows.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="+")
+    cssrs_response = models.ForeignKey(
+        "questionnaires.InstrumentResponse",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    risk_level = models.CharField(max_length=10, choices=RiskLevelChoice.choices)
+    plan = models.TextField()
+    decision = models.CharField(max_length=10, choices=AssessmentDecision.choices)
+    assessed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-assessed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Risk assessment ({self.risk_level}, {self.decision}) for session {self.session_id}"

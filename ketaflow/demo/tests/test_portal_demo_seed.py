@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 
 from ketaflow.demo.portal import DEMO_RULE_REASON, seed_portal_demo
-from ketaflow.portal.models import RiskAlert, ScheduleRule
+from ketaflow.portal.models import ScheduleRule
 from ketaflow.portal.selectors import due_forms
+from ketaflow.questionnaires.models import RiskAlert
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from ketaflow.audit.models import AccessEvent
 from ketaflow.devices.models import MonitorBinding
 from ketaflow.outcomes.models import CourseOutcome
 from ketaflow.patients.models import Patient
-from ketaflow.portal.models import RiskAlert
+from ketaflow.questionnaires.models import RiskAlert
 from ketaflow.treatments.models import TreatmentSession
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@
 waiting, drawn only for roles that read clinical data and only when there is something to
 act on. `risk_flag`: the standing flag on one patient's banner (every patient, course and
 session page, and the chair board) while a risk alert waits for a prescriber's assessment
-(`ketaflow.portal.risk`); drawn only for roles that read clinical data.
+(`ketaflow.treatments.risk`); drawn only for roles that read clinical data.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django import template
 from django.utils import timezone
 
 from ketaflow.accounts.roles import Capability
-from ketaflow.portal.risk import alerts_awaiting_assessment
 from ketaflow.portal.selectors import open_alert_count
+from ketaflow.treatments.risk import alerts_awaiting_assessment
 
 register = template.Library()
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ketaflow.portal.models import PortalLink, RiskAlert
+from ketaflow.portal.models import PortalLink
 from ketaflow.portal.tests.conftest import answers, path
+from ketaflow.questionnaires.models import RiskAlert
 
 pytestmark = pytest.mark.django_db
 

@@ -38,9 +38,8 @@ def test_a_patient_fills_gad7_and_phq9_on_a_phone_and_an_item_9_answer_shows_hel
 ) -> None:
     from playwright.sync_api import expect
 
-    from ketaflow.portal.models import RiskAlert
     from ketaflow.portal.services import issue_link
-    from ketaflow.questionnaires.models import InstrumentResponse
+    from ketaflow.questionnaires.models import InstrumentResponse, RiskAlert
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = phone

@@ -72,3 +72,12 @@ def test_a_bad_link_shows_no_report(db: Any, portal_client: Client) -> None:
     page = portal_client.get("/p/q/not-a-real-token/who-saw-my-record/")
     assert page.status_code == 404
     assert "Who saw my record" not in page.content.decode()
+
+
+def test_events_about_risk_alerts_from_before_they_moved_apps_still_name_the_record() -> None:
+    """Old events say "portal.RiskAlert"; the model is now questionnaires.RiskAlert."""
+    from ketaflow.portal.views import _what
+
+    assert _what("portal.RiskAlert") == _what("questionnaires.RiskAlert") == "risk alert"
+    assert _what("portal.RiskAssessment") == "risk assessment"
+    assert _what("portal.NoSuchThing") == "your record"

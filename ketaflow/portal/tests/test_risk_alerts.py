@@ -9,10 +9,11 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from ketaflow.portal.models import AlertSource, CrisisResources, RiskAlert
+from ketaflow.portal.models import CrisisResources
 from ketaflow.portal.selectors import open_alert_count, risk_alerts
 from ketaflow.portal.services import acknowledge_alert, update_crisis_resources
 from ketaflow.portal.tests.conftest import answers, path
+from ketaflow.questionnaires.models import AlertSource, RiskAlert
 
 pytestmark = pytest.mark.django_db
 

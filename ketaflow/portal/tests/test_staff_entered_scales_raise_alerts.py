@@ -20,9 +20,8 @@ from django.utils import timezone
 
 from ketaflow.audit.models import AccessEvent
 from ketaflow.clinical.instruments import FlagKind, get_instrument
-from ketaflow.portal.alerts import raise_risk_alert_if_needed
-from ketaflow.portal.models import AlertSource, RiskAlert
-from ketaflow.questionnaires.models import InstrumentResponse
+from ketaflow.questionnaires.alerts import raise_risk_alert_if_needed
+from ketaflow.questionnaires.models import AlertSource, InstrumentResponse, RiskAlert
 from ketaflow.questionnaires.services import mark_response_entered_in_error, record_response
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +82,7 @@ def test_a_phq9_with_item_9_entered_by_a_nurse_alerts_the_prescribers_on_commit(
     assert f"https://ketaflow.example.org/p/staff/alerts/{alert.pk}/" in email.body
     assert "entered by staff" in email.body
     assert patient.family_name not in email.body and patient.given_name not in email.body
-    event = AccessEvent.objects.get(object_type="portal.RiskAlert")
+    event = AccessEvent.objects.get(object_type="questionnaires.RiskAlert")
     assert event.actor == nurse and event.detail["source"] == "staff_entry"
 
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ketaflow.portal.models import PortalLink, RiskAlert, ScheduleRule
+from ketaflow.portal.models import PortalLink, ScheduleRule
 from ketaflow.portal.tests.conftest import answers, path
+from ketaflow.questionnaires.models import RiskAlert
 
 pytestmark = pytest.mark.django_db
 

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from ketaflow.lib.tests.api_client import call
 from ketaflow.portal import services as portal
-from ketaflow.portal.models import RiskAlert, RiskAssessment
+from ketaflow.questionnaires.models import RiskAlert
 from ketaflow.questionnaires.services import record_response
 from ketaflow.treatments import derive, services
-from ketaflow.treatments.models import SessionStatus
+from ketaflow.treatments.models import RiskAssessment, SessionStatus
 from ketaflow.treatments.tests.conftest import ago, fresh
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_alerts_raised_before_a_treatment_since_given_no_longer_gate(
     ordered: Any, nurse: Any, prescriber: Any
 ) -> None:
     """Only alerts since the patient's last dose wait: older records do not block for ever."""
-    from ketaflow.portal.risk import alerts_awaiting_assessment
+    from ketaflow.treatments.risk import alerts_awaiting_assessment
 
     alert = raise_alert(nurse, ordered.patient, minutes_ago=30)
     assess(prescriber, ordered)

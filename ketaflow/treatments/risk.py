@@ -11,9 +11,9 @@ free-text note ("called the patient") does not let the next session start: only 
 prescriber's structured assessment does. Alerts raised before a treatment that has since
 been given (records from before this rule) no longer gate.
 
-Why here and not in `treatments`: `RiskAlert` lives in the portal, which already reads the
-treatments models; the treatments app reads this one module (as it reads
-`screening.selectors.eligibility_gate`) rather than the portal's views or services.
+Why here: the assessment belongs to a session and the rule reads the session's administration
+events; `RiskAlert` sits below, in the questionnaires app that raises it. The portal's pages
+and its flag read this module downward.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from datetime import datetime
 
 from django.db.models import Min
 
-from ketaflow.portal.models import RiskAlert, RiskAssessment
-from ketaflow.treatments.models import AdministrationEvent
+from ketaflow.questionnaires.models import RiskAlert
+from ketaflow.treatments.models import AdministrationEvent, RiskAssessment
 
 
 def last_treatment_started_at(

@@ -14,6 +14,11 @@ on the alerts list, `emailed_to` empty).
 
 It takes no acting user and checks no permission: it is only called by services that have
 already checked theirs, for the response they have just stored.
+
+Here, in the app that stores the answers, because both paths store a response and then raise:
+the portal (above) calls down into it. The patient's link is taken as a `PatientLink` (what
+an alert needs of `portal.PortalLink`), so this app imports nothing of the portal; the email
+links to the portal's alert page by URL name.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -33,10 +39,20 @@ from ketaflow.accounts.roles import Capability, Role
 from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
-from ketaflow.portal.models import AlertSource, PortalLink, RiskAlert, patient_label
-from ketaflow.questionnaires.models import InstrumentResponse
+from ketaflow.questionnaires.models import AlertSource, InstrumentResponse, RiskAlert
 
 log = logging.getLogger(__name__)
+
+
+class PatientLink(Protocol):
+    """What an alert needs of the patient's questionnaire link (`portal.PortalLink`)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def audit_label(self) -> str: ...
+
 
 EMAIL_SUBJECT = "Ketaflow: a patient's answer needs action today"
 _WHAT = {
@@ -67,7 +83,7 @@ def alert_recipients(clinic: Clinic, source: AlertSource = AlertSource.PATIENT_L
 def raise_risk_alert_if_needed(
     response: InstrumentResponse,
     *,
-    link: PortalLink | None = None,
+    link: PatientLink | None = None,
     now: datetime | None = None,
     base_url: str | None = None,
 ) -> list[RiskAlert]:
@@ -102,7 +118,7 @@ def raise_risk_alert_if_needed(
             flag_code=code,
             message=str(flag.get("message", "")),
             raised_at=when,
-            link=link,
+            link_id=link.pk if link is not None else None,
         )
         alert._history_user = actor  # type: ignore[attr-defined]
         try:
@@ -121,10 +137,10 @@ def raise_risk_alert_if_needed(
     return raised
 
 
-def _audit(alert: RiskAlert, link: PortalLink | None, actor: User | None, recipients: int) -> None:
+def _audit(alert: RiskAlert, link: PatientLink | None, actor: User | None, recipients: int) -> None:
     record_event(
         actor=actor,
-        actor_label=patient_label(link) if link is not None else None,
+        actor_label=link.audit_label if link is not None else None,
         action=Action.CREATE,
         obj=alert,
         detail={
