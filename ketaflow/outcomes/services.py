@@ -19,7 +19,8 @@ Dose: the delivered mg of each signed session from its administration events (co
 `administration.delivered_mg`, rates converted with the confirmed order's concentration);
 a record the core refuses (impossible sequence) counts as "dose unknown", never as 0.
 BP excursion: any reading in the session at or above the core's in-session levels
-(SBP >= 180 or DBP >= 110, SPRAVATO label Table 6 categories, S1).
+(`clinical.monitoring.bp_excursion_levels`: SBP >= 180 or DBP >= 110 by default, SPRAVATO
+label Table 6 categories, S1), filtered in SQL built from them (`bp_excursion_q`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,11 @@ from ketaflow.audit.history import RecordStatus
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import INSTRUMENTS
-from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
+from ketaflow.clinical.monitoring import (
+    DEFAULT_THRESHOLDS,
+    MonitoringThresholds,
+    bp_excursion_levels,
+)
 from ketaflow.clinical.outcome_instrument import baseline_instruments, choose_outcome_instrument
 from ketaflow.clinical.outcome_stats import time_to_event
 from ketaflow.clinical.outcomes import OutcomeReport, assess
@@ -346,15 +351,25 @@ def _read_sessions(out: _Batch, lo: int, hi: int, course_ids: set[int]) -> None:
     for sid in SideEffect.objects.filter(in_batch).values_list("session_id", flat=True):
         if sid in by_pk:
             by_pk[sid].adverse_event = True
-    limits = DEFAULT_THRESHOLDS
-    high = Q(sbp__gte=limits.session_sbp_at_or_above.value) | Q(
-        dbp__gte=limits.session_dbp_at_or_above.value
-    )
     for sid in (
-        VitalsReading.objects.filter(in_batch).filter(high).values_list("session_id", flat=True)
+        VitalsReading.objects.filter(in_batch)
+        .filter(bp_excursion_q(DEFAULT_THRESHOLDS))
+        .values_list("session_id", flat=True)
     ):
         if sid in by_pk:
             by_pk[sid].bp_excursion = True
+
+
+def bp_excursion_q(thresholds: MonitoringThresholds) -> Q:
+    """Readings at or above the core's in-session levels (`is_bp_excursion`), as a filter.
+
+    Built from `bp_excursion_levels` so the database applies the core's rule (a set-based
+    query, no reading loaded per session) without restating a threshold or the comparison.
+    """
+    high = Q()
+    for vital, level in bp_excursion_levels(thresholds):
+        high |= Q(**{f"{vital}__gte": level})
+    return high
 
 
 def _delivered(
@@ -581,6 +596,7 @@ def _fill(
 
 __all__ = [
     "SessionFacts",
+    "bp_excursion_q",
     "choose_instrument_code",
     "failed_trials",
     "patient_sessions",
