@@ -48,10 +48,9 @@ from ketaflow.clinical.monitoring import (
 )
 from ketaflow.clinical.outcome_instrument import baseline_instruments, choose_outcome_instrument
 from ketaflow.clinical.outcome_stats import time_to_event
-from ketaflow.clinical.outcomes import OutcomeReport, assess
+from ketaflow.clinical.outcomes import SCORE_CONTEXTS, OutcomeReport, assess, daily_scores
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.clinical.response import ResponseCriteria
-from ketaflow.courses.followup import SCORE_CONTEXTS
 from ketaflow.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -63,7 +62,7 @@ from ketaflow.courses.models import (
 from ketaflow.outcomes.models import CourseOutcome
 from ketaflow.patients.codes import TreatmentOutcome
 from ketaflow.patients.models import Diagnosis, Patient, PriorTreatment
-from ketaflow.questionnaires.models import Context, InstrumentResponse
+from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments.models import (
     AdministrationEvent,
     DoseOrder,
@@ -76,7 +75,6 @@ from ketaflow.treatments.models import (
 
 log = logging.getLogger(__name__)
 
-_PRE_DOSE = {Context.BASELINE, Context.SCREENING, Context.PRE_SESSION}
 _UPDATE_FIELDS = [f.name for f in CourseOutcome._meta.concrete_fields if f.name not in {"course"}]
 
 
@@ -448,18 +446,13 @@ def _daily_scores(
     since: datetime | None,
     until: datetime | None,
 ) -> list[tuple[date, float]]:
-    """One score per clinic day: the last pre-dose one, else the last one (followup rule)."""
-    by_day: dict[date, list[tuple[str, int]]] = {}
-    for instrument, at, context, total, _pk in responses:
-        if instrument != code or not _in_window(at, since, until):
-            continue
-        by_day.setdefault(at.astimezone(zone).date(), []).append((context, total))
-    scores = []
-    for day in sorted(by_day):
-        found = by_day[day]
-        pre = [f for f in found if f[0] in _PRE_DOSE]
-        scores.append((day, float((pre or found)[-1][1])))
-    return scores
+    """One score per clinic day: the core's rule (`clinical.outcomes.daily_scores`)."""
+    kept = daily_scores(
+        (at.astimezone(zone).date(), context, total, pk)
+        for instrument, at, context, total, pk in responses
+        if instrument == code and _in_window(at, since, until)
+    )
+    return [(s.day, float(s.value)) for s in kept]
 
 
 def _age(dob: date, on: date) -> int:
