@@ -75,6 +75,10 @@ from ketaflow.treatments.models import (
 
 log = logging.getLogger(__name__)
 
+#: A prior adequate trial without response (no response or partial), as eligibility counts.
+_FAILED_TRIAL = Q(
+    adequate=True, outcome__in=[TreatmentOutcome.NO_RESPONSE, TreatmentOutcome.PARTIAL]
+)
 _UPDATE_FIELDS = [f.name for f in CourseOutcome._meta.concrete_fields if f.name not in {"course"}]
 
 
@@ -103,15 +107,7 @@ def patient_sessions(patient_id: int) -> dict[int, list[SessionFacts]]:
     """The sessions given in each of a patient's courses, with delivered dose, AE and BP."""
     facts = [
         _CourseFacts(*row)
-        for row in Course.objects.filter(patient_id=patient_id).values_list(
-            "pk",
-            "patient_id",
-            "patient__clinic_id",
-            "protocol_version_id",
-            "phase",
-            "ended_reason",
-            "started_on",
-        )
+        for row in Course.objects.filter(patient_id=patient_id).values_list(*_FACTS)
     ]
     if not facts:
         return {}
@@ -137,11 +133,7 @@ def primary_diagnosis_code(patient_id: int) -> str:
 def failed_trials(patient_id: int) -> int:
     """Prior adequate trials without response (no response or partial), as eligibility counts."""
     return (
-        PriorTreatment.objects.filter(
-            patient_id=patient_id,
-            adequate=True,
-            outcome__in=[TreatmentOutcome.NO_RESPONSE, TreatmentOutcome.PARTIAL],
-        )
+        PriorTreatment.objects.filter(_FAILED_TRIAL, patient_id=patient_id)
         .exclude(status=RecordStatus.ENTERED_IN_ERROR)
         .count()
     )
@@ -161,17 +153,21 @@ class _CourseFacts:
     started_on: date
 
 
+#: The `Course` columns a `_CourseFacts` is made of, in its field order.
+_FACTS = (
+    "pk",
+    "patient_id",
+    "patient__clinic_id",
+    "protocol_version_id",
+    "phase",
+    "ended_reason",
+    "started_on",
+)
+
+
 def _batches(courses: QuerySet[Course], size: int) -> Iterator[list[_CourseFacts]]:
     """Courses in patient order, cut at patient boundaries near `size` courses."""
-    rows = courses.order_by("patient_id", "pk").values_list(
-        "pk",
-        "patient_id",
-        "patient__clinic_id",
-        "protocol_version_id",
-        "phase",
-        "ended_reason",
-        "started_on",
-    )
+    rows = courses.order_by("patient_id", "pk").values_list(*_FACTS)
     batch: list[_CourseFacts] = []
     for row in rows.iterator(chunk_size=max(size, 100)):
         facts = _CourseFacts(*row)
@@ -271,11 +267,7 @@ def _read(batch: list[_CourseFacts]) -> _Batch:
         if pid in patients and pid not in out.diagnosis:
             out.diagnosis[pid] = other if code == "other" else code
     for pid in (
-        PriorTreatment.objects.filter(
-            _between("patient_id", lo, hi),
-            adequate=True,
-            outcome__in=[TreatmentOutcome.NO_RESPONSE, TreatmentOutcome.PARTIAL],
-        )
+        PriorTreatment.objects.filter(_FAILED_TRIAL, _between("patient_id", lo, hi))
         .exclude(status=RecordStatus.ENTERED_IN_ERROR)
         .values_list("patient_id", flat=True)
     ):
