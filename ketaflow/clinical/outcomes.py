@@ -7,6 +7,9 @@ response (SUSTAIN-1 shape, S19) and time to response, and the state of the cours
 assessment (baseline / not improving / improving / responder / remitter / non-responder /
 relapsed) with the date each state began.
 
+`daily_scores` makes that series from the records: one score per clinic-local day (the
+pre-dose one), in the contexts that follow a course, for the course page and the summary.
+
 Conventions, chosen so every answer is reproducible from the same input:
 - Times are `date`s or `datetime`s (all of one kind; pass clinic-local datetimes). A
   score dated the same day as a session (or at the same instant) counts as *before* that
@@ -30,10 +33,10 @@ from __future__ import annotations
 import bisect
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import (
@@ -314,6 +317,55 @@ class OutcomeReport:
                 break
             current = change.state
         return current
+
+
+# ---------------------------------------------------------------------------------------
+# One score a day
+# ---------------------------------------------------------------------------------------
+
+#: Contexts whose scores follow a course (baseline, screening, pre-session, follow-up): a
+#: scale taken in session measures the acute effect of a dose, not the course.
+SCORE_CONTEXTS: tuple[str, ...] = ("baseline", "screening", "pre_session", "follow_up")
+#: Contexts of a score taken before that day's dose: the one a day's several scores keep, so
+#: a session day's score is the pre-dose one (`assess` dates it before the session).
+PRE_DOSE_CONTEXTS: frozenset[str] = frozenset({"baseline", "screening", "pre_session"})
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class DailyScore(Generic[R]):
+    """The score that counts for one clinic-local day, its record, and of how many."""
+
+    day: date
+    value: float
+    context: str
+    record: R
+    of: int  # scores that day in a counted context (more than 1: one was chosen)
+
+
+def daily_scores(
+    scored: Iterable[tuple[date, str, float, R]], contexts: Collection[str] = SCORE_CONTEXTS
+) -> list[DailyScore[R]]:
+    """One score per clinic-local day, by day, for `assess`'s series.
+
+    `scored`: (clinic-local day, context, total, record) of one instrument's live scores
+    (entered-in-error records are left out where they are read), in the order they were
+    taken (time, then entry). Scores outside `contexts` (by default `SCORE_CONTEXTS`) do not
+    count. Of a day's
+    scores the last pre-dose one (`PRE_DOSE_CONTEXTS`) is kept, else the last one.
+    """
+    by_day: dict[date, list[tuple[str, float, R]]] = {}
+    for day, context, value, record in scored:
+        if context in contexts:
+            by_day.setdefault(day, []).append((context, value, record))
+    out: list[DailyScore[R]] = []
+    for day in sorted(by_day):
+        found = by_day[day]
+        pre = [f for f in found if f[0] in PRE_DOSE_CONTEXTS]
+        context, value, record = (pre or found)[-1]
+        out.append(DailyScore(day, value, context, record, len(found)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -715,7 +767,10 @@ def _states(
 
 
 __all__ = [
+    "PRE_DOSE_CONTEXTS",
+    "SCORE_CONTEXTS",
     "Assessment",
+    "DailyScore",
     "Finding",
     "FindingStatus",
     "OutcomeConfig",
@@ -728,4 +783,5 @@ __all__ = [
     "Score",
     "StateChange",
     "assess",
+    "daily_scores",
 ]

@@ -47,11 +47,13 @@ from ketaflow.clinical.outcome_instrument import (
     choose_outcome_instrument,
 )
 from ketaflow.clinical.outcomes import (
+    SCORE_CONTEXTS,
     Finding,
     FindingStatus,
     OutcomeReport,
     OutcomeState,
     assess,
+    daily_scores,
 )
 from ketaflow.clinical.protocols import NextAction, NextStep, PhaseKind, Protocol, ReviewReason
 from ketaflow.clinical.response import ResponseCriteria
@@ -67,16 +69,8 @@ from ketaflow.courses.models import (
 from ketaflow.courses.planning import course_protocol, propose_next
 from ketaflow.lib.clock import local
 from ketaflow.patients.models import Diagnosis
-from ketaflow.questionnaires.models import Context, InstrumentResponse
+from ketaflow.questionnaires.models import InstrumentResponse
 
-# Baseline/screening, pre-session and follow-up scores; in-session scales are acute effects.
-SCORE_CONTEXTS: tuple[str, ...] = (
-    Context.BASELINE,
-    Context.SCREENING,
-    Context.PRE_SESSION,
-    Context.FOLLOW_UP,
-)
-_PRE_DOSE = (Context.BASELINE, Context.SCREENING, Context.PRE_SESSION)
 _RESPONDING = (OutcomeState.RESPONDER, OutcomeState.REMITTER)
 # The phase log's reason (and the record history's change reason) holds 500 characters; the
 # full explanation (`detail`) is shown beside it and, when a course ends, goes into the
@@ -342,28 +336,29 @@ def _responses(course: Course, contexts: Iterable[str]) -> list[InstrumentRespon
 
 
 def dated_scores(
-    course: Course, responses: Sequence[InstrumentResponse], code: str
+    course: Course,
+    responses: Sequence[InstrumentResponse],
+    code: str,
+    contexts: Collection[str] = SCORE_CONTEXTS,
 ) -> tuple[tuple[DatedScore, ...], tuple[str, ...]]:
     """One score a clinic day (the pre-dose one if any, else the latest), and what was left."""
     clinic = course.patient.clinic
-    by_day: dict[date, list[InstrumentResponse]] = {}
-    for r in responses:
-        if r.instrument == code and r.total is not None:
-            by_day.setdefault(local(r.administered_at, clinic).date(), []).append(r)
-    scores: list[DatedScore] = []
-    notes: list[str] = []
-    for day in sorted(by_day):
-        found = by_day[day]
-        pre = [r for r in found if r.context in _PRE_DOSE]
-        kept = (pre or found)[-1]
-        assert kept.total is not None
-        scores.append(DatedScore(day, kept.total, kept.context, kept.pk))
-        if len(found) > 1:
-            notes.append(
-                f"{len(found)} {_name(code)} scores on {day:%d %b %Y}: kept the "
-                f"{kept.get_context_display().lower()} one ({kept.total})."
-            )
-    return tuple(scores), tuple(notes)
+    kept = daily_scores(
+        (
+            (local(r.administered_at, clinic).date(), r.context, r.total, r)
+            for r in responses
+            if r.instrument == code and r.total is not None
+        ),
+        contexts,
+    )
+    scores = tuple(DatedScore(s.day, int(s.value), s.context, s.record.pk) for s in kept)
+    notes = tuple(
+        f"{s.of} {_name(code)} scores on {s.day:%d %b %Y}: kept the "
+        f"{s.record.get_context_display().lower()} one ({s.record.total})."
+        for s in kept
+        if s.of > 1
+    )
+    return scores, notes
 
 
 def session_dates(course: Course) -> tuple[tuple[date, ...], str, tuple[str, ...]]:
@@ -549,7 +544,7 @@ def follow_up(
     measured = measured_instruments(course, responses, sessions)
     choice = choose_instrument(course, instrument, protocol=protocol, measured=measured)
     criteria = _criteria(choice.code)
-    scores, score_notes = dated_scores(course, responses, choice.code)
+    scores, score_notes = dated_scores(course, responses, choice.code, contexts)
     report: OutcomeReport | None = None
     message = ""
     first = sessions[0] if sessions else None

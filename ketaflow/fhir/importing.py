@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError as PydanticError
@@ -34,10 +34,10 @@ from ketaflow.clinical.instruments import Item, ItemInstrument, get_item_instrum
 from ketaflow.fhir import codes, ids
 from ketaflow.fhir.outcome import FhirProblem, Issue
 from ketaflow.fhir.resources_common import build
+from ketaflow.lib.clock import FUTURE_TOLERANCE
 from ketaflow.patients.models import Patient
 
 IMPORTABLE = ("gad7", "phq9")
-FUTURE_TOLERANCE = timedelta(minutes=5)  # the questionnaires service allows the same skew
 QR = "QuestionnaireResponse"
 
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime, time
-from typing import Protocol
+from datetime import date, datetime, time, timedelta
+from typing import Final, Protocol
 
 from django.utils import timezone
+
+#: How far ahead of the server's clock a recorded time may be and still count as "now", not
+#: "in the future": a tablet's, a monitor's or another system's clock drifts a little from
+#: the server's, and a nurse types a wall-clock minute that may not have ticked over yet.
+#: One value for every path (chair-side charting, questionnaires, screening, FHIR import),
+#: so a time one path accepts another does not refuse; longer would let a wrong date through.
+FUTURE_TOLERANCE: Final = timedelta(minutes=5)
 
 
 class Clinic(Protocol):

@@ -19,7 +19,8 @@ Dose: the delivered mg of each signed session from its administration events (co
 `administration.delivered_mg`, rates converted with the confirmed order's concentration);
 a record the core refuses (impossible sequence) counts as "dose unknown", never as 0.
 BP excursion: any reading in the session at or above the core's in-session levels
-(SBP >= 180 or DBP >= 110, SPRAVATO label Table 6 categories, S1).
+(`clinical.monitoring.bp_excursion_levels`: SBP >= 180 or DBP >= 110 by default, SPRAVATO
+label Table 6 categories, S1), filtered in SQL built from them (`bp_excursion_q`).
 """
 
 from __future__ import annotations
@@ -40,13 +41,16 @@ from ketaflow.audit.history import RecordStatus
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import INSTRUMENTS
-from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
+from ketaflow.clinical.monitoring import (
+    DEFAULT_THRESHOLDS,
+    MonitoringThresholds,
+    bp_excursion_levels,
+)
 from ketaflow.clinical.outcome_instrument import baseline_instruments, choose_outcome_instrument
 from ketaflow.clinical.outcome_stats import time_to_event
-from ketaflow.clinical.outcomes import OutcomeReport, assess
+from ketaflow.clinical.outcomes import SCORE_CONTEXTS, OutcomeReport, assess, daily_scores
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.clinical.response import ResponseCriteria
-from ketaflow.courses.followup import SCORE_CONTEXTS
 from ketaflow.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -58,7 +62,7 @@ from ketaflow.courses.models import (
 from ketaflow.outcomes.models import CourseOutcome
 from ketaflow.patients.codes import TreatmentOutcome
 from ketaflow.patients.models import Diagnosis, Patient, PriorTreatment
-from ketaflow.questionnaires.models import Context, InstrumentResponse
+from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments.models import (
     AdministrationEvent,
     DoseOrder,
@@ -71,7 +75,10 @@ from ketaflow.treatments.models import (
 
 log = logging.getLogger(__name__)
 
-_PRE_DOSE = {Context.BASELINE, Context.SCREENING, Context.PRE_SESSION}
+#: A prior adequate trial without response (no response or partial), as eligibility counts.
+_FAILED_TRIAL = Q(
+    adequate=True, outcome__in=[TreatmentOutcome.NO_RESPONSE, TreatmentOutcome.PARTIAL]
+)
 _UPDATE_FIELDS = [f.name for f in CourseOutcome._meta.concrete_fields if f.name not in {"course"}]
 
 
@@ -100,15 +107,7 @@ def patient_sessions(patient_id: int) -> dict[int, list[SessionFacts]]:
     """The sessions given in each of a patient's courses, with delivered dose, AE and BP."""
     facts = [
         _CourseFacts(*row)
-        for row in Course.objects.filter(patient_id=patient_id).values_list(
-            "pk",
-            "patient_id",
-            "patient__clinic_id",
-            "protocol_version_id",
-            "phase",
-            "ended_reason",
-            "started_on",
-        )
+        for row in Course.objects.filter(patient_id=patient_id).values_list(*_FACTS)
     ]
     if not facts:
         return {}
@@ -134,11 +133,7 @@ def primary_diagnosis_code(patient_id: int) -> str:
 def failed_trials(patient_id: int) -> int:
     """Prior adequate trials without response (no response or partial), as eligibility counts."""
     return (
-        PriorTreatment.objects.filter(
-            patient_id=patient_id,
-            adequate=True,
-            outcome__in=[TreatmentOutcome.NO_RESPONSE, TreatmentOutcome.PARTIAL],
-        )
+        PriorTreatment.objects.filter(_FAILED_TRIAL, patient_id=patient_id)
         .exclude(status=RecordStatus.ENTERED_IN_ERROR)
         .count()
     )
@@ -158,17 +153,21 @@ class _CourseFacts:
     started_on: date
 
 
+#: The `Course` columns a `_CourseFacts` is made of, in its field order.
+_FACTS = (
+    "pk",
+    "patient_id",
+    "patient__clinic_id",
+    "protocol_version_id",
+    "phase",
+    "ended_reason",
+    "started_on",
+)
+
+
 def _batches(courses: QuerySet[Course], size: int) -> Iterator[list[_CourseFacts]]:
     """Courses in patient order, cut at patient boundaries near `size` courses."""
-    rows = courses.order_by("patient_id", "pk").values_list(
-        "pk",
-        "patient_id",
-        "patient__clinic_id",
-        "protocol_version_id",
-        "phase",
-        "ended_reason",
-        "started_on",
-    )
+    rows = courses.order_by("patient_id", "pk").values_list(*_FACTS)
     batch: list[_CourseFacts] = []
     for row in rows.iterator(chunk_size=max(size, 100)):
         facts = _CourseFacts(*row)
@@ -268,11 +267,7 @@ def _read(batch: list[_CourseFacts]) -> _Batch:
         if pid in patients and pid not in out.diagnosis:
             out.diagnosis[pid] = other if code == "other" else code
     for pid in (
-        PriorTreatment.objects.filter(
-            _between("patient_id", lo, hi),
-            adequate=True,
-            outcome__in=[TreatmentOutcome.NO_RESPONSE, TreatmentOutcome.PARTIAL],
-        )
+        PriorTreatment.objects.filter(_FAILED_TRIAL, _between("patient_id", lo, hi))
         .exclude(status=RecordStatus.ENTERED_IN_ERROR)
         .values_list("patient_id", flat=True)
     ):
@@ -346,15 +341,25 @@ def _read_sessions(out: _Batch, lo: int, hi: int, course_ids: set[int]) -> None:
     for sid in SideEffect.objects.filter(in_batch).values_list("session_id", flat=True):
         if sid in by_pk:
             by_pk[sid].adverse_event = True
-    limits = DEFAULT_THRESHOLDS
-    high = Q(sbp__gte=limits.session_sbp_at_or_above.value) | Q(
-        dbp__gte=limits.session_dbp_at_or_above.value
-    )
     for sid in (
-        VitalsReading.objects.filter(in_batch).filter(high).values_list("session_id", flat=True)
+        VitalsReading.objects.filter(in_batch)
+        .filter(bp_excursion_q(DEFAULT_THRESHOLDS))
+        .values_list("session_id", flat=True)
     ):
         if sid in by_pk:
             by_pk[sid].bp_excursion = True
+
+
+def bp_excursion_q(thresholds: MonitoringThresholds) -> Q:
+    """Readings at or above the core's in-session levels (`is_bp_excursion`), as a filter.
+
+    Built from `bp_excursion_levels` so the database applies the core's rule (a set-based
+    query, no reading loaded per session) without restating a threshold or the comparison.
+    """
+    high = Q()
+    for vital, level in bp_excursion_levels(thresholds):
+        high |= Q(**{f"{vital}__gte": level})
+    return high
 
 
 def _delivered(
@@ -433,18 +438,13 @@ def _daily_scores(
     since: datetime | None,
     until: datetime | None,
 ) -> list[tuple[date, float]]:
-    """One score per clinic day: the last pre-dose one, else the last one (followup rule)."""
-    by_day: dict[date, list[tuple[str, int]]] = {}
-    for instrument, at, context, total, _pk in responses:
-        if instrument != code or not _in_window(at, since, until):
-            continue
-        by_day.setdefault(at.astimezone(zone).date(), []).append((context, total))
-    scores = []
-    for day in sorted(by_day):
-        found = by_day[day]
-        pre = [f for f in found if f[0] in _PRE_DOSE]
-        scores.append((day, float((pre or found)[-1][1])))
-    return scores
+    """One score per clinic day: the core's rule (`clinical.outcomes.daily_scores`)."""
+    kept = daily_scores(
+        (at.astimezone(zone).date(), context, total, pk)
+        for instrument, at, context, total, pk in responses
+        if instrument == code and _in_window(at, since, until)
+    )
+    return [(s.day, float(s.value)) for s in kept]
 
 
 def _age(dob: date, on: date) -> int:
@@ -581,6 +581,7 @@ def _fill(
 
 __all__ = [
     "SessionFacts",
+    "bp_excursion_q",
     "choose_instrument_code",
     "failed_trials",
     "patient_sessions",

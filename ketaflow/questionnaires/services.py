@@ -13,7 +13,7 @@ function sees that it does.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,13 +34,12 @@ from ketaflow.clinical.instruments import (
     TotalInstrument,
     get_instrument,
 )
+from ketaflow.lib.clock import FUTURE_TOLERANCE
 from ketaflow.lib.errors import as_validation_error
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.alerts import raise_risk_alert_if_needed
 from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind
 
-# A little clock skew between a tablet and the server is not "in the future".
-FUTURE_TOLERANCE = timedelta(minutes=5)
 SESSION_CONTEXTS = (Context.PRE_SESSION, Context.IN_SESSION)
 
 

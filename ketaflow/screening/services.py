@@ -11,7 +11,7 @@ Sign-off rules (the core suggests, the prescriber decides within these bounds):
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ from ketaflow.audit.services import record_event
 from ketaflow.clinical.eligibility import BloodPressure, FindingKind, assess_eligibility
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.protocols import Protocol
+from ketaflow.lib.clock import FUTURE_TOLERANCE
 from ketaflow.patients.models import Patient
 from ketaflow.screening.facts import chart_facts
 from ketaflow.screening.models import (
@@ -47,8 +48,6 @@ from ketaflow.screening.protocols import (
     get_protocol,
 )
 from ketaflow.screening.selectors import document_in_force, review_changes
-
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 class ReviewLocked(ValidationError):

@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 
 from ketaflow.clinical.instruments import get_item_instrument
-from ketaflow.clinical.monitoring.alerts import AlertLevel, Phase, assess_reading
+from ketaflow.clinical.monitoring.alerts import AlertLevel, Phase, assess_in_session
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
 from ketaflow.clinical.monitoring.vitals import VitalSigns
 from ketaflow.clinical.protocols import PhaseKind, Protocol, builtin_protocols
@@ -304,7 +304,7 @@ def _signs_alerts(
     """Codes of the sign-blocking alerts the core raises for this reading."""
     sbp, dbp, hr, spo2, rr = signs
     base = VitalSigns(*baseline) if baseline else None
-    alerts = assess_reading(VitalSigns(sbp, dbp, hr, spo2, rr), phase=phase, baseline=base)
+    alerts = assess_in_session(VitalSigns(sbp, dbp, hr, spo2, rr), phase, base)
     return tuple(a.code for a in alerts if a.level >= AlertLevel.WARN)
 
 
@@ -340,11 +340,7 @@ def _vitals(
     out = []
     for at, signs, phase in readings:
         s = _five(signs)
-        codes = (
-            _signs_alerts(s, phase, None if phase is Phase.PRE_DOSE else base)
-            if _near_a_threshold(s, phase, base)
-            else ()
-        )
+        codes = _signs_alerts(s, phase, base) if _near_a_threshold(s, phase, base) else ()
         out.append(SynthVitals(at, s[0], s[1], s[2], s[3], s[4], ack_codes=codes))
     return out
 

@@ -37,7 +37,7 @@ from ketaflow.clinical.monitoring import (
     AlertLevel,
     Phase,
     VitalSigns,
-    assess_reading,
+    assess_in_session,
     moaas_for_reading,
     vitals_due,
 )
@@ -156,14 +156,7 @@ def alerts_of_signs(
     breathing-and-sedation rule sees sedation whichever path brought the vitals.
     """
     phase = phase_at(session, record, at)
-    if phase is Phase.PRE_DOSE and not signs.has_bp:
-        return phase, ()
-    alerts = assess_reading(
-        signs,
-        phase=phase,
-        baseline=None if phase is Phase.PRE_DOSE else baseline,
-        moaas_nearby=moaas_for_reading(at, scores),
-    )
+    alerts = assess_in_session(signs, phase, baseline, moaas_nearby=moaas_for_reading(at, scores))
     return phase, tuple(sorted(alerts, key=alert_order))
 
 

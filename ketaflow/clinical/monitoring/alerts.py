@@ -529,14 +529,79 @@ def assess_reading(
     return tuple(sorted(b.alerts, key=lambda a: (-a.level, a.code)))
 
 
+def bp_excursion_levels(
+    thresholds: MonitoringThresholds = DEFAULT_THRESHOLDS,
+) -> tuple[tuple[str, float], ...]:
+    """(vital, level) pairs: a reading at or above either level is a marked in-session
+    elevation (label Table 6 categories, S1), the `session.*.high` alerts' levels.
+
+    Plain pairs so a query can filter on them (the outcome summary counts sessions with
+    an excursion in SQL) without restating the thresholds or the comparison.
+    """
+    return (
+        ("sbp", thresholds.session_sbp_at_or_above.value),
+        ("dbp", thresholds.session_dbp_at_or_above.value),
+    )
+
+
+def is_bp_excursion(
+    signs: VitalSigns, thresholds: MonitoringThresholds = DEFAULT_THRESHOLDS
+) -> bool:
+    """True when the reading is at or above an in-session level (`bp_excursion_levels`)."""
+    for vital, level in bp_excursion_levels(thresholds):
+        value = getattr(signs, vital)
+        if value is not None and value >= level:
+            return True
+    return False
+
+
+#: What the in-session rule rests on: the decision to start rests on the pre-dose blood
+#: pressure (SPRAVATO label, S1; Swiss ketamine label, S4), and rises are measured from it (S1).
+IN_SESSION_SOURCES = ("S1", "S4")
+
+
+def assess_in_session(
+    signs: VitalSigns,
+    phase: Phase,
+    baseline: VitalSigns | None,
+    thresholds: MonitoringThresholds = DEFAULT_THRESHOLDS,
+    *,
+    moaas_nearby: int | None = None,
+) -> tuple[Alert, ...]:
+    """Alerts for a reading recorded in a session, whichever path brought it (typed, API,
+    bedside monitor, synthetic history): the one home of what `assess_reading` is asked.
+
+    - Before the dose, a reading without blood pressure raises nothing: the pre-dose check
+      is a blood-pressure decision (`IN_SESSION_SOURCES`), and a monitor's SpO2 or heart
+      rate alone before the dose is not that check (`assess_reading` would refuse it).
+    - Before the dose there is no baseline: the reading is itself the baseline, so the
+      session's pre-dose reading passed in `baseline` is not used.
+    - After the first dose, rises in blood pressure and falls in MOAA/S are measured from
+      `baseline` (the last reading before the first dose), when there is one.
+
+    `thresholds` are the session protocol's; `moaas_nearby` as in `assess_reading`.
+    """
+    if phase is Phase.PRE_DOSE:
+        if not signs.has_bp:
+            return ()
+        baseline = None
+    return assess_reading(
+        signs, phase=phase, baseline=baseline, thresholds=thresholds, moaas_nearby=moaas_nearby
+    )
+
+
 __all__ = [
+    "IN_SESSION_SOURCES",
     "Action",
     "Alert",
     "AlertLevel",
     "Phase",
     "WarningSymptom",
+    "assess_in_session",
     "assess_reading",
+    "bp_excursion_levels",
     "highest_level",
+    "is_bp_excursion",
     "may_start",
     "moaas_for_reading",
 ]

@@ -17,13 +17,11 @@ from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.lib.clock import local
+from ketaflow.lib.clock import FUTURE_TOLERANCE, local
 from ketaflow.lib.errors import as_validation_error as _invalid  # noqa: F401
 from ketaflow.treatments.models import (
     TreatmentSession,
 )
-
-FUTURE_TOLERANCE = timedelta(minutes=2)
 
 
 class SessionConflict(Exception):
