@@ -27,6 +27,7 @@ from ketaflow.accounts.models import Clinic
 from ketaflow.audit import context
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import Event, record_events
+from ketaflow.devices import hl7_codec as hl7c
 from ketaflow.devices import hl7_vitals as hv
 from ketaflow.devices import readings as device_readings
 from ketaflow.devices.matching import Batch, ListenerCache, match
@@ -72,7 +73,7 @@ class Received:
 
 
 def acknowledgement(
-    header: hv.Header | None,
+    header: hl7c.Header | None,
     code: str,
     text: str = "",
     *,
@@ -81,7 +82,7 @@ def acknowledgement(
     **kw: Any,
 ) -> Outcome:
     """The outcome and its ACK bytes (in the message's own encoding)."""
-    ack = hv.build_ack(
+    ack = hl7c.build_ack(
         header,
         code,
         now=timezone.now(),
@@ -107,16 +108,16 @@ def ingest_batch(
     received: list[Received] = []
     batch = Batch.load(clinic, cache)
     for i, frame in enumerate(frames):
-        text, codec = hv.decode(frame.raw)
+        text, codec = hl7c.decode(frame.raw)
         try:
             message = hv.parse_message(
                 text, zone=batch.zone, received_at=frame.received_at, mappings=batch.mappings
             )
-        except hv.HL7Reject as exc:
+        except hl7c.HL7Reject as exc:
             log.warning("rejected message from %s: %s", frame.peer, exc.text)
             outcomes[i] = acknowledgement(exc.header, exc.ack, exc.text, err=exc.err, codec=codec)
             continue
-        received.append(Received(i, frame, message, hv.normalise_segments(text), codec))
+        received.append(Received(i, frame, message, hl7c.normalise_segments(text), codec))
     if not received:
         return [o or _not_processed() for o in outcomes]
     try:

@@ -38,7 +38,7 @@ from django.utils import timezone
 from hl7.mllp import HL7StreamProtocol, HL7StreamWriter, MLLPStreamReader
 
 from ketaflow.accounts.models import Clinic
-from ketaflow.devices import hl7_vitals as hv
+from ketaflow.devices import hl7_codec as hl7c
 from ketaflow.devices import ingest, matching
 
 log = logging.getLogger("ketaflow.devices.listener")
@@ -76,26 +76,26 @@ class HardenedReader(MLLPStreamReader):
     async def readframe(self) -> bytes:
         while self._skipping_oversize:
             try:
-                await self.readuntil(hv.END_BLOCK)  # the rest of the refused frame
+                await self.readuntil(hl7c.END_BLOCK)  # the rest of the refused frame
                 self._skipping_oversize = False
             except LimitOverrunError as exc:
                 self._drop_overrun(exc)
         try:
-            block = await self.readuntil(hv.END_BLOCK)
+            block = await self.readuntil(hl7c.END_BLOCK)
         except LimitOverrunError as exc:
             head = bytes(self._buffer[:4096])
             self._drop_overrun(exc)
             raise FrameTooLarge(head) from exc
-        start = block.rfind(hv.START_BLOCK)
+        start = block.rfind(hl7c.START_BLOCK)
         if start < 0:
             raise NotAFrame()
-        return block[start + 1 : -len(hv.END_BLOCK)]
+        return block[start + 1 : -len(hl7c.END_BLOCK)]
 
     def _drop_overrun(self, exc: LimitOverrunError) -> None:
         """Drop an overrun's bytes: through the end block if it is here, else all, and
         remember to skip the frame's remaining bytes."""
-        if self._buffer.startswith(hv.END_BLOCK, exc.consumed):
-            del self._buffer[: exc.consumed + len(hv.END_BLOCK)]
+        if self._buffer.startswith(hl7c.END_BLOCK, exc.consumed):
+            del self._buffer[: exc.consumed + len(hl7c.END_BLOCK)]
             self._skipping_oversize = False
         else:
             self._buffer.clear()
@@ -344,15 +344,13 @@ def _close_connection(barrier: threading.Barrier) -> None:
     connections.close_all()
 
 
-def _header_of(head: bytes) -> hv.Header | None:
+def _header_of(head: bytes) -> hl7c.Header | None:
     """The MSH of a refused (oversize) frame, if its first bytes hold one."""
-    start = head.rfind(hv.START_BLOCK)
-    text, _ = hv.decode(head[start + 1 :] if start >= 0 else head)
-    first = hv.normalise_segments(text).split("\r")[0]
+    start = head.rfind(hl7c.START_BLOCK)
+    text, _ = hl7c.decode(head[start + 1 :] if start >= 0 else head)
+    first = hl7c.normalise_segments(text).split("\r")[0]
     try:
-        return hv.parse_message(
-            first, zone=timezone.get_current_timezone(), received_at=timezone.now()
-        ).header
+        return hl7c.split_message(first, zone=timezone.get_current_timezone())[0]
     except Exception:
         return None
 
