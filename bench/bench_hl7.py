@@ -75,7 +75,7 @@ def seed() -> str:
     from ketaflow.accounts.models import Clinic, User
     from ketaflow.courses.models import Appointment
     from ketaflow.courses.services import add_chair, adopt_builtin_protocols, start_course
-    from ketaflow.devices.services import bind_chair
+    from ketaflow.devices.configuration import bind_chair
     from ketaflow.patients.models import Patient
     from ketaflow.treatments.services import check_in
 

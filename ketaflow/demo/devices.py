@@ -11,7 +11,7 @@ from datetime import datetime
 
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.courses.models import Chair
-from ketaflow.devices import services
+from ketaflow.devices import configuration, ingest
 from ketaflow.devices.models import MonitorBinding
 
 
@@ -27,7 +27,7 @@ def seed_demo_devices(clinic: Clinic, admin: User, *, now: datetime) -> list[Mon
     made = []
     for n, chair in enumerate(Chair.objects.filter(clinic=clinic, active=True), start=1):
         if chair.pk not in bound:
-            made.append(services.bind_chair(admin, chair.pk, f"BED{n}"))
+            made.append(configuration.bind_chair(admin, chair.pk, f"BED{n}"))
     stamp = now.strftime("%Y%m%d%H%M%S")
     sample = (
         f"MSH|^~\\&|||||{stamp}||ORU^R01|HPDEMO0001|P|2.3||||||8859/1\r"
@@ -37,5 +37,5 @@ def seed_demo_devices(clinic: Clinic, admin: User, *, now: datetime) -> list[Mon
         "OBX||NM|0002-4182^HR^MDIL|0|74|0004-0aa0^bpm^MDIL|||||F\r"
         "OBX||NM|0002-4bb8^SpO2^MDIL|0|98|0004-0220^%^MDIL|||||F\r"
     )
-    services.ingest_batch(clinic, [services.Frame(sample.encode("latin-1"), "demo", now)])
+    ingest.ingest_batch(clinic, [ingest.Frame(sample.encode("latin-1"), "demo", now)])
     return made

@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from ketaflow.accounts.requests import staff_user
-from ketaflow.devices import selectors, services
+from ketaflow.devices import review, selectors
 from ketaflow.devices.models import DeviceReading, InboundMessage
 from ketaflow.lib.api_schemas import Id, InputSchema, PathId, Text
 from ketaflow.treatments.services import SessionConflict
@@ -124,7 +124,7 @@ def session_readings(request: HttpRequest, session_id: PathId, pending: bool = F
 def confirm(request: HttpRequest, reading_id: PathId, payload: ReadingConfirmIn) -> Any:
     """Chart the monitor's values as a flowsheet reading (its alerts then computed as usual)."""
     try:
-        vitals = services.confirm_reading(staff_user(request), reading_id, payload.version)
+        vitals = review.confirm_reading(staff_user(request), reading_id, payload.version)
     except SessionConflict as exc:
         raise HttpError(409, exc.message) from exc
     return Status(201, {"vitals_reading_id": vitals.pk, "device_reading_id": reading_id})
@@ -132,7 +132,7 @@ def confirm(request: HttpRequest, reading_id: PathId, payload: ReadingConfirmIn)
 
 @router.post("/readings/{reading_id}/reject", response=ReadingOut, description=ERRORS)
 def reject(request: HttpRequest, reading_id: PathId, payload: DeviceReasonIn) -> Any:
-    return _reading(services.reject_reading(staff_user(request), reading_id, payload.reason))
+    return _reading(review.reject_reading(staff_user(request), reading_id, payload.reason))
 
 
 @router.get("/held", response=list[MessageOut], description=ERRORS)
@@ -146,10 +146,10 @@ def held(request: HttpRequest, resolved: bool = False) -> Any:
 @router.post("/held/{message_id}/assign", response={201: list[ReadingOut]}, description=ERRORS)
 def assign(request: HttpRequest, message_id: PathId, payload: AssignIn) -> Any:
     """Assign a held message to an active session: its readings are made for a nurse to confirm."""
-    readings = services.assign_message(staff_user(request), message_id, payload.session_id)
+    readings = review.assign_message(staff_user(request), message_id, payload.session_id)
     return Status(201, [_reading(r) for r in readings])
 
 
 @router.post("/held/{message_id}/dismiss", response=MessageOut, description=ERRORS)
 def dismiss(request: HttpRequest, message_id: PathId, payload: DeviceReasonIn) -> Any:
-    return _message(services.dismiss_message(staff_user(request), message_id, payload.reason))
+    return _message(review.dismiss_message(staff_user(request), message_id, payload.reason))

@@ -1,4 +1,6 @@
-"""HL7 v2 ORU^R01 from bedside monitors → vital signs. Pure: no Django, no I/O, no clock.
+"""HL7 v2 ORU^R01 from bedside monitors → vital signs: which OBX code means which vital, in
+which unit, and which value to chart. Pure: no Django, no I/O, no clock. HL7 v2 itself
+(bytes, segments, the MSH, data types, ACKs) is `hl7_codec`.
 
 Why a separate pure module: the listener, the holding-queue "assign" action, the tests and
 the benchmark all turn the same raw text into the same observations, and the quirks of real
@@ -6,8 +8,9 @@ feeds (docs/hl7.md, /work/shared/reference/hl7-monitors.md §4) are easiest to p
 property tests. Time is a parameter (`received_at`), the clinic's zone is a parameter (for
 timestamps sent without an offset, which devices send in their local time).
 
-Pipeline: `decode` (bytes → text per MSH-18, UTF-8 then latin-1 fallback) → `parse_message`
-(python-hl7 splits segments; every OBX becomes an `Observation` or a `Skipped` with a reason)
+Pipeline: `hl7_codec.decode` (bytes → text per MSH-18, UTF-8 then latin-1 fallback) →
+`parse_message` (`hl7_codec.split_message` checks the MSH and splits the segments; every OBX
+becomes an `Observation` or a `Skipped` with a reason)
 → `vital_sets` (group by observation time, pick one value per vital by mapping priority,
 refuse physically impossible values) → the Django side stores them.
 
@@ -22,18 +25,13 @@ extends or overrides them per clinic (`CodeMapping`), keyed the same way (`code_
 from __future__ import annotations
 
 import enum
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
-
-import hl7
+from datetime import datetime, tzinfo
 
 from ketaflow.clinical.monitoring.vitals import PHYSICAL_RANGES
-
-START_BLOCK = b"\x0b"
-END_BLOCK = b"\x1c\r"
+from ketaflow.devices import hl7_codec as hl7c
 
 
 class Vital(enum.Enum):
@@ -213,60 +211,7 @@ KPA_TO_MMHG = 760.0 / 101.325  # 1 kPa = 7.50062 mmHg (standard atmosphere defin
 INVALID_STATUSES = frozenset({"X", "D", "W", "N"})
 #: Values that mean "no valid value": empty, "?" (Efficia), Mindray's -100 sentinel.
 _NO_VALUE = frozenset({"", "?", '""', "-100", "-100.0", "-100.00", "---", "--"})
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _MDIL = re.compile(r"^([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})$")
-_TS = re.compile(
-    r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6}))?(?:([+-])(\d{2})(\d{2}))?$"
-)
-
-# MSH-18 → Python codec. Unknown names fall back to UTF-8 then latin-1 (reference §4.25).
-_CHARSETS = {
-    "UNICODE UTF-8": "utf-8",
-    "UTF-8": "utf-8",
-    "UTF8": "utf-8",
-    "UNICODE": "utf-8",
-    "8859/1": "latin-1",
-    "8859/15": "iso-8859-15",
-    "ASCII": "ascii",
-    "WINDOWS-1252": "cp1252",
-    "CP1252": "cp1252",
-    "GB 18030-2000": "gb18030",
-    "GB18030": "gb18030",
-    "GBK": "gbk",
-}
-
-
-class HL7Reject(Exception):
-    """The message cannot be accepted. `ack` is AR (fix and resend) or AE (our side failed).
-
-    `err` is the HL7 table 0357 error code for ERR-3 (100 segment sequence, 101 required
-    field missing, 102 data type error, 200 unsupported message type, 207 application error).
-    """
-
-    def __init__(
-        self, text: str, *, ack: str = "AR", err: str = "101", header: Header | None = None
-    ):
-        super().__init__(text)
-        self.text = text
-        self.ack = ack
-        self.err = err
-        self.header = header
-
-
-@dataclass(frozen=True)
-class Header:
-    field_sep: str
-    encoding_chars: str
-    sending_app: str
-    sending_facility: str
-    receiving_app: str
-    receiving_facility: str
-    message_time: datetime | None
-    message_type: str  # e.g. ORU^R01
-    control_id: str
-    processing_id: str
-    version: str
-    charset: str
 
 
 @dataclass(frozen=True)
@@ -298,7 +243,7 @@ class Skipped:
 
 @dataclass(frozen=True)
 class ParsedMessage:
-    header: Header
+    header: hl7c.Header
     patient_ids: tuple[str, ...]  # PID-3 repetitions' ID numbers, "" removed
     patient_unassigned: bool  # PID-3 is HL7 null `""` or absent
     location_raw: str  # PV1-3 as sent
@@ -319,86 +264,6 @@ class VitalSet:
     values: dict[str, float]
     sources: dict[str, dict[str, str]]
     notes: tuple[str, ...] = field(default=())
-
-
-# ---------------------------------------------------------------------------- bytes → text
-
-
-def charset_of(raw: bytes) -> str:
-    """MSH-18 read from the raw bytes (the MSH is ASCII even when the rest is not)."""
-    start = raw.find(b"MSH")
-    if start < 0 or len(raw) < start + 4:
-        return ""
-    sep = raw[start + 3 : start + 4]
-    end = len(raw)
-    for stop in (b"\r", b"\n"):
-        at = raw.find(stop, start)
-        if 0 <= at < end:
-            end = at
-    fields = raw[start:end].split(sep)
-    # fields[0] = "MSH", fields[1] = encoding characters = MSH-2, so MSH-n = fields[n - 1].
-    if len(fields) < 18:
-        return ""
-    return fields[17].split(b"^")[0].decode("ascii", "replace").strip()
-
-
-def decode(raw: bytes) -> tuple[str, str]:
-    """Text and the codec used: MSH-18's charset, else UTF-8, else latin-1 (never fails)."""
-    declared = _CHARSETS.get(charset_of(raw).upper())
-    for codec in (declared, "utf-8"):
-        if codec is None:
-            continue
-        try:
-            return raw.decode(codec), codec
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1"), "latin-1"
-
-
-def normalise_segments(text: str) -> str:
-    """Segments separated by `\\r` whatever the sender used (`\\n`, `\\r\\n`), no stray NULs."""
-    text = text.replace("\x00", "").replace("\r\n", "\r").replace("\n", "\r")
-    lines = [line.strip(" \t") for line in text.split("\r")]
-    return "\r".join(line for line in lines if line)
-
-
-# ---------------------------------------------------------------------------- small parsers
-
-
-def parse_ts(value: str, zone: tzinfo) -> datetime | None:
-    """An HL7 TS/DTM (precision up to microseconds, optional offset); None if invalid/zero.
-
-    A time without an offset is the device's local time, which we take as the clinic's zone.
-    """
-    value = value.split("^")[0].strip()
-    m = _TS.match(value)
-    if not m or value.startswith("0000"):
-        return None
-    y, mo, d, h, mi, s, frac, sign, oh, om = m.groups()
-    try:
-        micro = int((frac or "0").ljust(6, "0")[:6])
-        when = datetime(
-            int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0), int(s or 0), micro
-        )
-    except ValueError:
-        return None
-    if sign:
-        offset = timedelta(hours=int(oh), minutes=int(om))
-        if offset >= timedelta(hours=15):
-            return None
-        tz = timezone(offset if sign == "+" else -offset)
-        return when.replace(tzinfo=tz).astimezone(UTC)
-    return when.replace(tzinfo=zone).astimezone(UTC)
-
-
-def parse_number(value: str) -> float | None:
-    """A decimal number as devices write it (`72`, `98.6`, `.5`, ` 36,8`?) or None."""
-    v = value.strip().replace(",", ".") if value.count(",") == 1 and "." not in value else value
-    v = v.strip()
-    if not _NUMBER.match(v):
-        return None
-    number = float(v)
-    return number if math.isfinite(number) else None
 
 
 def mdil_to_mdc(code: str) -> int | None:
@@ -491,37 +356,6 @@ def location_keys(pv1_3: str, comp: str = "^", sub: str = "&") -> tuple[str, ...
 # ---------------------------------------------------------------------------- message
 
 
-class _Fields:
-    """Field access by HL7 number on a segment's text, split with the message's separators."""
-
-    def __init__(self, segment: str, sep: str, is_msh: bool) -> None:
-        parts = segment.split(sep)
-        # MSH-1 is the separator itself, so MSH-n is parts[n - 1]; other segments parts[n].
-        self.parts = ["MSH", sep, *parts[1:]] if is_msh else parts
-
-    def __call__(self, n: int) -> str:
-        return self.parts[n] if n < len(self.parts) else ""
-
-
-def _comp(value: str, n: int, comp: str = "^") -> str:
-    parts = value.split(comp)
-    return parts[n - 1].strip() if n <= len(parts) else ""
-
-
-def _check_msh(msh: str) -> None:
-    """python-hl7's validation of the header and its delimiters, without its containers.
-
-    `hl7.parse(msh)` is `create_parse_plan` (which reads and checks the delimiters) followed by
-    `_split` (which builds nested containers and can only fail when two delimiters are the same
-    character: its plan assertions then trip). So with distinct delimiters the plan alone gives
-    the same verdict, at about 1/70 of the cost (80 µs → 1 µs per message, half of
-    `parse_message`); with repeated delimiters the full parse runs, exactly as before.
-    """
-    plan = hl7.parser.create_parse_plan(msh.strip())
-    if len(set(plan.separators)) != len(plan.separators):
-        hl7.parse(msh)
-
-
 def parse_message(
     text: str,
     *,
@@ -531,48 +365,18 @@ def parse_message(
 ) -> ParsedMessage:
     """Every OBX of an ORU^R01 as an `Observation` or a `Skipped` (with the reason).
 
-    Raises `HL7Reject` when the message has no usable MSH or lacks MSH-9/MSH-10 (the
-    sender must fix it); anything else (unknown codes, invalid values, alarms, demo rows)
-    is skipped row by row so one odd row never loses the message.
+    Raises `hl7_codec.HL7Reject` when the message has no usable MSH, lacks MSH-9/MSH-10 (the
+    sender must fix it) or was cut short (`hl7_codec.split_message`); anything else (unknown
+    codes, invalid values, alarms, demo rows) is skipped row by row so one odd row never loses
+    the message.
     """
-    text = normalise_segments(text)
-    if not text.startswith("MSH") or len(text) < 8:
-        raise HL7Reject("Message does not start with an MSH segment.", err="100")
-    segments = text.split("\r")
-    try:
-        _check_msh(segments[0])
-    except Exception as exc:  # python-hl7 raises assorted errors on malformed headers
-        raise HL7Reject(f"Unparseable message: {exc}", err="102") from exc
-    sep = text[3]
-    enc = text[4:8] if len(text) >= 8 else "^~\\&"
-    comp, rep, sub = enc[0], enc[1] if len(enc) > 1 else "~", enc[3] if len(enc) > 3 else "&"
-    msh = _Fields(segments[0], sep, True)
-    header = Header(
-        field_sep=sep,
-        encoding_chars=msh(2),
-        sending_app=msh(3).strip(),
-        sending_facility=msh(4).strip(),
-        receiving_app=msh(5).strip(),
-        receiving_facility=msh(6).strip(),
-        message_time=parse_ts(msh(7), zone),
-        message_type=comp.join(p for p in msh(9).split(comp)[:2]),
-        control_id=msh(10).strip(),
-        processing_id=_comp(msh(11), 1, comp),
-        version=_comp(msh(12), 1, comp),
-        charset=msh(18).split(comp)[0].strip(),
-    )
-    if not msh(9).strip():
-        raise HL7Reject("MSH-9 (message type) is missing.", header=header)
-    if not header.control_id:
-        raise HL7Reject("MSH-10 (message control id) is missing.", header=header)
-
-    _refuse_if_truncated(segments, sep, header)
-
+    header, segments, delims = hl7c.split_message(text, zone=zone)
+    sep, comp, rep, sub = delims.field, delims.component, delims.repetition, delims.subcomponent
     lookup = {**BUILTIN_MAPPINGS, **(mappings or {})}
     patient_ids: list[str] = []
     pid_seen = False
     location_raw = ""
-    device = _comp(header.sending_app, 2, comp) or _comp(header.sending_app, 1, comp)
+    device = hl7c.comp_of(header.sending_app, 2, comp) or hl7c.comp_of(header.sending_app, 1, comp)
     obr_time: datetime | None = None
     observations: list[Observation] = []
     skipped: list[Skipped] = []
@@ -581,17 +385,17 @@ def parse_message(
     alarm_group = False
     for seg_text in segments[1:]:
         name = seg_text[:3]
-        f = _Fields(seg_text, sep, False)
+        f = hl7c.Fields(seg_text, sep, False)
         if name == "PID" and not pid_seen:
             pid_seen = True
             for repetition in f(3).split(rep):
-                ident = _comp(repetition, 1, comp)
+                ident = hl7c.comp_of(repetition, 1, comp)
                 if ident and ident != '""':
                     patient_ids.append(ident)
         elif name == "PV1" and not location_raw:
             location_raw = f(3).strip()
         elif name == "OBR":
-            obr_time = parse_ts(f(7), zone)
+            obr_time = hl7c.parse_ts(f(7), zone)
             alarm_group = "ALARM" in f(4).upper() or "MDC_EVT_ALARM" in f(4).upper()
         elif name == "OBX":
             obx_index += 1
@@ -611,7 +415,7 @@ def parse_message(
                     demo = True
                 skipped.append(why)
             if not device and f(18).strip():
-                device = _comp(f(18), 1, comp)
+                device = hl7c.comp_of(f(18), 1, comp)
 
     relevant = header.message_type.upper() == f"ORU{comp}R01".upper() and obx_index > 0
     ignore_reason = ""
@@ -634,39 +438,8 @@ def parse_message(
     )
 
 
-# OBX-11 (observation result status) is required in every HL7 v2.3+ ORU; fields after it may
-# be left off, never it. A last OBX that ends before it was cut off in transit.
-_OBX_RESULT_STATUS = 11
-
-
-def _refuse_if_truncated(segments: list[str], sep: str, header: Header) -> None:
-    """AE naming the segment when the message was cut short, instead of an AA for a message
-    whose last vitals were silently lost (the sender resends the whole message)."""
-    body = [s for s in segments[1:] if s.strip()]
-    if not body:
-        return
-    last = body[-1]
-    number = len(body) + 1
-    if len(last) < 3 or not last[:3].isalnum() or (len(last) > 3 and last[3] != sep):
-        raise HL7Reject(
-            f"Segment {number} ({last[:3]!r}) is cut short: the message looks truncated. "
-            "Nothing was stored; please resend it.",
-            ack="AE",
-            err="100",
-            header=header,
-        )
-    if last.startswith("OBX") and len(last.split(sep)) <= _OBX_RESULT_STATUS:
-        raise HL7Reject(
-            f"Segment {number} (OBX {_Fields(last, sep, False)(1) or '?'}) ends before OBX-11 "
-            "(result status): the message looks truncated. Nothing was stored; please resend it.",
-            ack="AE",
-            err="101",
-            header=header,
-        )
-
-
 def _observation(
-    f: _Fields,
+    f: hl7c.Fields,
     index: int,
     *,
     comp: str,
@@ -687,13 +460,16 @@ def _observation(
         return None, None  # device/header row (`OBX|1||69965^…|1.0.0.0|||||||X`): not data
     if "DEMO" in f(8).upper().split("~"):
         return skip("demo mode: simulated value (OBX-8 DEMO)")
-    system = _comp(code_field, 3, comp).upper()
+    system = hl7c.comp_of(code_field, 3, comp).upper()
     if alarm_group or system.startswith("MDIL-ALERT") or "ALARM" in system:
         return skip("alarm row (alarms are not vital signs)")
     if status in INVALID_STATUSES:
         return skip(f"marked invalid by the device (OBX-11 {status})")
     keys = code_keys(
-        _comp(code_field, 1, comp), _comp(code_field, 2, comp), _comp(code_field, 3, comp), sub_id
+        hl7c.comp_of(code_field, 1, comp),
+        hl7c.comp_of(code_field, 2, comp),
+        hl7c.comp_of(code_field, 3, comp),
+        sub_id,
     )
     mapping = next((lookup[k] for k in keys if k in lookup), None)
     if mapping is None:
@@ -706,7 +482,7 @@ def _observation(
         raw_value = raw_value.replace(comp, "")
     if raw_value.upper() in _NO_VALUE:
         return skip("no valid value (empty, '?' or a sentinel)")
-    number = parse_number(raw_value)
+    number = hl7c.parse_number(raw_value)
     if number is None:
         return skip(f"value {raw_value!r} is not a number")
     unit = unit_of(f(6))
@@ -724,7 +500,7 @@ def _observation(
     if converted is None:
         return skip(f"unit {unit} cannot be a {mapping.vital.value} unit: refused")
     value, conv_note = converted
-    when = parse_ts(f(14), zone) or fallback_time
+    when = hl7c.parse_ts(f(14), zone) or fallback_time
     return (
         Observation(
             vital=mapping.vital,
@@ -806,65 +582,3 @@ def vital_sets(observations: Iterable[Observation]) -> list[VitalSet]:
         if values or notes:
             result.append(VitalSet(when, values, sources, tuple(notes)))
     return result
-
-
-# ---------------------------------------------------------------------------- acknowledgement
-
-
-def escape(value: str, header: Header | None = None) -> str:
-    """Text safe inside an HL7 field (delimiters escaped, no segment breaks)."""
-    sep = header.field_sep if header else "|"
-    enc = header.encoding_chars if header and len(header.encoding_chars) >= 4 else "^~\\&"
-    esc = enc[2]
-    out = value.replace(esc, f"{esc}E{esc}")
-    for ch, code in ((sep, "F"), (enc[0], "S"), (enc[1], "R"), (enc[3], "T")):
-        out = out.replace(ch, f"{esc}{code}{esc}")
-    return out.replace("\r", " ").replace("\n", " ")[:200]
-
-
-def build_ack(
-    header: Header | None,
-    code: str,
-    *,
-    now: datetime,
-    ack_id: str,
-    text: str = "",
-    err: str = "",
-) -> str:
-    """An original-mode ACK: MSH + MSA (+ ERR when not AA), echoing MSH-10 in MSA-2."""
-    sep = header.field_sep if header else "|"
-    enc = header.encoding_chars if header and header.encoding_chars else "^~\\&"
-    version = (header.version if header else "") or "2.5"
-    ctrl = header.control_id if header else ""
-    msh = sep.join(
-        [
-            "MSH",
-            enc,
-            "KETAFLOW",
-            "",
-            header.sending_app if header else "",
-            header.sending_facility if header else "",
-            now.strftime("%Y%m%d%H%M%S") + "+0000",
-            "",
-            f"ACK{enc[0]}R01{enc[0]}ACK",
-            ack_id,
-            "P",
-            version,
-        ]
-    )
-    msa = sep.join(["MSA", code, escape(ctrl, header), escape(text, header)])
-    segments = [msh, msa]
-    if code != "AA":
-        c = enc[0]
-        segments.append(
-            sep.join(
-                [
-                    "ERR",
-                    "",
-                    "",
-                    f"{err or '207'}{c}{escape(text, header)}{c}HL70357",
-                    "E",
-                ]
-            )
-        )
-    return "\r".join(segments) + "\r"

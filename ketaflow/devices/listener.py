@@ -38,8 +38,8 @@ from django.utils import timezone
 from hl7.mllp import HL7StreamProtocol, HL7StreamWriter, MLLPStreamReader
 
 from ketaflow.accounts.models import Clinic
-from ketaflow.devices import hl7_vitals as hv
-from ketaflow.devices import services
+from ketaflow.devices import hl7_codec as hl7c
+from ketaflow.devices import ingest, matching
 
 log = logging.getLogger("ketaflow.devices.listener")
 
@@ -76,26 +76,26 @@ class HardenedReader(MLLPStreamReader):
     async def readframe(self) -> bytes:
         while self._skipping_oversize:
             try:
-                await self.readuntil(hv.END_BLOCK)  # the rest of the refused frame
+                await self.readuntil(hl7c.END_BLOCK)  # the rest of the refused frame
                 self._skipping_oversize = False
             except LimitOverrunError as exc:
                 self._drop_overrun(exc)
         try:
-            block = await self.readuntil(hv.END_BLOCK)
+            block = await self.readuntil(hl7c.END_BLOCK)
         except LimitOverrunError as exc:
             head = bytes(self._buffer[:4096])
             self._drop_overrun(exc)
             raise FrameTooLarge(head) from exc
-        start = block.rfind(hv.START_BLOCK)
+        start = block.rfind(hl7c.START_BLOCK)
         if start < 0:
             raise NotAFrame()
-        return block[start + 1 : -len(hv.END_BLOCK)]
+        return block[start + 1 : -len(hl7c.END_BLOCK)]
 
     def _drop_overrun(self, exc: LimitOverrunError) -> None:
         """Drop an overrun's bytes: through the end block if it is here, else all, and
         remember to skip the frame's remaining bytes."""
-        if self._buffer.startswith(hv.END_BLOCK, exc.consumed):
-            del self._buffer[: exc.consumed + len(hv.END_BLOCK)]
+        if self._buffer.startswith(hl7c.END_BLOCK, exc.consumed):
+            del self._buffer[: exc.consumed + len(hl7c.END_BLOCK)]
             self._skipping_oversize = False
         else:
             self._buffer.clear()
@@ -137,12 +137,12 @@ class Listener:
         self.batch_size = max(1, batch_size)
         self.db_workers = 1 if connection.vendor == "sqlite" else max(1, db_workers)
         self.stats = Stats()
-        self._queue: asyncio.Queue[tuple[services.Frame, asyncio.Future[services.Outcome]]]
+        self._queue: asyncio.Queue[tuple[ingest.Frame, asyncio.Future[ingest.Outcome]]]
         self._server: asyncio.AbstractServer | None = None
         self._committers: list[asyncio.Task[None]] = []
         self._connections: set[asyncio.Task[Any]] = set()
         self._executor = ThreadPoolExecutor(self.db_workers, thread_name_prefix="hl7-db")
-        self._cache = services.ListenerCache(ttl=cache_seconds)
+        self._cache = matching.ListenerCache(ttl=cache_seconds)
         self._profile_prefix = os.environ.get(PROFILE_ENV, "")
         self._profiles: dict[int, cProfile.Profile] = {}  # thread id -> its profiler
         self._loop_profile = cProfile.Profile()
@@ -208,14 +208,14 @@ class Listener:
 
     # -- database side
 
-    def _run_batch(self, frames: list[services.Frame]) -> list[services.Outcome]:
+    def _run_batch(self, frames: list[ingest.Frame]) -> list[ingest.Outcome]:
         profile = None
         if self._profile_prefix:
             profile = self._profiles.setdefault(threading.get_ident(), cProfile.Profile())
             profile.enable()
         close_old_connections()
         try:
-            return services.ingest_batch(self.clinic, frames, self._cache)
+            return ingest.ingest_batch(self.clinic, frames, self._cache)
         finally:
             close_old_connections()
             if profile is not None:
@@ -233,9 +233,9 @@ class Listener:
                 outcomes = await loop.run_in_executor(self._executor, self._run_batch, frames)
             except Exception as exc:  # ingest_batch answers its own errors; this is a last resort
                 log.exception("batch failed")
-                outcomes = [services._outcome(None, "AE", f"Not stored ({exc}).", err="207")] * len(
-                    items
-                )
+                outcomes = [
+                    ingest.acknowledgement(None, "AE", f"Not stored ({exc}).", err="207")
+                ] * len(items)
             self.stats.batches += 1
             for (_, future), outcome in zip(items, outcomes, strict=True):
                 self.stats.stored += outcome.stored
@@ -244,8 +244,8 @@ class Listener:
                 if not future.done():
                     future.set_result(outcome)
 
-    async def submit(self, frame: services.Frame) -> services.Outcome:
-        future: asyncio.Future[services.Outcome] = asyncio.get_running_loop().create_future()
+    async def submit(self, frame: ingest.Frame) -> ingest.Outcome:
+        future: asyncio.Future[ingest.Outcome] = asyncio.get_running_loop().create_future()
         await self._queue.put((frame, future))
         return await future
 
@@ -261,7 +261,7 @@ class Listener:
         peer = f"{peername[0]}:{peername[1]}" if peername else "?"
         self.stats.connections += 1
         log.info("connection from %s", peer)
-        pending: asyncio.Queue[asyncio.Future[services.Outcome] | None] = asyncio.Queue(
+        pending: asyncio.Queue[asyncio.Future[ingest.Outcome] | None] = asyncio.Queue(
             IN_FLIGHT_PER_CONNECTION
         )
         sender = asyncio.create_task(self._send_acks(writer, pending, peer))
@@ -286,7 +286,7 @@ class Listener:
     async def _read_frames(
         self,
         reader: HardenedReader,
-        pending: asyncio.Queue[asyncio.Future[services.Outcome] | None],
+        pending: asyncio.Queue[asyncio.Future[ingest.Outcome] | None],
         peer: str,
     ) -> None:
         loop = asyncio.get_running_loop()
@@ -307,7 +307,7 @@ class Listener:
                 log.warning("frame over %d bytes from %s refused", self.max_bytes, peer)
                 done = loop.create_future()
                 done.set_result(
-                    services._outcome(
+                    ingest.acknowledgement(
                         header,
                         "AR",
                         f"Message larger than {self.max_bytes} bytes: refused.",
@@ -317,13 +317,13 @@ class Listener:
                 await pending.put(done)
                 continue
             self.stats.frames += 1
-            frame = services.Frame(payload, peer, timezone.now())
+            frame = ingest.Frame(payload, peer, timezone.now())
             await pending.put(asyncio.ensure_future(self.submit(frame)))
 
     async def _send_acks(
         self,
         writer: HL7StreamWriter,
-        pending: asyncio.Queue[asyncio.Future[services.Outcome] | None],
+        pending: asyncio.Queue[asyncio.Future[ingest.Outcome] | None],
         peer: str,
     ) -> None:
         while True:
@@ -344,15 +344,13 @@ def _close_connection(barrier: threading.Barrier) -> None:
     connections.close_all()
 
 
-def _header_of(head: bytes) -> hv.Header | None:
+def _header_of(head: bytes) -> hl7c.Header | None:
     """The MSH of a refused (oversize) frame, if its first bytes hold one."""
-    start = head.rfind(hv.START_BLOCK)
-    text, _ = hv.decode(head[start + 1 :] if start >= 0 else head)
-    first = hv.normalise_segments(text).split("\r")[0]
+    start = head.rfind(hl7c.START_BLOCK)
+    text, _ = hl7c.decode(head[start + 1 :] if start >= 0 else head)
+    first = hl7c.normalise_segments(text).split("\r")[0]
     try:
-        return hv.parse_message(
-            first, zone=timezone.get_current_timezone(), received_at=timezone.now()
-        ).header
+        return hl7c.split_message(first, zone=timezone.get_current_timezone())[0]
     except Exception:
         return None
 

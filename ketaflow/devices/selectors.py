@@ -17,6 +17,7 @@ from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
+from ketaflow.devices.matching import ACTIVE_STATUSES
 from ketaflow.devices.models import (
     CodeMapping,
     DeviceReading,
@@ -25,7 +26,6 @@ from ketaflow.devices.models import (
     MonitorBinding,
     ReadingStatus,
 )
-from ketaflow.devices.services import ACTIVE_STATUSES
 from ketaflow.treatments.models import TreatmentSession
 
 

@@ -22,7 +22,7 @@ from ketaflow.accounts.permissions import require
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.courses.models import Chair
-from ketaflow.devices import selectors, services
+from ketaflow.devices import configuration, review, selectors
 from ketaflow.devices.models import DeviceReading, VitalChoice
 from ketaflow.treatments.services import SessionConflict
 
@@ -71,7 +71,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     version = _int(request.POST.get("version"))
     _attempt(
         request,
-        lambda: services.confirm_reading(actor, pk, version),
+        lambda: review.confirm_reading(actor, pk, version),
         "Device reading confirmed into the flowsheet.",
     )
     return _session_page(pk, request)
@@ -82,9 +82,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     reason = request.POST.get("reason", "")
-    _attempt(
-        request, lambda: services.reject_reading(actor, pk, reason), "Device reading rejected."
-    )
+    _attempt(request, lambda: review.reject_reading(actor, pk, reason), "Device reading rejected.")
     return _session_page(pk, request)
 
 
@@ -109,7 +107,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     session_id = _int(request.POST.get("session_id"))
     _attempt(
         request,
-        lambda: services.assign_message(actor, pk, session_id),
+        lambda: review.assign_message(actor, pk, session_id),
         "Message assigned: its readings wait on the session page for a nurse to confirm.",
     )
     return redirect("devices:queue")
@@ -120,7 +118,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     reason = request.POST.get("reason", "")
-    _attempt(request, lambda: services.dismiss_message(actor, pk, reason), "Message dismissed.")
+    _attempt(request, lambda: review.dismiss_message(actor, pk, reason), "Message dismissed.")
     return redirect("devices:queue")
 
 
@@ -137,7 +135,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             "mappings": selectors.mappings(actor),
             "chairs": Chair.objects.filter(clinic_id=actor.clinic_pk, active=True),
             "vitals": VitalChoice.choices,
-            "units": services.UNITS,
+            "units": configuration.UNITS,
         },
     )
 
@@ -147,7 +145,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 def bind(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
     chair_id, location = _int(request.POST.get("chair")), request.POST.get("location", "")
-    _attempt(request, lambda: services.bind_chair(actor, chair_id, location), "Chair bound.")
+    _attempt(request, lambda: configuration.bind_chair(actor, chair_id, location), "Chair bound.")
     return redirect("devices:setup")
 
 
@@ -155,7 +153,7 @@ def bind(request: HttpRequest) -> HttpResponse:
 @require_POST
 def unbind(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _attempt(request, lambda: services.end_binding(actor, pk), "Binding ended.")
+    _attempt(request, lambda: configuration.end_binding(actor, pk), "Binding ended.")
     return redirect("devices:setup")
 
 
@@ -166,7 +164,7 @@ def add_mapping(request: HttpRequest) -> HttpResponse:
     p = request.POST
     _attempt(
         request,
-        lambda: services.add_mapping(
+        lambda: configuration.add_mapping(
             actor,
             coding_system=p.get("coding_system", ""),
             code=p.get("code", ""),
@@ -184,5 +182,7 @@ def add_mapping(request: HttpRequest) -> HttpResponse:
 @require_POST
 def end_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
-    _attempt(request, lambda: services.deactivate_mapping(actor, pk), "Code mapping switched off.")
+    _attempt(
+        request, lambda: configuration.deactivate_mapping(actor, pk), "Code mapping switched off."
+    )
     return redirect("devices:setup")

@@ -21,7 +21,7 @@ from ketaflow.treatments.tests.conftest import (  # noqa: F401  (fixtures, re-ex
 @pytest.fixture
 def binding(clinic_admin: Any, chair: Any) -> Any:  # noqa: F811
     """The monitor at chair 1 sends PV1-3 `SURGERY^^V2` (GE) — bound by its bed label `V2`."""
-    from ketaflow.devices.services import bind_chair
+    from ketaflow.devices.configuration import bind_chair
 
     return bind_chair(clinic_admin, chair.pk, "V2")
 
@@ -30,7 +30,7 @@ def ingest(clinic: Any, *texts: str | bytes, peer: str = "10.0.0.7:40001") -> li
     """Run messages through the listener's storage path (one batch), as the listener does."""
     from django.utils import timezone
 
-    from ketaflow.devices.services import Frame, ingest_batch
+    from ketaflow.devices.ingest import Frame, ingest_batch
 
     now = timezone.now()
     frames = [Frame(t.encode() if isinstance(t, str) else t, peer, now) for t in texts]

@@ -90,7 +90,7 @@ def test_a_monitor_at_another_chair_is_held(
     clinic: Any, clinic_admin: Any, checked_in: Any, binding: Any
 ) -> None:
     from ketaflow.courses.services import add_chair
-    from ketaflow.devices.services import bind_chair
+    from ketaflow.devices.configuration import bind_chair
 
     other = add_chair(clinic_admin, name="Chair 2")
     bind_chair(clinic_admin, other.pk, "V3")
@@ -140,17 +140,17 @@ def test_malformed_messages_get_ar_with_the_reason_and_an_err_segment(clinic: An
 def test_one_failing_message_does_not_lose_the_others_in_its_batch(
     clinic: Any, checked_in: Any, binding: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ketaflow.devices import services
+    from ketaflow.devices import readings
 
-    real = services._reading_rows
+    real = readings.reading_rows
 
     def flaky(batch: Any, session: Any, row: Any, message: Any) -> Any:
         if row.control_id == "BAD":
             raise RuntimeError("disk on fire")
         return real(batch, session, row, message)
 
-    # The bulk path fails as a whole, then each message is stored in its own savepoint.
-    monkeypatch.setattr(services, "_reading_rows", flaky)
+    # The batch fails as a whole, then each message is stored alone in its own savepoint.
+    monkeypatch.setattr(readings, "reading_rows", flaky)
     outs = ingest(clinic, M.ge_b40("OK-1"), M.ge_b40("BAD"), M.ge_b40("OK-2"))
     assert [o.code for o in outs] == ["AA", "AE", "AA"]
     assert ack_fields(outs[1].ack)["err"].startswith("207^")
@@ -163,20 +163,22 @@ def test_keep_alives_are_acknowledged_and_not_stored(clinic: Any) -> None:
     assert not InboundMessage.objects.exists()
 
 
-def test_the_bulk_path_stores_exactly_what_the_one_by_one_path_stores(
+def test_a_batch_stores_exactly_what_its_messages_stored_alone_store(
     clinic: Any,
     checked_in: Any,
     binding: Any,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """On PostgreSQL the bulk path is one hand-written statement (`services._PG_STORE`), on
-    SQLite the ORM's bulk inserts; either must write the same rows as `_store_one`'s ORM saves
-    (a renamed or added column would otherwise only show as a silent fall-back to the slow
-    path), and must not fall back at all."""
+    """There is one store path (`ingest.store_messages`); what may differ is how many messages
+    it gets and how it inserts them. A whole batch, the same batch with the ORM's bulk inserts
+    (`insert_orm`; on PostgreSQL the batch is otherwise one hand-written statement,
+    `insert_pg`) and each message stored alone (the fall-back after a failed batch) must write
+    the same rows, audit events included, and give the same answers (a renamed or added column
+    would otherwise only show as a silent fall-back to storing one by one)."""
     from django.db import transaction
 
-    from ketaflow.devices import services
+    from ketaflow.devices import ingest as ingest_module
 
     batch = [
         M.ge_b40("B-1", sbp=190, dbp=104, spo2=88),  # stored, with alerts
@@ -234,23 +236,34 @@ def test_the_bulk_path_stores_exactly_what_the_one_by_one_path_stores(
     class Rollback(Exception):
         pass
 
-    with pytest.raises(Rollback), transaction.atomic():
-        bulk_outs = ingest(clinic, *batch)
-        bulk = snapshot()
-        raise Rollback
+    def stored(**patches: Any) -> tuple[list[Any], tuple[list[Any], list[Any], list[Any]]]:
+        with pytest.MonkeyPatch.context() as mp:
+            for name, value in patches.items():
+                mp.setattr(ingest_module, name, value)
+            with pytest.raises(Rollback), transaction.atomic():
+                outs = ingest(clinic, *batch)
+                rows = snapshot()
+                raise Rollback
+        return [(o.code, o.text, o.stored, o.duplicate) for o in outs], rows
+
+    real = ingest_module.store_messages
+
+    def alone_only(batch_: Any, items: list[Any]) -> Any:
+        if len(items) > 1:
+            raise RuntimeError("force storing each message alone")
+        return real(batch_, items)
+
+    whole_outs, whole = stored()
     assert "one by one" not in caplog.text
-
-    def no_bulk(*args: Any) -> None:
-        raise RuntimeError("force the one-by-one path")
-
-    monkeypatch.setattr(services, "_store_many", no_bulk)
-    one_outs = ingest(clinic, *batch)
-    assert snapshot() == bulk
-    assert [(o.code, o.text, o.stored, o.duplicate) for o in bulk_outs] == [
-        (o.code, o.text, o.stored, o.duplicate) for o in one_outs
-    ]
-    assert [o.code for o in bulk_outs] == ["AA"] * 6 and bulk_outs[4].duplicate
-    assert len(bulk[0]) == 4 and len(bulk[1]) == 2 and len(bulk[2]) == 4
+    for patches in ({"insert_pg": ingest_module.insert_orm}, {"store_messages": alone_only}):
+        outs, rows = stored(**patches)
+        assert outs == whole_outs, patches
+        for table, got, want in zip(("messages", "readings", "events"), rows, whole, strict=True):
+            for n, (got_row, want_row) in enumerate(zip(got, want, strict=True)):
+                assert got_row == want_row, (patches, table, n)
+    assert "one by one" in caplog.text
+    assert [o[0] for o in whole_outs] == ["AA"] * 6 and whole_outs[4][3]
+    assert len(whole[0]) == 4 and len(whole[1]) == 2 and len(whole[2]) == 4
 
 
 def test_a_long_running_listener_sees_session_changes_at_once(
@@ -263,7 +276,8 @@ def test_a_long_running_listener_sees_session_changes_at_once(
     from django.utils import timezone
 
     from ketaflow.courses.services import add_chair
-    from ketaflow.devices.services import Frame, ListenerCache, ingest_batch
+    from ketaflow.devices.ingest import Frame, ingest_batch
+    from ketaflow.devices.matching import ListenerCache
     from ketaflow.treatments.models import TreatmentSession
 
     cache = ListenerCache()

@@ -156,18 +156,18 @@ def test_an_idle_connection_is_closed(clinic: Any, checked_in: Any, binding: Any
 def test_a_database_failure_is_answered_ae_and_the_listener_goes_on(
     running: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ketaflow.devices import services
+    from ketaflow.devices import ingest
 
-    real = services._message_row
+    real = ingest._message_row
     calls = {"n": 0}
 
     def failing_first_attempt(*args: Any) -> Any:
         calls["n"] += 1
-        if calls["n"] <= 2:  # the bulk path, then the one-by-one retry of the same batch
+        if calls["n"] <= 2:  # the batch, then the retry of its message alone
             raise RuntimeError("connection lost")
         return real(*args)
 
-    monkeypatch.setattr(services, "_message_row", failing_first_attempt)
+    monkeypatch.setattr(ingest, "_message_row", failing_first_attempt)
     with running.connect() as s:
         s.sendall(M.frame(M.ge_b40("DB-1")))
         first = read_acks(s, 1)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ketaflow.devices.models import DeviceReading
-from ketaflow.devices.services import confirm_reading
+from ketaflow.devices.review import confirm_reading
 from ketaflow.devices.tests import messages as M
 from ketaflow.devices.tests.conftest import ingest
 from ketaflow.treatments import derive, services

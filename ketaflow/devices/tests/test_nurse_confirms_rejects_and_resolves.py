@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from ketaflow.devices import services
+from ketaflow.devices import configuration, review
 from ketaflow.devices.models import DeviceReading, InboundMessage, MessageStatus
 from ketaflow.devices.tests import messages as M
 from ketaflow.devices.tests.conftest import ingest
@@ -23,14 +23,14 @@ def test_confirming_makes_a_flowsheet_reading_at_the_monitors_time_linked_to_the
 ) -> None:
     ingest(clinic, M.ge_b40("C-1", sbp=150, dbp=92))
     reading = DeviceReading.objects.get()
-    vitals = services.confirm_reading(nurse, reading.pk, fresh(checked_in).version)
+    vitals = review.confirm_reading(nurse, reading.pk, fresh(checked_in).version)
     assert (vitals.sbp, vitals.dbp, vitals.hr, vitals.spo2, vitals.rr) == (150, 92, 72, 97, 16)
     assert vitals.taken_at == reading.observed_at and vitals.recorded_by == nurse
     reading.refresh_from_db()
     assert reading.status == "confirmed" and reading.vitals_reading == vitals
     assert VitalsReading.objects.get().device_reading == reading
     with pytest.raises(ValidationError):
-        services.confirm_reading(nurse, reading.pk, fresh(checked_in).version)
+        review.confirm_reading(nurse, reading.pk, fresh(checked_in).version)
 
 
 def test_confirming_on_a_stale_page_is_a_conflict(
@@ -38,9 +38,7 @@ def test_confirming_on_a_stale_page_is_a_conflict(
 ) -> None:
     ingest(clinic, M.ge_b40("C-2"))
     with pytest.raises(VersionConflict):
-        services.confirm_reading(
-            nurse, DeviceReading.objects.get().pk, checked_in.version - 1 or 99
-        )
+        review.confirm_reading(nurse, DeviceReading.objects.get().pk, checked_in.version - 1 or 99)
 
 
 def test_rejecting_needs_a_reason_and_keeps_the_row(
@@ -49,8 +47,8 @@ def test_rejecting_needs_a_reason_and_keeps_the_row(
     ingest(clinic, M.ge_b40("C-3"))
     pk = DeviceReading.objects.get().pk
     with pytest.raises(ValidationError):
-        services.reject_reading(nurse, pk, "  ")
-    services.reject_reading(nurse, pk, "cuff was off")
+        review.reject_reading(nurse, pk, "  ")
+    review.reject_reading(nurse, pk, "cuff was off")
     row = DeviceReading.objects.get()
     assert row.status == "rejected" and row.reject_reason == "cuff was off"
     assert not VitalsReading.objects.exists()
@@ -61,12 +59,12 @@ def test_a_held_message_assigned_to_a_session_makes_its_readings(
 ) -> None:
     ingest(clinic, M.ge_b40("Q-1", mrn="TEMP-42"))
     held = InboundMessage.objects.get(status=MessageStatus.HELD)
-    readings = services.assign_message(nurse, held.pk, checked_in.pk)
+    readings = review.assign_message(nurse, held.pk, checked_in.pk)
     assert len(readings) == 1 and readings[0].session == checked_in and readings[0].hr == 72
     held.refresh_from_db()
     assert held.status == MessageStatus.ASSIGNED and held.resolved_by == nurse
     with pytest.raises(ValidationError):
-        services.assign_message(nurse, held.pk, checked_in.pk)
+        review.assign_message(nurse, held.pk, checked_in.pk)
 
 
 def test_a_held_message_is_dismissed_with_a_reason_never_deleted(
@@ -75,8 +73,8 @@ def test_a_held_message_is_dismissed_with_a_reason_never_deleted(
     ingest(clinic, M.philips_piic("Q-2", mrn='""'))
     held = InboundMessage.objects.get()
     with pytest.raises(ValidationError):
-        services.dismiss_message(nurse, held.pk, "")
-    services.dismiss_message(nurse, held.pk, "monitor on demo bed")
+        review.dismiss_message(nurse, held.pk, "")
+    review.dismiss_message(nurse, held.pk, "monitor on demo bed")
     held.refresh_from_db()
     assert (
         held.status == MessageStatus.DISMISSED and held.resolution_reason == "monitor on demo bed"
@@ -88,18 +86,18 @@ def test_clinic_mappings_and_bindings(
 ) -> None:
     from django.core.exceptions import PermissionDenied
 
-    mapping = services.add_mapping(
+    mapping = configuration.add_mapping(
         clinic_admin, coding_system="99MNDRY", code="352", vital="rr", unit="/min"
     )
-    assert services.mappings_of(clinic.pk)["99MNDRY:352"].vital.value == "rr"
+    assert configuration.mappings_of(clinic.pk)["99MNDRY:352"].vital.value == "rr"
     with pytest.raises(ValidationError):
-        services.add_mapping(clinic_admin, coding_system="99mndry", code="352", vital="hr")
-    services.deactivate_mapping(clinic_admin, mapping.pk)
-    assert services.mappings_of(clinic.pk) == {}
-    binding = services.bind_chair(clinic_admin, chair.pk, "V2")
+        configuration.add_mapping(clinic_admin, coding_system="99mndry", code="352", vital="hr")
+    configuration.deactivate_mapping(clinic_admin, mapping.pk)
+    assert configuration.mappings_of(clinic.pk) == {}
+    binding = configuration.bind_chair(clinic_admin, chair.pk, "V2")
     with pytest.raises(ValidationError):
-        services.bind_chair(clinic_admin, chair.pk, "v2")
-    services.end_binding(clinic_admin, binding.pk)
-    services.bind_chair(clinic_admin, chair.pk, "v2")
+        configuration.bind_chair(clinic_admin, chair.pk, "v2")
+    configuration.end_binding(clinic_admin, binding.pk)
+    configuration.bind_chair(clinic_admin, chair.pk, "v2")
     with pytest.raises(PermissionDenied):
-        services.bind_chair(nurse, chair.pk, "V7")
+        configuration.bind_chair(nurse, chair.pk, "V7")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ketaflow.devices import hl7_codec as hl7c
 from ketaflow.devices import hl7_vitals as hv
 
 ZONE = ZoneInfo("Europe/London")
@@ -28,7 +29,7 @@ CODES = [
 
 @given(st.binary(max_size=400))
 def test_decode_never_fails(raw: bytes) -> None:
-    text, codec = hv.decode(raw)
+    text, codec = hl7c.decode(raw)
     assert isinstance(text, str) and codec
 
 
@@ -37,7 +38,7 @@ def test_parse_either_parses_or_rejects_with_a_reason(body: str) -> None:
     for text in (body, "MSH|^~\\&|A|B|||20260101||ORU^R01|1|P|2.5\r" + body):
         try:
             msg = hv.parse_message(text, zone=ZONE, received_at=NOW)
-        except hv.HL7Reject as exc:
+        except hl7c.HL7Reject as exc:
             assert exc.text and exc.ack in ("AR", "AE")
         else:
             hv.vital_sets(msg.observations)
@@ -81,7 +82,7 @@ def test_invalid_statuses_never_give_a_value(status: str, value: str) -> None:
 
 @given(st.text(max_size=60))
 def test_escaped_text_never_breaks_the_ack(text: str) -> None:
-    out = hv.escape(text)
+    out = hl7c.escape(text)
     assert not set("|^~&\r\n") & set(
         out.replace("\\F\\", "")
         .replace("\\S\\", "")

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ketaflow.devices import hl7_codec as hl7c
 from ketaflow.devices import hl7_vitals as hv
 from ketaflow.devices.tests import messages as M
 
@@ -143,10 +144,10 @@ def test_observation_time_falls_back_from_obx14_to_obr7_to_msh7_to_receipt() -> 
 
 
 def test_timestamps_without_offset_are_clinic_local_and_zero_dates_invalid() -> None:
-    summer = hv.parse_ts("20260701120000", LONDON)
+    summer = hl7c.parse_ts("20260701120000", LONDON)
     assert summer == datetime(2026, 7, 1, 11, 0, tzinfo=UTC)
-    assert hv.parse_ts("00000000000000", LONDON) is None
-    assert hv.parse_ts("20261121093400.000-0800", LONDON) == datetime(
+    assert hl7c.parse_ts("00000000000000", LONDON) is None
+    assert hl7c.parse_ts("20261121093400.000-0800", LONDON) == datetime(
         2026, 11, 21, 17, 34, tzinfo=UTC
     )
 
@@ -179,7 +180,7 @@ def test_nibp_measured_earlier_forms_its_own_set() -> None:
 def test_messages_lacking_required_fields_are_rejected_with_the_reason(
     text: str, problem: str
 ) -> None:
-    with pytest.raises(hv.HL7Reject) as exc:
+    with pytest.raises(hl7c.HL7Reject) as exc:
         parse(text)
     assert problem in exc.value.text and exc.value.ack == "AR"
 
@@ -196,12 +197,12 @@ def test_decode_follows_msh18_and_falls_back_to_latin1() -> None:
             "latin-1"
         )
     )
-    assert hv.decode(latin) == (latin.decode("latin-1"), "latin-1")
+    assert hl7c.decode(latin) == (latin.decode("latin-1"), "latin-1")
     undeclared = "MSH|^~\\&|A||||||ORU^R01|1|P|2.3\rOBX|1|ST|T^T^WAP|1|98.4|^°F".encode("latin-1")
-    text, codec = hv.decode(undeclared)
+    text, codec = hl7c.decode(undeclared)
     assert codec == "latin-1" and "°F" in text
     utf8 = "MSH|^~\\&|A||||||ORU^R01|1|P|2.6||||||UNICODE UTF-8\rNTE|1||SpO₂".encode()
-    assert hv.decode(utf8) == (utf8.decode(), "utf-8")
+    assert hl7c.decode(utf8) == (utf8.decode(), "utf-8")
 
 
 def test_location_keys_for_the_shapes_monitors_send() -> None:
@@ -213,7 +214,7 @@ def test_location_keys_for_the_shapes_monitors_send() -> None:
 
 def test_ack_echoes_the_control_id_and_carries_an_err_segment_when_not_accepted() -> None:
     header = parse(M.loinc_generic("C|1".replace("|", ""))).header
-    ack = hv.build_ack(header, "AE", now=NOW, ack_id="9", text="Bad ^ thing", err="207")
+    ack = hl7c.build_ack(header, "AE", now=NOW, ack_id="9", text="Bad ^ thing", err="207")
     msa = ack.split("\r")[1].split("|")
     assert msa[:3] == ["MSA", "AE", "C1"] and "\\S\\" in msa[3]
     assert ack.split("\r")[2].startswith("ERR|||207^")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ketaflow.devices import hl7_codec as hl7c
 from ketaflow.devices import hl7_vitals as hv
 from ketaflow.devices.models import DeviceReading, InboundMessage
 from ketaflow.devices.tests import messages as M
@@ -35,7 +36,7 @@ def parse(text: str) -> hv.ParsedMessage:
 
 def cut_in_last_obx(text: str, fields_kept: int) -> str:
     """The message as a cut in transit leaves it: inside its last OBX, nothing after."""
-    segments = hv.normalise_segments(text).rstrip("\r").split("\r")
+    segments = hl7c.normalise_segments(text).rstrip("\r").split("\r")
     at = max(i for i, s in enumerate(segments) if s.startswith("OBX"))
     return "\r".join([*segments[:at], "|".join(segments[at].split("|")[:fields_kept])])
 
@@ -51,9 +52,9 @@ def test_a_message_cut_inside_its_last_obx_is_refused_naming_the_segment(
     vendor: str, fields_kept: int
 ) -> None:
     text = cut_in_last_obx(SAMPLES[vendor]("CUT-1"), fields_kept)
-    with pytest.raises(hv.HL7Reject) as refused:
+    with pytest.raises(hl7c.HL7Reject) as refused:
         parse(text)
-    segment_number = len(hv.normalise_segments(text).rstrip("\r").split("\r"))
+    segment_number = len(hl7c.normalise_segments(text).rstrip("\r").split("\r"))
     assert refused.value.ack == "AE"
     assert f"Segment {segment_number} (OBX" in refused.value.text
     assert "truncated" in refused.value.text
@@ -62,8 +63,8 @@ def test_a_message_cut_inside_its_last_obx_is_refused_naming_the_segment(
 
 @pytest.mark.parametrize("tail", ["O", "OB", "OBX", "OBX\n"])
 def test_a_message_cut_inside_a_segment_name_is_refused(tail: str) -> None:
-    text = hv.normalise_segments(M.ge_b40("CUT-2")).rstrip("\r") + "\r" + tail
-    with pytest.raises(hv.HL7Reject) as refused:
+    text = hl7c.normalise_segments(M.ge_b40("CUT-2")).rstrip("\r") + "\r" + tail
+    with pytest.raises(hl7c.HL7Reject) as refused:
         parse(text)
     assert refused.value.ack == "AE" and "truncated" in refused.value.text
 
