@@ -7,18 +7,35 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format typecheck lock serve clean-venv coverage-core bench-pk \
-	bench-outcomes bench-hl7
+.PHONY: uv install install-production demo test lint format typecheck lock serve clean-venv \
+	coverage-core bench-pk bench-outcomes bench-hl7 bench-startup
 
+# Two hash-pinned locks from pyproject.toml: requirements.lock is what production runs;
+# requirements-dev.lock is the same pins plus the `dev` extra (tests, linters, type checker,
+# Playwright, benchmarks' references). `make install` is the development install.
 install: $(STAMP)
 
-# Re-install whenever the lock file or the project metadata changes.
-$(STAMP): requirements.lock pyproject.toml
+uv:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		"uv==$(UV_VERSION)"
+
+# Re-install whenever a lock file or the project metadata changes.
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Production: the runtime set only (no test tools, exactly the lock: `sync` removes anything
+# else), then ketaflow from this checkout (editable, so settings keep finding the checkout's
+# staticfiles/ and .secret_key; its build backend is fetched for the build only).
+# README "Deploying on PostgreSQL" runs this.
+install-production: uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	rm -f $(STAMP)
 
 # Links in the demo (patient portal, emails) point at the address the demo is served on.
 demo: export KETAFLOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
@@ -45,9 +62,13 @@ format: install
 typecheck: install
 	$(BIN)/mypy --no-incremental ketaflow
 
-# Regenerate the hash-pinned lock from pyproject.toml (needs uv on PATH or in .venv).
-lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+# Regenerate both hash-pinned locks from pyproject.toml with the pinned uv. The development
+# lock is constrained to the production pins, so tests run what production runs.
+lock: uv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+		-o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		-c requirements.lock -o requirements-dev.lock
 
 # PK simulator benchmark (100k patients x 401 points vs solve_ivp and PyTCI): docs/benchmarks.md
 bench-pk: install
@@ -60,6 +81,10 @@ bench-outcomes: install
 # HL7 v2 MLLP listener throughput and ACK latency on PostgreSQL vs a bare python-hl7 echo server
 bench-hl7: install
 	$(BIN)/python bench/bench_hl7.py
+
+# Start-up time of the one-shot commands (score, dose) against a bare Django command
+bench-startup: install
+	$(BIN)/python bench/bench_startup.py
 
 serve: install
 	$(BIN)/ketaflow runserver $(HOST):$(PORT)

@@ -216,9 +216,9 @@ def main() -> None:
     figures["counts_now"] = _counts(clinic.pk)
     figures["sizes"] = _sizes()
     dashboard_data = _dashboard()
-    # The web process imports lifelines at start-up (ketaflow/wsgi.py); do the same here so a
+    # The web process imports SciPy at start-up (ketaflow/wsgi.py); do the same here so a
     # cold run measures the database and the statistics, not a one-off module import.
-    import lifelines  # noqa: F401
+    import scipy.stats  # noqa: F401
 
     rows = []
     restarted = ""
@@ -328,7 +328,7 @@ def _write_docs(a: argparse.Namespace, f: dict[str, Any]) -> None:
             if a.restart_postgres
             else "; PostgreSQL not restarted, so its own buffer cache may still hold pages"
         )
-        + f"; lifelines imported beforehand, as the web process does at start-up) and warm "
+        + f"; SciPy imported beforehand, as the web process does at start-up) and warm "
         f"(median and worst of {a.warm_runs}):",
         "",
         "| filters | courses | cold ms | warm median ms | warm max ms |",

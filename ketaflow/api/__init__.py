@@ -1,60 +1,18 @@
 """The JSON API root (django-ninja) at /api/v1/: each app adds its router here.
 
-The schema is at /api/v1/openapi.json and the interactive docs at /api/v1/docs. The docs
-page loads Swagger UI from the copy shipped inside django-ninja (served below), not from a
-CDN, so it works on a clinic network without internet access.
+The schema is at /api/v1/openapi.json and the interactive docs at /api/v1/docs: ninja's own
+Swagger page. With "ninja" in INSTALLED_APPS it loads Swagger UI from ninja's static files
+(served like every static file, by WhiteNoise), never from a CDN, so it works on a clinic
+network without internet access; it sends the CSRF token because the session auth asks for
+it (`csrf = True`).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
-import ninja
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
-from django.urls import reverse
-from django.utils.html import escape
 from ninja import NinjaAPI
-from ninja.openapi.docs import Swagger
 
 from ketaflow.api.auth import TokenAuth, session_auth
 from ketaflow.api.errors import install_error_handlers
-
-_NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
-_DOCS_ASSETS = {
-    "swagger-ui.css": "text/css",
-    "swagger-ui-bundle.js": "text/javascript",
-    "swagger-ui-init.js": "text/javascript",
-    "favicon.png": "image/png",
-}
-
-
-class LocalSwagger(Swagger):
-    """Swagger UI from django-ninja's bundled files, whether or not ninja is an installed app."""
-
-    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
-        self.settings["url"] = self.get_openapi_url(api, kwargs)
-        assets = reverse(f"{api.urls_namespace}:docs_asset", kwargs={"name": "-"})[:-1]
-        config = escape(json.dumps(self.settings))
-        html = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>{escape(api.title)}</title>
-  <link rel="icon" href="{assets}favicon.png">
-  <link rel="stylesheet" href="{assets}swagger-ui.css">
-</head>
-<body data-csrf-token="{escape(get_token(request))}" data-api-csrf="true">
-  <script type="application/json" id="swagger-settings">{config}</script>
-  <div id="swagger-ui"></div>
-  <script src="{assets}swagger-ui-bundle.js"></script>
-  <script src="{assets}swagger-ui-init.js"></script>
-</body>
-</html>"""
-        return HttpResponse(html)
-
 
 api = NinjaAPI(
     title="Ketaflow API",
@@ -69,18 +27,8 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), session_auth],
     urls_namespace="api",
-    docs=LocalSwagger(),
 )
 install_error_handlers(api)
-
-
-@api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")
-def docs_asset(request: HttpRequest, name: str) -> FileResponse:
-    if name not in _DOCS_ASSETS:
-        raise Http404("No such file.")
-    response = FileResponse((_NINJA_STATIC / name).open("rb"), content_type=_DOCS_ASSETS[name])
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
 
 
 from ketaflow.accounts.api import router as accounts_router  # noqa: E402

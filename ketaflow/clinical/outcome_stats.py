@@ -13,11 +13,11 @@ Why these methods:
   still running, or lost to follow-up, are censored at their last assessment instead of
   being dropped (dropping them biases the median down) or counted as failures.
   Pointwise 95% bands use Greenwood's variance on the log(-log) scale (M-Greenwood1926), the
-  "exponential Greenwood" interval. The estimate itself comes from lifelines'
-  `KaplanMeierFitter` (the ecosystem's tested implementation); this module only turns
-  (days, event, count) rows into its input and its output into plain steps. lifelines is
-  imported on first use (it takes seconds to import), and the web process imports it at
-  start-up (`ketaflow/wsgi.py`) so no dashboard request pays for it.
+  "exponential Greenwood" interval. The estimate and its band come from SciPy's
+  `scipy.stats.ecdf` on `CensoredData` (a tested implementation the project already
+  depends on; lifelines did the same and pulled in pandas); this module only turns
+  (days, event, count) rows into its input and its output into plain steps. SciPy is
+  imported on first use, so commands that never draw a curve start without it.
 - Counts below `MIN_CELL` (5) are suppressed in de-identified views (M-HIPAA-SafeHarbor
   guidance practice; the cut-off itself is a local choice needing sign-off).
 """
@@ -286,48 +286,58 @@ def _crossing(values: Sequence[tuple[int, float]]) -> int | None:
 def kaplan_meier(
     observations: Iterable[tuple[int, bool, int] | tuple[int, bool]], confidence: float = 0.95
 ) -> KMCurve:
-    """The product-limit estimate (lifelines) from (days, event[, count]) observations.
+    """The product-limit estimate (SciPy) from (days, event[, count]) observations.
 
-    `count` lets the apps pass GROUP BY counts straight from the database (lifelines takes
-    them as integer weights). Ties follow the usual convention: at a day with both events
-    and censorings, the censored are still at risk for that day's events. The band is
-    Greenwood's variance on the log(-log) scale; the median's interval is where the band
-    crosses one half.
+    `count` lets the apps pass GROUP BY counts straight from the database: each row stands
+    for `count` courses (SciPy takes one value per course, so rows are repeated). Ties follow
+    the usual convention: at a day with both events and censorings, the censored are still
+    at risk for that day's events. The band is Greenwood's variance on the log(-log) scale;
+    the median's interval is where the band crosses one half.
     """
-    days_list: list[int] = []
-    events_list: list[bool] = []
-    counts: list[int] = []
+    events_on: dict[int, int] = {}
+    censored_on: dict[int, int] = {}
     for obs in observations:
         days, event = int(obs[0]), bool(obs[1])
         count = int(obs[2]) if len(obs) > 2 else 1
         if days < 0 or count < 0:
             raise ClinicalInputError("days and counts must be >= 0", field="observations")
         if count:
-            days_list.append(days)
-            events_list.append(event)
-            counts.append(count)
-    n = sum(counts)
+            tally = events_on if event else censored_on
+            tally[days] = tally.get(days, 0) + count
+    n = sum(events_on.values()) + sum(censored_on.values())
     if n == 0:
         return KMCurve(0, 0, (KMStep(0, 0, 0, 0, 1.0, 1.0, 1.0),), None, None, None, confidence)
+    _z(confidence)  # the same input check as the proportions
 
-    from lifelines import KaplanMeierFitter  # slow to import: only when a curve is drawn
+    import warnings
 
-    kmf = KaplanMeierFitter(alpha=1 - confidence)
-    kmf.fit(days_list, event_observed=events_list, weights=counts)
-    table = kmf.event_table
-    survival = kmf.survival_function_.iloc[:, 0]
-    band = kmf.confidence_interval_survival_function_
+    import numpy as np  # slow to import: only when a curve is drawn
+    from scipy import stats
+
+    def repeated(tally: dict[int, int]) -> np.ndarray:
+        return np.repeat(np.fromiter(tally, dtype=float), np.fromiter(tally.values(), dtype=int))
+
+    result = stats.ecdf(
+        stats.CensoredData(uncensored=repeated(events_on), right=repeated(censored_on))
+    )
+    with warnings.catch_warnings():
+        # Undefined at S=1 and S=0 ("a feature of the formula"): the band is the point there.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = result.sf.confidence_interval(confidence, method="log-log")
+    days_all = sorted(set(events_on) | set(censored_on))
+    survival = result.sf.evaluate(np.array(days_all, dtype=float))
+    lows = band.low.evaluate(np.array(days_all, dtype=float))
+    highs = band.high.evaluate(np.array(days_all, dtype=float))
     steps: list[KMStep] = []
-    total_events = 0
-    for day in table.index:
-        row = table.loc[day]
-        d, c = round(float(row["observed"])), round(float(row["censored"]))
-        surv = float(survival.loc[day])
-        low, high = float(band.loc[day].iloc[0]), float(band.loc[day].iloc[1])
+    at_risk = n
+    for day, surv_, low_, high_ in zip(days_all, survival, lows, highs, strict=True):
+        d, c = events_on.get(day, 0), censored_on.get(day, 0)
+        surv, low, high = float(surv_), float(low_), float(high_)
         if math.isnan(low) or math.isnan(high) or not 0.0 < surv < 1.0:
             low = high = surv  # at S=1 or S=0 the band is the point
-        total_events += d
-        steps.append(KMStep(int(day), round(float(row["at_risk"])), d, c, surv, low, high))
+        steps.append(KMStep(day, at_risk, d, c, surv, low, high))
+        at_risk -= d + c
+    total_events = sum(events_on.values())
     if steps[0].days != 0:
         steps.insert(0, KMStep(0, n, 0, 0, 1.0, 1.0, 1.0))
     median = _crossing([(s.days, s.survival) for s in steps]) if total_events else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import expm
 
 from ketaflow.clinical.pk.systems import InputPlan, LinearSystem
 
@@ -18,6 +17,10 @@ FloatArray = NDArray[np.float64]
 
 
 def _phi_gamma(a: FloatArray, dt: float) -> tuple[FloatArray, FloatArray]:
+    # SciPy on first use: the package's import is on every command's start-up path (the
+    # evidence register reads pk.sources), and most commands never simulate.
+    from scipy.linalg import expm
+
     n_pat, n, _ = a.shape
     aug = np.zeros((n_pat, 2 * n, 2 * n))
     aug[:, :n, :n] = a * dt

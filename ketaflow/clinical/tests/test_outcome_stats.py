@@ -77,22 +77,35 @@ def test_kaplan_meier_takes_grouped_counts_like_a_group_by():
     assert [s.survival for s in grouped.steps] == [s.survival for s in kaplan_meier(SIX).steps]
 
 
-def test_kaplan_meier_agrees_with_lifelines_on_the_six_patients():
-    from lifelines import KaplanMeierFitter
+def _greenwood_loglog(s: float, greenwood_sum: float, z: float = 1.959964) -> tuple[float, float]:
+    """The exponential Greenwood band: S ** exp(+-z * sqrt(sum d/(n(n-d))) / |log S|)."""
+    se = math.sqrt(greenwood_sum) / abs(math.log(s))
+    return s ** math.exp(z * se), s ** math.exp(-z * se)
 
-    kmf = KaplanMeierFitter().fit([d for d, _ in SIX], [e for _, e in SIX])
-    ours = kaplan_meier(SIX)
-    for step in ours.steps:
-        assert step.survival == pytest.approx(
-            float(kmf.survival_function_at_times(step.days).iloc[0])
-        )
-    ci = kmf.confidence_interval_survival_function_
-    for step in ours.steps:
-        if 0 < step.survival < 1:
-            row = ci.loc[float(step.days)]
-            assert step.low == pytest.approx(float(row.iloc[0]), abs=1e-6)
-            assert step.high == pytest.approx(float(row.iloc[1]), abs=1e-6)
-    assert ours.median_days == kmf.median_survival_time_
+
+def test_every_step_of_the_six_patients_matches_the_hand_computed_table():
+    """Day, at risk, events, censored, S and the log(-log) Greenwood band, worked by hand."""
+    curve = kaplan_meier(SIX)
+    low1, high1 = _greenwood_loglog(5 / 6, 1 / 30)  # 1/(6*5)
+    low3, high3 = _greenwood_loglog(5 / 12, 1 / 30 + 2 / 8)  # + 2/(4*2)
+    expected = [
+        (0, 6, 0, 0, 1.0, 1.0, 1.0),
+        (1, 6, 1, 0, 5 / 6, low1, high1),
+        (2, 5, 0, 1, 5 / 6, low1, high1),  # a censoring does not move S or its band
+        (3, 4, 2, 0, 5 / 12, low3, high3),
+        (5, 2, 0, 1, 5 / 12, low3, high3),
+        (6, 1, 1, 0, 0.0, 0.0, 0.0),  # S = 0: the band is the point
+    ]
+    got = [
+        (s.days, s.at_risk, s.events, s.censored, s.survival, s.low, s.high) for s in curve.steps
+    ]
+    assert [g[:4] for g in got] == [e[:4] for e in expected]
+    for g, e in zip(got, expected, strict=True):
+        assert g[4:] == pytest.approx(e[4:], abs=1e-6)
+    # Worked decimals for day 1: se = sqrt(1/30) / |ln(5/6)| = 1.001386.
+    assert low1 == pytest.approx(0.27312, abs=1e-5) and high1 == pytest.approx(0.97471, abs=1e-5)
+    # The median's interval is where the band crosses one half.
+    assert (curve.median_days, curve.median_low, curve.median_high) == (3, 1, 6)
 
 
 def test_a_curve_without_events_has_no_median():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+from statistics import NormalDist
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,14 +46,31 @@ def test_kaplan_meier_is_non_increasing_and_its_band_contains_it(obs):
     assert curve.n == sum(c for _, _, c in obs)
 
 
-@given(observations)
-def test_kaplan_meier_matches_lifelines(obs):
-    from lifelines import KaplanMeierFitter
-
+def _product_limit_by_hand(obs):
+    """The textbook product-limit table from one row per course: {day: (S, Greenwood sum)}."""
     durations = [d for d, _, c in obs for _ in range(c)]
     events = [e for _, e, c in obs for _ in range(c)]
-    kmf = KaplanMeierFitter().fit(durations, events)
-    ours = kaplan_meier(obs)
-    for step in ours.steps:
-        expected = float(kmf.survival_function_at_times(step.days).iloc[0])
-        assert abs(step.survival - expected) < 1e-9
+    s, greenwood, table = 1.0, 0.0, {}
+    for day in sorted(set(durations)):
+        at_risk = sum(1 for d in durations if d >= day)
+        died = sum(1 for d, e in zip(durations, events, strict=True) if d == day and e)
+        s *= 1 - died / at_risk
+        if died < at_risk:
+            greenwood += died / (at_risk * (at_risk - died))
+        table[day] = (s, greenwood)
+    return table
+
+
+@given(observations)
+def test_kaplan_meier_matches_the_product_limit_and_greenwood_band_by_hand(obs):
+    table = _product_limit_by_hand(obs)
+    z = NormalDist().inv_cdf(0.975)
+    for step in kaplan_meier(obs).steps:
+        if step.days not in table:
+            continue  # the day-0 step before any observation
+        s, greenwood = table[step.days]
+        assert abs(step.survival - s) < 1e-9
+        if 0 < s < 1:
+            se = math.sqrt(greenwood) / abs(math.log(s))
+            assert abs(step.low - s ** math.exp(z * se)) < 1e-9
+            assert abs(step.high - s ** math.exp(-z * se)) < 1e-9

@@ -124,6 +124,9 @@ def _hard_limits(result: RacemicDose | EsketamineDose) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
+    # A calculator over the clinical core: no database, no URLs, so no system checks to
+    # run (they import every URL, view and API route: seconds before the first answer).
+    requires_system_checks: list[str] = []
     help = (
         "Compute a ketamine dose: racemic by mg/kg and weight basis (with IV pump rate), or "
         "esketamine nasal spray by fixed dose. Exit 2 on invalid input or a hard-limit breach."

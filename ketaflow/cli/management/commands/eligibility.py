@@ -64,6 +64,9 @@ def _text(result: EligibilityAssessment) -> str:
 
 
 class Command(BaseCommand):
+    # A calculator over the clinical core: no database, no URLs, so no system checks to
+    # run (they import every URL, view and API route: seconds before the first answer).
+    requires_system_checks: list[str] = []
     help = (
         "Assess eligibility from a JSON file of patient facts: outcome and findings with their "
         "sources. Exit 2 on an unreadable file or an invalid or unknown field."

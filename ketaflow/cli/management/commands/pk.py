@@ -116,6 +116,9 @@ def _header(model: PKModel) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
+    # A calculator over the clinical core: no database, no URLs, so no system checks to
+    # run (they import every URL, view and API route: seconds before the first answer).
+    requires_system_checks: list[str] = []
     help = (
         "Predict plasma ketamine for a regimen: one typical patient (simulate), a virtual "
         "population's percentile band (population), or a chart (plot). Exit 2 on invalid input."

@@ -158,6 +158,9 @@ def _as_json(score: Score, instrument: AnyInstrument) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
+    # A calculator over the clinical core: no database, no URLs, so no system checks to
+    # run (they import every URL, view and API route: seconds before the first answer).
+    requires_system_checks: list[str] = []
     help = (
         "Score a rating instrument from its answers, a licensed scale from its total,\n"
         "or the C-SSRS screener from its risk level. See the forms below."
