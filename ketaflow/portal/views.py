@@ -35,6 +35,7 @@ from ketaflow.portal import services
 from ketaflow.portal.education import TOPICS, topic
 from ketaflow.portal.models import PortalLink
 from ketaflow.portal.services import LinkState
+from ketaflow.questionnaires.forms import ItemAnswersForm
 
 PortalView = Callable[..., HttpResponse]
 
@@ -118,22 +119,6 @@ def _instrument(code: str) -> ItemInstrument:
         raise Http404("No such form.") from None
 
 
-def _parse(instrument: ItemInstrument, data: Any) -> dict[str, int | None]:
-    """The posted answers by item key; anything not a valid choice counts as unanswered."""
-    answers: dict[str, int | None] = {}
-    for item in instrument.items:
-        raw = str(data.get(item.key, "")).strip()
-        value = int(raw) if raw.isdigit() else None
-        answers[item.key] = (
-            value if value is not None and item.minimum <= value <= item.maximum else None
-        )
-    return answers
-
-
-def _first_missing(instrument: ItemInstrument, answers: dict[str, int | None]) -> Any:
-    return next((i for i in instrument.items if i.required and answers[i.key] is None), None)
-
-
 @require_http_methods(["GET", "POST"])
 @portal_page
 def form(request: HttpRequest, link: PortalLink, token: str, code: str) -> HttpResponse:
@@ -141,13 +126,19 @@ def form(request: HttpRequest, link: PortalLink, token: str, code: str) -> HttpR
     now = timezone.now()
     if instrument.code not in {f.code for f in services.forms_open(link, now)}:
         return redirect("portal:home", token=token)
+    # The instrument's item-answers form (a value that is not an answer counts as unanswered);
+    # this page names the first unanswered question itself, so no item is `required` here.
+    answers_form = ItemAnswersForm(
+        instrument, request.POST if request.method == "POST" else None, radios=True, required=False
+    )
     answers: dict[str, int | None] = {i.key: None for i in instrument.items}
     missing = None
     error = ""
     status = 200
     if request.method == "POST":
-        answers = _parse(instrument, request.POST)
-        missing = _first_missing(instrument, answers)
+        answers_form.is_valid()  # invalid values are unanswered: first_missing() names them
+        answers = answers_form.answers()
+        missing = answers_form.first_missing()
         if missing is None:
             try:
                 submitted = services.submit_form(

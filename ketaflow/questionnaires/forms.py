@@ -1,5 +1,6 @@
-"""A form for any instrument, built from the core: items for item instruments (full wording
-only for free ones, short labels otherwise), the total or risk level for licensed ones."""
+"""Instrument forms built from the core: one item-answers form for every item instrument
+(staff screening, the session chair, the patient portal), and the staff form for any
+instrument (items, or the total or risk level for licensed ones)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from ketaflow.clinical.instruments import (
     AnyInstrument,
+    Item,
     ItemInstrument,
     Licence,
     Rater,
@@ -21,7 +23,84 @@ from ketaflow.questionnaires.models import Context, RaterKind
 YES_NO = [("", "—"), ("yes", "Yes"), ("no", "No")]
 
 
-class InstrumentForm(forms.Form):
+def best_first(instrument: ItemInstrument) -> bool:
+    """The core lists this instrument's answers best first (recovery scores, MOAA/S)."""
+    return any(i.options and i.options[0].value > i.options[-1].value for i in instrument.items)
+
+
+def item_choices(item: Item, *, best_first: bool) -> list[tuple[str, str]]:
+    """Every whole value of the item, with the core's short anchor where it has one.
+
+    MOAA/S has anchors for 5 and 0 only, so 4-1 show as numbers (and can be recorded).
+    """
+    anchors = {o.value: o.label for o in item.options}
+    values = range(item.minimum, item.maximum + 1)
+    ordered = reversed(values) if best_first else values
+    return [(str(v), f"{v} – {anchors[v]}" if v in anchors else str(v)) for v in ordered]
+
+
+class ItemAnswersForm(forms.Form):
+    """One answer field per item of an item instrument; `answers()` gives {item key: value}.
+
+    The one place an instrument's items become form fields, so every page (screening, the
+    session chair, the patient portal) offers the same answers and checks them the same way.
+    The wording is the core's: full item text for free instruments, short labels otherwise
+    (licences), unless `short_labels`. `radios` shows each item as radio buttons (keyboard:
+    Tab between items, arrows pick), else a select with a blank "—". With `required=False`
+    no item is required here: the caller names the first unanswered one (`first_missing`, or
+    the core's own message), so the message comes from one place. A posted value that is not
+    one of the item's answers counts as unanswered in `answers()`.
+    """
+
+    def __init__(
+        self,
+        instrument: AnyInstrument,
+        *args: Any,
+        radios: bool = False,
+        required: bool = True,
+        short_labels: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        self.item_keys: list[str] = []
+        if isinstance(instrument, ItemInstrument):
+            self._item_fields(instrument, radios=radios, required=required, short=short_labels)
+
+    def _item_fields(
+        self, instrument: ItemInstrument, *, radios: bool, required: bool, short: bool
+    ) -> None:
+        full = not short and instrument.licence is Licence.FREE
+        ordered_best_first = best_first(instrument)
+        several = len(instrument.items) > 1
+        for item in instrument.items:
+            label = item.text if full and item.text else item.label
+            choices = item_choices(item, best_first=ordered_best_first)
+            self.fields[item.key] = forms.TypedChoiceField(
+                label=f"{item.number}. {label}" if several else label,
+                choices=choices if radios else [("", "—"), *choices],
+                coerce=int,
+                empty_value=None,
+                required=required and item.required,
+                help_text="" if item.scored else "Recorded, not scored.",
+                widget=forms.RadioSelect if radios else forms.Select,
+            )
+            self.item_keys.append(item.key)
+
+    def answers(self) -> dict[str, int | None]:
+        data = getattr(self, "cleaned_data", {})
+        return {key: data.get(key) for key in self.item_keys}
+
+    def first_missing(self) -> Item | None:
+        """The first required item left unanswered (or answered with no valid value)."""
+        assert isinstance(self.instrument, ItemInstrument)
+        answers = self.answers()
+        return next(
+            (i for i in self.instrument.items if i.required and answers[i.key] is None), None
+        )
+
+
+class InstrumentForm(ItemAnswersForm):
     """Fields named as the service expects: item keys, `total`, `risk`, `agoraphobia`."""
 
     administered_at = forms.DateTimeField(
@@ -33,18 +112,14 @@ class InstrumentForm(forms.Form):
     rater = forms.ChoiceField(choices=RaterKind.choices)
 
     def __init__(self, instrument: AnyInstrument, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.instrument = instrument
+        super().__init__(instrument, *args, **kwargs)
         self.fields["administered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         if instrument.rater is Rater.CLINICIAN:
             rater = self.fields["rater"]
             assert isinstance(rater, forms.ChoiceField)
             rater.choices = [(RaterKind.CLINICIAN, "Clinician-rated")]
         self.fields["rater"].initial = instrument.rater.value
-        self.item_keys: list[str] = []
-        if isinstance(instrument, ItemInstrument):
-            self._item_fields(instrument)
-        elif isinstance(instrument, TotalInstrument):
+        if isinstance(instrument, TotalInstrument):
             self.fields["total"] = forms.IntegerField(
                 label=f"{instrument.name} total",
                 min_value=instrument.minimum,
@@ -62,25 +137,6 @@ class InstrumentForm(forms.Form):
                 choices=[("", "—"), *((lvl.code, lvl.description) for lvl in instrument.levels)],
                 help_text="From the clinic's licensed form.",
             )
-
-    def _item_fields(self, instrument: ItemInstrument) -> None:
-        free = instrument.licence is Licence.FREE
-        for item in instrument.items:
-            options = item.options or ()
-            if options:
-                choices = [(str(o.value), f"{o.value} – {o.label}") for o in options]
-            else:
-                choices = [(str(v), str(v)) for v in range(item.minimum, item.maximum + 1)]
-            label = item.text if free and item.text else item.label
-            self.fields[item.key] = forms.TypedChoiceField(
-                label=f"{item.number}. {label}",
-                choices=[("", "—"), *choices],
-                coerce=int,
-                empty_value=None,
-                required=item.required,
-                help_text="" if item.scored else "Recorded, not scored.",
-            )
-            self.item_keys.append(item.key)
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

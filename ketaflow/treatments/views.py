@@ -1,27 +1,28 @@
 """Session pages: the chair-side session page, the chair board, check-in, discharge sheet.
 
-Thin: parse the form, call a service or selector, render. Every form posts the session
-`version` it was rendered with; a stale one shows "someone else changed this session".
+Thin: parse the action's form (`treatments.forms.actions`), call a service or selector,
+render; a form's or a service's errors are shown as messages naming the field. Every form
+posts the session `version` it was rendered with; a stale one shows "someone else changed
+this session".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime, parse_time
 from django.views.decorators.http import require_GET, require_POST
 
-from ketaflow.accounts.models import User
+from ketaflow.accounts.models import Clinic, User
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
@@ -36,6 +37,7 @@ from ketaflow.treatments import derive, selectors, services
 from ketaflow.treatments.forms import (
     SESSION_SCALE_CODES,
     SessionScaleForm,
+    actions,
     pre_session_form,
     session_scale_forms,
 )
@@ -49,12 +51,6 @@ TAKEN_TODAY_CHOICES = (
     ("psychostimulant", "stimulant"),
     ("maoi", "MAOI"),
 )
-
-
-class FormError(Exception):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 #: Human labels for the service's field names, so an error never shows an internal name.
@@ -116,114 +112,6 @@ def _label(field: str) -> str:
     return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
 
 
-def _num(post: QueryDict, name: str) -> float | None:
-    raw = (post.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise FormError({name: ["Enter a number."]}) from None
-
-
-def _dec(post: QueryDict, name: str) -> Decimal | None:
-    """A decimal as typed (no float on the way to a two-decimal column); "," as a point too."""
-    raw = (post.get(name) or "").strip().replace(",", ".")
-    if not raw:
-        return None
-    try:
-        value = Decimal(raw)
-    except ArithmeticError:
-        raise FormError({name: ["Enter a number, e.g. 70.4."]}) from None
-    if not value.is_finite():
-        raise FormError({name: ["Enter a number, e.g. 70.4."]})
-    return value
-
-
-def _int(post: QueryDict, name: str) -> int | None:
-    value = _num(post, name)
-    if value is None:
-        return None
-    if value != int(value):
-        raise FormError({name: ["Enter a whole number."]})
-    return int(value)
-
-
-def _when(
-    actor: User, post: QueryDict, name: str, *, bare_future: str = "refuse"
-) -> datetime | None:
-    """`HH:MM` in the clinic's zone, or a date and time (`YYYY-MM-DD HH:MM`); blank = now.
-
-    A bare time later than now is either refused with a clear message (`bare_future="refuse"`,
-    charting something that happened) or read as yesterday (`"yesterday"`: "last food 21:40"
-    asked at 08:30 is last night).
-    """
-    raw = (post.get(name) or "").strip()
-    if not raw:
-        return None
-    clinic = actor.clinic
-    assert clinic is not None
-    zone = clinic_zone(clinic)
-    now = timezone.now().astimezone(zone)
-    t = parse_time(raw) if len(raw) <= 8 else None
-    if t is not None:
-        when = datetime.combine(now.date(), t, tzinfo=zone)
-        if when > now + services.FUTURE_TOLERANCE:
-            if bare_future == "yesterday":
-                return when - timedelta(days=1)
-            raise FormError(
-                {
-                    name: [
-                        f"{raw} is later than now ({now:%H:%M}): give a time that has passed, "
-                        "or leave it blank for now."
-                    ]
-                }
-            )
-        return when
-    try:
-        dt = parse_datetime(raw.replace(" ", "T", 1))
-    except ValueError:
-        dt = None
-    if dt is None:
-        raise FormError({name: ["Enter a time as HH:MM (or a date and time, YYYY-MM-DD HH:MM)."]})
-    dt = dt if dt.tzinfo else dt.replace(tzinfo=zone)
-    if dt > now + services.FUTURE_TOLERANCE:
-        raise FormError(
-            {name: [f"{raw} is later than now ({now:%H:%M}): give a time that has passed."]}
-        )
-    return dt
-
-
-def _given(post: QueryDict, name: str, value: Callable[[], Any]) -> Any:
-    """The parsed value if the form sent this field, else "keep the saved answer"."""
-    return value() if name in post else services.UNCHANGED
-
-
-def _bool(post: QueryDict, name: str) -> bool:
-    return post.get(name) in ("on", "true", "1", "yes")
-
-
-def _tri(post: QueryDict, name: str) -> bool | None:
-    raw = post.get(name)
-    return None if raw in (None, "", "unknown") else raw in ("yes", "true", "on", "1")
-
-
-def _overrides(post: QueryDict) -> dict[str, str]:
-    found = {}
-    for key in post:
-        value = str(post.get(key, "")).strip()
-        if key.startswith("override:") and value:
-            found[key.removeprefix("override:")] = value
-    return found
-
-
-def _version(post: QueryDict) -> int:
-    try:
-        return int(post.get("version", ""))
-    except ValueError:
-        raise FormError({"version": ["Reload the page."]}) from None
-
-
 #: The day-of-treatment questions on the checklist form: (answer field, label).
 SUBSTANCE_QUESTION_FIELDS = (
     ("alcohol_today", "Alcohol today"),
@@ -232,121 +120,53 @@ SUBSTANCE_QUESTION_FIELDS = (
 )
 
 
-ACTIONS: dict[str, Callable[[User, Any, int, QueryDict], object]] = {
-    "checklist": lambda a, s, v, p: services.save_checklist(
-        a,
-        s,
-        v,
-        last_food_at=_given(
-            p, "last_food_at", lambda: _when(a, p, "last_food_at", bare_future="yesterday")
-        ),
-        last_clear_liquid_at=_given(
-            p,
-            "last_clear_liquid_at",
-            lambda: _when(a, p, "last_clear_liquid_at", bare_future="yesterday"),
-        ),
-        escort_name=_given(p, "escort_name", lambda: p.get("escort_name", "")),
-        escort_phone=_given(p, "escort_phone", lambda: p.get("escort_phone", "")),
-        # Check boxes: the form sends a hidden empty value first, so "present" = "answered".
-        medication_changes_reviewed=_given(
-            p, "medication_changes_reviewed", lambda: _bool(p, "medication_changes_reviewed")
-        ),
-        medication_changes=_given(p, "medication_changes", lambda: p.get("medication_changes", "")),
-        taken_today=_given(p, "taken_today", lambda: [t for t in p.getlist("taken_today") if t]),
-        alcohol_today=_given(p, "alcohol_today", lambda: _tri(p, "alcohol_today")),
-        drugs_today=_given(p, "drugs_today", lambda: _tri(p, "drugs_today")),
-        intoxication_signs=_given(p, "intoxication_signs", lambda: _tri(p, "intoxication_signs")),
-        weight_kg=_dec(p, "weight_kg"),
-        pregnancy_test_positive=_tri(p, "pregnancy_test_positive"),
-    ),
-    "substance_decision": lambda a, s, v, p: services.record_substance_decision(
-        a, s, v, decision=p.get("decision", ""), reason=p.get("reason", "")
-    ),
-    "order": lambda a, s, v, p: services.enter_order(
-        a,
-        s,
-        v,
-        mg_per_kg=_num(p, "mg_per_kg"),
-        dose_mg=_num(p, "dose_mg"),
-        weight_basis=p.get("weight_basis") or None,
-        weight_basis_reason=p.get("weight_basis_reason", ""),
-        minutes=_num(p, "minutes"),
-        concentration_mg_per_ml=_num(p, "concentration_mg_per_ml"),
-        max_dose_mg=_num(p, "max_dose_mg"),
-        confirm=_bool(p, "confirm"),
-        overrides=_overrides(p),
-    ),
-    "confirm": lambda a, s, v, p: services.confirm_order(a, s, v, overrides=_overrides(p)),
-    "event": lambda a, s, v, p: services.record_administration(
-        a,
-        s,
-        v,
-        kind=p.get("kind", ""),
-        at=_when(a, p, "at"),
-        # One pump form carries the rate box for every button: only a start or a rate change
-        # has a rate; a bolus form has its own mg.
-        rate_ml_per_h=_num(p, "rate_ml_per_h")
-        if p.get("kind") in ("start", "rate_change")
-        else None,
-        bolus_mg=_num(p, "bolus_mg") if p.get("kind") == "bolus" else None,
-        reason=p.get("reason", ""),
-    ),
-    "dosing_complete": lambda a, s, v, p: services.complete_dosing(a, s, v),
-    "vitals": lambda a, s, v, p: services.record_vitals(
-        a,
-        s,
-        v,
-        sbp=_num(p, "sbp"),
-        dbp=_num(p, "dbp"),
-        hr=_num(p, "hr"),
-        spo2=_num(p, "spo2"),
-        rr=_num(p, "rr"),
-        on_oxygen=_bool(p, "on_oxygen"),
-        oxygen_l_per_min=_num(p, "oxygen_l_per_min"),
-        taken_at=_when(a, p, "taken_at"),
-    ),
-    "ack": lambda a, s, v, p: services.acknowledge_alert(
-        a, s, v, _int(p, "reading_id") or 0, p.get("code", ""), p.get("note", "")
-    ),
-    "strike_event": lambda a, s, v, p: services.mark_event_entered_in_error(
-        a, s, v, _int(p, "event_id") or 0, p.get("reason", "")
-    ),
-    "side_effect": lambda a, s, v, p: services.record_side_effect(
-        a,
-        s,
-        v,
-        kind=p.get("kind", ""),
-        severity=p.get("severity", ""),
-        onset_at=_when(a, p, "onset_at"),
-        other_text=p.get("other_text", ""),
-    ),
-    "resolve": lambda a, s, v, p: services.resolve_side_effect(a, s, v, _int(p, "effect_id") or 0),
-    "rescue": lambda a, s, v, p: services.record_rescue(
-        a, s, v, drug=p.get("drug", ""), dose=p.get("dose", ""), route=p.get("route", "")
-    ),
-    "rescue_ack": lambda a, s, v, p: services.acknowledge_rescue(
-        a, s, v, _int(p, "rescue_id") or 0
-    ),
-    "note": lambda a, s, v, p: services.add_note(a, s, v, p.get("text", "")),
-    "discharge": lambda a, s, v, p: services.record_discharge(
-        a,
-        s,
-        v,
-        aldrete_score=_given(p, "aldrete_score", lambda: _int(p, "aldrete_score")),
-        padss_score=_given(p, "padss_score", lambda: _int(p, "padss_score")),
-        dissociation_resolved=_given(
-            p, "dissociation_resolved", lambda: _tri(p, "dissociation_resolved")
-        ),
-        escort_present=_given(p, "escort_present", lambda: _bool(p, "escort_present")),
-        told_not_to_drive=_given(p, "told_not_to_drive", lambda: _bool(p, "told_not_to_drive")),
-        overrides=_overrides(p),
-        discharge=_bool(p, "discharge"),
-    ),
-    "sign": lambda a, s, v, p: services.sign_session(a, s, v, p.get("attestation", "")),
-    "amend": lambda a, s, v, p: services.amend(
-        a, s, v, text=p.get("text", ""), reason=p.get("reason", "")
-    ),
+ServiceCall = Callable[..., object]
+
+#: Each chair-side action: the form that parses what the page posts, and the service it calls
+#: as `call(actor, session, version, **form.service_kwargs())`.
+ACTIONS: dict[str, tuple[type[actions.SessionActionForm], ServiceCall]] = {
+    "checklist": (actions.ChecklistForm, services.save_checklist),
+    "substance_decision": (actions.SubstanceDecisionForm, services.record_substance_decision),
+    "order": (actions.OrderForm, services.enter_order),
+    "confirm": (actions.ConfirmOrderForm, services.confirm_order),
+    "event": (actions.AdministrationForm, services.record_administration),
+    "dosing_complete": (actions.NoFieldsForm, services.complete_dosing),
+    "vitals": (actions.VitalsForm, services.record_vitals),
+    "ack": (actions.AcknowledgeAlertForm, services.acknowledge_alert),
+    "strike_event": (actions.StrikeEventForm, services.mark_event_entered_in_error),
+    "side_effect": (actions.SideEffectForm, services.record_side_effect),
+    "resolve": (actions.ResolveSideEffectForm, services.resolve_side_effect),
+    "rescue": (actions.RescueForm, services.record_rescue),
+    "rescue_ack": (actions.AcknowledgeRescueForm, services.acknowledge_rescue),
+    "note": (actions.NoteForm, services.add_note),
+    "discharge": (actions.DischargeForm, services.record_discharge),
+    "sign": (actions.SignForm, services.sign_session),
+    "amend": (actions.AmendForm, services.amend),
 }
+
+
+def _clinic(actor: User) -> Clinic:
+    clinic = actor.clinic
+    assert clinic is not None  # staff_user() admits clinic staff only
+    return clinic
+
+
+def _problems(form: forms.BaseForm) -> list[str]:
+    """A form's errors as the page's messages: "Label: message", or the message alone."""
+    return [
+        str(m) if field == NON_FIELD_ERRORS else f"{_label(field)}: {m}"
+        for field, ms in form.errors.items()
+        for m in ms
+    ]
+
+
+def _posted_version(post: QueryDict, form: forms.BaseForm) -> int | None:
+    """The session version a scale form posted (outside the form's prefix), else an error."""
+    try:
+        return int(actions.VersionField().clean(post.get("version")))
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return None
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -509,16 +329,17 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise PermissionDenied("Unknown action.")
     session = selectors.get_session(actor, pk, audit=False)
-    problems: list[str] = []
+    form_class, call = ACTIONS[action]
+    form = form_class(request.POST, clinic=_clinic(actor))
     result: object = None
-    try:
-        result = ACTIONS[action](actor, session, _version(request.POST), request.POST)
-    except FormError as exc:
-        problems = [f"{_label(f)}: {m}" for f, ms in exc.errors.items() for m in ms]
-    except ValidationError as exc:
-        problems = _errors(exc)
-    except services.SessionConflict as exc:
-        problems = [exc.message]
+    if form.is_valid():
+        try:
+            result = call(actor, session, form.session_version, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc, label=_label)
+        except services.SessionConflict as exc:
+            form.add_error(None, exc.message)
+    problems = _problems(form)
     if action == "vitals" and is_htmx(request):
         view = selectors.session_view(actor, pk, audit=False)
         return render(
@@ -562,26 +383,20 @@ def record_scale(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     session = selectors.get_session(actor, pk, audit=False)
     if code not in SESSION_SCALE_CODES:
         raise Http404("No such session scale.")
-    form = SessionScaleForm(code, request.POST)
+    form = SessionScaleForm(code, request.POST, clinic=_clinic(actor))
     recorded = None
-    version = None
-    if form.is_valid():
+    if form.is_valid() and (version := _posted_version(request.POST, form)) is not None:
         try:
-            version = _version(request.POST)
-            when = _when(actor, request.POST, form.add_prefix("administered_at"))
             recorded = services.record_scale(
                 actor,
                 session,
                 version,
                 instrument=code,
                 answers=form.answers(),
-                administered_at=when,
+                administered_at=form.cleaned_data["administered_at"],
             )
-        except FormError as exc:
-            for field, problems in exc.errors.items():
-                form.add_error(field if field in form.fields else None, problems)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_service_errors(form, exc, label=_label)
         except services.SessionConflict as exc:
             form.add_error(None, exc.message)
     if recorded is not None and not is_htmx(request):
@@ -609,21 +424,18 @@ def pre_session_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
     """The patient's GAD-7 entered on the session page; back to the session with the result."""
     actor = staff_user(request)
     session = selectors.get_session(actor, pk, audit=False)
-    form = pre_session_form(request.POST)
-    if form.is_valid():
+    form = pre_session_form(request.POST, clinic=_clinic(actor))
+    if form.is_valid() and (version := _posted_version(request.POST, form)) is not None:
         try:
             response = services.record_pre_session_questionnaire(
                 actor,
                 session,
-                _version(request.POST),
+                version,
                 answers=form.answers(),
-                administered_at=_when(actor, request.POST, form.add_prefix("administered_at")),
+                administered_at=form.cleaned_data["administered_at"],
             )
-        except FormError as exc:
-            for field, problems in exc.errors.items():
-                form.add_error(field if field in form.fields else None, problems)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_service_errors(form, exc, label=_label)
         except services.SessionConflict as exc:
             form.add_error(None, exc.message)
         else:
