@@ -26,7 +26,6 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import NextStep, Protocol
-from ketaflow.courses.calendar import schedule_of
 from ketaflow.courses.models import (
     Appointment,
     CalendarFeed,
@@ -40,6 +39,7 @@ from ketaflow.courses.models import (
     ProtocolVersion,
     SeriesDecision,
 )
+from ketaflow.courses.opening_hours import schedule_of
 from ketaflow.courses.planning import (
     ChairTime,
     SeriesProposal,

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.pk import closed_form, stepper
-from ketaflow.clinical.pk.models import (
+from ketaflow.clinical.pk.compartment_models import (
     ABSORPTION,
     EsketamineNasal,
     Mammillary,

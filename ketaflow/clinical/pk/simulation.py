@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from ketaflow.clinical.administration import AdministrationRecord, Event, validate_events
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.pk import closed_form, stepper
-from ketaflow.clinical.pk.models import ABSORPTION, PKModel, PkRoute, Structure
+from ketaflow.clinical.pk.compartment_models import ABSORPTION, PKModel, PkRoute, Structure
 from ketaflow.clinical.pk.schedule import (
     Regimen,
     grid,
