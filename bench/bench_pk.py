@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ketaflow.clinical.pk import MODELS, WeightDistribution, population, single_dose
-from ketaflow.clinical.pk.models import Mammillary, PkRoute
+from ketaflow.clinical.pk.compartment_models import Mammillary, PkRoute
 from ketaflow.clinical.pk.population import default_threads, fill_matrix, sample_patients
 from ketaflow.clinical.pk.summary import percentiles_inplace
 

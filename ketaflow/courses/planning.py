@@ -21,8 +21,8 @@ from ketaflow.clinical.protocols import (
     next_step,
     propose_sessions,
 )
-from ketaflow.courses.calendar import clinic_calendar, schedule_of
 from ketaflow.courses.models import HOLDING, Appointment, AppointmentStatus, Course, CoursePhase
+from ketaflow.courses.opening_hours import clinic_calendar, schedule_of
 from ketaflow.lib.clock import clinic_today, local
 
 OPEN_ENDED_AHEAD = 4  # sessions proposed ahead in an open-ended maintenance phase

@@ -27,7 +27,6 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import NextStep, Protocol
-from ketaflow.courses.calendar import schedule_of
 from ketaflow.courses.followup import FollowUp, follow_up
 from ketaflow.courses.models import (
     Appointment,
@@ -42,6 +41,7 @@ from ketaflow.courses.models import (
     ProtocolVersion,
     SeriesDecision,
 )
+from ketaflow.courses.opening_hours import schedule_of
 from ketaflow.courses.planning import (
     ChairTime,
     SeriesProposal,

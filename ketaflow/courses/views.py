@@ -23,7 +23,6 @@ from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.courses import followup, selectors, services
-from ketaflow.courses.calendar import extras_on
 from ketaflow.courses.decision_snapshot import non_response_signalled
 from ketaflow.courses.forms import (
     BookForm,
@@ -36,6 +35,7 @@ from ketaflow.courses.forms import (
     StatusForm,
 )
 from ketaflow.courses.ical import render_feed
+from ketaflow.courses.opening_hours import extras_on
 from ketaflow.lib.clock import at_clinic, clinic_today, local
 from ketaflow.lib.forms import add_service_errors
 from ketaflow.lib.htmx import is_htmx

@@ -99,7 +99,7 @@ def _revise_errors(form: ReviseProtocolForm, exc: ValidationError) -> None:
 
 def _setup_context(actor: User, **forms: Any) -> dict[str, Any]:
     hours = selectors.opening_hours(actor)
-    initial = {f: getattr(hours, f) for f in services.calendar.SCHEDULE_FIELDS}
+    initial = {f: getattr(hours, f) for f in services.clinic_setup.SCHEDULE_FIELDS}
     feeds = {f.chair_id: f for f in selectors.live_feeds(actor)}
     return {
         "chair_rows": [(c, feeds.get(c.pk)) for c in selectors.list_chairs(actor)],

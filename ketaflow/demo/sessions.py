@@ -40,8 +40,8 @@ from typing import Any
 from django.utils import timezone
 
 from ketaflow.accounts.models import Clinic, User
-from ketaflow.courses.calendar import closure_on, fits, open_windows_on
 from ketaflow.courses.models import Appointment
+from ketaflow.courses.opening_hours import closure_on, fits, open_windows_on
 from ketaflow.lib.clock import local
 from ketaflow.patients.models import Measurement
 from ketaflow.questionnaires.services import record_response

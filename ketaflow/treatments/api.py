@@ -22,8 +22,9 @@ from ketaflow.accounts.models import User
 from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.api_schemas import Bool, Id, InputSchema, IsoDateTime, PathId, Text
 from ketaflow.questionnaires.models import InstrumentResponse
-from ketaflow.treatments import derive, pdf, rems, selectors, services
+from ketaflow.treatments import derive, rems, selectors, services
 from ketaflow.treatments.models import AdministrationEvent, SigningAttestation
+from ketaflow.treatments.rems import pdf
 
 router = Router(tags=["treatments"])
 T = TypeVar("T")

@@ -15,7 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from ketaflow.accounts.requests import staff_user
-from ketaflow.treatments import pdf, rems
+from ketaflow.treatments import rems
+from ketaflow.treatments.rems import pdf
 
 
 def _not_applicable(request: HttpRequest, exc: rems.NotApplicable) -> HttpResponse:

@@ -4,7 +4,7 @@ Decision support and education, not control of an infusion pump. Models and numb
 shared/reference/pharmacokinetics.md; see docs/pk.md for what the simulator is and is not.
 """
 
-from ketaflow.clinical.pk.models import (
+from ketaflow.clinical.pk.compartment_models import (
     ABSORPTION,
     DEFAULT_MODEL,
     MODELS,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ketaflow.clinical.pk.models import Mammillary, PkRoute
+from ketaflow.clinical.pk.compartment_models import Mammillary, PkRoute
 from ketaflow.clinical.pk.schedule import Regimen
 from ketaflow.clinical.pk.systems import NG_PER_ML_PER_MG_PER_L
 

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 import ketaflow.clinical.pk.closed_form as closed_form
 import ketaflow.clinical.pk.stepper as stepper
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.pk.models import (
+from ketaflow.clinical.pk.compartment_models import (
     ABSORPTION,
     EsketamineNasal,
     Mammillary,

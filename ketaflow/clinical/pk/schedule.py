@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ketaflow.clinical.administration import AdministrationRecord
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.pk.models import PkRoute
+from ketaflow.clinical.pk.compartment_models import PkRoute
 
 
 @dataclass(frozen=True)

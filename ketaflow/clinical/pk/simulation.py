@@ -19,7 +19,7 @@ import ketaflow.clinical.pk.closed_form as closed_form
 import ketaflow.clinical.pk.stepper as stepper
 from ketaflow.clinical.administration import AdministrationRecord, Event, validate_events
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.pk.models import ABSORPTION, PKModel, PkRoute, Structure
+from ketaflow.clinical.pk.compartment_models import ABSORPTION, PKModel, PkRoute, Structure
 from ketaflow.clinical.pk.schedule import (
     Regimen,
     grid,

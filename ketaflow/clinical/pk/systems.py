@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.pk.models import (
+from ketaflow.clinical.pk.compartment_models import (
     ABSORPTION,
     ESKETAMINE_DEVICE_INTERVAL_MIN,
     ESKETAMINE_DEVICE_MG,

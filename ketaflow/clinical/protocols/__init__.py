@@ -3,7 +3,7 @@
 - `model`: `Protocol`, `Phase`, `Setting` (a `ClinicDefault` plus the clinic's own value),
   `Protocol.revise` for the next version.
 - `builtin`: the shipped protocols (IV induction, SC ascending for anxiety, esketamine label).
-- `calendar`: proposed session dates on the clinic's working days.
+- `session_dates`: proposed session dates on the clinic's working days.
 - `next_step`: what the protocol proposes next given the sessions done and the outcome.
 - `serialise`: to and from JSON-safe dicts for storage.
 """
@@ -16,12 +16,6 @@ from ketaflow.clinical.protocols.builtin import (
     esketamine_label,
     iv_induction,
     sc_ascending_anxiety,
-)
-from ketaflow.clinical.protocols.calendar import (
-    ClinicCalendar,
-    PlannedDose,
-    ProposedSession,
-    propose_sessions,
 )
 from ketaflow.clinical.protocols.model import (
     DEFAULT,
@@ -39,6 +33,12 @@ from ketaflow.clinical.protocols.next_step import (
     next_step,
 )
 from ketaflow.clinical.protocols.serialise import protocol_from_dict, protocol_to_dict
+from ketaflow.clinical.protocols.session_dates import (
+    ClinicCalendar,
+    PlannedDose,
+    ProposedSession,
+    propose_sessions,
+)
 
 __all__ = [
     "DEFAULT",

@@ -20,13 +20,13 @@ from datetime import date
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import Source, cite, merge
 from ketaflow.clinical.outcomes import OutcomeState
-from ketaflow.clinical.protocols.calendar import (
+from ketaflow.clinical.protocols.model import Protocol
+from ketaflow.clinical.protocols.session_dates import (
     ClinicCalendar,
     ProposedSession,
     given_days,
     propose_sessions,
 )
-from ketaflow.clinical.protocols.model import Protocol
 
 
 class NextAction(enum.Enum):

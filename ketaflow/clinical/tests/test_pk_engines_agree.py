@@ -16,7 +16,7 @@ from ketaflow.clinical.pk import (
     simulate,
     stepper,
 )
-from ketaflow.clinical.pk.models import ABSORPTION
+from ketaflow.clinical.pk.compartment_models import ABSORPTION
 from ketaflow.clinical.pk.simulation import build_system
 from ketaflow.clinical.pk.systems import mammillary_system
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ketaflow.clinical.pk import MODELS, Bolus, Infusion, PkRoute, Regimen
-from ketaflow.clinical.pk.models import ABSORPTION, ESKETAMINE_TYPICAL
+from ketaflow.clinical.pk.compartment_models import ABSORPTION, ESKETAMINE_TYPICAL
 from ketaflow.clinical.pk.simulation import build_system
 from ketaflow.clinical.pk.stepper import simulate_states
 

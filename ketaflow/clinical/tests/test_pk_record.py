@@ -22,7 +22,7 @@ from ketaflow.clinical.pk import (
     simulate,
     simulate_record,
 )
-from ketaflow.clinical.pk.models import PkRoute
+from ketaflow.clinical.pk.compartment_models import PkRoute
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 K = EventKind

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.clinical.pk.models import PkRoute
+from ketaflow.clinical.pk.compartment_models import PkRoute
 from ketaflow.clinical.pk.schedule import (
     Bolus,
     Infusion,

@@ -1,7 +1,7 @@
 """Writes for courses: permission → validation → one transaction → audit.
 
 - `protocols`: adopt the built-in protocols, revise a protocol (a new version each time).
-- `calendar`: chairs, opening days and hours, closed days, extra openings.
+- `clinic_setup`: chairs, opening days and hours, closed days, extra openings.
 - `courses`: start a course, change its phase.
 - `decisions`: record a prescriber's decision to continue the series after a session.
 - `booking`: book (one or the whole series), reschedule, cancel, check in / status.
@@ -19,7 +19,7 @@ from ketaflow.courses.services.booking import (
     reschedule_appointment,
     set_appointment_status,
 )
-from ketaflow.courses.services.calendar import (
+from ketaflow.courses.services.clinic_setup import (
     add_chair,
     add_extra_opening,
     close_day,

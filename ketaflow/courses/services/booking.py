@@ -27,14 +27,6 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import ProposedSession, Protocol
-from ketaflow.courses.calendar import (
-    Window,
-    closure_on,
-    extras_on,
-    fits,
-    open_windows_on,
-    schedule_of,
-)
 from ketaflow.courses.models import (
     HOLDING,
     Appointment,
@@ -42,6 +34,14 @@ from ketaflow.courses.models import (
     Chair,
     Course,
     CoursePhase,
+)
+from ketaflow.courses.opening_hours import (
+    Window,
+    closure_on,
+    extras_on,
+    fits,
+    open_windows_on,
+    schedule_of,
 )
 from ketaflow.courses.planning import ChairTime, chair_time, course_protocol, propose_series
 from ketaflow.courses.services._common import locked, require, required_reason

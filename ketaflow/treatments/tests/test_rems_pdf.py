@@ -10,7 +10,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from ketaflow.audit.models import AccessEvent
-from ketaflow.treatments import pdf, rems
+from ketaflow.treatments import rems
+from ketaflow.treatments.rems import pdf
 from ketaflow.treatments.tests.test_rems_world import (
     esketamine_checked_in,
     esketamine_course,

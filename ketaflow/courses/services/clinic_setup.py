@@ -16,14 +16,6 @@ from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
-from ketaflow.courses.calendar import (
-    closure_on,
-    extra_openings,
-    fits,
-    open_windows_on,
-    regular_window,
-    schedule_of,
-)
 from ketaflow.courses.models import (
     HOLDING,
     Appointment,
@@ -31,6 +23,14 @@ from ketaflow.courses.models import (
     ClinicSchedule,
     ClosedDay,
     ExtraOpening,
+)
+from ketaflow.courses.opening_hours import (
+    closure_on,
+    extra_openings,
+    fits,
+    open_windows_on,
+    regular_window,
+    schedule_of,
 )
 from ketaflow.courses.services._common import locked, require, required_reason
 from ketaflow.lib.clock import at_clinic, local

@@ -22,15 +22,14 @@ from reportlab.platypus import (
 )
 
 from ketaflow.lib.pdf_style import GRID, GRID_WITH_HEADER, fonts, para, styles
-from ketaflow.treatments.rems import (
+from ketaflow.treatments.rems.form import (
     DRAFT_MARK,
     NOT_OFFICIAL,
     SUBMIT_WITHIN_DAYS,
     TITLE,
     RemsForm,
-    Section,
-    sections,
 )
+from ketaflow.treatments.rems.sections import Section, sections
 
 
 def _widths(rows: tuple[tuple[str, ...], ...], width: float) -> list[float]:
