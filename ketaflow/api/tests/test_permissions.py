@@ -21,6 +21,7 @@ from ketaflow.lib.tests.api_client import (
     call,
     make_world,
 )
+from ketaflow.lib.tests.persona_rows import Row
 from ketaflow.patients.entries import ENTRY_KINDS
 
 PERSONAS = ["anonymous", "front_desk", "nurse", "prescriber", "clinic_admin", "researcher"]
@@ -87,6 +88,9 @@ for _slug in ENTRY_KINDS:
         Endpoint("POST", f"{_entry}/entered-in-error", chart_write(_slug, 200), {"reason": "x"}),
         Endpoint("GET", f"{_entry}/history", CHART_READ),
     ]
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
+PERSONA_ROWS = [Row(e.method, f"/api/v1{e.path}", e.expect) for e in ENDPOINTS]
 
 
 # The foundation's routers; each later app keeps its own permission matrix beside its code.

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from ketaflow.lib.tests.persona_rows import Row
+
 PERSONAS = ("front_desk", "nurse", "prescriber", "clinic_admin", "researcher", "outsider")
 BOOKERS = {
     "front_desk": 200,
@@ -36,6 +38,9 @@ PAGES = [
     ("/courses/setup/closed/{closed}/reopen/", ADMIN_ONLY),
     ("/courses/setup/extra/{extra}/withdraw/", ADMIN_ONLY),
 ]
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
+PERSONA_ROWS = [Row("GET", url, expected) for url, expected in PAGES]
 
 
 @pytest.fixture
