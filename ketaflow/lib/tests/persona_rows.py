@@ -34,7 +34,7 @@ class Row:
     method: str  # GET, POST, PATCH…
     path: str  # absolute, e.g. "/patients/{p}/chart/" or "/api/v1/safety/due"
     expect: Mapping[str, int]
-    body: Any = field(default=None, compare=False)
+    body: Any = field(default=None, compare=False)  # or a function of the world's ids
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -44,7 +44,7 @@ def route_of(row: Row) -> tuple[str, str]:
     """The URL pattern a row's request reaches: ("GET", "api/v1/…") for an API operation (each
     method is its own operation), ("*", "patients/<int:pk>/") for a page (one view, any method).
     """
-    match = resolve(_PLACEHOLDER.sub("1", row.path))
+    match = resolve(_PLACEHOLDER.sub("1", row.path).partition("?")[0])
     api = match.route.startswith("api/")
     return (row.method.upper() if api else "*", match.route)
 
@@ -53,8 +53,22 @@ def request(client: Client, row: Row, ids: Mapping[str, Any], body: Any = None) 
     """Make a row's request: JSON for the API, a form post or a GET for pages."""
     path = row.path.format(**ids)
     data = row.body if body is None else body
+    if callable(data):
+        data = data(ids)
     if path.startswith("/api/"):
         return call(client, row.method, path.removeprefix("/api/v1"), data)
     if row.method == "GET":
         return client.get(path)
     return client.post(path, data or {})
+
+
+class _Stand:
+    """A record's stand-in: its `pk` is the placeholder a row's address keeps for it."""
+
+    def __init__(self, name: str) -> None:
+        self.pk = "{" + name + "}"
+
+
+def placeholders(*names: str) -> dict[str, Any]:
+    """A world of stand-ins, to turn a matrix's address-building function into row templates."""
+    return {name: _Stand(name) for name in names}
