@@ -1,6 +1,12 @@
+"""Forms for accounts' pages: the two-factor code, a new member of staff, an API token."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+
+from ketaflow.accounts.roles import Role
 
 
 class TokenForm(forms.Form):
@@ -18,3 +24,50 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError("The code is digits only, e.g. 123456.")
         return token
+
+
+class StaffUserForm(forms.Form):
+    """A new member of staff; the service checks the role, the username and the password."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    username = forms.CharField(
+        max_length=150,
+        help_text="Used to sign in, e.g. jane.smith. Letters, digits and . _ - only.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+    email = forms.EmailField(required=False)
+    title = forms.CharField(max_length=60, required=False, help_text="e.g. RN, MD, NP")
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(
+        max_length=128,
+        help_text="At least 12 characters, not a common password. Share it privately.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class TokenIssueForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="What will use it, e.g. 'reporting script'. Shown in the list below.",
+        error_messages={"required": "Give the token a name, e.g. 'reporting script'."},
+    )
+    days = forms.IntegerField(
+        label="Works for (days)",
+        required=False,
+        min_value=1,
+        max_value=365,
+        initial=90,
+        help_text="1 to 365 (90 if left empty). After this it stops working; issue a new one.",
+    )
+    read_only = forms.BooleanField(
+        label="Read-only", required=False, help_text="It can read, but never change anything."
+    )
+
+    def clean_days(self) -> int:
+        days: int | None = self.cleaned_data.get("days")
+        return 90 if days is None else days

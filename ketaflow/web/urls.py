@@ -1,6 +1,10 @@
+"""The page shell's URLs. The staff-user and API-token pages are accounts' views, routed here
+so their addresses (/users/, /account/api-tokens/) and `web:` names stay as users know them."""
+
 from django.urls import path
 
-from ketaflow.web import views, views_tokens, views_users
+from ketaflow.accounts import views_tokens, views_users
+from ketaflow.web import views
 
 app_name = "web"
 urlpatterns = [

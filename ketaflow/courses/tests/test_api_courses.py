@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from ketaflow.lib.tests.persona_rows import Row
+
 PERSONAS = ("front_desk", "nurse", "prescriber", "clinic_admin", "researcher", "outsider")
 BOOKERS = {"front_desk": 200, "nurse": 200, "prescriber": 200, "clinic_admin": 200}
 BOOKERS |= {"researcher": 403, "outsider": 404}
@@ -71,6 +73,28 @@ ENDPOINTS = [
     ("POST", "/appointments/{appt}/reschedule", {"starts_at": "{later}", "reason": "x"}, BOOKERS),
     ("POST", "/appointments/{appt}/cancel", {"reason": "unwell"}, BOOKERS),
     ("POST", "/appointments/{appt}/status", {"status": "checked_in"}, BOOKERS),
+    (
+        "POST",
+        "",
+        {
+            "patient_id": "{second_patient}",
+            "protocol_version_id": "{protocol}",
+            "started_on": "{monday}",
+        },
+        created(PRESCRIBER),
+    ),
+    (
+        "POST",
+        "/appointments",
+        {"course_id": "{course}", "chair_id": "{chair}", "starts_at": "{later}"},
+        created(BOOKERS),
+    ),
+]
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
+PERSONA_ROWS = [
+    Row(method, "/api/v1/courses" + path.replace("/?", "?"), expect)
+    for method, path, _body, expect in ENDPOINTS
 ]
 
 

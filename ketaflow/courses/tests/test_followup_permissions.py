@@ -6,6 +6,7 @@ import pytest
 
 from ketaflow.audit.models import AccessEvent
 from ketaflow.courses.tests.test_followup_world import responder_world
+from ketaflow.lib.tests.persona_rows import Row, request
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,10 @@ API = {
     "outsider": 404,
 }
 
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the row run below.
+OUTCOMES = Row("GET", "/api/v1/courses/{course}/outcomes", API)
+PERSONA_ROWS = [OUTCOMES]
+
 
 @pytest.fixture
 def course(prescriber, nurse, patient, protocols, chairs):
@@ -30,8 +35,8 @@ def test_each_persona_gets_the_outcomes_api_a_403_or_a_404(
     client, login, personas, course, persona
 ):
     login(client, personas[persona])
-    response = client.get(f"/api/v1/courses/{course.pk}/outcomes")
-    assert response.status_code == API[persona]
+    response = request(client, OUTCOMES, {"course": course.pk})
+    assert response.status_code == OUTCOMES.expect[persona]
 
 
 def test_a_nurse_sees_the_outcomes_and_the_proposal_but_no_move_button(

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from ketaflow.lib.tests.persona_rows import Row, expect, request
+
 PERSONAS = ("front_desk", "nurse", "prescriber", "clinic_admin", "researcher", "outsider")
 BOOKERS = {
     "front_desk": 200,
@@ -37,6 +39,47 @@ PAGES = [
     ("/courses/setup/extra/{extra}/withdraw/", ADMIN_ONLY),
 ]
 
+REDIRECTED = expect(302, 302, 302, 302, 403, 404)  # bookers: done, back to the page
+ADMIN_DONE = expect(403, 403, 403, 302, 403, 403)
+DAY = "{saturday}"
+
+# Form posts, run by `test_each_persona_gets_a_post_done_a_403_or_a_404`.
+POSTS = [
+    Row(
+        "POST",
+        "/courses/{course}/phase/",
+        {**PRESCRIBER_ONLY, "prescriber": 302},
+        {"to_phase": "induction"},
+    ),
+    Row(
+        "POST",
+        "/courses/{course}/decisions/",
+        # The prescriber's form comes back with the reason: nothing has been given in this
+        # world yet (test_series_decisions.py has the saves).
+        PRESCRIBER_ONLY,
+        {"decision": "continue", "note": "as planned"},
+    ),
+    Row("POST", "/courses/{course}/book-series/", REDIRECTED, {"at": "09:00"}),
+    Row("POST", "/courses/appointments/{appt}/status/", REDIRECTED, {"status": "checked_in"}),
+    Row("POST", "/courses/patient/{patient}/feed/", BOOKERS),
+    Row("POST", "/courses/feeds/{feed}/revoke/", REDIRECTED),
+    Row("POST", "/courses/protocols/adopt/", expect(403, 403, 302, 403, 403, 302)),
+    Row("POST", "/courses/setup/chairs/add/", ADMIN_DONE, {"name": "Chair 9"}),
+    Row("POST", "/courses/setup/chairs/{chair}/feed/", ADMIN_ONLY),
+    # An empty opening-hours form: the admin gets the page back with its errors.
+    Row("POST", "/courses/setup/hours/", ADMIN_ONLY, {}),
+    Row("POST", "/courses/setup/closed/add/", ADMIN_DONE, {"on": DAY, "reason": "Training"}),
+    Row(
+        "POST",
+        "/courses/setup/extra/add/",
+        ADMIN_DONE,
+        {"on": DAY, "opens_at": "09:00", "closes_at": "12:00", "reason": "Extra"},
+    ),
+]
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
+PERSONA_ROWS = [Row("GET", url, expected) for url, expected in PAGES] + POSTS
+
 
 @pytest.fixture
 def world(front_desk, clinic_admin, course, chairs, monday, at) -> dict[str, Any]:
@@ -53,7 +96,12 @@ def world(front_desk, clinic_admin, course, chairs, monday, at) -> dict[str, Any
         closes_at=time(13),
         reason="Saturday clinic",
     )
+    from ketaflow.courses.services.feeds import issue_patient_feed
+
+    feed, _raw = issue_patient_feed(front_desk, course.patient)
     return {
+        "feed": feed.pk,
+        "saturday": (monday + timedelta(days=12)).isoformat(),
         "patient": course.patient_id,
         "course": course.pk,
         "appt": appt.pk,
@@ -73,6 +121,16 @@ def test_each_persona_gets_the_page_a_403_or_a_404(
     login(client, personas[persona])
     response = client.get(url.format(**world))
     assert response.status_code == expected[persona]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("row", POSTS, ids=str)
+def test_each_persona_gets_a_post_done_a_403_or_a_404(client, login, personas, world, persona, row):
+    login(client, personas[persona])
+    body = {k: v.format(**world) for k, v in (row.body or {}).items()}
+    response = request(client, row, world, body or {"-": ""})
+    assert response.status_code == row.expect[persona], response.content[:300]
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 
 from ketaflow.audit.models import AccessEvent
 from ketaflow.fhir.tests.conftest import all_resources
+from ketaflow.lib.tests.persona_rows import PERSONAS, Row, placeholders
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +29,27 @@ def _endpoints(world: Any) -> list[tuple[str, str]]:
         ("GET", f"{API}/Questionnaire/gad7"),
         ("POST", f"{API}/QuestionnaireResponse"),
     ]
+
+
+def _expected(persona: str, method: str, path: str) -> int:
+    if persona in READERS:
+        return 201 if method == "POST" else 200
+    if persona == "outsider":
+        if method == "POST":
+            return 422  # no such MRN in the outsider's clinic
+        return 200 if "Questionnaire/gad7" in path else 404  # a Questionnaire holds no patient
+    return 403
+
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the calls run below.
+_STANDS = placeholders("patient", "gad7", "session")
+_WORLD = SimpleNamespace(
+    patient=_STANDS["patient"], responses={"gad7": _STANDS["gad7"]}, session=_STANDS["session"]
+)
+PERSONA_ROWS = [
+    Row(method, path, {p: _expected(p, method, path) for p in PERSONAS})
+    for method, path in _endpoints(_WORLD)
+]
 
 
 def _valid_qr(world: Any) -> dict[str, Any]:
@@ -55,6 +78,7 @@ def test_persona_by_endpoint(
     login(client, personas[persona])
     for method, path in _endpoints(world):
         response = _call(client, method, path, world)
+        assert response.status_code == _expected(persona, method, path), (persona, path)
         assert response["Content-Type"] == "application/fhir+json", path
         body = response.json()
         if persona in READERS:

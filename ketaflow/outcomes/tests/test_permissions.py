@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ketaflow.lib.tests.persona_rows import Row
 from ketaflow.outcomes.tests.conftest import course_with
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def world(prescriber, nurse, patient, protocols, chair):
     return course
 
 
-def _cases(patient_pk: int) -> list[tuple[str, dict[str, int]]]:
+def _cases(patient_pk: int | str) -> list[tuple[str, dict[str, int]]]:
     return [
         (f"/outcomes/patient/{patient_pk}/", CLINICAL),
         (f"/outcomes/patient/{patient_pk}/report.pdf", CLINICAL),
@@ -55,6 +56,10 @@ def _cases(patient_pk: int) -> list[tuple[str, dict[str, int]]]:
         ("/api/v1/outcomes/dashboard", DASHBOARD),
         ("/outcomes/export.csv", EXPORT),
     ]
+
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
+PERSONA_ROWS = [Row("GET", url, expected) for url, expected in _cases("{p}")]
 
 
 @pytest.mark.parametrize("persona", sorted(CLINICAL))

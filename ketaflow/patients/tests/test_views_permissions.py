@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ketaflow.lib.tests.persona_rows import Row
 from ketaflow.web.tests.factories import (
     a_diagnosis,
     a_medication,
@@ -42,6 +43,9 @@ PAGES = [
     ("diagnosis in error", "/patients/{p}/chart/diagnoses/{d}/entered-in-error/", DIAGNOSIS_WRITE),
     ("diagnosis history", "/patients/{p}/chart/diagnoses/{d}/history/", CHART),
 ]
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
+PERSONA_ROWS = [Row("GET", url, expected) for _name, url, expected in PAGES]
 
 
 @pytest.fixture

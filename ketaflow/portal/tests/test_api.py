@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from ketaflow.lib.tests.persona_rows import Row, placeholders
 from ketaflow.portal.models import PortalLink
 from ketaflow.portal.tests.conftest import answers, path
 from ketaflow.questionnaires.models import RiskAlert
@@ -45,6 +46,19 @@ def _calls(w: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None, boo
     ]
 
 
+def _expected(persona: str, ours: bool, ok: int) -> int:
+    if persona == "outsider":
+        return 404 if ours else ok
+    return ok if persona in CLINICAL else 403
+
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the calls run below.
+PERSONA_ROWS = [
+    Row(method.upper(), url, {p: _expected(p, ours, ok) for p in PERSONAS}, body)
+    for method, url, body, ours, ok in _calls(placeholders("patient", "link", "alert"))
+]
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_endpoint_for_every_persona(
     persona: str, personas: dict[str, Any], world: dict[str, Any], client: Client, login: Any
@@ -52,10 +66,7 @@ def test_every_endpoint_for_every_persona(
     login(client, personas[persona])
     for method, url, body, ours, ok in _calls(world):
         response = client.get(url) if method == "get" else _post(client, url, body or {})
-        if persona == "outsider":
-            expected = 404 if ours else ok
-        else:
-            expected = ok if persona in CLINICAL else 403
+        expected = _expected(persona, ours, ok)
         assert response.status_code == expected, (persona, method, url, response.content)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from ketaflow.lib.tests.persona_rows import Row, placeholders
 from ketaflow.portal.models import PortalLink, ScheduleRule
 from ketaflow.portal.tests.conftest import answers, path
 from ketaflow.questionnaires.models import RiskAlert
@@ -56,6 +57,29 @@ def _expected(persona: str, allowed: set[str], own_object: bool, ok: int) -> int
     return ok if persona in allowed else 403
 
 
+def _writes(w: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool, int]]:
+    """(url, form data, about one of our records, success status)."""
+    return [
+        (f"/p/staff/patients/{w['patient'].pk}/links/", {"expires_in_days": 7}, True, 200),
+        (f"/p/staff/alerts/{w['alert'].pk}/", {"action_note": "called"}, True, 302),
+        (f"/p/staff/links/{w['link'].pk}/revoke/", {}, True, 302),
+        (f"/p/staff/rules/{w['rule'].pk}/retire/", {"reason": "r"}, True, 302),
+        ("/p/staff/crisis/", {"emergency": "Call 999", "crisis_line": "x"}, False, 302),
+    ]
+
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows the two
+# tests below run, with the statuses they expect.
+_STANDS = placeholders("patient", "alert", "link", "rule")
+PERSONA_ROWS = [
+    Row("GET", url, {p: _expected(p, allowed, url.count("/") > 4, 200) for p in PERSONAS})
+    for url, allowed in _get_pages(_STANDS).items()
+] + [
+    Row("POST", url, {p: _expected(p, SENDERS, ours, ok) for p in PERSONAS}, data)
+    for url, data, ours, ok in _writes(_STANDS)
+]
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_pages_by_persona(
     persona: str, personas: dict[str, Any], world: dict[str, Any], client: Client, login: Any
@@ -74,14 +98,7 @@ def test_writes_by_persona(
     login(client, personas[persona])
     w = world
     may = persona in SENDERS
-    writes = [
-        (f"/p/staff/patients/{w['patient'].pk}/links/", {"expires_in_days": 7}, True, 200),
-        (f"/p/staff/alerts/{w['alert'].pk}/", {"action_note": "called"}, True, 302),
-        (f"/p/staff/links/{w['link'].pk}/revoke/", {}, True, 302),
-        (f"/p/staff/rules/{w['rule'].pk}/retire/", {"reason": "r"}, True, 302),
-        ("/p/staff/crisis/", {"emergency": "Call 999", "crisis_line": "x"}, False, 302),
-    ]
-    for url, data, own_object, ok in writes:
+    for url, data, own_object, ok in _writes(w):
         status = client.post(url, data).status_code
         assert status == _expected(persona, SENDERS, own_object, ok), (persona, url, status)
     assert PortalLink.objects.count() == (2 if may else 1)

@@ -9,23 +9,65 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from ketaflow.lib.tests.persona_rows import PERSONAS, Row, expect, request
 from ketaflow.safety import services
 from ketaflow.safety.tests.conftest import NO_SYMPTOMS
 
 READERS = ["nurse", "prescriber"]
 NON_CLINICAL = ["front_desk", "clinic_admin", "researcher"]
 
+CLINICAL = expect(403, 200, 200, 403, 403, 404)
+PAGES = [
+    "/safety/",
+    "/safety/patients/{p}/",
+    "/safety/patients/{p}/labs/new",
+    "/safety/patients/{p}/luts/new",
+    "/safety/patients/{p}/reviews/new",
+    "/safety/records/luts/{screen}/amend",
+    "/safety/records/luts/{screen}/error",
+]
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the pages are run by
+# the tests per group of personas below, the API rows by `test_each_persona_on_each_api_row`.
+API_ROWS = [
+    Row("GET", "/api/v1/safety/due", {**CLINICAL, "outsider": 200}),
+    Row("GET", "/api/v1/safety/patients/{p}", CLINICAL),
+    Row(
+        "POST",
+        "/api/v1/safety/patients/{p}/labs",
+        expect(403, 201, 201, 403, 403, 404),
+        lambda ids: {
+            "collected_on": ids["today"],
+            "values": [{"analyte": "alt", "value": 130, "unit": "U/L", "ref_high": 40}],
+        },
+    ),
+    Row(
+        "POST",
+        "/api/v1/safety/patients/{p}/luts",
+        expect(403, 201, 201, 403, 403, 404),
+        lambda ids: {"screened_on": ids["today"], **NO_SYMPTOMS},
+    ),
+    Row(
+        "POST",
+        "/api/v1/safety/patients/{p}/reviews",
+        expect(403, 201, 201, 403, 403, 404),
+        lambda ids: {"kind": "cognition", "reviewed_on": ids["today"], "outcome": "no_concern"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/safety/records/luts/{screen}/entered-in-error",
+        CLINICAL,
+        {"reason": "duplicate"},
+    ),
+]
+PERSONA_ROWS = [
+    Row("GET", url, {**CLINICAL, "outsider": 200} if url == "/safety/" else CLINICAL)
+    for url in PAGES
+] + API_ROWS
+
 
 def _pages(patient: Any, screen: Any) -> list[str]:
-    return [
-        reverse("safety:due"),
-        reverse("safety:patient", args=[patient.pk]),
-        reverse("safety:add_labs", args=[patient.pk]),
-        reverse("safety:add_luts", args=[patient.pk]),
-        reverse("safety:add_review", args=[patient.pk]),
-        reverse("safety:amend", args=["luts", screen.pk]),
-        reverse("safety:error", args=["luts", screen.pk]),
-    ]
+    return [url.format(p=patient.pk, screen=screen.pk) for url in PAGES]
 
 
 @pytest.fixture
@@ -158,6 +200,17 @@ def test_the_api_hides_another_clinics_patient(
     assert _api(client, "get", f"/patients/{patient.pk}").status_code == 404
     luts = {"screened_on": today.isoformat(), **NO_SYMPTOMS}
     assert _api(client, "post", f"/patients/{patient.pk}/luts", luts).status_code == 404
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("row", API_ROWS, ids=str)
+def test_each_persona_on_each_api_row(
+    login: Any, personas: dict, patient: Any, screen: Any, today: Any, row: Row, persona: str
+) -> None:
+    client = login(Client(), personas[persona])
+    ids = {"p": patient.pk, "screen": screen.pk, "today": today.isoformat()}
+    response = request(client, row, ids)
+    assert response.status_code == row.expect[persona], response.content
 
 
 def test_the_api_rejects_bad_input_with_422(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from ketaflow.api import api
 from ketaflow.lib.tests.api_client import call
+from ketaflow.lib.tests.persona_rows import Row
 from ketaflow.treatments.tests.conftest import ago, complete_checklist, fresh, run_infusion
 
 pytestmark = pytest.mark.django_db
@@ -183,6 +184,9 @@ ENDPOINTS = [
         lambda w: {"reference": "REMS-123"},
     ),
 ]
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
+PERSONA_ROWS = [Row(e.method, f"/api/v1{e.path}", e.expect) for e in ENDPOINTS]
 
 
 def test_the_table_covers_every_endpoint_of_the_treatments_api() -> None:

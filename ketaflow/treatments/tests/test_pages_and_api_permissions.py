@@ -7,12 +7,68 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from ketaflow.lib.tests.persona_rows import PERSONAS, Row, expect, request
 from ketaflow.treatments.models import VitalsReading
 from ketaflow.treatments.tests.conftest import fresh
 
 pytestmark = pytest.mark.django_db
 
 CHARTING = {"nurse", "prescriber"}
+
+SESSION = expect(403, 200, 200, 403, 403, 404)
+REDIRECTED = expect(403, 302, 302, 403, 403, 404)  # done (or refused with a message): back
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the session pages,
+# run by `test_each_persona_on_each_page_row` (the API's own matrix is test_api_matrix.py).
+PERSONA_ROWS = [
+    Row("GET", "/treatments/board/", expect(403, 200, 200, 403, 403, 200)),
+    # The appointment is already checked in: charting staff are sent back with the reason.
+    Row("POST", "/treatments/check-in/{appointment}/", REDIRECTED),
+    Row("GET", "/treatments/{s}/", SESSION),
+    Row("GET", "/treatments/{s}/instructions/", SESSION),
+    Row(
+        "POST",
+        "/treatments/{s}/do/note/",
+        REDIRECTED,
+        lambda ids: {"version": ids["version"], "text": "Settled."},
+    ),
+    # Empty forms: past the permission check, the form comes back with its errors (422).
+    Row(
+        "POST",
+        "/treatments/{s}/scales/moaas/",
+        expect(403, 422, 422, 403, 403, 404),
+        lambda ids: {"version": ids["version"]},
+    ),
+    Row(
+        "POST",
+        "/treatments/{s}/pre-session-questionnaire/",
+        expect(403, 422, 422, 403, 403, 404),
+        lambda ids: {"version": ids["version"]},
+    ),
+    # The suicide risk assessment (the portal's page and API): the prescriber's alone.
+    Row("GET", "/p/staff/sessions/{s}/risk-assessment/", expect(403, 403, 200, 403, 403, 404)),
+    Row(
+        "POST",
+        "/api/v1/portal/sessions/{s}/risk-assessment",
+        expect(403, 403, 201, 403, 403, 404),
+        lambda ids: {
+            "version": ids["version"],
+            "risk_level": "low",
+            "plan": "Safety plan reviewed with the patient.",
+            "decision": "proceed",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("row", PERSONA_ROWS, ids=str)
+def test_each_persona_on_each_page_row(
+    client: Any, login: Any, personas: dict[str, Any], ready: Any, row: Row, persona: str
+) -> None:
+    ids = {"s": ready.pk, "appointment": ready.appointment_id, "version": fresh(ready).version}
+    response = request(login(client, personas[persona]), row, ids)
+    assert response.status_code == row.expect[persona], response.content[:300]
 
 
 def _client(client: Any, login: Any, personas: dict[str, Any], who: str) -> Any:

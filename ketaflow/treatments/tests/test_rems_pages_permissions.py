@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from ketaflow.audit.models import AccessEvent
+from ketaflow.lib.tests.persona_rows import Row, expect, request
 from ketaflow.treatments.models import RemsSubmission
 from ketaflow.treatments.tests.test_rems_world import (
     esketamine_checked_in,
@@ -29,6 +30,29 @@ def signed(
         nurse, esketamine_course(prescriber, patient, protocols), chair, prescriber
     )
     return esketamine_session(nurse, prescriber, session)
+
+
+# What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
+PERSONA_ROWS = [
+    Row("GET", "/treatments/rems/due/", expect(403, 200, 200, 403, 403, 200)),
+    Row("GET", "/treatments/{s}/rems/", expect(403, 200, 200, 403, 403, 404)),
+    Row("GET", "/treatments/{s}/rems.pdf", expect(403, 200, 200, 403, 403, 404)),
+    Row(
+        "POST",
+        "/treatments/{s}/rems/submitted/",
+        expect(403, 302, 302, 403, 403, 404),
+        {"reference": "R-1"},
+    ),
+]
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+@pytest.mark.parametrize("row", PERSONA_ROWS, ids=str)
+def test_each_persona_on_each_row(
+    client: Any, login: Any, personas: dict[str, Any], who: str, signed: Any, row: Row
+) -> None:
+    response = request(login(client, personas[who]), row, {"s": signed.pk})
+    assert response.status_code == row.expect[who]
 
 
 def expected(who: str, ok: int) -> int:

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
 
 from ketaflow.accounts import selectors, services
+from ketaflow.accounts.forms import StaffUserForm
 from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.forms import add_service_errors
-from ketaflow.web.forms import StaffUserForm
 
 
 @login_required
@@ -25,7 +25,7 @@ def users(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
     people = list(selectors.clinic_users(actor))
     enrolled = {u.pk for u in people if any(True for _ in devices_for_user(u, confirmed=True))}
-    return render(request, "web/users.html", {"people": people, "enrolled": enrolled})
+    return render(request, "accounts/users.html", {"people": people, "enrolled": enrolled})
 
 
 @login_required
@@ -42,7 +42,7 @@ def user_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Added {user.display_name} ({user.get_role_display()}).")
             return redirect("web:users")
-    return render(request, "web/user_add.html", {"form": form})
+    return render(request, "accounts/user_add.html", {"form": form})
 
 
 @login_required

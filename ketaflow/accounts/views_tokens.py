@@ -11,9 +11,9 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaflow.accounts import selectors, services
+from ketaflow.accounts.forms import TokenIssueForm
 from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.forms import add_service_errors
-from ketaflow.web.forms import TokenIssueForm
 
 
 @login_required
@@ -36,7 +36,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         else:
             form = TokenIssueForm()
     context = {"form": form, "tokens": selectors.own_tokens(actor), "raw_token": raw}
-    response = render(request, "web/tokens.html", context)
+    response = render(request, "accounts/tokens.html", context)
     add_never_cache_headers(response)
     return response
 
