@@ -7,20 +7,25 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models
 
 from ketaflow.accounts.models import Clinic
+from ketaflow.clinical import administration as adm
+from ketaflow.clinical.monitoring import VitalSigns
 from ketaflow.courses.models import Chair
 from ketaflow.devices import hl7_vitals as hv
 from ketaflow.devices.configuration import mappings_of
 from ketaflow.devices.models import MonitorBinding
-from ketaflow.devices.readings import SessionContext
 from ketaflow.patients.models import Patient
 from ketaflow.treatments.models import SessionStatus, TreatmentSession
 
 #: A session takes device readings from check-in until discharge.
+#: Per session: the dose record, the pre-dose baseline and the MOAA/S scores (time, total).
+SessionContext = tuple[adm.AdministrationRecord, VitalSigns | None, list[tuple[datetime, int]]]
+
 ACTIVE_STATUSES = (
     SessionStatus.CHECKED_IN,
     SessionStatus.READY,

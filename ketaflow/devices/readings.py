@@ -5,21 +5,15 @@ them for a typed-in reading). Used by the listener and by assigning a held messa
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ketaflow.clinical import administration as adm
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.monitoring import VitalSigns
 from ketaflow.devices import hl7_vitals as hv
+from ketaflow.devices.matching import Batch, SessionContext
 from ketaflow.devices.models import DeviceReading, InboundMessage
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import TreatmentSession
-
-if TYPE_CHECKING:
-    from ketaflow.devices.matching import Batch
-
-#: Per session: the dose record, the pre-dose baseline and the MOAA/S scores (time, total).
-SessionContext = tuple[adm.AdministrationRecord, VitalSigns | None, list[tuple[datetime, int]]]
 
 
 def _session_context(session: TreatmentSession) -> SessionContext:

@@ -32,7 +32,7 @@ ADMIN |= {"researcher": 403, "outsider": 403}
 
 @pytest.fixture
 def world(clinic: Any, checked_in: Any, binding: Any, personas: dict[str, Any]) -> dict[str, Any]:
-    from ketaflow.devices.services import add_mapping
+    from ketaflow.devices.configuration import add_mapping
 
     ingest(clinic, M.ge_b40("P-1"), M.ge_b40("P-2", mrn="NOPE-1"))
     mapping = add_mapping(
