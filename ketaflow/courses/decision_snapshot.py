@@ -14,7 +14,7 @@ from typing import Any
 
 from ketaflow.clinical.evidence import Source
 from ketaflow.clinical.outcomes import Finding
-from ketaflow.courses.followup import FINDING_LABELS, STATE_LABELS, FollowUp
+from ketaflow.courses.derive.followup import FINDING_LABELS, STATE_LABELS, FollowUp
 
 SNAPSHOT_VERSION = 1
 

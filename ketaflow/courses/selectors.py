@@ -27,7 +27,13 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import NextStep, Protocol
-from ketaflow.courses.followup import FollowUp, follow_up
+from ketaflow.courses.derive.followup import FollowUp, follow_up
+from ketaflow.courses.derive.planning import (
+    ChairTime,
+    SeriesProposal,
+    chair_time,
+    propose_series,
+)
 from ketaflow.courses.models import (
     Appointment,
     CalendarFeed,
@@ -42,12 +48,6 @@ from ketaflow.courses.models import (
     SeriesDecision,
 )
 from ketaflow.courses.opening_hours import schedule_of
-from ketaflow.courses.planning import (
-    ChairTime,
-    SeriesProposal,
-    chair_time,
-    propose_series,
-)
 from ketaflow.courses.services._common import require_any
 from ketaflow.lib.clock import at_clinic, clinic_today
 from ketaflow.patients.models import Patient

@@ -22,8 +22,9 @@ from ketaflow.accounts.permissions import require
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.courses import followup, selectors, services
+from ketaflow.courses import selectors, services
 from ketaflow.courses.decision_snapshot import non_response_signalled
+from ketaflow.courses.derive import followup
 from ketaflow.courses.forms import (
     BookForm,
     BookSeriesForm,

@@ -26,7 +26,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from ketaflow.accounts.models import Clinic, User
-from ketaflow.portal import schedules, services
+from ketaflow.portal import derive, services
 from ketaflow.portal.models import RuleScope, ScheduleRule
 from ketaflow.questionnaires.models import RiskAlert
 
@@ -56,13 +56,13 @@ def seed_portal_demo(
         raise ValueError("Portal demo data goes only into a synthetic clinic.")
     now = now or timezone.now()
     result = PortalDemo()
-    treated = [c for c in schedules.open_courses(clinic) if schedules.anchors(c)]
+    treated = [c for c in derive.open_courses(clinic) if derive.anchors(c)]
     if not treated:
         result.notes.append("no open course with treatment given: no forms-due list")
         note(result.notes[-1])
         return result
     course = treated[0]
-    phase = schedules.anchors(course)[-1].phase
+    phase = derive.anchors(course)[-1].phase
     first_run = not ScheduleRule.objects.filter(course=course, reason=DEMO_RULE_REASON).exists()
     if first_run:
         for code in ("gad7", "phq9"):
@@ -77,8 +77,8 @@ def seed_portal_demo(
                 window_days=1,
                 reason=DEMO_RULE_REASON,
             )
-    today = schedules.clinic_today(clinic, now)
-    result.due_forms = len(schedules.open_for_patient(course.patient, today))
+    today = derive.clinic_today(clinic, now)
+    result.due_forms = len(derive.open_for_patient(course.patient, today))
     if first_run:  # later runs change nothing: staff issue new links from the patient page
         issued = services.issue_link(nurse, course.patient, base_url=base_url, instruments=())
         result.link_url, result.link_patient_mrn = issued.url, course.patient.mrn
@@ -94,7 +94,7 @@ def seed_portal_demo(
         other = next((c.patient for c in treated[1:]), None)
         if other is None:
             other = next(
-                (c.patient for c in schedules.open_courses(clinic) if c.patient != course.patient),
+                (c.patient for c in derive.open_courses(clinic) if c.patient != course.patient),
                 course.patient,
             )
         link = services.issue_link(nurse, other, base_url=base_url, instruments=("phq9",))

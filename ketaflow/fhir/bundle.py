@@ -14,7 +14,7 @@ from typing import Any
 from fhir_core.fhirabstractmodel import FHIRAbstractModel as Resource
 
 from ketaflow.fhir import codes, resources_chart, resources_scales, resources_sessions
-from ketaflow.fhir.record import PatientRecord
+from ketaflow.fhir.derive import PatientRecord
 from ketaflow.fhir.resources_common import build, instant, to_json
 
 #: Resource types in the order they appear in a patient's Bundle.

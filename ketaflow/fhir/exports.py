@@ -21,7 +21,7 @@ from django.conf import settings
 
 from ketaflow.fhir import ids
 from ketaflow.fhir.bundle import EXPORTED_TYPES
-from ketaflow.fhir.record import PatientRecord
+from ketaflow.fhir.derive import PatientRecord
 from ketaflow.fhir.resources_common import instant, to_json
 from ketaflow.fhir.resources_sessions import delivered_total, dose_completed_at
 

@@ -19,7 +19,7 @@ from fhir_core.fhirabstractmodel import FHIRAbstractModel as Resource
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical.routes import Route
 from ketaflow.fhir import codes, ids
-from ketaflow.fhir.record import SessionRecord
+from ketaflow.fhir.derive import SessionRecord
 from ketaflow.fhir.resources_common import (
     build,
     encounter_ref,

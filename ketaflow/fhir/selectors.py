@@ -21,7 +21,7 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument
-from ketaflow.fhir import ids, record, resources_scales
+from ketaflow.fhir import derive, ids, resources_scales
 from ketaflow.fhir.bundle import EXPORTED_TYPES, bundle, patient_resources
 from ketaflow.fhir.resources_common import to_json
 from ketaflow.patients.models import Allergy, Diagnosis, Measurement, Medication, Patient
@@ -89,7 +89,7 @@ def audit_export(
 def everything(actor: User, fhir_id: str, now: datetime) -> dict[str, Any]:
     """Patient/{id}/$everything: the whole record as a searchset Bundle; audited as export."""
     patient = patient_by_fhir_id(actor, fhir_id)
-    resources = patient_resources(record.load(patient), now)
+    resources = patient_resources(derive.load(patient), now)
     audit_export(
         patient,
         actor=actor,
@@ -119,7 +119,7 @@ def read(actor: User, resource_type: str, fhir_id: str, now: datetime) -> dict[s
     if patient_pk is None:
         raise Http404(NOT_FOUND)
     patient = _scoped_patient(actor, int(patient_pk))
-    for resource in patient_resources(record.load(patient), now):
+    for resource in patient_resources(derive.load(patient), now):
         data = to_json(resource)
         if data["resourceType"] == resource_type and data["id"] == fhir_id:
             record_event(

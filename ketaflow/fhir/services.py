@@ -30,7 +30,7 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit import context
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
-from ketaflow.fhir import exports, record
+from ketaflow.fhir import derive, exports
 from ketaflow.fhir.bundle import patient_resources
 from ketaflow.fhir.importing import QR, ImportPlan, plan_import
 from ketaflow.fhir.models import ExportFormat, ExportJob, ImportedResponse, JobStatus
@@ -219,8 +219,8 @@ def run_export_job(job_id: int) -> ExportJob:
         ExportJob.objects.filter(pk=job.pk).update(total=len(patients))
         done = 0
 
-        def load(patient: Patient) -> tuple[record.PatientRecord, list[Any]]:
-            loaded = record.load(patient)
+        def load(patient: Patient) -> tuple[derive.PatientRecord, list[Any]]:
+            loaded = derive.load(patient)
             return loaded, patient_resources(loaded, now)
 
         def progress(patient: Patient) -> None:

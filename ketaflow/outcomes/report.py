@@ -19,7 +19,7 @@ from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table
 from ketaflow.accounts.models import User
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
-from ketaflow.courses.followup import STATE_LABELS
+from ketaflow.courses.derive.followup import STATE_LABELS
 from ketaflow.lib.clock import local
 from ketaflow.lib.pdf_style import GRID_WITH_HEADER, fonts, para, styles
 from ketaflow.outcomes import charts, selectors

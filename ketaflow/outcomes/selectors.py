@@ -41,7 +41,7 @@ from ketaflow.clinical.prediction import (
     readiness,
 )
 from ketaflow.clinical.protocols import Protocol
-from ketaflow.courses.followup import FollowUp, follow_up
+from ketaflow.courses.derive.followup import FollowUp, follow_up
 from ketaflow.courses.models import HOLDING, Appointment, AppointmentStatus, Course
 from ketaflow.lib.clock import clinic_today, local
 from ketaflow.outcomes import services

@@ -21,7 +21,7 @@ from ketaflow.audit.services import record_event
 from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.questionnaire_schedule import Occurrence, open_now
 from ketaflow.courses.models import Course
-from ketaflow.portal import schedules
+from ketaflow.portal import derive
 from ketaflow.portal.models import LinkOrigin, Reminder, ReminderOutcome
 from ketaflow.portal.services import _link_email, _new_link, link_days_default, portal_url
 
@@ -115,9 +115,9 @@ def send_reminders(
     """Remind every patient with forms due now and not yet reminded; returns what was done."""
     run = ReminderRun()
     days = expires_in_days or link_days_default()
-    for course in schedules.open_courses():
-        today = schedules.clinic_today(course.patient.clinic, now)
-        pending = _pending(course, open_now(schedules.course_occurrences(course, today)))
+    for course in derive.open_courses():
+        today = derive.clinic_today(course.patient.clinic, now)
+        pending = _pending(course, open_now(derive.course_occurrences(course, today)))
         if not pending:
             continue
         try:

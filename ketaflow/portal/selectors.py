@@ -22,7 +22,7 @@ from ketaflow.clinical.instruments import get_instrument
 from ketaflow.clinical.questionnaire_schedule import OccurrenceStatus, open_now
 from ketaflow.courses.models import Course
 from ketaflow.patients.models import Patient
-from ketaflow.portal import schedules
+from ketaflow.portal import derive
 from ketaflow.portal.models import PortalLink, RuleScope, ScheduleRule
 from ketaflow.questionnaires.models import RiskAlert
 
@@ -52,7 +52,7 @@ def due_forms(actor: User, *, now: datetime | None = None) -> list[DueRow]:
     require(actor, Capability.VIEW_CLINICAL)
     clinic = actor.clinic
     assert clinic is not None
-    today = schedules.clinic_today(clinic, now or timezone.now())
+    today = derive.clinic_today(clinic, now or timezone.now())
     rows = [
         DueRow(
             patient=course.patient,
@@ -63,8 +63,8 @@ def due_forms(actor: User, *, now: datetime | None = None) -> list[DueRow]:
             closes_on=o.closes_on,
             status=o.status,
         )
-        for course in schedules.open_courses(clinic)
-        for o in open_now(schedules.course_occurrences(course, today))
+        for course in derive.open_courses(clinic)
+        for o in open_now(derive.course_occurrences(course, today))
     ]
     rows.sort(key=lambda r: (r.due_on, r.patient.family_name, r.patient.pk, r.instrument))
     record_event(

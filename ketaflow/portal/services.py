@@ -46,7 +46,7 @@ from ketaflow.courses.models import Appointment, AppointmentStatus, Course
 from ketaflow.lib.clock import local
 from ketaflow.lib.errors import as_validation_error
 from ketaflow.patients.models import Patient
-from ketaflow.portal import schedules
+from ketaflow.portal import derive
 from ketaflow.portal.models import (
     BadTokenAttempt,
     CrisisResources,
@@ -301,8 +301,8 @@ def forms_open(link: PortalLink, now: datetime) -> list[OpenForm]:
     for code in link.instruments:
         if code not in done_since_issue:
             forms[code] = OpenForm(code, get_instrument(code).name, asked_by_staff=True)
-    today = schedules.clinic_today(patient.clinic, now)
-    for due in schedules.open_for_patient(patient, today):
+    today = derive.clinic_today(patient.clinic, now)
+    for due in derive.open_for_patient(patient, today):
         code = due.occurrence.instrument
         if code not in forms:
             forms[code] = OpenForm(
@@ -314,7 +314,7 @@ def forms_open(link: PortalLink, now: datetime) -> list[OpenForm]:
 def _context(patient: Patient, now: datetime, form: OpenForm, link: PortalLink) -> tuple[str, str]:
     """Pre-session if the patient has a session later today, else follow-up."""
     clinic = patient.clinic
-    today = schedules.clinic_today(clinic, now)
+    today = derive.clinic_today(clinic, now)
     upcoming = (
         Appointment.objects.filter(
             course__patient=patient,

@@ -203,7 +203,7 @@ def add_labs(request: HttpRequest, patient_id: PathId, payload: LabPanelIn) -> S
         laboratory=payload.laboratory,
         values=[v.dict() for v in payload.values],
     )
-    from ketaflow.safety.rules import lab_flag, rules_of_patient
+    from ketaflow.safety.derive import lab_flag, rules_of_patient
 
     rules = rules_of_patient(patient)
     return Status(201, [_lab(r, lab_flag(r, rules)) for r in rows])

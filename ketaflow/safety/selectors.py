@@ -32,8 +32,7 @@ from ketaflow.clinical.long_term_safety import (
 from ketaflow.courses.models import Appointment, Course
 from ketaflow.lib.clock import clinic_today
 from ketaflow.patients.models import Patient
-from ketaflow.safety.models import LabResult, LutsScreen, SafetyReview
-from ketaflow.safety.rules import (
+from ketaflow.safety.derive import (
     course_history,
     current_course,
     lab_flag,
@@ -41,6 +40,7 @@ from ketaflow.safety.rules import (
     luts_answers,
     rules_of,
 )
+from ketaflow.safety.models import LabResult, LutsScreen, SafetyReview
 
 RECORD_MODELS = {"lab": LabResult, "luts": LutsScreen, "review": SafetyReview}
 

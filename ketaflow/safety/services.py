@@ -32,8 +32,8 @@ from ketaflow.clinical.long_term_safety import (
 from ketaflow.courses.models import Course
 from ketaflow.lib.clock import clinic_today
 from ketaflow.patients.models import Patient
+from ketaflow.safety.derive import rules_of_patient
 from ketaflow.safety.models import LabResult, LutsScreen, ReviewKind, ReviewOutcome, SafetyReview
-from ketaflow.safety.rules import rules_of_patient
 
 SafetyRecord = LabResult | LutsScreen | SafetyReview
 AMENDABLE: dict[type[SafetyRecord], tuple[str, ...]] = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketaflow.clinical.evidence import Source, UnknownSource, source
-from ketaflow.screening.facts import describe_fact
+from ketaflow.screening.derive import describe_fact
 from ketaflow.screening.models import EligibilityReview
 
 KIND_TITLES = (

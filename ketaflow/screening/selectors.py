@@ -25,7 +25,7 @@ from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.questionnaires.selectors import SafetyFlag, open_safety_flags
-from ketaflow.screening.facts import chart_facts, stale_reasons
+from ketaflow.screening.derive import chart_facts, stale_reasons
 from ketaflow.screening.models import (
     ELIGIBLE_DECISIONS,
     ConsentDocument,

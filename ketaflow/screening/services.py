@@ -30,7 +30,7 @@ from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.lib.clock import FUTURE_TOLERANCE
 from ketaflow.patients.models import Patient
-from ketaflow.screening.facts import chart_facts
+from ketaflow.screening.derive import chart_facts
 from ketaflow.screening.models import (
     ConsentDocument,
     ConsentMethod,

@@ -27,6 +27,7 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import ProposedSession, Protocol
+from ketaflow.courses.derive.planning import ChairTime, chair_time, course_protocol, propose_series
 from ketaflow.courses.models import (
     HOLDING,
     Appointment,
@@ -43,7 +44,6 @@ from ketaflow.courses.opening_hours import (
     open_windows_on,
     schedule_of,
 )
-from ketaflow.courses.planning import ChairTime, chair_time, course_protocol, propose_series
 from ketaflow.courses.services._common import locked, require, required_reason
 from ketaflow.lib.clock import at_clinic, local
 from ketaflow.patients.models import Patient

@@ -90,7 +90,7 @@ def record_series_decision(
         )
     # Imported here: followup reads the selectors, which import these services.
     from ketaflow.courses.decision_snapshot import non_response_signalled, snapshot
-    from ketaflow.courses.followup import follow_up
+    from ketaflow.courses.derive.followup import follow_up
 
     found = follow_up(course)
     text = (note or "").strip()

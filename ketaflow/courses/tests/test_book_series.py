@@ -6,8 +6,8 @@ from datetime import time, timedelta
 
 import pytest
 
+from ketaflow.courses.derive.planning import propose_series
 from ketaflow.courses.models import Appointment
-from ketaflow.courses.planning import propose_series
 from ketaflow.courses.services import book_appointment, book_series, close_day
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ from django.http import Http404
 from django.urls import reverse
 
 from ketaflow.audit.models import AccessEvent
+from ketaflow.courses.derive.planning import chair_time, course_protocol
 from ketaflow.courses.models import ExtraOpening
 from ketaflow.courses.opening_hours import open_windows_on
-from ketaflow.courses.planning import chair_time, course_protocol
 from ketaflow.courses.services import (
     add_extra_opening,
     book_appointment,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.courses.followup import choose_instrument, follow_up
+from ketaflow.courses.derive.followup import choose_instrument, follow_up
 from ketaflow.courses.tests.test_followup_world import (
     gad7,
     give,

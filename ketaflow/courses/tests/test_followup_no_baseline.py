@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from ketaflow.courses.followup import follow_up
+from ketaflow.courses.derive.followup import follow_up
 from ketaflow.courses.tests.test_followup_world import gad7, give, induction_course, past_sessions
 
 pytestmark = pytest.mark.django_db

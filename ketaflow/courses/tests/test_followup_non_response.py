@@ -6,7 +6,7 @@ import pytest
 
 from ketaflow.clinical.outcomes import FindingStatus, OutcomeState
 from ketaflow.clinical.protocols import NextAction, ReviewReason
-from ketaflow.courses.followup import follow_up
+from ketaflow.courses.derive.followup import follow_up
 from ketaflow.courses.tests.test_followup_world import non_responder_world
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from ketaflow.clinical.outcomes import OutcomeState
 from ketaflow.clinical.protocols import ReviewReason
-from ketaflow.courses.followup import follow_up
+from ketaflow.courses.derive.followup import follow_up
 from ketaflow.courses.tests.test_followup_world import gad7, past_sessions, responder_world
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from ketaflow.clinical.outcomes import OutcomeState
 from ketaflow.clinical.protocols import NextAction, ReviewReason
-from ketaflow.courses.planning import propose_next
+from ketaflow.courses.derive.planning import propose_next
 
 pytestmark = pytest.mark.django_db
 

@@ -203,11 +203,11 @@ def world(
 
 
 def all_resources(world: World) -> list[dict[str, Any]]:
-    from ketaflow.fhir import record
+    from ketaflow.fhir import derive
     from ketaflow.fhir.bundle import patient_resources
     from ketaflow.fhir.resources_common import to_json
 
-    return [to_json(r) for r in patient_resources(record.load(world.patient), timezone.now())]
+    return [to_json(r) for r in patient_resources(derive.load(world.patient), timezone.now())]
 
 
 def by_id(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
-from ketaflow.fhir import record
+from ketaflow.fhir import derive
 from ketaflow.fhir.bundle import bundle, patient_resources
 from ketaflow.fhir.resources_common import to_json
 from ketaflow.fhir.tests.conftest import all_resources, by_id
@@ -21,7 +21,7 @@ def _parsed(world: Any) -> dict[str, dict[str, Any]]:
     """Through a Bundle and back with fhir.resources, as a receiver would read it."""
     now = timezone.now()
     raw = to_json(
-        bundle(patient_resources(record.load(world.patient), now), kind="collection", now=now)
+        bundle(patient_resources(derive.load(world.patient), now), kind="collection", now=now)
     )
     parsed = Bundle.model_validate_json(json.dumps(raw))
     return by_id([to_json(e.resource) for e in parsed.entry])
@@ -190,7 +190,7 @@ def test_a_running_infusion_is_in_progress_with_the_dose_so_far(ordered: Any, nu
     record_administration(
         nurse, ordered, ordered.version, kind="start", rate_ml_per_h=52.5, at=started
     )
-    loaded = record.load(ordered.patient)
+    loaded = derive.load(ordered.patient)
     now = started + timedelta(minutes=10)
     resources = by_id([to_json(x) for x in patient_resources(loaded, now)])
     infusion = resources[f"MedicationAdministration/mai-{ordered.pk}"]

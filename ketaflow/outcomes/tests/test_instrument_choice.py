@@ -104,7 +104,7 @@ CASES = {
 def test_the_course_page_and_the_bulk_rebuild_choose_the_same_scale(
     prescriber, nurse, clinic, protocols, chair
 ):
-    from ketaflow.courses.followup import choose_instrument, follow_up
+    from ketaflow.courses.derive.followup import choose_instrument, follow_up
     from ketaflow.outcomes.models import CourseOutcome
     from ketaflow.outcomes.services import rebuild_course_outcomes, refresh_course_outcome
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from ketaflow.courses.followup import follow_up
+from ketaflow.courses.derive.followup import follow_up
 from ketaflow.outcomes.models import CourseOutcome
 from ketaflow.outcomes.services import rebuild_course_outcomes, refresh_course_outcome
 from ketaflow.outcomes.tests.conftest import course_with, past_sessions

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from ketaflow.courses.followup import follow_up
+from ketaflow.courses.derive.followup import follow_up
 from ketaflow.outcomes.models import CourseOutcome
 from ketaflow.outcomes.services import refresh_course_outcome
 from ketaflow.outcomes.tests.conftest import course_with, gad7, past_sessions

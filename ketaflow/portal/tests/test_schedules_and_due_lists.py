@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ketaflow.courses.models import CoursePhase
 from ketaflow.lib.clock import at_clinic
-from ketaflow.portal.schedules import course_occurrences, effective_rules
+from ketaflow.portal.derive import course_occurrences, effective_rules
 from ketaflow.portal.selectors import due_forms
 from ketaflow.portal.services import add_rule, retire_rule
 from ketaflow.portal.tests.conftest import answers, path

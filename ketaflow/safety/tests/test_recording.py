@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from ketaflow.audit.models import AccessEvent
 from ketaflow.safety import services
+from ketaflow.safety.derive import lab_flag, rules_of_patient
 from ketaflow.safety.models import LabResult
-from ketaflow.safety.rules import lab_flag, rules_of_patient
 from ketaflow.safety.tests.conftest import NO_SYMPTOMS, full_panel
 
 

@@ -15,7 +15,7 @@ from ketaflow.clinical.long_term_safety import LUTS_KEYS
 from ketaflow.clinical.protocols import builtin
 from ketaflow.patients.services import add_entry, mark_entered_in_error
 from ketaflow.safety.services import record_luts_screen, record_review
-from ketaflow.screening.facts import chart_facts
+from ketaflow.screening.derive import chart_facts
 from ketaflow.screening.selectors import eligibility_gate
 from ketaflow.screening.services import open_review, sign_review
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ketaflow.clinical.eligibility import ClearanceItem, HistoryItem, PregnancyStatus
 from ketaflow.clinical.protocols import builtin
 from ketaflow.patients.services import add_entry, mark_entered_in_error
-from ketaflow.screening.facts import chart_facts
+from ketaflow.screening.derive import chart_facts
 from ketaflow.screening.services import record_observation
 from ketaflow.screening.tests.conftest import a_bp, a_medication
 

@@ -17,7 +17,7 @@ from ketaflow.clinical.discharge import DischargeReadiness, Override
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.protocols import NextStep
 from ketaflow.clinical.session_exceptions import ExceptionSummary
-from ketaflow.courses.followup import follow_up
+from ketaflow.courses.derive.followup import follow_up
 from ketaflow.courses.models import AppointmentStatus
 from ketaflow.courses.services import set_appointment_status
 from ketaflow.lib.clock import local

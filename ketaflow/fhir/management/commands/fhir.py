@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit import context
-from ketaflow.fhir import record
+from ketaflow.fhir import derive
 from ketaflow.fhir.bundle import bundle, patient_resources
 from ketaflow.fhir.importing import parse_json
 from ketaflow.fhir.outcome import FhirProblem
@@ -135,7 +135,7 @@ class Command(BaseCommand):
     def _write(
         self, patient: Patient, path: Path, kind: str, now: Any, actor: User | None, label: str
     ) -> int:
-        resources = patient_resources(record.load(patient), now)
+        resources = patient_resources(derive.load(patient), now)
         data = to_json(bundle(resources, kind=kind, now=now))
         path.write_text(json.dumps(data, indent=1), encoding="utf-8")
         audit_export(

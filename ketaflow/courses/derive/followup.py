@@ -57,6 +57,7 @@ from ketaflow.clinical.outcomes import (
 )
 from ketaflow.clinical.protocols import NextAction, NextStep, PhaseKind, Protocol, ReviewReason
 from ketaflow.clinical.response import ResponseCriteria
+from ketaflow.courses.derive.planning import course_protocol, propose_next
 from ketaflow.courses.models import (
     Appointment,
     AppointmentStatus,
@@ -66,7 +67,6 @@ from ketaflow.courses.models import (
     PhaseChange,
     SessionStatus,
 )
-from ketaflow.courses.planning import course_protocol, propose_next
 from ketaflow.lib.clock import local
 from ketaflow.patients.models import Diagnosis
 from ketaflow.questionnaires.models import InstrumentResponse
