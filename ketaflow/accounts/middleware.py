@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
@@ -13,6 +12,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
+
+from ketaflow.lib.clock import clinic_zone
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN_KEY = "ketaflow_last_seen"
@@ -67,7 +68,7 @@ class ClinicTimezoneMiddleware:
         user = request.user
         clinic = getattr(user, "clinic", None) if user.is_authenticated else None
         if clinic is not None:
-            timezone.activate(zoneinfo.ZoneInfo(clinic.timezone))
+            timezone.activate(clinic_zone(clinic))
         else:
             timezone.deactivate()
         try:

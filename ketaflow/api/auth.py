@@ -12,7 +12,6 @@ Either way the caller is an active member of staff; anything else is a 401:
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +21,8 @@ from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
+
+from ketaflow.lib.clock import clinic_zone
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -59,7 +60,7 @@ class TokenAuth(HttpBearer):
         if user.clinic is not None:
             # The session's clinic-zone middleware ran before we knew who this was; it
             # deactivates the zone again when the request ends.
-            timezone.activate(zoneinfo.ZoneInfo(user.clinic.timezone))
+            timezone.activate(clinic_zone(user.clinic))
         return user
 
 

@@ -19,6 +19,7 @@ from ketaflow.courses.models import Chair
 from ketaflow.devices import hl7_vitals as hv
 from ketaflow.devices.configuration import mappings_of
 from ketaflow.devices.models import MonitorBinding
+from ketaflow.lib.clock import clinic_zone
 from ketaflow.patients.models import Patient
 from ketaflow.treatments.models import SessionStatus, TreatmentSession
 
@@ -114,7 +115,7 @@ class Batch:
         cache.refresh(clinic)
         return cls(
             clinic,
-            ZoneInfo(clinic.timezone),
+            clinic_zone(clinic),
             cache.mappings,
             cache.bindings,
             cache.sessions,

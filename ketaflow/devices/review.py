@@ -6,7 +6,6 @@ it). Each is permission-checked, one transaction, audited. Confirming goes throu
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +22,7 @@ from ketaflow.devices import readings as device_readings
 from ketaflow.devices.configuration import mappings_of
 from ketaflow.devices.matching import ACTIVE_STATUSES
 from ketaflow.devices.models import DeviceReading, InboundMessage, MessageStatus, ReadingStatus
+from ketaflow.lib.clock import clinic_zone
 from ketaflow.treatments import services as treatments
 from ketaflow.treatments.models import TreatmentSession, VitalsReading
 
@@ -148,7 +148,7 @@ def assign_message(actor: User, message_id: int, session_id: int) -> list[Device
     clinic = Clinic.objects.get(pk=row.clinic_id)
     message = hv.parse_message(
         row.raw,
-        zone=ZoneInfo(clinic.timezone),
+        zone=clinic_zone(clinic),
         received_at=row.received_at,
         mappings=mappings_of(clinic.pk),
     )

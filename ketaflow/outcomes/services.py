@@ -63,6 +63,7 @@ from ketaflow.outcomes.models import CourseOutcome
 from ketaflow.patients.codes import TreatmentOutcome
 from ketaflow.patients.models import Diagnosis, Patient, PriorTreatment
 from ketaflow.questionnaires.models import InstrumentResponse
+from ketaflow.treatments.derive import core_event
 from ketaflow.treatments.models import (
     AdministrationEvent,
     DoseOrder,
@@ -368,15 +369,7 @@ def _delivered(
     """Delivered mg from the session's events (None: no record, or one the core refuses)."""
     if not rows:
         return None
-    events = [
-        adm.Event(
-            at,
-            adm.EventKind(kind),
-            mg_per_min=rate * conc / 60.0 if rate is not None and conc else None,
-            mg=bolus,
-        )
-        for kind, at, rate, bolus in rows
-    ]
+    events = [core_event(kind, at, rate, bolus, conc) for kind, at, rate, bolus in rows]
     try:
         record = adm.validate_events(events)
         end = record.stopped_at or record.last_event_at

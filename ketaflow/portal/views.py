@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +30,7 @@ from ketaflow.auditlog.selectors import (
     access_report_for_patient,
 )
 from ketaflow.clinical.instruments import ItemInstrument, get_item_instrument
+from ketaflow.lib.clock import clinic_zone
 from ketaflow.portal import services
 from ketaflow.portal.education import TOPICS, topic
 from ketaflow.portal.models import PortalLink
@@ -78,7 +78,7 @@ def portal_page(view: Callable[..., HttpResponse]) -> PortalView:
                     status=PROBLEM_STATUS[found.state],
                 )
                 return _private(page)
-            timezone.activate(ZoneInfo(found.link.clinic.timezone))  # show the clinic's times
+            timezone.activate(clinic_zone(found.link.clinic))  # show the clinic's times
             return _private(view(request, found.link, token, *args, **kwargs))
         finally:
             timezone.deactivate()

@@ -80,14 +80,24 @@ def confirmed_order(session: TreatmentSession) -> DoseOrder | None:
     return order if order is not None and order.status == OrderStatus.CONFIRMED else None
 
 
+def core_event(
+    kind: str,
+    at: datetime,
+    rate_ml_per_h: float | None,
+    bolus_mg: float | None,
+    concentration: float | None,
+) -> adm.Event:
+    """One administration row as the core's event: the pump's mL/h in mg/min at the order's
+    concentration (no rate without a concentration; the core then refuses the start)."""
+    rate = None
+    if rate_ml_per_h is not None and concentration:
+        rate = rate_ml_per_h * concentration / 60.0
+    return adm.Event(at, adm.EventKind(kind), mg_per_min=rate, mg=bolus_mg)
+
+
 def core_events(session: TreatmentSession, concentration: float | None) -> list[adm.Event]:
-    events = []
-    for e in session.events.filter(entered_in_error_at__isnull=True).order_by("at", "pk"):
-        rate = None
-        if e.rate_ml_per_h is not None and concentration:
-            rate = e.rate_ml_per_h * concentration / 60.0
-        events.append(adm.Event(e.at, adm.EventKind(e.kind), mg_per_min=rate, mg=e.bolus_mg))
-    return events
+    rows = session.events.filter(entered_in_error_at__isnull=True).order_by("at", "pk")
+    return [core_event(e.kind, e.at, e.rate_ml_per_h, e.bolus_mg, concentration) for e in rows]
 
 
 def record_of(session: TreatmentSession) -> adm.AdministrationRecord:
