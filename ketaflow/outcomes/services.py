@@ -60,7 +60,7 @@ from ketaflow.courses.models import (
     ProtocolVersion,
 )
 from ketaflow.outcomes.models import CourseOutcome
-from ketaflow.patients.codes import TreatmentOutcome
+from ketaflow.patients.codes import FAILED_TRIAL_OUTCOMES
 from ketaflow.patients.models import Diagnosis, Patient, PriorTreatment
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments.derive import core_event
@@ -77,9 +77,7 @@ from ketaflow.treatments.models import (
 log = logging.getLogger(__name__)
 
 #: A prior adequate trial without response (no response or partial), as eligibility counts.
-_FAILED_TRIAL = Q(
-    adequate=True, outcome__in=[TreatmentOutcome.NO_RESPONSE, TreatmentOutcome.PARTIAL]
-)
+_FAILED_TRIAL = Q(adequate=True, outcome__in=sorted(FAILED_TRIAL_OUTCOMES))
 _UPDATE_FIELDS = [f.name for f in CourseOutcome._meta.concrete_fields if f.name not in {"course"}]
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from ketaflow.clinical import eligibility as core
+
 
 class DiagnosisCode(models.TextChoices):
     """ICD-10 codes for the conditions a ketamine-for-anxiety programme treats or must know."""
@@ -99,6 +101,22 @@ class TreatmentOutcome(models.TextChoices):
     RESPONSE = "response", "Response"
     INTOLERANT = "intolerant", "Stopped: not tolerated"
     UNKNOWN = "unknown", "Unknown"
+
+
+#: The chart's treatment outcomes in the core's words (UNKNOWN has none: it never counts).
+CORE_OUTCOME: dict[str, core.TreatmentOutcome] = {
+    TreatmentOutcome.NO_RESPONSE: core.TreatmentOutcome.NO_RESPONSE,
+    TreatmentOutcome.PARTIAL: core.TreatmentOutcome.PARTIAL_RESPONSE,
+    TreatmentOutcome.RESPONSE: core.TreatmentOutcome.RESPONSE,
+    TreatmentOutcome.INTOLERANT: core.TreatmentOutcome.STOPPED_INTOLERANCE,
+}
+#: The outcomes of an adequate trial that make it a failed one, as the core's criteria say
+#: (`EligibilityCriteria.failure_outcomes`); the chart's tag and the outcome summary read it.
+FAILED_TRIAL_OUTCOMES: frozenset[str] = frozenset(
+    code
+    for code, outcome in CORE_OUTCOME.items()
+    if outcome in core.EligibilityCriteria().failure_outcomes
+)
 
 
 class PregnancyStatus(models.TextChoices):

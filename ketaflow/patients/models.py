@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from ketaflow.audit.history import ClinicalRecord, NoDeleteQuerySet
 from ketaflow.patients.codes import (
+    FAILED_TRIAL_OUTCOMES,
     DiagnosisCode,
     HistoryCondition,
     HistoryStatus,
@@ -190,7 +191,7 @@ class PriorTreatment(ClinicalRecord):
         return (
             self.adequate
             and self.status != "entered_in_error"
-            and self.outcome in {TreatmentOutcome.NO_RESPONSE, TreatmentOutcome.PARTIAL}
+            and self.outcome in FAILED_TRIAL_OUTCOMES
         )
 
 

@@ -28,7 +28,6 @@ from ketaflow.clinical.eligibility import (
     PregnancyStatus,
     PriorTreatment,
     TreatmentKind,
-    TreatmentOutcome,
     clearance_read_by_conditions,
 )
 from ketaflow.clinical.instruments import get_instrument
@@ -111,12 +110,7 @@ PREGNANCY_MAP = {
     codes.PregnancyStatus.PLANNING: PregnancyStatus.NOT_PREGNANT,  # + planning_pregnancy
     codes.PregnancyStatus.UNKNOWN: PregnancyStatus.UNKNOWN,
 }
-OUTCOME_MAP = {
-    codes.TreatmentOutcome.NO_RESPONSE: TreatmentOutcome.NO_RESPONSE,
-    codes.TreatmentOutcome.PARTIAL: TreatmentOutcome.PARTIAL_RESPONSE,
-    codes.TreatmentOutcome.RESPONSE: TreatmentOutcome.RESPONSE,
-    codes.TreatmentOutcome.INTOLERANT: TreatmentOutcome.STOPPED_INTOLERANCE,
-}
+OUTCOME_MAP = codes.CORE_OUTCOME
 PSYCHOTHERAPIES = {
     codes.TreatmentKind.CBT,
     codes.TreatmentKind.EXPOSURE,
