@@ -2,8 +2,8 @@
 
 Every dynamic response may carry patient data (a chart, a questionnaire, a PDF, an API
 answer), so none may be kept by a browser's cache or a proxy: `Cache-Control: no-store`.
-Static files are answered by WhiteNoise before this middleware and stay cacheable, as does a
-response its view marked `public` on purpose (the API docs' own scripts, which hold no data).
+Static files (the API docs' scripts among them) are answered by WhiteNoise before this
+middleware and stay cacheable, as does a response its view marks `public` on purpose.
 `Permissions-Policy` turns off the browser features Ketaflow never uses, so an injected script
 could not reach a camera, microphone or location either.
 """
