@@ -9,6 +9,8 @@ relapsed) with the date each state began.
 
 `daily_scores` makes that series from the records: one score per clinic-local day (the
 pre-dose one), in the contexts that follow a course, for the course page and the summary.
+`score_window` says which of a patient's scores belong to a course, and `given_days` which
+clinic days count as sessions given: the course page and the outcome summary both ask them.
 
 Conventions, chosen so every answer is reproducible from the same input:
 - Times are `date`s or `datetime`s (all of one kind; pass clinic-local datetimes). A
@@ -342,6 +344,56 @@ class DailyScore(Generic[R]):
     context: str
     record: R
     of: int  # scores that day in a counted context (more than 1: one was chosen)
+
+
+@dataclass(frozen=True)
+class ScoreWindow:
+    """The stretch of time whose scores belong to one course.
+
+    A course's scores are those taken after the patient's previous course ended (so a
+    baseline taken between courses belongs to the next one) and, once the course has ended,
+    no later than its end: each score belongs to one course only.
+    """
+
+    since: datetime | None = None  # exclusive: the previous course's end
+    until: datetime | None = None  # inclusive: this course's end, once ended
+
+    def holds(self, at: datetime) -> bool:
+        return (self.since is None or at > self.since) and (self.until is None or at <= self.until)
+
+
+def score_window(earlier_ends: Iterable[datetime], own_end: datetime | None) -> ScoreWindow:
+    """The window of a course from the ends of the patient's earlier courses and its own.
+
+    `own_end`: when the course ended, or None while it runs.
+    """
+    return ScoreWindow(max(earlier_ends, default=None), own_end)
+
+
+@dataclass(frozen=True)
+class GivenDays:
+    """The clinic days on which a course's sessions were given, each day once, in order."""
+
+    days: tuple[date, ...]
+    signed: int  # sessions given with a signed session record
+    unrecorded: int  # completed appointments with no session record
+
+    @property
+    def repeated(self) -> int:
+        """Second sessions on a day already counted (a day is one session for outcomes)."""
+        return self.signed + self.unrecorded - len(self.days)
+
+
+def given_days(signed: Iterable[date], unrecorded: Iterable[date]) -> GivenDays:
+    """Session days for `assess` from the clinic-local days of the sessions given.
+
+    `signed`: days of signed treatment sessions; `unrecorded`: days of completed appointments
+    without a session record (a clinic that charts elsewhere). `assess` counts sessions by
+    day, so two on one day count once.
+    """
+    signed_days, unrecorded_days = list(signed), list(unrecorded)
+    days = tuple(sorted(set(signed_days) | set(unrecorded_days)))
+    return GivenDays(days, len(signed_days), len(unrecorded_days))
 
 
 def daily_scores(
@@ -773,6 +825,7 @@ __all__ = [
     "DailyScore",
     "Finding",
     "FindingStatus",
+    "GivenDays",
     "OutcomeConfig",
     "OutcomeReport",
     "OutcomeState",
@@ -781,7 +834,10 @@ __all__ = [
     "RelapseRule",
     "ResponseClock",
     "Score",
+    "ScoreWindow",
     "StateChange",
     "assess",
     "daily_scores",
+    "given_days",
+    "score_window",
 ]

@@ -323,6 +323,14 @@ class SessionStatus(models.TextChoices):
     SIGNED = "signed", "Signed"
 
 
+#: The appointments whose session counts as given (follow-up, series decisions, outcomes):
+#: a signed treatment session, or a completed appointment with no session record (a clinic
+#: that charts elsewhere). A session not yet signed is not given yet, whatever the booking says.
+SESSION_GIVEN = models.Q(treatment_session__status=SessionStatus.SIGNED) | models.Q(
+    status=AppointmentStatus.COMPLETED, treatment_session__isnull=True
+)
+
+
 class Appointment(NoDelete):
     """A chair held for one session: arrival to the end of observation (turnover is extra)."""
 

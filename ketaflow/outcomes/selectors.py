@@ -52,6 +52,7 @@ from ketaflow.outcomes.dashboard import (
     filter_options,
 )
 from ketaflow.outcomes.models import CourseOutcome
+from ketaflow.patients.derive import primary_diagnosis_code
 from ketaflow.patients.models import Patient
 from ketaflow.patients.selectors import get_patient
 
@@ -312,7 +313,7 @@ def _features(patient: Patient, current: CourseOutcomes | None) -> Features | No
     top = current.primary.maximum
     if report is None or not top:
         return None
-    dx = services.primary_diagnosis_code(patient.pk)
+    dx = primary_diagnosis_code(patient.pk)
     early = [
         a.improvement_pct
         for a in report.assessments

@@ -10,10 +10,11 @@ rebuild cannot drift apart.
 What the row says mirrors `courses.followup.follow_up` (the course page): the same
 instrument choice (the core's `clinical.outcome_instrument`, fed the instruments with a
 baseline from the batch's in-memory responses), score contexts, one score per clinic-local
-day (the pre-dose one), scores from the end of the patient's previous course to the end of
-this one, and session days from signed treatment sessions plus completed appointments
-without a session record. `tests/test_instrument_choice.py` checks that both paths pick the
-same instrument on the same data.
+day (the pre-dose one), the scores of the course's window and the session days given: the
+core's rules (`daily_scores`, `score_window`, `given_days`) over the same appointments
+(`courses.models.SESSION_GIVEN`) and primary diagnosis (`patients.derive`).
+`tests/test_instrument_choice.py` checks that both paths pick the same instrument on the
+same data.
 
 Dose: the delivered mg of each signed session from its administration events (core
 `administration.delivered_mg`, rates converted with the confirmed order's concentration);
@@ -48,12 +49,20 @@ from ketaflow.clinical.monitoring import (
 )
 from ketaflow.clinical.outcome_instrument import baseline_instruments, choose_outcome_instrument
 from ketaflow.clinical.outcome_stats import time_to_event
-from ketaflow.clinical.outcomes import SCORE_CONTEXTS, OutcomeReport, assess, daily_scores
+from ketaflow.clinical.outcomes import (
+    SCORE_CONTEXTS,
+    OutcomeReport,
+    ScoreWindow,
+    assess,
+    daily_scores,
+    given_days,
+    score_window,
+)
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.clinical.response import ResponseCriteria
 from ketaflow.courses.models import (
+    SESSION_GIVEN,
     Appointment,
-    AppointmentStatus,
     Course,
     CoursePhase,
     PhaseChange,
@@ -61,6 +70,7 @@ from ketaflow.courses.models import (
 )
 from ketaflow.outcomes.models import CourseOutcome
 from ketaflow.patients.codes import FAILED_TRIAL_OUTCOMES
+from ketaflow.patients.derive import primary_diagnosis_codes
 from ketaflow.patients.models import Diagnosis, Patient, PriorTreatment
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments.derive import core_event
@@ -68,9 +78,7 @@ from ketaflow.treatments.models import (
     AdministrationEvent,
     DoseOrder,
     OrderStatus,
-    SessionStatus,
     SideEffect,
-    TreatmentSession,
     VitalsReading,
 )
 
@@ -113,20 +121,6 @@ def patient_sessions(patient_id: int) -> dict[int, list[SessionFacts]]:
     out = _Batch()
     _read_sessions(out, patient_id, patient_id, {c.pk for c in facts})
     return {k: sorted(v, key=lambda s: s.starts_at) for k, v in out.sessions.items()}
-
-
-def primary_diagnosis_code(patient_id: int) -> str:
-    """The primary ICD-10 code (else the first), entered-in-error excluded; "" if none."""
-    found = (
-        Diagnosis.objects.filter(patient_id=patient_id)
-        .exclude(status=RecordStatus.ENTERED_IN_ERROR)
-        .order_by("-is_primary", "pk")
-        .values_list("code", "other_code")
-        .first()
-    )
-    if found is None:
-        return ""
-    return found[1] if found[0] == "other" else found[0]
 
 
 def failed_trials(patient_id: int) -> int:
@@ -257,14 +251,8 @@ def _read(batch: list[_CourseFacts]) -> _Batch:
     ):
         if pk in patients:
             out.patients[pk] = (dob, sex)
-    for pid, code, other in (
-        Diagnosis.objects.filter(_between("patient_id", lo, hi))
-        .exclude(status=RecordStatus.ENTERED_IN_ERROR)
-        .order_by("patient_id", "-is_primary", "pk")
-        .values_list("patient_id", "code", "other_code")
-    ):
-        if pid in patients and pid not in out.diagnosis:
-            out.diagnosis[pid] = other if code == "other" else code
+    found = primary_diagnosis_codes(Diagnosis.objects.filter(_between("patient_id", lo, hi)))
+    out.diagnosis = {pid: code for pid, code in found.items() if pid in patients}
     for pid in (
         PriorTreatment.objects.filter(_FAILED_TRIAL, _between("patient_id", lo, hi))
         .exclude(status=RecordStatus.ENTERED_IN_ERROR)
@@ -295,22 +283,22 @@ def _read(batch: list[_CourseFacts]) -> _Batch:
 
 def _read_sessions(out: _Batch, lo: int, hi: int, course_ids: set[int]) -> None:
     by_pk: dict[int, SessionFacts] = {}
-    for pk, course_id, starts_at, phase, number in TreatmentSession.objects.filter(
-        _between("patient_id", lo, hi), status=SessionStatus.SIGNED
+    for course_id, starts_at, phase, number, pk, session_number in Appointment.objects.filter(
+        SESSION_GIVEN, _between("course__patient_id", lo, hi)
     ).values_list(
-        "pk", "course_id", "appointment__starts_at", "appointment__phase", "session_number"
+        "course_id",
+        "starts_at",
+        "phase",
+        "session_number",
+        "treatment_session__pk",
+        "treatment_session__session_number",
     ):
-        if course_id in course_ids:
-            session = SessionFacts(pk, starts_at, phase, number)
+        if course_id not in course_ids:
+            continue
+        session = SessionFacts(pk, starts_at, phase, number if pk is None else session_number)
+        out.sessions[course_id].append(session)
+        if pk is not None:
             by_pk[pk] = session
-            out.sessions[course_id].append(session)
-    for course_id, starts_at, phase, number in Appointment.objects.filter(
-        _between("course__patient_id", lo, hi),
-        status=AppointmentStatus.COMPLETED,
-        treatment_session__isnull=True,
-    ).values_list("course_id", "starts_at", "phase", "session_number"):
-        if course_id in course_ids:
-            out.sessions[course_id].append(SessionFacts(None, starts_at, phase, number))
     if not by_pk:
         return
     in_batch = _between("session__patient_id", lo, hi)
@@ -399,16 +387,10 @@ def choose_instrument_code(
     ).code
 
 
-def _in_window(at: datetime, since: datetime | None, until: datetime | None) -> bool:
-    """Scores count after the previous course ended, up to this course's end (followup)."""
-    return (since is None or at > since) and (until is None or at <= until)
-
-
 def _baseline_instruments(
     responses: Iterable[tuple[str, datetime, str, int, int]],
     zone: zoneinfo.ZoneInfo,
-    since: datetime | None,
-    until: datetime | None,
+    window: ScoreWindow,
     first_session: date | None,
 ) -> frozenset[str]:
     """Instruments with a usable baseline in the course's window (the core's rule)."""
@@ -416,7 +398,7 @@ def _baseline_instruments(
         (
             (instrument, at.astimezone(zone).date())
             for instrument, at, _context, _total, _pk in responses
-            if _in_window(at, since, until)
+            if window.holds(at)
         ),
         first_session,
     )
@@ -426,14 +408,13 @@ def _daily_scores(
     responses: Iterable[tuple[str, datetime, str, int, int]],
     code: str,
     zone: zoneinfo.ZoneInfo,
-    since: datetime | None,
-    until: datetime | None,
+    window: ScoreWindow,
 ) -> list[tuple[date, float]]:
     """One score per clinic day: the core's rule (`clinical.outcomes.daily_scores`)."""
     kept = daily_scores(
         (at.astimezone(zone).date(), context, total, pk)
         for instrument, at, context, total, pk in responses
-        if instrument == code and _in_window(at, since, until)
+        if instrument == code and window.holds(at)
     )
     return [(s.day, float(s.value)) for s in kept]
 
@@ -450,16 +431,15 @@ def _compute_batch(batch: list[_CourseFacts], cache: _Cache) -> list[CourseOutco
         by_patient[c.patient_id].append(c)
     rows = []
     for c in batch:
-        previous_end = max(
+        window = score_window(
             (
                 data.ended_at[o.pk]
                 for o in by_patient[c.patient_id]
                 if o.pk < c.pk and o.pk in data.ended_at
             ),
-            default=None,
+            data.ended_at.get(c.pk) if c.phase == CoursePhase.ENDED else None,
         )
-        own_end = data.ended_at.get(c.pk) if c.phase == CoursePhase.ENDED else None
-        rows.append(_row(c, data, cache, previous_end, own_end, now))
+        rows.append(_row(c, data, cache, window, now))
     return rows
 
 
@@ -467,8 +447,7 @@ def _row(
     c: _CourseFacts,
     data: _Batch,
     cache: _Cache,
-    since: datetime | None,
-    until: datetime | None,
+    window: ScoreWindow,
     now: datetime,
 ) -> CourseOutcome:
     protocol = cache.protocol(c.protocol_version_id)
@@ -476,13 +455,17 @@ def _row(
     dx = data.diagnosis.get(c.patient_id, "")
     dob, sex = data.patients.get(c.patient_id, (None, ""))
     sessions = sorted(data.sessions.get(c.pk, []), key=lambda s: s.starts_at)
-    days = sorted({s.starts_at.astimezone(zone).date() for s in sessions})
+    given = given_days(
+        (s.starts_at.astimezone(zone).date() for s in sessions if s.pk is not None),
+        (s.starts_at.astimezone(zone).date() for s in sessions if s.pk is None),
+    )
+    days = list(given.days)
     responses = data.responses.get(c.patient_id, [])
-    measured = _baseline_instruments(responses, zone, since, until, days[0] if days else None)
+    measured = _baseline_instruments(responses, zone, window, days[0] if days else None)
     code = choose_instrument_code(dx or None, protocol, measured)
     criteria = _criteria(code)
     instrument = INSTRUMENTS.get(code)
-    scores = _daily_scores(responses, code, zone, since, until)
+    scores = _daily_scores(responses, code, zone, window)
     first_phase = protocol.phases[0]
     planned = first_phase.sessions.value if first_phase.sessions is not None else None
     doses = [s.mg for s in sessions if s.mg is not None]
@@ -576,7 +559,6 @@ __all__ = [
     "choose_instrument_code",
     "failed_trials",
     "patient_sessions",
-    "primary_diagnosis_code",
     "rebuild_course_outcomes",
     "refresh_course_outcome",
     "refresh_patient_outcomes",

@@ -97,7 +97,12 @@ class Diagnosis(ClinicalRecord):
 
     @property
     def icd10(self) -> str:
-        return self.other_code if self.code == DiagnosisCode.OTHER else self.code
+        return self.icd10_of(self.code, self.other_code)
+
+    @staticmethod
+    def icd10_of(code: str, other_code: str) -> str:
+        """The ICD-10 code of a row read as values (an "Other" diagnosis carries its own)."""
+        return other_code if code == DiagnosisCode.OTHER else code
 
 
 class HistoryItem(ClinicalRecord):

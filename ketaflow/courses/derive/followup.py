@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 
@@ -52,23 +52,25 @@ from ketaflow.clinical.outcomes import (
     FindingStatus,
     OutcomeReport,
     OutcomeState,
+    ScoreWindow,
     assess,
     daily_scores,
+    given_days,
+    score_window,
 )
 from ketaflow.clinical.protocols import NextAction, NextStep, PhaseKind, Protocol, ReviewReason
 from ketaflow.clinical.response import ResponseCriteria
 from ketaflow.courses.derive.planning import course_protocol, propose_next
 from ketaflow.courses.models import (
+    SESSION_GIVEN,
     Appointment,
-    AppointmentStatus,
     Course,
     CoursePhase,
     EndedReason,
     PhaseChange,
-    SessionStatus,
 )
 from ketaflow.lib.clock import local
-from ketaflow.patients.models import Diagnosis
+from ketaflow.patients.derive import primary_diagnosis_code
 from ketaflow.questionnaires.models import InstrumentResponse
 
 _RESPONDING = (OutcomeState.RESPONDER, OutcomeState.REMITTER)
@@ -261,16 +263,6 @@ def _name(code: str) -> str:
     return found.name if found is not None else code
 
 
-def primary_diagnosis(course: Course) -> Diagnosis | None:
-    """The patient's primary diagnosis (else the first one), entered-in-error excluded."""
-    return (
-        Diagnosis.objects.filter(patient_id=course.patient_id)
-        .exclude(status=RecordStatus.ENTERED_IN_ERROR)
-        .order_by("-is_primary", "pk")
-        .first()
-    )
-
-
 def choose_instrument(
     course: Course,
     requested: str | None = None,
@@ -284,12 +276,12 @@ def choose_instrument(
     scores (`follow_up`); otherwise they are read here, so a direct call chooses from data too.
     """
     protocol = protocol or course_protocol(course)
-    diagnosis = primary_diagnosis(course)
+    diagnosis = primary_diagnosis_code(course.patient_id)
     if measured is None and not requested:
         sessions, _, _ = session_dates(course)
         measured = measured_instruments(course, _responses(course, SCORE_CONTEXTS), sessions)
     return choose_outcome_instrument(
-        diagnosis.icd10 if diagnosis is not None else None,
+        diagnosis or None,
         protocol,
         measured=measured or frozenset(),
         clinic_map=getattr(settings, "KETAFLOW_OUTCOME_INSTRUMENTS", {}),
@@ -308,31 +300,23 @@ def measured_instruments(
     )
 
 
-def _window(course: Course) -> tuple[datetime | None, datetime | None]:
-    """Scores count from the end of the patient's previous course to the end of this one."""
+def window(course: Course) -> ScoreWindow:
+    """Which of the patient's scores belong to the course (`clinical.outcomes.score_window`)."""
     ends = PhaseChange.objects.filter(to_phase=CoursePhase.ENDED)
-    before = (
-        ends.filter(course__patient_id=course.patient_id, course__pk__lt=course.pk)
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
+    earlier = ends.filter(course__patient_id=course.patient_id, course__pk__lt=course.pk)
+    own = ends.filter(course=course) if course.is_ended else ends.none()
+    return score_window(
+        earlier.values_list("at", flat=True),
+        own.values_list("at", flat=True).order_by("-at").first(),
     )
-    until = None
-    if course.is_ended:
-        until = ends.filter(course=course).order_by("-at").values_list("at", flat=True).first()
-    return before, until
 
 
 def _responses(course: Course, contexts: Iterable[str]) -> list[InstrumentResponse]:
-    since, until = _window(course)
+    held = window(course)
     qs = InstrumentResponse.objects.filter(
         patient_id=course.patient_id, context__in=list(contexts), total__isnull=False
     ).exclude(status=RecordStatus.ENTERED_IN_ERROR)
-    if since is not None:
-        qs = qs.filter(administered_at__gt=since)
-    if until is not None:
-        qs = qs.filter(administered_at__lte=until)
-    return list(qs.order_by("administered_at", "pk"))
+    return [r for r in qs.order_by("administered_at", "pk") if held.holds(r.administered_at)]
 
 
 def dated_scores(
@@ -362,28 +346,26 @@ def dated_scores(
 
 
 def session_dates(course: Course) -> tuple[tuple[date, ...], str, tuple[str, ...]]:
-    """Clinic-local days of the sessions given, where they come from, and any note."""
+    """Clinic-local days of the sessions given (`SESSION_GIVEN`, `clinical.outcomes.given_days`),
+    where they come from, and any note."""
     clinic = course.patient.clinic
-    signed = Appointment.objects.filter(
-        course=course, treatment_session__status=SessionStatus.SIGNED
-    )
-    starts = list(signed.values_list("starts_at", flat=True))
-    completed = Appointment.objects.filter(
-        course=course, status=AppointmentStatus.COMPLETED, treatment_session__isnull=True
-    )
-    extra = list(completed.values_list("starts_at", flat=True))
-    if starts and extra:
+    signed: list[date] = []
+    unrecorded: list[date] = []
+    for starts_at, status in Appointment.objects.filter(SESSION_GIVEN, course=course).values_list(
+        "starts_at", "treatment_session__status"
+    ):
+        (unrecorded if status is None else signed).append(local(starts_at, clinic).date())
+    given = given_days(signed, unrecorded)
+    if given.signed and given.unrecorded:
         source = "signed treatment sessions and completed appointments without a session record"
-    elif starts:
+    elif given.signed:
         source = "signed treatment sessions"
     else:
         source = "completed appointments"
-    days = sorted(local(when, clinic).date() for when in starts + extra)
-    unique = tuple(sorted(set(days)))
     notes: tuple[str, ...] = ()
-    if len(unique) != len(days):
-        notes = (f"{len(days) - len(unique)} second session(s) on one day counted once.",)
-    return unique, source, notes
+    if given.repeated:
+        notes = (f"{given.repeated} second session(s) on one day counted once.",)
+    return given.days, source, notes
 
 
 def _available(
@@ -606,6 +588,6 @@ __all__ = [
     "dated_scores",
     "follow_up",
     "measured_instruments",
-    "primary_diagnosis",
     "session_dates",
+    "window",
 ]

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.courses.models import (
+    SESSION_GIVEN,
     Appointment,
-    AppointmentStatus,
     Course,
     SeriesDecision,
     SeriesDecisionKind,
-    SessionStatus,
 )
 from ketaflow.courses.services._common import locked, require
 
@@ -33,12 +31,11 @@ NOTE_MAX = 500
 def sessions_given(course: Course) -> list[Appointment]:
     """The course's sessions given (completed, or with a signed treatment session), in order.
 
-    The same sessions the follow-up counts (`followup.session_dates`).
+    The same sessions the follow-up counts (`SESSION_GIVEN`).
     """
-    given = Q(status=AppointmentStatus.COMPLETED) | Q(
-        treatment_session__status=SessionStatus.SIGNED
+    return list(
+        Appointment.objects.filter(SESSION_GIVEN, course=course).order_by("starts_at", "pk")
     )
-    return list(Appointment.objects.filter(given, course=course).order_by("starts_at", "pk"))
 
 
 @transaction.atomic

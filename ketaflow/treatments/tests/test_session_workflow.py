@@ -47,6 +47,35 @@ def test_the_whole_session_ends_signed_with_the_next_session_proposed(
     assert result.next_step is not None
 
 
+def test_a_discharged_session_counts_as_given_only_once_signed_everywhere_alike(
+    discharged: Any, prescriber: Any, nurse: Any
+) -> None:
+    """The follow-up, the series decision and the outcome summary share `SESSION_GIVEN`.
+
+    The appointment may be marked completed from the schedule before the prescriber signs;
+    the session is not given (for any of them) until the record is signed.
+    """
+    from django.core.exceptions import ValidationError
+
+    from ketaflow.courses.derive.followup import session_dates
+    from ketaflow.courses.services import (
+        record_series_decision,
+        sessions_given,
+        set_appointment_status,
+    )
+    from ketaflow.outcomes.services import patient_sessions
+
+    course = discharged.course
+    set_appointment_status(nurse, discharged.appointment, AppointmentStatus.COMPLETED)
+    assert session_dates(course)[0] == () and sessions_given(course) == []
+    assert patient_sessions(course.patient_id) == {}
+    with pytest.raises(ValidationError, match="No session has been given yet"):
+        record_series_decision(prescriber, course)
+    services.sign_session(prescriber, discharged, discharged.version)
+    assert len(session_dates(course)[0]) == 1 and len(sessions_given(course)) == 1
+    assert [s.pk for s in patient_sessions(course.patient_id)[course.pk]] == [discharged.pk]
+
+
 def test_after_signing_the_prescriber_continues_the_series_from_the_follow_up(
     discharged: Any, prescriber: Any, client: Any, login: Any
 ) -> None:
