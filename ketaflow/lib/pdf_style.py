@@ -6,16 +6,19 @@ progress report), so they read as one product and a change of font or size is ma
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import IO, Any, Final
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, TableStyle
 
 #: A Unicode font if the system has one (names with any accent, the em dash); else Helvetica.
 _FONT_PATHS: Final = (
@@ -93,3 +96,53 @@ GRID = TableStyle(
 GRID_WITH_HEADER = TableStyle(
     [*GRID.getCommands(), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f5f9"))]
 )
+
+
+#: The diagonal mark on every page of a printout of made-up data (the demo clinic).
+SYNTHETIC_MARK: Final = "SYNTHETIC DATA"
+
+_MARGIN: Final = 16 * mm
+
+
+def a4_document(buffer: IO[bytes], *, title: str, author: str, subject: str = "") -> Any:
+    """An A4 document with the house margins (room at the foot for `page_decoration`)."""
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=_MARGIN,
+        rightMargin=_MARGIN,
+        topMargin=15 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author=author,
+        subject=subject,
+        creator="Ketaflow",
+    )
+
+
+def page_decoration(footer: str, marks: Sequence[str] = ()) -> Callable[[Any, Any], None]:
+    """Drawn on every page: the footer line, the page number, and any diagonal marks.
+
+    `marks` (e.g. DRAFT, `SYNTHETIC_MARK`) are printed large and faint across the page, so a
+    photocopy or a single page torn off still says what it is.
+    """
+    regular, bold = fonts()
+    mark = " · ".join(marks)
+
+    def decorate(canvas: Any, _doc: Any) -> None:
+        canvas.saveState()
+        if mark:
+            canvas.setFont(bold, 44 if len(mark) <= 16 else 30)
+            canvas.setFillColor(colors.Color(0.8, 0.1, 0.1, alpha=0.18))
+            canvas.translate(A4[0] / 2, A4[1] / 2)
+            canvas.rotate(40)
+            canvas.drawCentredString(0, 0, mark)
+            canvas.rotate(-40)
+            canvas.translate(-A4[0] / 2, -A4[1] / 2)
+        canvas.setFont(regular, 7)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(_MARGIN, 10 * mm, footer)
+        canvas.drawRightString(A4[0] - _MARGIN, 10 * mm, f"page {canvas.getPageNumber()}")
+        canvas.restoreState()
+
+    return decorate

@@ -10,18 +10,22 @@ from io import BytesIO
 from typing import Any
 
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Image, Spacer, Table
 
 from ketaflow.accounts.models import User
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.courses.derive.followup import STATE_LABELS
 from ketaflow.lib.clock import local
-from ketaflow.lib.pdf_style import GRID_WITH_HEADER, fonts, para, styles
+from ketaflow.lib.pdf_style import (
+    GRID_WITH_HEADER,
+    SYNTHETIC_MARK,
+    a4_document,
+    page_decoration,
+    para,
+    styles,
+)
 from ketaflow.outcomes import charts, selectors
 
 TITLE = "Ketamine treatment progress report"
@@ -46,34 +50,15 @@ def patient_report(actor: User, patient_id: int) -> bytes:
     found = selectors.patient_outcome(actor, patient_id)
     patient = found.patient
     st = styles()
-    regular, _bold = fonts()
     now = local(timezone.now(), patient.clinic)
     buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=15 * mm,
-        bottomMargin=18 * mm,
-        title=TITLE,
-        author=f"Ketaflow — {patient.clinic.name}",
-        creator="Ketaflow",
-    )
+    doc = a4_document(buffer, title=TITLE, author=f"Ketaflow — {patient.clinic.name}")
     width = doc.width
-
-    def decorate(canvas: Any, _doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(regular, 7)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(
-            16 * mm,
-            10 * mm,
-            f"{TITLE} · {patient.full_name} ({patient.mrn}) · "
-            f"generated {now:%d %b %Y %H:%M} ({patient.clinic.timezone})",
-        )
-        canvas.drawRightString(A4[0] - 16 * mm, 10 * mm, f"page {canvas.getPageNumber()}")
-        canvas.restoreState()
+    decorate = page_decoration(
+        f"{TITLE} · {patient.full_name} ({patient.mrn}) · "
+        f"generated {now:%d %b %Y %H:%M} ({patient.clinic.timezone})",
+        [SYNTHETIC_MARK] if patient.clinic.is_synthetic else [],
+    )
 
     story: list[Any] = [para(TITLE, st["title"]), Spacer(1, 4)]
     story.append(

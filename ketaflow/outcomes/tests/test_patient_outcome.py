@@ -138,6 +138,20 @@ def test_the_pdf_report_text_has_states_sessions_and_plan(nurse, patient, respon
     assert "6 session(s) given" in text and "Current plan" in text
 
 
+def test_the_pdf_report_of_made_up_data_says_so_on_every_page(nurse, patient, responder):
+    from ketaflow.lib.pdf_style import SYNTHETIC_MARK
+    from ketaflow.outcomes.report import patient_report
+
+    def pages() -> list[str]:
+        pdf = PdfReader(io.BytesIO(patient_report(nurse, patient.pk)))
+        return [p.extract_text() or "" for p in pdf.pages]
+
+    assert not any(SYNTHETIC_MARK in page for page in pages())
+    type(patient.clinic).objects.filter(pk=patient.clinic_id).update(is_synthetic=True)
+    patient.clinic.refresh_from_db()
+    assert all(SYNTHETIC_MARK in page for page in pages())
+
+
 def test_a_patient_without_a_course_has_a_page_json_and_report(client, login, nurse, patient):
     login(client, nurse)
     page = client.get(f"/outcomes/patient/{patient.pk}/").content.decode()

@@ -435,6 +435,7 @@ def _form(
         generated_at=local(now, clinic),
         draft=session.status != SessionStatus.SIGNED,
         session_pk=session.pk,
+        synthetic=clinic.is_synthetic,
         clinic_name=clinic.name,
         zone=str(clinic_zone(clinic)),
         prescriber=str(people.prescriber) if people.prescriber else "",

@@ -104,6 +104,7 @@ class RemsForm:
     generated_at: datetime
     draft: bool
     session_pk: int
+    synthetic: bool  # the demo clinic's made-up data: every page says so
     # Setting and people
     clinic_name: str
     zone: str

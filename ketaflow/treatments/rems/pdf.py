@@ -10,18 +10,22 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
-    SimpleDocTemplate,
     Spacer,
     Table,
 )
 
-from ketaflow.lib.pdf_style import GRID, GRID_WITH_HEADER, fonts, para, styles
+from ketaflow.lib.pdf_style import (
+    GRID,
+    GRID_WITH_HEADER,
+    SYNTHETIC_MARK,
+    a4_document,
+    page_decoration,
+    para,
+    styles,
+)
 from ketaflow.treatments.rems.form import (
     DRAFT_MARK,
     NOT_OFFICIAL,
@@ -69,42 +73,19 @@ def _section(section: Section, st: dict[str, ParagraphStyle], width: float) -> l
 def render(form: RemsForm) -> bytes:
     """The PDF bytes of one record."""
     st = styles()
-    regular, bold = fonts()
     buffer = BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=15 * mm,
-        bottomMargin=18 * mm,
         title=TITLE,
         author=f"Ketaflow — {form.clinic_name}",
         subject=f"{form.patient_name} ({form.mrn}), {form.session_date:%Y-%m-%d}",
-        creator="Ketaflow",
     )
     width = doc.width
-
-    def decorate(canvas: Any, _doc: Any) -> None:
-        canvas.saveState()
-        if form.draft:
-            canvas.setFont(bold, 44)
-            canvas.setFillColor(colors.Color(0.8, 0.1, 0.1, alpha=0.18))
-            canvas.translate(A4[0] / 2, A4[1] / 2)
-            canvas.rotate(40)
-            canvas.drawCentredString(0, 0, DRAFT_MARK)
-            canvas.rotate(-40)
-            canvas.translate(-A4[0] / 2, -A4[1] / 2)
-        canvas.setFont(regular, 7)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(
-            16 * mm,
-            10 * mm,
-            f"Not the official SPRAVATO REMS form · {form.version} · generated "
-            f"{form.generated_at:%d %b %Y %H:%M} ({form.zone}) · session {form.session_pk}",
-        )
-        canvas.drawRightString(A4[0] - 16 * mm, 10 * mm, f"page {canvas.getPageNumber()}")
-        canvas.restoreState()
+    decorate = page_decoration(
+        f"Not the official SPRAVATO REMS form · {form.version} · generated "
+        f"{form.generated_at:%d %b %Y %H:%M} ({form.zone}) · session {form.session_pk}",
+        [m for m, on in ((DRAFT_MARK, form.draft), (SYNTHETIC_MARK, form.synthetic)) if on],
+    )
 
     story: list[Any] = [para(TITLE, st["title"]), Spacer(1, 4)]
     story.append(

@@ -61,6 +61,19 @@ def test_an_unsigned_session_prints_with_a_draft_watermark(
     assert "DRAFT" in text_of(pdf.render(form))
 
 
+def test_a_record_of_made_up_data_is_marked_synthetic_on_every_page(
+    esk: Any, nurse: Any, prescriber: Any
+) -> None:
+    from dataclasses import replace
+
+    from ketaflow.lib.pdf_style import SYNTHETIC_MARK
+
+    form = rems.assemble(esketamine_session(nurse, prescriber, esk))
+    assert not form.synthetic and SYNTHETIC_MARK not in text_of(pdf.render(form))
+    reader = PdfReader(BytesIO(pdf.render(replace(form, synthetic=True))))
+    assert all(SYNTHETIC_MARK in (page.extract_text() or "") for page in reader.pages)
+
+
 def test_missing_fields_are_printed_as_missing(esk: Any, nurse: Any, prescriber: Any) -> None:
     form = rems.assemble(esketamine_session(nurse, prescriber, esk, lot=False))
     text = text_of(pdf.render(form))
