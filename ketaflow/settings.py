@@ -193,6 +193,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ketaflow.web.context_processors.navigation",
             ],
+            "libraries": {
+                "words": "ketaflow.lib.words",
+            },
         },
     },
 ]

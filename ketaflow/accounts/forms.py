@@ -33,7 +33,7 @@ class StaffUserForm(forms.Form):
     last_name = forms.CharField(max_length=150)
     username = forms.CharField(
         max_length=150,
-        help_text="Used to sign in, e.g. jane.smith. Letters, digits and . _ - only.",
+        help_text="Used to sign in, e.g. jsmith. Letters, digits and . _ - only.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
     )
     email = forms.EmailField(required=False)

@@ -42,7 +42,7 @@ class ReviseProtocolForm(forms.Form):
             default = f"{setting.default.value:g}"
             unit = f" {setting.unit}" if setting.unit else ""
             self.fields[self.field_name(key)] = forms.CharField(
-                label=key,
+                label=protocol.setting_label(key),
                 required=False,
                 initial=f"{setting.local[0]:g}" if setting.local else "",
                 help_text=f"Default {default}{unit}. Empty = use the default; entering the "

@@ -75,6 +75,7 @@ def _get(qs: QuerySet[Any], pk: int, what: str) -> Any:
 @dataclass(frozen=True)
 class SettingRow:
     key: str
+    label: str
     default: float
     local: float | None
     value: float
@@ -133,6 +134,7 @@ def protocol_settings(protocol: Protocol) -> list[SettingRow]:
     return [
         SettingRow(
             key=key,
+            label=protocol.setting_label(key),
             default=s.default.value,
             local=s.local[0] if s.local else None,
             value=s.value,

@@ -22,6 +22,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import ClinicDefault, Source, merge
+from ketaflow.clinical.instruments import INSTRUMENTS
 from ketaflow.clinical.outcomes import OutcomeConfig
 from ketaflow.clinical.routes import Route
 
@@ -204,6 +205,29 @@ _TOP_LEVEL: Final = (
     "max_pause_minutes",
 )
 
+#: `Protocol.setting_label`: the top-level settings and a phase's settings, in words.
+_LABELS: Final = {
+    "infusion_minutes": "Infusion length",
+    "observation_minutes": "Observation after the dose, at least",
+    "fasting_solids_minutes": "No solid food before the session",
+    "fasting_clear_liquids_minutes": "No clear liquids before the session",
+    "min_failed_adequate_treatments": "Failed adequate treatments needed to start",
+    "review_after_session": "Prescriber reviews the response after session",
+    "non_response_below_pct": "Non-response: improvement below",
+    "older_adult_from_age": "Older-adult doses from age",
+    "max_pause_minutes": "Longest pause in an infusion",
+}
+_PHASE_LABELS: Final = {
+    "sessions": "sessions",
+    "sessions_per_period": "sessions per period",
+    "period_days": "period length",
+    "min_days_between_sessions": "days between sessions, at least",
+    "doses": "dose step",
+    "older_adult_doses": "older-adult dose step",
+}
+
+assert set(_LABELS) == set(_TOP_LEVEL), "every top-level setting has words"
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -306,6 +330,21 @@ class Protocol:
         for phase in self.phases:
             found.extend((f"{phase.code}.{key}", s) for key, s in phase.settings())
         return tuple(found)
+
+    def setting_label(self, key: str) -> str:
+        """A setting's name in words for the clinic's screens (`settings()` keys are codes)."""
+        head, _, rest = key.partition(".")
+        if head in _LABELS and not rest:
+            return _LABELS[head]
+        if head == "entry_thresholds":
+            found = INSTRUMENTS.get(rest)
+            return f"Entry score above: {found.name if found else rest.upper()}"
+        phase = next((p for p in self.phases if p.code == head), None)
+        if phase is None:
+            raise ClinicalInputError(f"no setting {key!r} in protocol {self.code}", field=key)
+        name, _, index = rest.partition(".")
+        what = _PHASE_LABELS.get(name, name.replace("_", " "))
+        return f"{phase.name} · {what}{f' {index}' if index else ''}"
 
     def setting(self, key: str) -> Setting[Any]:
         for name, found in self.settings():
