@@ -194,6 +194,7 @@ TEMPLATES = [
                 "ketaflow.web.context_processors.navigation",
             ],
             "libraries": {
+                "phone_links": "ketaflow.lib.phone_links",
                 "words": "ketaflow.lib.words",
             },
         },

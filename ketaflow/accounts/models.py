@@ -30,6 +30,11 @@ class Clinic(models.Model):
         default=False,
         help_text="Synthetic demo clinic: every record in it is made up.",
     )
+    phone = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The number patients call: on the discharge sheet, the portal, crisis pages.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -583,7 +583,13 @@ class SeedReport:
 def _clinic(spec: dict[str, str], report: SeedReport) -> Clinic:
     clinic, created = Clinic.objects.get_or_create(
         slug=spec["slug"],
-        defaults={"name": spec["name"], "timezone": spec["timezone"], "is_synthetic": True},
+        defaults={
+            "name": spec["name"],
+            "timezone": spec["timezone"],
+            "is_synthetic": True,
+            # Ofcom's range reserved for drama (01632 960000-960999): never a real phone.
+            "phone": "01632 960000",
+        },
     )
     if not clinic.is_synthetic:
         raise RuntimeError(

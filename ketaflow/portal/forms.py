@@ -93,13 +93,26 @@ class RetireForm(forms.Form):
 
 
 class CrisisForm(forms.ModelForm):
-    """The clinic's crisis numbers; the tick records that a clinician checked them locally."""
+    """The clinic's crisis numbers; the tick records that a clinician checked them locally.
+
+    The clinic's own number is the clinic's (`Clinic.phone`: the discharge sheet shows it
+    too); it is edited here beside the other numbers patients are given.
+    """
+
+    clinic_phone = forms.CharField(
+        label="Clinic phone number (for patients)", max_length=200, required=False
+    )
+    field_order = ["clinic_phone", "emergency", "crisis_line", "extra", "checked_locally"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.clinic_id is not None:
+            self.fields["clinic_phone"].initial = self.instance.clinic.phone
 
     class Meta:
         model = CrisisResources
-        fields = ["clinic_phone", "emergency", "crisis_line", "extra", "checked_locally"]
+        fields = ["emergency", "crisis_line", "extra", "checked_locally"]
         labels = {
-            "clinic_phone": "Clinic phone number (for patients)",
             "emergency": "Emergency number text",
             "crisis_line": "Crisis line text",
             "extra": "Anything else (e.g. local crisis team)",

@@ -183,7 +183,6 @@ class CrisisResources(models.Model):
     clinic = models.OneToOneField(
         "accounts.Clinic", on_delete=models.PROTECT, related_name="crisis_resources"
     )
-    clinic_phone = models.CharField(max_length=200, blank=True)
     emergency = models.CharField(max_length=300, default=DEFAULT_EMERGENCY)
     crisis_line = models.CharField(max_length=300, default=DEFAULT_CRISIS_LINE)
     extra = models.TextField(blank=True, help_text="Anything else, e.g. local crisis team.")
@@ -196,3 +195,8 @@ class CrisisResources(models.Model):
 
     def __str__(self) -> str:
         return f"Crisis resources of clinic {self.clinic_id}"
+
+    @property
+    def clinic_phone(self) -> str:
+        """The clinic's own number (one home: `Clinic.phone`)."""
+        return self.clinic.phone

@@ -628,9 +628,13 @@ def update_crisis_resources(actor: User, values: Mapping[str, Any]) -> CrisisRes
     assert clinic is not None
     current = CrisisResources.objects.select_for_update().filter(clinic=clinic).first()
     resources = current or CrisisResources(clinic=clinic)
-    for name in ("clinic_phone", "emergency", "crisis_line", "extra", "checked_locally"):
+    for name in ("emergency", "crisis_line", "extra", "checked_locally"):
         if name in values:
             setattr(resources, name, values[name])
+    if "clinic_phone" in values and values["clinic_phone"] != clinic.phone:
+        clinic.phone = str(values["clinic_phone"]).strip()[:200]
+        clinic.save(update_fields=["phone"])
+        record_event(actor=actor, action=Action.UPDATE, obj=clinic, detail={"phone": clinic.phone})
     resources.updated_by = actor
     resources.full_clean(exclude=["clinic", "updated_by"])
     resources._history_user = actor  # type: ignore[attr-defined]

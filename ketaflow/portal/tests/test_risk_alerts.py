@@ -49,7 +49,8 @@ def test_item_9_raises_an_alert_emails_the_team_and_shows_crisis_help(
     assert patient.family_name not in email.body and patient.given_name not in email.body
     # The patient sees crisis resources at once, with the defaults labelled to check locally.
     assert "If you feel unsafe or might harm yourself" in page
-    assert "Samaritans 116 123" in page and "911" in page
+    assert 'Samaritans <a href="tel:116123">116 123</a>' in page
+    assert '<a href="tel:911">911</a>' in page
     assert "not yet checked" in page
 
 
@@ -105,6 +106,16 @@ def test_the_clinics_own_crisis_text_is_shown_once_checked(
     assert "01632 960000" in page and "Riverside crisis team" in page
     assert "not yet checked" not in page
     assert CrisisResources.objects.get().updated_by == nurse
+    # Every number dials on a tap; the clinic's number is the clinic's own (Clinic.phone).
+    for number, dial in (
+        ("01632 960000", "01632960000"),
+        ("999", "999"),
+        ("116 123", "116123"),
+        ("01632 960001", "01632960001"),
+    ):
+        assert f'<a href="tel:{dial}">{number}</a>' in page
+    nurse.clinic.refresh_from_db()
+    assert nurse.clinic.phone == "01632 960000"
 
 
 def test_staff_see_the_open_alert_count_and_acknowledge_with_a_note(
