@@ -24,6 +24,7 @@ from ketaflow.accounts.models import User
 from ketaflow.accounts.permissions import require
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
+from ketaflow.lib.clock import clinic_today
 from ketaflow.lib.display import field_rows, history_versions
 from ketaflow.lib.forms import add_service_errors
 from ketaflow.lib.htmx import is_htmx
@@ -148,7 +149,8 @@ def _sections(actor: User, chart: selectors.Chart) -> list[Section]:
     sections = []
     for slug, kind in ENTRY_KINDS.items():
         can_write = actor.can(kind.write_capability)
-        form = entry_form_class(kind)(auto_id=f"id_{slug}_%s") if can_write else None
+        today = clinic_today(chart.patient.clinic)
+        form = entry_form_class(kind)(auto_id=f"id_{slug}_%s", today=today) if can_write else None
         sections.append(Section(kind, chart.entries[slug], can_write, form))
     return sections
 
@@ -217,7 +219,9 @@ def entry_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     entry = _kind(kind)
     patient = _chart_patient(actor, pk)
     require(actor, entry.write_capability, patient)
-    form = entry_form_class(entry)(request.POST or None, auto_id=f"id_{entry.slug}_%s")
+    form = entry_form_class(entry)(
+        request.POST or None, auto_id=f"id_{entry.slug}_%s", today=clinic_today(patient.clinic)
+    )
     if request.method == "POST":
         if form.is_valid():
             try:

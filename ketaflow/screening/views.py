@@ -99,7 +99,7 @@ def patient_screening(request: HttpRequest, pk: int) -> HttpResponse:
         "needs": needs,
         "need_rows": need_rows(needs.needs, pk),
         "pregnancy_line": pregnancy_line(needs.pregnancy, needs.pregnancy_source),
-        "observation_form": ObservationForm(),
+        "observation_form": ObservationForm(clinic=overview.patient.clinic),
         "tab": "screening",
     }
     if current is not None:
@@ -201,7 +201,9 @@ def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     require(actor, Capability.RECORD_SCREENING)
     patient = selectors.screening_patient(actor, pk)
-    form = ObservationForm(request.POST or None, initial={"kind": request.GET.get("kind")})
+    form = ObservationForm(
+        request.POST or None, initial={"kind": request.GET.get("kind")}, clinic=patient.clinic
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.record_observation(actor, patient, **form.values())
