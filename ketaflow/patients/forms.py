@@ -96,6 +96,30 @@ class PatientForm(PatientModelForm):
         return {f: self.cleaned_data[f] for f in DEMOGRAPHIC_FIELDS if f in self.cleaned_data}
 
 
+class DifferentPersonForm(forms.Form):
+    """After a likely-duplicate warning: the person at the desk is someone else.
+
+    `warned_about` carries the patients the warning named, so a tick given for one warning
+    does not wave through a different likely duplicate (after the name or phone is changed).
+    """
+
+    different_person = forms.BooleanField(
+        required=False, label="This is a different person: register them anyway"
+    )
+    warned_about = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    @classmethod
+    def warning(cls, patient_ids: list[int]) -> DifferentPersonForm:
+        return cls(initial={"warned_about": ",".join(str(pk) for pk in patient_ids)})
+
+    def confirmed(self, patient_ids: list[int]) -> bool:
+        """Ticked, for a warning that named every one of these patients."""
+        if not self.is_bound or not self.is_valid() or not self.cleaned_data["different_person"]:
+            return False
+        seen = {int(p) for p in self.cleaned_data["warned_about"].split(",") if p.isdigit()}
+        return set(patient_ids) <= seen
+
+
 class ReasonForm(forms.Form):
     """Why a record changes: kept with the previous values in its history."""
 
