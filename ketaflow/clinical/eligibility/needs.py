@@ -218,9 +218,12 @@ def _entry_scores(facts: PatientFacts | None, criteria: EligibilityCriteria) -> 
         else:
             score = facts.severity_scores.get(scope.instrument)
             shown = "" if score is None else f"{label} {score:g}"
-            if scope not in present:
+            if not present:  # which score counts waits on the diagnosis
+                state = NeedState.UNKNOWN
+                status = "depends on the diagnosis" + (f" ({shown} on record)" if shown else "")
+            elif scope not in present:
                 state = NeedState.NOT_APPLICABLE
-                status = "no such diagnosis recorded" + (f" ({shown} on record)" if shown else "")
+                status = "not this patient's diagnosis" + (f" ({shown} on record)" if shown else "")
             elif score is None:
                 state, status = NeedState.MISSING, f"no baseline {label} yet"
             elif score > threshold.value:

@@ -72,6 +72,7 @@ def test_a_patient_who_meets_everything_has_every_need_recorded():
     needs = protocol_needs(DEFAULT_CRITERIA, anna())
     states = {n.what: n.state for n in needs}
     assert states.pop("baseline LSAS") is NeedState.NOT_APPLICABLE  # no social anxiety
+    assert by_what(needs)["baseline LSAS"].status == "not this patient's diagnosis"
     assert set(states.values()) == {NeedState.RECORDED}
 
 
@@ -138,7 +139,7 @@ def test_a_diagnosis_outside_the_scope_is_missing_and_scores_do_not_apply():
     facts = anna(diagnoses=("F41.0",), severity_scores={"hama": 30})
     shown = by_what(protocol_needs(DEFAULT_CRITERIA, facts))
     assert shown["a diagnosis the protocol treats"].state is NeedState.MISSING
-    assert shown["baseline HAM-A"].state is NeedState.NOT_APPLICABLE
-    assert "HAM-A 30 on record" in shown["baseline HAM-A"].status
+    assert shown["baseline HAM-A"].state is NeedState.UNKNOWN
+    assert shown["baseline HAM-A"].status == "depends on the diagnosis (HAM-A 30 on record)"
     scoped = replace(DEFAULT_CRITERIA, diagnoses_in_scope=DEFAULT_CRITERIA.diagnoses_in_scope)
     assert protocol_needs(scoped, facts) == protocol_needs(DEFAULT_CRITERIA, facts)
