@@ -96,6 +96,30 @@ class PatientForm(PatientModelForm):
         return {f: self.cleaned_data[f] for f in DEMOGRAPHIC_FIELDS if f in self.cleaned_data}
 
 
+class DifferentPersonForm(forms.Form):
+    """After a likely-duplicate warning: the person at the desk is someone else.
+
+    `warned_about` carries the patients the warning named, so a tick given for one warning
+    does not wave through a different likely duplicate (after the name or phone is changed).
+    """
+
+    different_person = forms.BooleanField(
+        required=False, label="This is a different person: register them anyway"
+    )
+    warned_about = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    @classmethod
+    def warning(cls, patient_ids: list[int]) -> DifferentPersonForm:
+        return cls(initial={"warned_about": ",".join(str(pk) for pk in patient_ids)})
+
+    def confirmed(self, patient_ids: list[int]) -> bool:
+        """Ticked, for a warning that named every one of these patients."""
+        if not self.is_bound or not self.is_valid() or not self.cleaned_data["different_person"]:
+            return False
+        seen = {int(p) for p in self.cleaned_data["warned_about"].split(",") if p.isdigit()}
+        return set(patient_ids) <= seen
+
+
 class ReasonForm(forms.Form):
     """Why a record changes: kept with the previous values in its history."""
 
@@ -152,6 +176,10 @@ class _ResultSelect(forms.NullBooleanSelect):
         self.choices = [("unknown", "No result"), ("true", "Positive"), ("false", "Negative")]
 
 
+def _yes(value: object) -> bool:
+    return value is True or value == "True"
+
+
 _OVERRIDES: dict[str, dict[str, Any]] = {
     "classes": {
         "field": lambda: forms.MultipleChoiceField(
@@ -185,11 +213,22 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
     "dose": {"help_text": "Strength and frequency, e.g. 10 mg twice daily."},
     "other_code": {"label": "Other ICD-10 code"},
     "is_primary": {"label": "Primary diagnosis"},
+    # Asked, never defaulted: an unticked box would record "not adequate" without anyone
+    # having judged it, and adequacy decides whether a failed trial counts for eligibility.
     "adequate": {
-        "label": "Adequate trial",
-        "help_text": "Adequate dose for at least 6–8 weeks, or a full course of therapy.",
+        "field": lambda: forms.TypedChoiceField(
+            label="Adequate trial",
+            choices=[("True", "Yes"), ("False", "No")],
+            coerce=_yes,
+            widget=forms.RadioSelect,
+            help_text="Adequate dose for at least 6–8 weeks, or a full course of therapy.",
+            error_messages={"required": "Say whether this was an adequate trial."},
+        )
     },
 }
+#: Entry fields that say when something was observed or measured: they start at the clinic's
+#: today (a start or onset date is asked, never assumed).
+RECORDED_ON_FIELDS = ("observed_on", "measured_on")
 
 
 def _entry_formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
@@ -208,6 +247,14 @@ class EntryForm(AnyModelForm):
     """Base of the generated chart-entry forms: parses, the service validates."""
 
     kind: EntryKind
+
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+        """`today`: the clinic's today, which "observed on" and "measured on" start at."""
+        super().__init__(*args, **kwargs)
+        if today is not None:
+            for name in RECORDED_ON_FIELDS:
+                if name in self.fields and self.initial.get(name) is None:
+                    self.fields[name].initial = today
 
     def _post_clean(self) -> None:
         """Skip ModelForm's model validation: `add_entry`/`amend_entry` run it, with the patient."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -27,10 +29,8 @@ def _scoped(actor: User) -> QuerySet[Patient]:
     return Patient.objects.filter(clinic_id=actor.clinic_pk)
 
 
-def search_patients(actor: User, query: str = "", *, limit: int = 50) -> list[Patient]:
-    """Patients of the actor's clinic matching a name, MRN or date of birth (YYYY-MM-DD)."""
+def _search(actor: User, query: str) -> QuerySet[Patient]:
     qs = _scoped(actor)
-    query = query.strip()
     if query:
         terms = Q()
         for word in query.split():
@@ -43,13 +43,104 @@ def search_patients(actor: User, query: str = "", *, limit: int = 50) -> list[Pa
         with contextlib.suppress(ValueError):
             terms |= Q(date_of_birth=date.fromisoformat(query))
         qs = qs.filter(terms)
-    patients = list(qs.order_by("family_name", "given_name")[:limit])
+    return qs.order_by("family_name", "given_name", "pk")
+
+
+def _audit_search(actor: User, query: str, patients: list[Patient], **extra: Any) -> None:
     record_event(
         actor=actor,
         action=Action.SEARCH if query else Action.LIST,
-        detail={"query": query, "patient_ids": [p.pk for p in patients]},
+        detail={"query": query, "patient_ids": [p.pk for p in patients], **extra},
     )
+
+
+def search_patients(actor: User, query: str = "", *, limit: int = 50) -> list[Patient]:
+    """Patients of the actor's clinic matching a name, MRN or date of birth (YYYY-MM-DD)."""
+    query = query.strip()
+    patients = list(_search(actor, query)[:limit])
+    _audit_search(actor, query, patients)
     return patients
+
+
+PAGE_SIZE = 50
+
+
+def patient_page(
+    actor: User, query: str = "", page: int | str | None = 1, *, per_page: int = PAGE_SIZE
+) -> Page[Patient]:
+    """One page of the clinic's patients matching the search (a page out of range gives the
+    nearest one). Only the patients shown are audited."""
+    query = query.strip()
+    paginator = Paginator(_search(actor, query), per_page)
+    shown = paginator.get_page(page)
+    _audit_search(actor, query, list(shown.object_list), page=shown.number)
+    return shown
+
+
+# ------------------------------------------------------------------ likely duplicates
+
+
+def name_key(name: str) -> str:
+    """A name for comparing: accents, case, spaces and punctuation dropped (Zoë-Anne = zoeanne)."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return "".join(c for c in plain.casefold() if c.isalnum())
+
+
+def phone_key(phone: str) -> str:
+    """A phone number for comparing: its last nine digits, so +44 7700 900123, 0044 7700 900123
+    and 07700 900123 are one number; "" when too short to tell."""
+    digits = "".join(c for c in phone if c.isdigit())
+    return digits[-9:] if len(digits) >= 7 else ""
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    patient: Patient
+    reasons: tuple[str, ...]  # "same name and date of birth", "same phone number"
+
+
+def likely_duplicates(
+    actor: User, *, given_name: str, family_name: str, date_of_birth: date | None, phone: str = ""
+) -> list[LikelyDuplicate]:
+    """Patients of the actor's clinic (never another's) who may be the person being
+    registered: the same given and family name and date of birth, or the same phone number.
+    Audited as a search when any is found."""
+    if not actor.can(Capability.REGISTER_PATIENT):
+        raise PermissionDenied("Your role cannot register patients.")
+    qs = _scoped(actor)
+    reasons: dict[int, list[str]] = {}
+    found: dict[int, Patient] = {}
+    names = (name_key(given_name), name_key(family_name))
+    if date_of_birth is not None and all(names):
+        for p in qs.filter(date_of_birth=date_of_birth):
+            if (name_key(p.given_name), name_key(p.family_name)) == names:
+                found[p.pk] = p
+                reasons.setdefault(p.pk, []).append("same name and date of birth")
+    key = phone_key(phone)
+    if key:
+        same = [
+            pk
+            for pk, phone in qs.exclude(phone="").values_list("pk", "phone")
+            if phone_key(phone) == key
+        ]
+        for p in qs.filter(pk__in=same):
+            found[p.pk] = p
+            reasons.setdefault(p.pk, []).append("same phone number")
+    duplicates = [
+        LikelyDuplicate(p, tuple(reasons[p.pk]))
+        for p in sorted(found.values(), key=lambda p: (p.family_name, p.given_name, p.pk))
+    ]
+    if duplicates:
+        record_event(
+            actor=actor,
+            action=Action.SEARCH,
+            detail={
+                "duplicate_check": True,
+                "patient_ids": [d.patient.pk for d in duplicates],
+            },
+        )
+    return duplicates
 
 
 def get_patient(actor: User, patient_id: int, *, audit: bool = True) -> Patient:

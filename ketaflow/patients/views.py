@@ -24,6 +24,7 @@ from ketaflow.accounts.models import User
 from ketaflow.accounts.permissions import require
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
+from ketaflow.lib.clock import clinic_today
 from ketaflow.lib.display import field_rows, history_versions
 from ketaflow.lib.forms import add_service_errors
 from ketaflow.lib.htmx import is_htmx
@@ -31,6 +32,7 @@ from ketaflow.patients import selectors, services
 from ketaflow.patients.entries import ENTRY_KINDS, EntryKind, entry_kind
 from ketaflow.patients.forms import (
     AmendPatientForm,
+    DifferentPersonForm,
     EntryForm,
     PatientForm,
     PatientSearchForm,
@@ -57,14 +59,16 @@ def _kind(slug: str) -> EntryKind:
 @login_required
 @vary_on_headers("HX-Request")
 def patient_list(request: HttpRequest) -> HttpResponse:
-    """Search by name, MRN or date of birth; htmx swaps only the results as you type."""
+    """Search by name, MRN or date of birth, a page at a time (`?q=...&page=2`); htmx swaps
+    only the results as you type. Page links keep the search."""
     actor = staff_user(request)
     require(actor, Capability.VIEW_PATIENT_LIST)
     form = PatientSearchForm(request.GET)
     valid = form.is_valid()
     query = form.cleaned_data["q"] if valid else ""
-    patients = selectors.search_patients(actor, query) if valid else []
-    context = {"form": form, "patients": patients, "query": query}
+    page = selectors.patient_page(actor, query, request.GET.get("page")) if valid else None
+    patients = list(page.object_list) if page is not None else []
+    context = {"form": form, "patients": patients, "page": page, "query": query}
     if is_htmx(request):
         return render(request, "patients/_results.html", context)
     return render(request, "patients/list.html", context)
@@ -76,18 +80,34 @@ def patient_register(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
     require(actor, Capability.REGISTER_PATIENT)
     form = PatientForm(request.POST or None)
+    confirm = DifferentPersonForm(request.POST or None)
+    duplicates: list[selectors.LikelyDuplicate] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            clinic = actor.clinic
-            patient = services.register_patient(
-                actor, is_synthetic=bool(clinic and clinic.is_synthetic), **form.values()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+        values = form.values()
+        duplicates = selectors.likely_duplicates(
+            actor,
+            given_name=values.get("given_name", ""),
+            family_name=values.get("family_name", ""),
+            date_of_birth=values.get("date_of_birth"),
+            phone=values.get("phone", ""),
+        )
+        ids = [d.patient.pk for d in duplicates]
+        if duplicates and not confirm.confirmed(ids):
+            confirm = DifferentPersonForm.warning(ids)
         else:
-            messages.success(request, f"Registered {patient.full_name} ({patient.mrn}).")
-            return redirect("patients:detail", pk=patient.pk)
-    return render(request, "patients/register.html", {"form": form})
+            duplicates = []
+            try:
+                clinic = actor.clinic
+                patient = services.register_patient(
+                    actor, is_synthetic=bool(clinic and clinic.is_synthetic), **values
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Registered {patient.full_name} ({patient.mrn}).")
+                return redirect("patients:detail", pk=patient.pk)
+    context = {"form": form, "confirm": confirm, "duplicates": duplicates}
+    return render(request, "patients/register.html", context)
 
 
 # ------------------------------------------------------------------ demographics
@@ -148,7 +168,8 @@ def _sections(actor: User, chart: selectors.Chart) -> list[Section]:
     sections = []
     for slug, kind in ENTRY_KINDS.items():
         can_write = actor.can(kind.write_capability)
-        form = entry_form_class(kind)(auto_id=f"id_{slug}_%s") if can_write else None
+        today = clinic_today(chart.patient.clinic)
+        form = entry_form_class(kind)(auto_id=f"id_{slug}_%s", today=today) if can_write else None
         sections.append(Section(kind, chart.entries[slug], can_write, form))
     return sections
 
@@ -217,7 +238,9 @@ def entry_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     entry = _kind(kind)
     patient = _chart_patient(actor, pk)
     require(actor, entry.write_capability, patient)
-    form = entry_form_class(entry)(request.POST or None, auto_id=f"id_{entry.slug}_%s")
+    form = entry_form_class(entry)(
+        request.POST or None, auto_id=f"id_{entry.slug}_%s", today=clinic_today(patient.clinic)
+    )
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -110,6 +110,12 @@ PREGNANCY_MAP = {
     codes.PregnancyStatus.PLANNING: PregnancyStatus.NOT_PREGNANT,  # + planning_pregnancy
     codes.PregnancyStatus.UNKNOWN: PregnancyStatus.UNKNOWN,
 }
+#: Recorded statuses a newer negative pregnancy test turns into "not pregnant".
+SETTLED_BY_NEGATIVE_TEST = {
+    codes.PregnancyStatus.UNKNOWN,
+    codes.PregnancyStatus.NOT_PREGNANT,
+    codes.PregnancyStatus.PLANNING,
+}
 OUTCOME_MAP = codes.CORE_OUTCOME
 PSYCHOTHERAPIES = {
     codes.TreatmentKind.CBT,
@@ -273,7 +279,12 @@ def _sex(patient: chart.Patient) -> Sex:
 def _pregnancy(
     patient: chart.Patient, at: datetime, history: set[HistoryItem]
 ) -> tuple[PregnancyStatus, dict[str, Any]]:
-    """Latest pregnancy record (or a newer positive test) as of `at`; planning adds history."""
+    """Latest pregnancy record (or a newer test) as of `at`; planning adds history.
+
+    A positive test on or after the record's day makes the status pregnant; a negative one
+    settles a status not known (or none recorded) as not pregnant, so screening does not ask
+    again what the test has answered.
+    """
     records = sorted(
         _as_of(chart.PregnancyRecord, patient.pk, at),
         key=lambda r: (r.observed_on, r.recorded_at),
@@ -298,11 +309,23 @@ def _pregnancy(
     if test is not None and test.result == ObservationResult.POSITIVE and newer:
         source["positive_test_at"] = test.observed_at.isoformat()
         return PregnancyStatus.PREGNANT, source
+    status = record.pregnancy_status if record is not None else None
+    if record is not None and record.test_done and record.test_positive:
+        return PregnancyStatus.PREGNANT, source
+    if status == codes.PregnancyStatus.PLANNING:
+        history.add(HistoryItem.PLANNING_PREGNANCY)
+    # A negative test settles a status not known (or not recorded) for someone who can become
+    # pregnant; it never overrides a recorded pregnancy or breast-feeding (amend those).
+    may_settle = status in SETTLED_BY_NEGATIVE_TEST or (
+        record is None and patient.can_become_pregnant
+    )
+    if may_settle and test is not None and test.result == ObservationResult.NEGATIVE and newer:
+        source["negative_test_at"] = test.observed_at.isoformat()
+        return PregnancyStatus.NOT_PREGNANT, source
+    if may_settle and record is not None and record.test_done and record.test_positive is False:
+        source["negative_test_on"] = record.observed_on.isoformat()
+        return PregnancyStatus.NOT_PREGNANT, source
     if record is not None:
-        if record.test_done and record.test_positive:
-            return PregnancyStatus.PREGNANT, source
-        if record.pregnancy_status == codes.PregnancyStatus.PLANNING:
-            history.add(HistoryItem.PLANNING_PREGNANCY)
         return PREGNANCY_MAP.get(record.pregnancy_status, PregnancyStatus.UNKNOWN), source
     if not patient.can_become_pregnant:
         return PregnancyStatus.NOT_APPLICABLE, source

@@ -7,15 +7,17 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from ketaflow.lib.clock import Clinic, local
 from ketaflow.screening.consent_text import DEFAULT_BODY, DEFAULT_TITLE
 from ketaflow.screening.models import ConsentMethod, Decision, ObservationKind, ObservationResult
 from ketaflow.screening.protocols import DEFAULT_PROTOCOL, protocol_choices
 
 _LOCAL = {"type": "datetime-local"}
+_MINUTE = "%Y-%m-%dT%H:%M"
 
 
 def _now_local() -> str:
-    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    return timezone.localtime().strftime(_MINUTE)
 
 
 class OpenReviewForm(forms.Form):
@@ -45,6 +47,12 @@ class ObservationForm(forms.Form):
     diastolic = forms.IntegerField(required=False, label="Diastolic (mmHg)", help_text="BP only")
     score = forms.IntegerField(required=False, help_text="STOP-BANG score 0–8, if done")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, clinic: Clinic | None = None, **kwargs: Any) -> None:
+        """`clinic`: "done at" starts at the clinic's now, in its zone (the page's zone else)."""
+        super().__init__(*args, **kwargs)
+        if clinic is not None:
+            self.fields["observed_at"].initial = local(timezone.now(), clinic).strftime(_MINUTE)
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

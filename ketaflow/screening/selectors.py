@@ -21,7 +21,9 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
+from ketaflow.clinical.eligibility import Need, protocol_needs
 from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.clinical.protocols import Protocol
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.questionnaires.selectors import SafetyFlag, open_safety_flags
@@ -33,7 +35,7 @@ from ketaflow.screening.models import (
     EligibilityReview,
     ScreeningObservation,
 )
-from ketaflow.screening.protocols import get_protocol
+from ketaflow.screening.protocols import criteria_for, get_protocol
 
 
 def screening_patient(actor: User, patient_id: int) -> Patient:
@@ -318,3 +320,37 @@ def screening_overview(actor: User, patient_id: int) -> Overview:
         detail["safety_flags_shown"] = sorted({f.code for f in overview.safety_flags})
     record_event(actor=actor, action=Action.VIEW, obj=patient, detail=detail)
     return overview
+
+
+# ---------------------------------------------------------------- what the protocol needs
+
+
+@dataclass(frozen=True)
+class NeedsList:
+    """What a protocol needs before a review, for a patient already scoped by the caller.
+
+    `needs` comes from the core (`protocol_needs`) under the protocol's criteria, with the
+    patient's state; when the chart cannot be read, `chart_problem` says why and every state
+    is unknown. `pregnancy` is the chart's pregnancy status and where it came from.
+    """
+
+    protocol: Protocol
+    needs: tuple[Need, ...]
+    chart_problem: str
+    pregnancy: str
+    pregnancy_source: dict[str, object]
+
+
+def needs_for(patient: Patient, protocol: Protocol, at: datetime | None = None) -> NeedsList:
+    criteria = criteria_for(protocol)
+    try:
+        read = chart_facts(patient, at or timezone.now(), protocol)
+    except ClinicalInputError as exc:
+        return NeedsList(protocol, protocol_needs(criteria), exc.message, "", {})
+    return NeedsList(
+        protocol,
+        protocol_needs(criteria, read.facts),
+        "",
+        read.facts.pregnancy.value,
+        dict(read.provenance.get("pregnancy") or {}),
+    )

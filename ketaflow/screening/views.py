@@ -28,7 +28,13 @@ from ketaflow.questionnaires.forms import InstrumentForm
 from ketaflow.questionnaires.selectors import instrument_rows
 from ketaflow.questionnaires.services import record_response
 from ketaflow.screening import selectors, services
-from ketaflow.screening.display import fact_lines, finding_groups, outcome_label
+from ketaflow.screening.display import (
+    fact_lines,
+    finding_groups,
+    need_rows,
+    outcome_label,
+    pregnancy_line,
+)
 from ketaflow.screening.forms import (
     ObservationForm,
     OpenReviewForm,
@@ -37,6 +43,7 @@ from ketaflow.screening.forms import (
     SignatureForm,
     SignReviewForm,
 )
+from ketaflow.screening.protocols import DEFAULT_PROTOCOL, get_protocol
 
 GET_POST = require_http_methods(["GET", "POST"])
 # Baseline scales offered on the screening page (in-session scales belong to sessions).
@@ -76,6 +83,10 @@ def patient_screening(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     overview = selectors.screening_overview(actor, pk)
     current = overview.current
+    # The protocol whose needs are shown (?protocol=...), and the one a new review opens under.
+    chosen = OpenReviewForm(request.GET, auto_id="needs_%s") if "protocol" in request.GET else None
+    code = chosen.cleaned_data["protocol"] if chosen and chosen.is_valid() else DEFAULT_PROTOCOL
+    needs = selectors.needs_for(overview.patient, get_protocol(code))
     context: dict[str, Any] = {
         "patient": overview.patient,
         "overview": overview,
@@ -83,8 +94,12 @@ def patient_screening(request: HttpRequest, pk: int) -> HttpResponse:
         "review": current.review if current else None,
         "latest_scales": instrument_rows(overview.responses),
         "instruments": _instrument_links(),
-        "open_form": OpenReviewForm(),
-        "observation_form": ObservationForm(),
+        "open_form": OpenReviewForm(initial={"protocol": code}),
+        "needs_form": OpenReviewForm(initial={"protocol": code}, auto_id="needs_%s"),
+        "needs": needs,
+        "need_rows": need_rows(needs.needs, pk),
+        "pregnancy_line": pregnancy_line(needs.pregnancy, needs.pregnancy_source),
+        "observation_form": ObservationForm(clinic=overview.patient.clinic),
         "tab": "screening",
     }
     if current is not None:
@@ -186,7 +201,9 @@ def record_observation(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     require(actor, Capability.RECORD_SCREENING)
     patient = selectors.screening_patient(actor, pk)
-    form = ObservationForm(request.POST or None, initial={"kind": request.GET.get("kind")})
+    form = ObservationForm(
+        request.POST or None, initial={"kind": request.GET.get("kind")}, clinic=patient.clinic
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.record_observation(actor, patient, **form.values())

@@ -39,6 +39,7 @@ from ketaflow.clinical.eligibility.findings import (
     SuggestedOutcome,
 )
 from ketaflow.clinical.eligibility.history_rules import clearance_read_by_conditions
+from ketaflow.clinical.eligibility.needs import Need, NeedKind, NeedState, protocol_needs
 from ketaflow.clinical.eligibility.parse import facts_from_data
 
 __all__ = [
@@ -61,6 +62,9 @@ __all__ = [
     "FindingKind",
     "HistoryItem",
     "Medication",
+    "Need",
+    "NeedKind",
+    "NeedState",
     "PatientFacts",
     "PregnancyStatus",
     "PriorTreatment",
@@ -70,4 +74,5 @@ __all__ = [
     "assess_eligibility",
     "clearance_read_by_conditions",
     "facts_from_data",
+    "protocol_needs",
 ]

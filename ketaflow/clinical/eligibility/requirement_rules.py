@@ -130,7 +130,7 @@ def clearance_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> li
     criteria say so).
     """
     required = criteria.required_clearance
-    conditional = _conditional_clearance(facts, criteria)
+    conditional = conditional_clearance(facts, criteria)
     findings = []
     for item in ClearanceItem:
         if item in facts.clearance_done:
@@ -162,7 +162,7 @@ def clearance_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> li
     return findings
 
 
-def _conditional_clearance(
+def conditional_clearance(
     facts: PatientFacts, criteria: EligibilityCriteria
 ) -> dict[ClearanceItem, tuple[ClinicDefault[bool], tuple[str, ...]]]:
     """Items required by this patient's facts: the rule that requires each, and the facts."""

@@ -23,7 +23,7 @@ VALID = {
     "prior-treatments": {
         "kind": "ssri",
         "name": "Sertraline",
-        "adequate": "on",
+        "adequate": "True",
         "outcome": "no_response",
     },
     "allergies": {"substance": "Penicillin", "severity": "severe"},
