@@ -182,6 +182,9 @@ CATALOGUE: dict[str, dict[str, Entry]] = {
             "Child-Pugh C liver disease excludes racemic ketamine", _H
         ),
         "pregnancy_test_required": Entry("Pregnancy test when pregnancy is possible", _B),
+        "negative_pregnancy_test_settles_days": Entry(
+            "A negative pregnancy test settles an unknown status for", _SET, "days"
+        ),
         "urine_toxicology_if_substance_use": Entry("Urine toxicology when use is suspected", _B),
         "diagnoses_in_scope[generalised_anxiety_disorder].entry_above": Entry(
             "GAD entry severity (baseline score), above", _B

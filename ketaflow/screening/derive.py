@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -39,6 +39,7 @@ from ketaflow.questionnaires.models import BASELINE_CONTEXTS
 from ketaflow.questionnaires.selectors import latest_scores
 from ketaflow.safety.models import LutsScreen, ReviewKind, ReviewOutcome, SafetyReview
 from ketaflow.screening.models import ObservationKind, ObservationResult, ScreeningObservation
+from ketaflow.screening.protocols import criteria_for
 
 _CURRENT = codes.HistoryStatus.CURRENT
 _PAST = codes.HistoryStatus.PAST
@@ -173,7 +174,8 @@ def chart_facts(patient: chart.Patient, at: datetime, protocol: Protocol) -> Cha
         if mapped is not None:
             history.add(mapped)
 
-    pregnancy, pregnancy_source = _pregnancy(patient, at, history)
+    settles = criteria_for(protocol).negative_pregnancy_test_settles_days.value
+    pregnancy, pregnancy_source = _pregnancy(patient, at, history, settles_days=settles)
     provenance["pregnancy"] = pregnancy_source
 
     medications = []
@@ -277,14 +279,16 @@ def _sex(patient: chart.Patient) -> Sex:
 
 
 def _pregnancy(
-    patient: chart.Patient, at: datetime, history: set[HistoryItem]
+    patient: chart.Patient, at: datetime, history: set[HistoryItem], *, settles_days: int
 ) -> tuple[PregnancyStatus, dict[str, Any]]:
     """Latest pregnancy record (or a newer test) as of `at`; planning adds history.
 
     A positive test on or after the record's day makes the status pregnant; a negative one
-    settles a status not known (or none recorded) as not pregnant, so screening does not ask
-    again what the test has answered.
+    taken in the last `settles_days` (the criteria's clinic default) settles a status not
+    known (or none recorded) as not pregnant, so screening does not ask again what a recent
+    test has answered. An older negative test answers nothing about today.
     """
+    fresh_from = timezone.localtime(at).date() - timedelta(days=settles_days)
     records = sorted(
         _as_of(chart.PregnancyRecord, patient.pk, at),
         key=lambda r: (r.observed_on, r.recorded_at),
@@ -319,10 +323,18 @@ def _pregnancy(
     may_settle = status in SETTLED_BY_NEGATIVE_TEST or (
         record is None and patient.can_become_pregnant
     )
-    if may_settle and test is not None and test.result == ObservationResult.NEGATIVE and newer:
+    negative = test is not None and test.result == ObservationResult.NEGATIVE
+    if may_settle and negative and newer and test_day is not None and test_day >= fresh_from:
+        assert test is not None
         source["negative_test_at"] = test.observed_at.isoformat()
         return PregnancyStatus.NOT_PREGNANT, source
-    if may_settle and record is not None and record.test_done and record.test_positive is False:
+    if (
+        may_settle
+        and record is not None
+        and record.test_done
+        and record.test_positive is False
+        and record.observed_on >= fresh_from
+    ):
         source["negative_test_on"] = record.observed_on.isoformat()
         return PregnancyStatus.NOT_PREGNANT, source
     if record is not None:

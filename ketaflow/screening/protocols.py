@@ -78,6 +78,7 @@ def criteria_snapshot(criteria: EligibilityCriteria, protocol: Protocol) -> dict
         "elderly_age": criteria.elderly_age.value,
         "required_clearance": sorted(i.value for i in criteria.required_clearance.value),
         "pregnancy_test_required": criteria.pregnancy_test_required.value,
+        "negative_pregnancy_test_settles_days": criteria.negative_pregnancy_test_settles_days.value,
         "urine_toxicology_if_substance_use": criteria.urine_toxicology_if_substance_use.value,
         "severe_hepatic_impairment_excludes_racemic": (
             criteria.severe_hepatic_impairment_excludes_racemic.value

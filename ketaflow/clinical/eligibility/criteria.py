@@ -179,6 +179,15 @@ class EligibilityCriteria:
             note="baseline test for people who can become pregnant: a suggestion, not a standard",
         )
     )
+    negative_pregnancy_test_settles_days: ClinicDefault[int] = field(
+        default_factory=lambda: default(
+            7,
+            "S39",
+            evidence=_UNV,
+            note="a negative test older than this does not answer 'might you be pregnant?'; "
+            "no standard retest interval (an academic centre tested weekly)",
+        )
+    )
     urine_toxicology_if_substance_use: ClinicDefault[bool] = field(
         default_factory=lambda: default(
             True, "S5", evidence=_SEC, note="APA consensus (secondary): when use is suspected"

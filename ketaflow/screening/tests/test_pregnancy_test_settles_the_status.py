@@ -131,3 +131,29 @@ def test_planning_a_pregnancy_stays_in_the_history_after_a_negative_test(patient
     facts = chart_facts(patient, timezone.now(), IV).facts
     assert facts.pregnancy is PregnancyStatus.NOT_PREGNANT
     assert HistoryItem.PLANNING_PREGNANCY in facts.history
+
+
+def test_a_stale_negative_test_does_not_answer_for_today(patient, nurse, clock):
+    """Only a test from the last `negative_pregnancy_test_settles_days` (7, UNVERIFIED) counts."""
+    from ketaflow.clinical.eligibility import DEFAULT_CRITERIA
+
+    days = DEFAULT_CRITERIA.negative_pregnancy_test_settles_days.value
+    a_test(nurse, patient, "negative", hours_ago=24 * days - 1)
+    assert status(patient) is PregnancyStatus.NOT_PREGNANT
+    clock(timezone.now() + timedelta(days=2))
+    assert status(patient) is PregnancyStatus.UNKNOWN
+
+
+def test_a_stale_negative_test_in_the_chart_record_does_not_either(patient, nurse, clock):
+    add_entry(
+        nurse,
+        patient,
+        "pregnancy",
+        {
+            "observed_on": timezone.localdate() - timedelta(days=30),
+            "pregnancy_status": "unknown",
+            "test_done": True,
+            "test_positive": False,
+        },
+    )
+    assert status(patient) is PregnancyStatus.UNKNOWN
