@@ -281,10 +281,16 @@ def _fasting(i: ChecklistInputs) -> Item:
     )
 
 
+def escort_recorded(name: str, phone: str) -> bool:
+    """An escort counts as recorded with both a name and a phone number (the checklist's rule,
+    which the discharge form also asks to carry the escort over as its first answer)."""
+    return bool(name.strip() and phone.strip())
+
+
 def _escort(i: ChecklistInputs) -> Item:
     src = cite("S4", "S41", "S1")
     name, phone = i.escort_name.strip(), i.escort_phone.strip()
-    if not name or not phone:
+    if not escort_recorded(name, phone):
         missing = " and ".join(w for w, v in (("name", name), ("phone number", phone)) if not v)
         return Item(
             "escort",
@@ -533,5 +539,6 @@ __all__ = [
     "RiskAssessment",
     "Status",
     "SubstanceDecision",
+    "escort_recorded",
     "evaluate",
 ]

@@ -540,7 +540,7 @@ def assess_discharge(
             blocking.append(reason)
         elif not reason.overridable:
             raise ClinicalInputError(
-                f"{reason.code} cannot be overridden: {reason.why_not_overridable}",
+                f"This reason cannot be overridden: {reason.message} {reason.why_not_overridable}",
                 field="overrides",
             )
         else:

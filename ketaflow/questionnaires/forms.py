@@ -31,7 +31,7 @@ def best_first(instrument: ItemInstrument) -> bool:
 def item_choices(item: Item, *, best_first: bool) -> list[tuple[str, str]]:
     """Every whole value of the item, with the core's short anchor where it has one.
 
-    MOAA/S has anchors for 5 and 0 only, so 4-1 show as numbers (and can be recorded).
+    An item without anchors (PADSS bleeding, intake and output) shows its values as numbers.
     """
     anchors = {o.value: o.label for o in item.options}
     values = range(item.minimum, item.maximum + 1)

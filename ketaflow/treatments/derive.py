@@ -21,6 +21,7 @@ from ketaflow.clinical.checklist import (
     Decision,
     RiskAssessment,
     SubstanceDecision,
+    escort_recorded,
     evaluate,
 )
 from ketaflow.clinical.discharge import (
@@ -274,6 +275,26 @@ def open_alerts_to_sign(session: TreatmentSession) -> list[tuple[VitalsReading, 
 
 def latest_answers(session: TreatmentSession) -> ChecklistAnswers | None:
     return session.checklist_answers.order_by("-recorded_at", "-pk").first()
+
+
+def checklist_escort(session: TreatmentSession) -> tuple[str, str] | None:
+    """The escort (name, phone) the pre-session checklist recorded, if it counts as recorded."""
+    answers = latest_answers(session)
+    if answers is None or not escort_recorded(answers.escort_name, answers.escort_phone):
+        return None
+    return answers.escort_name.strip(), answers.escort_phone.strip()
+
+
+def latest_scale_response(session: TreatmentSession, code: str) -> InstrumentResponse | None:
+    """This session's latest response to an in-session scale (entries in error left out)."""
+    return (
+        InstrumentResponse.objects.filter(
+            patient_id=session.patient_id, instrument=code, context_ref=f"session:{session.pk}"
+        )
+        .exclude(status=RecordStatus.ENTERED_IN_ERROR)
+        .order_by("-administered_at", "-pk")
+        .first()
+    )
 
 
 def _weights(session: TreatmentSession, today: date) -> tuple[float | None, float | None]:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
+from ketaflow.clinical.discharge import BlockingReason, DischargeReadiness
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument, moaas_sedation_flags
 from ketaflow.clinical.pk import get_model, simulate_record
@@ -36,13 +37,16 @@ from ketaflow.lib.htmx import is_htmx
 from ketaflow.treatments import derive, selectors, services
 from ketaflow.treatments.forms import (
     SESSION_SCALE_CODES,
+    RecoveryScoreForm,
     SessionScaleForm,
     actions,
     pre_session_form,
+    recovery_score_forms,
     session_scale_forms,
 )
 from ketaflow.treatments.models import Severity, SideEffectKind
 
+RECOVERY = services.RECOVERY_SCALES
 PK_MODEL = "kamp"  # the clinic's default model for racemic IV
 TAKEN_TODAY_CHOICES = (
     ("benzodiazepine", "benzodiazepine"),
@@ -139,7 +143,7 @@ ACTIONS: dict[str, tuple[type[actions.SessionActionForm], ServiceCall]] = {
     "rescue": (actions.RescueForm, services.record_rescue),
     "rescue_ack": (actions.AcknowledgeRescueForm, services.acknowledge_rescue),
     "note": (actions.NoteForm, services.add_note),
-    "discharge": (actions.DischargeForm, services.record_discharge),
+    # "discharge" is its own step (`_discharge_step`): the recovery scores come with it.
     "sign": (actions.SignForm, services.sign_session),
     "amend": (actions.AmendForm, services.amend),
 }
@@ -262,6 +266,62 @@ def _checklist_initial(actor: User, view: selectors.SessionView) -> dict[str, An
     }
 
 
+def _discharge_panel(
+    view: selectors.SessionView,
+    form: actions.DischargeForm | None = None,
+    recovery: list[RecoveryScoreForm] | None = None,
+    refused: DischargeReadiness | None = None,
+) -> dict[str, Any]:
+    """The discharge step as the page draws it: the answers (as sent when the step was
+    refused, else the latest assessment's, the escort first carried over from the checklist),
+    the two recovery scores' item forms, and the reasons in force as one list.
+
+    The reasons are the core's own sentences (`BlockingReason.message`); on a refused
+    discharge they are the core's reasons for the answers as sent, not as saved.
+    """
+    session = view.session
+    if session.status != "observing":
+        return {}
+    escort = derive.checklist_escort(session)
+    if form is not None:
+        values = form.shown_values()
+    else:
+        last = derive.latest_discharge(session)
+        values = {
+            "dissociation_resolved": last.dissociation_resolved if last else None,
+            "escort_present": last.escort_present if last else escort is not None,
+            "told_not_to_drive": last.told_not_to_drive if last else False,
+            "overrides": {},
+        }
+    if recovery is None:
+        latest = {code: derive.latest_scale_response(session, code) for code in RECOVERY}
+        recovery = recovery_score_forms(RECOVERY, latest=latest)
+    readiness = refused or view.readiness
+    return {
+        "dc": values,
+        "escort_from_checklist": escort,
+        "recovery_forms": recovery,
+        "refused": refused is not None,
+        "discharge_errors": _problems(form) if form is not None else [],
+        "readiness": readiness,
+        "blocking_rows": _reason_rows(readiness, values["overrides"], refused is not None),
+    }
+
+
+def _reason_rows(
+    readiness: DischargeReadiness | None, typed: dict[str, str], refused: bool
+) -> list[tuple[BlockingReason, str, bool]]:
+    """(reason, override reason typed, overridden) for the one list of reasons. After a
+    refused discharge, the reasons the prescriber's typed overrides set aside are listed too,
+    with what was typed, so nothing typed is lost."""
+    if readiness is None:
+        return []
+    rows = [(r, typed.get(r.code, ""), False) for r in readiness.blocking]
+    if refused:
+        rows += [(o.reason, o.override.reason, True) for o in readiness.overridden]
+    return rows
+
+
 def _exception_groups(summary: ExceptionSummary | None) -> list[tuple[str, Any]]:
     if summary is None:
         return []
@@ -273,6 +333,12 @@ def _exception_groups(summary: ExceptionSummary | None) -> list[tuple[str, Any]]
 
 
 def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str, Any]:
+    discharge = _discharge_panel(
+        view,
+        extra.pop("discharge_form", None),
+        extra.pop("recovery_forms", None),
+        extra.pop("refused", None),
+    )
     extra.setdefault("scale_forms", session_scale_forms())
     extra.setdefault("pre_form", pre_session_form())
     exceptions = (
@@ -286,7 +352,7 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         "substance_rows": [
             (name, label, initial.get(name)) for name, label in SUBSTANCE_QUESTION_FIELDS
         ],
-        "last_discharge": derive.latest_discharge(view.session),
+        **discharge,
         "taken_today_choices": TAKEN_TODAY_CHOICES,
         "open_to_sign": derive.open_alerts_to_sign(view.session)
         if view.session.status == "discharged"
@@ -326,6 +392,8 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = staff_user(request)
+    if action == "discharge":
+        return _discharge_step(request, actor, pk)
     if action not in ACTIONS:
         raise PermissionDenied("Unknown action.")
     session = selectors.get_session(actor, pk, audit=False)
@@ -373,6 +441,53 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
     return redirect("treatments:session", pk=pk)
+
+
+def _discharge_step(request: HttpRequest, actor: User, pk: int) -> HttpResponse:
+    """The discharge-readiness step: both recovery scores and the assessment in one submit.
+
+    Saved (or discharged): back to the page. Refused, whatever the reason (an unanswered
+    Aldrete or PADSS item, a discharge the core does not allow yet, a stale page): the page is
+    drawn again with the step as the nurse filled it in, and the reasons as one list.
+    """
+    session = selectors.get_session(actor, pk, audit=False)
+    form = actions.DischargeForm(request.POST, clinic=_clinic(actor))
+    recovery = recovery_score_forms(RECOVERY, request.POST)
+    refused: DischargeReadiness | None = None
+    valid = [f.is_valid() for f in (form, *recovery)]
+    if all(valid):
+        try:
+            step = services.record_discharge_step(
+                actor,
+                session,
+                form.session_version,
+                recovery_answers={f.code: f.answers() for f in recovery},
+                **form.service_kwargs(),
+            )
+        except services.NotReadyToLeave as exc:
+            refused = exc.readiness
+        except services.RecoveryScoresRefused as exc:
+            for f in recovery:
+                if f.code in exc.by_scale:
+                    add_service_errors(f, exc.by_scale[f.code], label=_label)
+        except ValidationError as exc:
+            add_service_errors(form, exc, label=_label)
+        except services.SessionConflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            left = step.record.discharged_at is not None
+            messages.success(request, "Discharged." if left else "Discharge assessment saved.")
+            return redirect(f"{reverse('treatments:session', args=[pk])}#discharge")
+    view = selectors.session_view(actor, pk, audit=False)
+    ctx = _context(
+        actor,
+        view,
+        discharge_form=form,
+        recovery_forms=recovery,
+        refused=refused,
+        curve_svg=_curve_svg(view),
+    )
+    return render(request, "treatments/session.html", ctx, status=422)
 
 
 @login_required

@@ -29,6 +29,13 @@ from ketaflow.clinical.instruments.base import (
 
 MOAAS_MIN, MOAAS_MAX = 0, 5
 
+# The anchors of 4 to 1: the label and the project's reference fact sheet (clinical.md 2.10,
+# S1) word only the ends, 5 and 0. The levels in between are the MOAA/S responsiveness levels
+# as published tables give them, e.g. Table 2 of a 2022 BMC Anesthesiology trial (doi
+# 10.1186/s12871-022-01788-1), which reproduces the scale; some tables word 1 and 0 otherwise
+# ("does not respond to mild prodding", "does not respond to pain"). The short labels are
+# ours. UNVERIFIED against the scale's original paper: not yet in the reference sheet.
+
 
 def _moaas_loc_rule(
     _answers: Mapping[int, int], total: int, _cutoffs: Mapping[str, int]
@@ -61,8 +68,13 @@ MOAAS = ItemInstrument(
             label="responsiveness",
             minimum=MOAAS_MIN,
             maximum=MOAAS_MAX,
+            # 5 and 0 as the label words them [S1]; 4-1: see the note under MOAAS_MIN.
             options=(
                 AnswerOption(5, "responds readily to name in normal tone"),
+                AnswerOption(4, "lethargic response to name in normal tone"),
+                AnswerOption(3, "responds only to name called loudly or repeatedly"),
+                AnswerOption(2, "responds only after mild prodding or shaking"),
+                AnswerOption(1, "responds only after painful trapezius squeeze"),
                 AnswerOption(0, "no response after painful trapezius squeeze"),
             ),
         ),

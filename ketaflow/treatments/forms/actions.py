@@ -319,10 +319,9 @@ class NoteForm(SessionActionForm):
 
 
 class DischargeForm(SessionActionForm):
-    """Discharge criteria; each section is saved separately, so unsent = unchanged."""
+    """The discharge step's answers besides the recovery scores (those are item forms of their
+    own, `forms.scales.RecoveryScoreForm`); unsent = unchanged."""
 
-    aldrete_score = WholeNumberField()
-    padss_score = WholeNumberField()
     dissociation_resolved = YesNoUnknownField()
     escort_present = FlagField()
     told_not_to_drive = FlagField()
@@ -330,12 +329,20 @@ class DischargeForm(SessionActionForm):
     discharge = FlagField()
 
     keep_unless_sent = (
-        "aldrete_score",
-        "padss_score",
         "dissociation_resolved",
         "escort_present",
         "told_not_to_drive",
     )
+
+    def shown_values(self) -> dict[str, Any]:
+        """What the nurse sent, to draw the form again as she left it (a refused discharge)."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        return {
+            "dissociation_resolved": data.get("dissociation_resolved"),
+            "escort_present": bool(data.get("escort_present")),
+            "told_not_to_drive": bool(data.get("told_not_to_drive")),
+            "overrides": dict(data.get("overrides") or {}),
+        }
 
 
 class SignForm(SessionActionForm):

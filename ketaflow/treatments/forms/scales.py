@@ -1,25 +1,29 @@
 """In-session scale forms: the instrument's item-answers form (built from the clinical core)
 plus the time it was rated.
 
-One form per chair-side instrument (CADSS-6 quick form, full CADSS-23, MOAA/S, modified
-Aldrete, PADSS) and the patient's pre-session GAD-7: one radio group per item under the
-core's short label. Items are not `required` here on purpose: the core names the unanswered
-item ("CADSS-6 item 4 (CADSS item 7) is unanswered…"), and that error is put on the item's
-field, so the message comes from one place.
+One form per chair-side instrument (MOAA/S, CADSS-6 quick form, full CADSS-23) and the
+patient's pre-session GAD-7: one radio group per item under the core's short label. The
+modified Aldrete and the PADSS are entered together in the discharge step
+(`RecoveryScoreForm`, no time of their own: the step's). Items are not `required` here on
+purpose: the core names the unanswered item ("CADSS-6 item 4 (CADSS item 7) is
+unanswered…"), and that error is put on the item's field, so the message comes from one
+place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ketaflow.clinical.instruments import ItemInstrument, get_item_instrument
 from ketaflow.lib.clock import Clinic
 from ketaflow.lib.forms import ClinicTimeField
 from ketaflow.questionnaires.forms import ItemAnswersForm
+from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments.services import FUTURE_TOLERANCE
 
 #: The chair-side scales, in the order the session page offers them.
-SESSION_SCALE_CODES: tuple[str, ...] = ("moaas", "cadss6", "cadss", "aldrete", "padss")
+SESSION_SCALE_CODES: tuple[str, ...] = ("moaas", "cadss6", "cadss")
 
 
 class SessionScaleForm(ItemAnswersForm):
@@ -70,3 +74,49 @@ def pre_session_form(data: Any = None, *, clinic: Clinic | None = None) -> Sessi
     form = SessionScaleForm("gad7", data, prefix="pre", clinic=clinic)
     form.fields["administered_at"].label = "Completed at (HH:MM)"
     return form
+
+
+class RecoveryScoreForm(ItemAnswersForm):
+    """The modified Aldrete or the PADSS as the discharge step shows it: its items (prefixed
+    by the scale's code), pre-filled from this session's latest answers when not posted."""
+
+    def __init__(
+        self,
+        code: str,
+        data: Any = None,
+        *,
+        latest: InstrumentResponse | None = None,
+    ) -> None:
+        instrument = get_item_instrument(code)
+        initial: dict[str, Any] = {}
+        if latest is not None and len(latest.answers or []) == len(instrument.items):
+            initial = {
+                item.key: value
+                for item, value in zip(instrument.items, latest.answers, strict=True)
+                if value is not None
+            }
+        super().__init__(
+            instrument,
+            data,
+            prefix=code,
+            initial=initial,
+            radios=True,
+            required=False,
+            short_labels=True,
+        )
+        self.instrument: ItemInstrument = instrument
+
+    @property
+    def code(self) -> str:
+        return self.instrument.code
+
+
+def recovery_score_forms(
+    codes: tuple[str, ...],
+    data: Any = None,
+    *,
+    latest: Mapping[str, InstrumentResponse | None] | None = None,
+) -> list[RecoveryScoreForm]:
+    """One `RecoveryScoreForm` per code, bound to `data` when posted."""
+    found = latest or {}
+    return [RecoveryScoreForm(code, data, latest=found.get(code)) for code in codes]

@@ -15,12 +15,14 @@ from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.discharge import DischargeReadiness, Override
 from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.clinical.instruments import get_item_instrument
 from ketaflow.clinical.protocols import NextStep
 from ketaflow.clinical.session_exceptions import ExceptionSummary
 from ketaflow.courses.derive.followup import follow_up
 from ketaflow.courses.models import AppointmentStatus
 from ketaflow.courses.services import set_appointment_status
 from ketaflow.lib.clock import local
+from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import (
     DischargeRecord,
@@ -38,6 +40,18 @@ from ketaflow.treatments.services._common import (
     _require,
     _touch,
 )
+from ketaflow.treatments.services.observations import scale_on_locked_session
+
+
+class NotReadyToLeave(ValidationError):
+    """Discharge refused: the patient is not ready (nothing stored). `readiness` is the core's
+    assessment of the answers as sent, so a page can list every reason in force."""
+
+    def __init__(self, readiness: DischargeReadiness) -> None:
+        super().__init__(
+            {"__all__": ["Not ready to leave: " + " ".join(r.message for r in readiness.blocking)]}
+        )
+        self.readiness = readiness
 
 
 @transaction.atomic
@@ -60,15 +74,135 @@ def record_discharge(
     Merge rule (as `save_checklist`): an answer not sent (`UNCHANGED`) is carried over from
     the latest assessment, so a prescriber adding only an override keeps the nurse's escort
     and "told not to drive"; an explicit None/False clears it. Overrides are not carried
-    over: each is the decision of the prescriber who sends it.
+    over: each is the decision of the prescriber who sends it. A refused discharge raises
+    `NotReadyToLeave` and stores nothing.
     """
+    row = _open_for_discharge(actor, session, version, overrides)
+    return _assess(
+        actor,
+        row,
+        aldrete_score=aldrete_score,
+        padss_score=padss_score,
+        dissociation_resolved=dissociation_resolved,
+        escort_present=escort_present,
+        told_not_to_drive=told_not_to_drive,
+        overrides=overrides,
+        discharge=discharge,
+        now=now or timezone.now(),
+    )
+
+
+#: The recovery scores the discharge step records, in the order the form shows them.
+RECOVERY_SCALES: tuple[str, ...] = ("aldrete", "padss")
+
+
+@dataclass(frozen=True)
+class DischargeStep:
+    """What the discharge step stored: the assessment and the two recovery scores."""
+
+    record: DischargeRecord
+    readiness: DischargeReadiness
+    scores: dict[str, InstrumentResponse]
+
+
+@transaction.atomic
+def record_discharge_step(
+    actor: User,
+    session: TreatmentSession,
+    version: int,
+    *,
+    recovery_answers: Mapping[str, Any],
+    dissociation_resolved: bool | None = UNCHANGED,
+    escort_present: bool = UNCHANGED,
+    told_not_to_drive: bool = UNCHANGED,
+    overrides: Mapping[str, str] | None = None,
+    discharge: bool = False,
+    now: datetime | None = None,
+) -> DischargeStep:
+    """The discharge-readiness step: the modified Aldrete AND the PADSS, item by item, with the
+    assessment (dissociation, escort, driving, overrides), in one transaction.
+
+    `recovery_answers` maps "aldrete" and "padss" to their item answers. Both are required:
+    an unanswered item of either is refused on that item (`{"aldrete": {item key: [...]}}`
+    style, under the scale's code), and nothing is stored. Each score is recorded through the
+    in-session scale write (scored by the core, in the questionnaires app), unless its answers
+    are the same as this session's latest of that scale, which then stands; the assessment
+    takes the two totals. A refused discharge (`NotReadyToLeave`) stores nothing either.
+    """
+    row = _open_for_discharge(actor, session, version, overrides)
+    now = now or timezone.now()
+    scores: dict[str, InstrumentResponse] = {}
+    errors: dict[str, ValidationError] = {}
+    for code in RECOVERY_SCALES:
+        answers = recovery_answers.get(code) or {}
+        latest = derive.latest_scale_response(row, code)
+        if latest is not None and _same_answers(code, latest, answers):
+            scores[code] = latest
+            continue
+        try:
+            with transaction.atomic():
+                scores[code] = scale_on_locked_session(actor, row, code, answers, now)
+        except ValidationError as exc:
+            errors[code] = exc
+    if errors:
+        raise RecoveryScoresRefused(errors)
+    record, readiness = _assess(
+        actor,
+        row,
+        aldrete_score=scores["aldrete"].total,
+        padss_score=scores["padss"].total,
+        dissociation_resolved=dissociation_resolved,
+        escort_present=escort_present,
+        told_not_to_drive=told_not_to_drive,
+        overrides=overrides,
+        discharge=discharge,
+        now=now,
+    )
+    return DischargeStep(record, readiness, scores)
+
+
+class RecoveryScoresRefused(ValidationError):
+    """An Aldrete or PADSS item left unanswered: `by_scale` holds each scale's own error."""
+
+    def __init__(self, by_scale: Mapping[str, ValidationError]) -> None:
+        super().__init__({code: list(exc.messages) for code, exc in by_scale.items()})
+        self.by_scale = dict(by_scale)
+
+
+def _same_answers(code: str, latest: InstrumentResponse, answers: Mapping[str, Any]) -> bool:
+    items = get_item_instrument(code).items
+    stored = list(latest.answers or [])
+    if len(stored) != len(items):
+        return False
+    return all(answers.get(item.key) == value for item, value in zip(items, stored, strict=True))
+
+
+def _open_for_discharge(
+    actor: User, session: TreatmentSession, version: int, overrides: Mapping[str, str] | None
+) -> TreatmentSession:
     _require(actor, Capability.CHART_SESSION)
     if overrides:
         _require(actor, Capability.OVERRIDE_LIMITS)
     row = _lock(actor, session, version)
     if row.status != SessionStatus.OBSERVING:
         raise ValidationError({"__all__": ["Discharge comes after dosing is complete."]})
-    now = now or timezone.now()
+    return row
+
+
+def _assess(
+    actor: User,
+    row: TreatmentSession,
+    *,
+    aldrete_score: int | None,
+    padss_score: int | None,
+    dissociation_resolved: bool | None,
+    escort_present: bool,
+    told_not_to_drive: bool,
+    overrides: Mapping[str, str] | None,
+    discharge: bool,
+    now: datetime,
+) -> tuple[DischargeRecord, DischargeReadiness]:
+    """The assessment on a locked session: merge with the last one, ask the core, store."""
     last = derive.latest_discharge(row)
 
     def keep(value: Any, attr: str, default: Any) -> Any:
@@ -98,9 +232,7 @@ def record_discharge(
         raise _invalid(exc) from exc
     assert result is not None
     if discharge and not result.ready:
-        raise ValidationError(
-            {"__all__": ["Not ready to leave: " + " ".join(r.message for r in result.blocking)]}
-        )
+        raise NotReadyToLeave(result)
     entry = DischargeRecord.objects.create(
         session=row,
         aldrete_score=aldrete_score,

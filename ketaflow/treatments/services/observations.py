@@ -155,10 +155,24 @@ def record_scale(
     """
     _require(actor, Capability.CHART_SESSION)
     row = _lock(actor, session, version)
+    response = scale_on_locked_session(actor, row, instrument, answers, administered_at)
+    _touch(row, actor)
+    return response
+
+
+def scale_on_locked_session(
+    actor: User,
+    row: TreatmentSession,
+    instrument: str,
+    answers: Any,
+    administered_at: datetime | None = None,
+) -> InstrumentResponse:
+    """`record_scale`'s write, for a session its caller has already locked (and will touch):
+    the discharge step records the Aldrete and PADSS with its assessment in one transaction."""
     if instrument not in SESSION_SCALES:
         raise ValidationError({"instrument": [f"Choose one of: {', '.join(SESSION_SCALES)}."]})
     when = _when(row, administered_at, "administered_at")
-    response = record_response(
+    return record_response(
         actor,
         row.patient,
         instrument,
@@ -168,8 +182,6 @@ def record_scale(
         rater=RaterKind.CLINICIAN,
         context_ref=f"session:{row.pk}",
     )
-    _touch(row, actor)
-    return response
 
 
 # ---------------------------------------------------------------------------- side effects

@@ -208,3 +208,24 @@ def discharged(observing: Any, nurse: Any) -> Any:
 @pytest.fixture
 def as_user() -> Callable[..., Any]:
     return lambda u: u
+
+
+ALDRETE_KEYS = ("activity", "respiration", "circulation", "consciousness", "spo2")
+PADSS_KEYS = (
+    "vital_signs",
+    "activity_mental_status",
+    "pain_nausea_vomiting",
+    "bleeding",
+    "intake_output",
+)
+
+
+def recovery_post(aldrete: int | None = 2, padss: int | None = 2) -> dict[str, str]:
+    """The discharge step's Aldrete and PADSS answers as the page posts them (every item the
+    same; None leaves that scale unanswered)."""
+    data: dict[str, str] = {}
+    if aldrete is not None:
+        data |= {f"aldrete-{k}": str(aldrete) for k in ALDRETE_KEYS}
+    if padss is not None:
+        data |= {f"padss-{k}": str(padss) for k in PADSS_KEYS}
+    return data

@@ -243,7 +243,8 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     expect(discharge).not_to_contain_text("MOAA/S")
     expect(discharge).not_to_contain_text("pre-discharge vitals")
     shot(n, "discharge-blocked")
-    discharge.locator("input[name=aldrete_score]").fill("10")
+    for radio in discharge.locator("input[type=radio][value='2']").all():  # Aldrete, PADSS
+        radio.check()
     discharge.locator("select[name=dissociation_resolved]").select_option("yes")
     discharge.get_by_label("Escort present").check()
     discharge.get_by_label("Told not to drive until tomorrow").check()
@@ -257,9 +258,11 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     # form shows the nurse's answers, so adding only the override keeps them
     p.reload()
     discharge = p.locator("#discharge")
-    expect(discharge.get_by_label("Aldrete (0–10)")).to_have_value("10")
+    expect(discharge.locator("input[name='aldrete-activity'][value='2']")).to_be_checked()
+    expect(discharge.locator("input[name='padss-vital_signs'][value='2']")).to_be_checked()
     expect(discharge.get_by_label("Escort present")).to_be_checked()
-    discharge.get_by_label("Override observation.minimum — reason").fill(
+    reason = discharge.locator("ul.blocking-reasons li", has_text="observation minimum")
+    reason.get_by_label("Reason to override").fill(
         "Asymptomatic, settled, escort present; reviewed at the chair"
     )
     discharge.get_by_role("button", name="Discharge").click()

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from ketaflow.treatments import services
 from ketaflow.treatments.models import SessionStatus
-from ketaflow.treatments.tests.conftest import ago, fresh
+from ketaflow.treatments.tests.conftest import ago, fresh, recovery_post
 
 OVERRIDES = {
     "vitals.spo2_low": "Patient feels fine, wants to go.",
@@ -112,7 +112,7 @@ def test_the_page_refuses_the_override_and_shows_the_reasons_as_not_overridable(
     assert "awaiting local sign-off" in page
     assert 'name="override:vitals.spo2_low"' not in page
     assert 'name="override:sedation.unresolved"' not in page
-    data = {"version": session.version, "discharge": "on"}
+    data = {"version": session.version, "discharge": "on", **recovery_post()}
     data |= {f"override:{code}": reason for code, reason in OVERRIDES.items()}
     r = c.post(reverse("treatments:act", args=[session.pk, "discharge"]), data, follow=True)
     assert "cannot be overridden" in r.content.decode()

@@ -40,7 +40,13 @@ def test_a_summer_observation_end_is_shown_in_british_summer_time(observing: Any
     v.readiness = readiness  # type: ignore[attr-defined]
     with timezone.override(ZoneInfo("Europe/London")):  # as the clinic middleware does
         html = render_to_string(
-            "treatments/_session_discharge.html", {"s": observing, "v": v, "last_discharge": None}
+            "treatments/_session_discharge.html",
+            {
+                "s": observing,
+                "v": v,
+                "readiness": readiness,
+                "blocking_rows": [(r, "", False) for r in readiness.blocking],
+            },
         )
     assert "40 min to go. (until 14:00)" in html  # 13:00 UTC is 14:00 BST
     assert "until 13:00" not in html

@@ -34,13 +34,14 @@ def test_the_session_page_offers_a_structured_form_per_scale(
 ) -> None:
     page = login(client, nurse).get(reverse("treatments:session", args=[ready.pk]))
     body = page.content.decode()
-    for name in ("MOAA/S", "CADSS-6", "CADSS", "Modified Aldrete", "PADSS"):
+    for name in ("MOAA/S", "CADSS-6", "CADSS"):
         assert f"Record {name}</button>" in body
+    # The recovery scores are entered in the discharge step, not here.
+    assert "Record Modified Aldrete</button>" not in body and "Record PADSS</button>" not in body
     assert 'name="answers"' not in body  # the old free-text box is gone
     assert 'type="radio" name="cadss6-item_7"' in body and "1. CADSS item 1" in body
     assert "5 – responds readily to name in normal tone" in body
     assert 'name="moaas-responsiveness" value="3"' in body  # every value 0-5, not only 5 and 0
-    assert "2 – deep breath and cough" in body and "2 – oriented x3 and steady gait" in body
 
 
 def test_an_incomplete_form_is_refused_naming_the_item_and_stores_nothing(
@@ -93,22 +94,13 @@ def test_a_fall_in_moaas_from_before_the_dose_is_flagged_as_sedation(
     assert "MOAA/S fell from 5 before the dose to 3: sedation." in r.content.decode()
 
 
-def test_discharge_scores_show_whether_the_threshold_is_met(
+def test_the_recovery_scores_are_not_a_chair_side_scale_of_their_own(
     client: Any, login: Any, nurse: Any, ready: Any
 ) -> None:
     c = login(client, nurse)
     keys = ("activity", "respiration", "circulation", "consciousness", "spo2")
-    body = _htmx(c, ready, "aldrete", dict.fromkeys(keys, "2")).content.decode()
-    assert "Modified Aldrete 10" in body and "meets the discharge threshold" in body
-    keys = (
-        "vital_signs",
-        "activity_mental_status",
-        "pain_nausea_vomiting",
-        "bleeding",
-        "intake_output",
-    )
-    body = _htmx(c, ready, "padss", {**dict.fromkeys(keys, "2"), "bleeding": "0"}).content.decode()
-    assert "PADSS 8" in body and "below the discharge threshold" in body
+    assert _htmx(c, ready, "aldrete", dict.fromkeys(keys, "2")).status_code == 404
+    assert not _scales(ready).exists()
 
 
 def test_recorded_scales_are_listed_on_the_session_page(

@@ -70,7 +70,7 @@ def test_an_override_alone_keeps_the_nurses_discharge_answers(
     )
     c = login(client, prescriber)
     page = c.get(reverse("treatments:session", args=[session.pk])).content.decode()
-    assert 'name="aldrete_score" size="3" inputmode="numeric" value="10"' in page
+    assert 'name="dissociation_resolved"' in page and '<option value="yes" selected>' in page
     assert 'name="escort_present" checked' in page and 'name="told_not_to_drive" checked' in page
     # the API, as a prescriber adding only an override (nothing else sent)
     r = c.post(

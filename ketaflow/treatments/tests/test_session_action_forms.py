@@ -78,17 +78,17 @@ def test_only_a_start_or_rate_change_reads_the_rate_box_and_only_a_bolus_its_mg(
 
 def test_override_reasons_are_read_by_rule_and_blank_ones_dropped() -> None:
     form = actions.DischargeForm(
-        post("version=2&override:aldrete=seen by Dr A&override:padss=%20&aldrete_score=9"),
+        post("version=2&override:aldrete=seen by Dr A&override:padss=%20&escort_present=on"),
         clinic=NEW_YORK,
     )
     assert form.is_valid(), form.errors
     kwargs = form.service_kwargs()
     assert kwargs["overrides"] == {"aldrete": "seen by Dr A"}
-    assert kwargs["aldrete_score"] == 9 and kwargs["padss_score"] is UNCHANGED
+    assert kwargs["escort_present"] is True and kwargs["told_not_to_drive"] is UNCHANGED
     assert kwargs["discharge"] is False
 
 
 def test_a_whole_number_is_asked_for_where_one_is_needed() -> None:
-    form = actions.DischargeForm(post("version=2&aldrete_score=8.5"), clinic=NEW_YORK)
+    form = actions.StrikeEventForm(post("version=2&event_id=8.5"), clinic=NEW_YORK)
     assert not form.is_valid()
-    assert form.errors["aldrete_score"] == ["Enter a whole number."]
+    assert form.errors["event_id"] == ["Enter a whole number."]

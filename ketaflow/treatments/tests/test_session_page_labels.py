@@ -50,13 +50,14 @@ def test_the_discharge_boxes_are_labelled(
     client: Any, login: Any, prescriber: Any, observing: Any
 ) -> None:
     html = _page(client, login, prescriber, observing)
-    for box, label in (("dc-aldrete", "Aldrete"), ("dc-padss", "PADSS")):
-        assert f'<label for="{box}">{label} (0–10)</label><input id="{box}"' in html
+    for item in ("aldrete-activity", "padss-vital_signs"):  # every answer's words label it
+        assert f'<label class="scale-choice" for="id_{item}_0"><input type="radio"' in html
     assert '<label for="dc-dissociation">Dissociation resolved</label>' in html
+    assert '<label class="scale-choice" for="dc-escort">' in html
     overrides = re.findall(r'<input id="(dc-override-\d+)" name="override:', html)
     assert overrides, "the prescriber is offered at least one override here"
     for box in overrides:
-        assert f'<label for="{box}">Override ' in html
+        assert f'<label for="{box}">Reason to override</label>' in html
 
 
 def test_a_signed_session_offers_no_entry_forms_and_no_next_vitals(
