@@ -27,11 +27,12 @@ class UnknownSource(KeyError):
 @cache
 def _index() -> dict[str, Source]:
     from ketaflow.clinical.evidence_register import REGISTER
+    from ketaflow.clinical.instruments.sources import SCALE_SOURCES
     from ketaflow.clinical.outcome_stats import METHOD_SOURCES
     from ketaflow.clinical.pk.sources import ALL
 
     index: dict[str, Source] = {}
-    for src in (*REGISTER, *ALL, *METHOD_SOURCES):
+    for src in (*REGISTER, *ALL, *METHOD_SOURCES, *SCALE_SOURCES):
         if src.key in index:
             raise ValueError(f"duplicate source key {src.key}")
         index[src.key] = src

@@ -29,12 +29,10 @@ from ketaflow.clinical.instruments.base import (
 
 MOAAS_MIN, MOAAS_MAX = 0, 5
 
-# The anchors of 4 to 1: the label and the project's reference fact sheet (clinical.md 2.10,
-# S1) word only the ends, 5 and 0. The levels in between are the MOAA/S responsiveness levels
-# as published tables give them, e.g. Table 2 of a 2022 BMC Anesthesiology trial (doi
-# 10.1186/s12871-022-01788-1), which reproduces the scale; some tables word 1 and 0 otherwise
-# ("does not respond to mild prodding", "does not respond to pain"). The short labels are
-# ours. UNVERIFIED against the scale's original paper: not yet in the reference sheet.
+# The six anchors: the responsiveness levels of Chernik's OAA/S (SC-Chernik1990) as the
+# MOAA/S words them, 1 and 0 with the painful trapezius squeeze as the SPRAVATO label does
+# for 0 [S1] (published tables reproduce the scale so, e.g. BMC Anesthesiol 2022, doi
+# 10.1186/s12871-022-01788-1, Table 2). The short labels are ours.
 
 
 def _moaas_loc_rule(
@@ -60,7 +58,7 @@ MOAAS = ItemInstrument(
     rater=Rater.CLINICIAN,
     recall_period="now (observed)",
     licence=Licence.SHORT_LABELS,
-    sources=cite("S1"),
+    sources=cite("S1", "SC-Chernik1990"),
     items=(
         Item(
             number=1,
@@ -68,7 +66,7 @@ MOAAS = ItemInstrument(
             label="responsiveness",
             minimum=MOAAS_MIN,
             maximum=MOAAS_MAX,
-            # 5 and 0 as the label words them [S1]; 4-1: see the note under MOAAS_MIN.
+            # [S1] for 5 and 0, SC-Chernik1990 for the levels: see the note under MOAAS_MIN.
             options=(
                 AnswerOption(5, "responds readily to name in normal tone"),
                 AnswerOption(4, "lethargic response to name in normal tone"),

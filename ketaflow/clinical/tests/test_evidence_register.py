@@ -79,11 +79,14 @@ def test_cite_returns_sources_in_order_and_unknown_keys_fail():
         source("S45")
 
 
-def test_all_sources_are_the_clinical_register_plus_the_pk_and_method_sources():
+def test_all_sources_are_the_clinical_register_plus_the_pk_method_and_scale_sources():
+    from ketaflow.clinical.instruments.sources import SCALE_SOURCES
     from ketaflow.clinical.outcome_stats import METHOD_SOURCES
     from ketaflow.clinical.pk.sources import ALL as PK_SOURCES
 
-    assert len(all_sources()) == len(REGISTER) + len(PK_SOURCES) + len(METHOD_SOURCES)
+    registries = (REGISTER, PK_SOURCES, METHOD_SOURCES, SCALE_SOURCES)
+    assert len(all_sources()) == sum(len(r) for r in registries)
+    assert source("SC-Chernik1990").year == 1990
 
 
 def test_unverified_default_needs_local_signoff():
