@@ -39,6 +39,7 @@ from ketaflow.clinical.eligibility.findings import (
     SuggestedOutcome,
 )
 from ketaflow.clinical.eligibility.history_rules import clearance_read_by_conditions
+from ketaflow.clinical.eligibility.medication_rules import medication_cautions
 from ketaflow.clinical.eligibility.parse import facts_from_data
 
 __all__ = [
@@ -70,4 +71,5 @@ __all__ = [
     "assess_eligibility",
     "clearance_read_by_conditions",
     "facts_from_data",
+    "medication_cautions",
 ]
