@@ -4,6 +4,7 @@ Issue #13: the page used to jump ~1,200 px down to the SBP box on load (autofocu
 the patient's name and the checklist's "blocks the start" lines. In Chromium at tablet size:
 after load the window has not scrolled and the banner (the patient's name) is in view; after
 scrolling down to the vitals the banner is still in view (sticky), with the allergy line.
+A screenshot goes to test-artifacts/banner/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import Any
 
 import pytest
 
-from ketaflow.lib.tests.browser import chromium
+from ketaflow.lib.tests.browser import ARTIFACTS, chromium
 from ketaflow.treatments.tests.browser_world import World, build_world
 from ketaflow.treatments.tests.test_browser_session_end_to_end import sign_in
 
 pytestmark = pytest.mark.browser
+
+SHOTS = ARTIFACTS / "banner"
 
 
 @pytest.fixture
@@ -59,3 +62,5 @@ def test_the_session_page_opens_with_the_patient_in_view(
     expect(banner).to_contain_text("Allergies")
     top = page.evaluate("document.querySelector('.patient-banner').getBoundingClientRect().top")
     assert 0 <= top < 5
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "session-scrolled-to-vitals.png"))
