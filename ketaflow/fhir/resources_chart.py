@@ -137,7 +137,7 @@ def allergy(a: Allergy) -> Resource:
         "verificationStatus": codes.concept(
             codes.ALLERGY_VERIFICATION, "entered-in-error" if in_error(a) else "confirmed"
         ),
-        "code": text_concept(a.substance),
+        "code": text_concept(str(a)),  # "No known allergies" is an entry of its own
         "patient": patient_ref(a.patient_id),
         "recordedDate": instant(a.recorded_at),
     }

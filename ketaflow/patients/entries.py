@@ -71,7 +71,7 @@ ENTRY_KINDS: dict[str, EntryKind] = {
             "allergies",
             Allergy,
             Capability.EDIT_CLINICAL,
-            ("substance", "reaction", "severity"),
+            ("no_known_allergies", "substance", "reaction", "severity"),
             "Allergies",
         ),
         EntryKind(

@@ -200,7 +200,17 @@ class PriorTreatment(ClinicalRecord):
         )
 
 
+NO_KNOWN_ALLERGIES = "No known allergies"
+
+
 class Allergy(ClinicalRecord):
+    """A substance the patient reacts to, or the asked-and-recorded fact "no known allergies".
+
+    "No known allergies" is an entry of its own (who asked, when; FHIR records it the same way,
+    as an AllergyIntolerance), so a chart with no allergy entries reads "not recorded", never
+    "none".
+    """
+
     class Severity(models.TextChoices):
         MILD = "mild", "Mild"
         MODERATE = "moderate", "Moderate"
@@ -208,7 +218,12 @@ class Allergy(ClinicalRecord):
         UNKNOWN = "unknown", "Unknown"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
-    substance = models.CharField(max_length=120)
+    no_known_allergies = models.BooleanField(
+        "No known allergies",
+        default=False,
+        help_text="Tick after asking: the patient reports no allergies (no substance then).",
+    )
+    substance = models.CharField(max_length=120, blank=True)
     reaction = models.CharField(max_length=200, blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices, default="unknown")
     history = HistoricalRecords()
@@ -218,7 +233,7 @@ class Allergy(ClinicalRecord):
         verbose_name_plural = "allergies"
 
     def __str__(self) -> str:
-        return self.substance
+        return NO_KNOWN_ALLERGIES if self.no_known_allergies else self.substance
 
 
 class Measurement(ClinicalRecord):

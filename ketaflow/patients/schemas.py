@@ -365,7 +365,12 @@ class PriorTreatmentVersionOut(PriorTreatmentFieldsOut, VersionOut):
 
 
 class AllergyIn(InputSchema):
-    substance: Text = text(120, "What the patient is allergic to", min_length=1)
+    no_known_allergies: Bool = Field(
+        default=False,
+        description="The patient was asked and reports no allergies (an entry of its own: "
+        "leave substance, reaction and severity empty)",
+    )
+    substance: Text = text(120, "What the patient is allergic to", default="")
     reaction: Text = Field(default="", max_length=200, description="e.g. 'rash'")
     severity: Allergy.Severity = Field(
         default=Allergy.Severity.UNKNOWN,
@@ -374,6 +379,7 @@ class AllergyIn(InputSchema):
 
 
 class AllergyFieldsOut(Schema):
+    no_known_allergies: bool
     substance: str
     reaction: str
     severity: str

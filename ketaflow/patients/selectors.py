@@ -20,7 +20,7 @@ from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.patients.entries import ENTRY_KINDS, entry_kind
-from ketaflow.patients.models import Measurement, Patient
+from ketaflow.patients.models import Allergy, Measurement, Patient
 
 
 def _scoped(actor: User) -> QuerySet[Patient]:
@@ -170,6 +170,29 @@ class Chart:
 
     def active(self, slug: str) -> list[Any]:
         return [e for e in self.entries[slug] if e.status == RecordStatus.ACTIVE]
+
+
+@dataclass(frozen=True)
+class AllergyLine:
+    """What the chart says about allergies, in one of three states (never "none" by default).
+
+    `allergies`: the active allergies; `none_known`: the active "no known allergies" entry
+    when no allergy is listed; both empty: nobody has recorded anything yet.
+    """
+
+    allergies: tuple[Allergy, ...]
+    none_known: Allergy | None
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.allergies) or self.none_known is not None
+
+
+def allergy_line(active: list[Allergy]) -> AllergyLine:
+    """The allergy line from a patient's active allergy entries (no query; callers read them)."""
+    listed = tuple(a for a in active if not a.no_known_allergies)
+    none_known = next((a for a in active if a.no_known_allergies), None)
+    return AllergyLine(listed, None if listed else none_known)
 
 
 def get_chart(actor: User, patient_id: int) -> Chart:

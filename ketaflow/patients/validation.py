@@ -8,9 +8,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from ketaflow.audit.history import RecordStatus
 from ketaflow.lib.units import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, to_canonical
 from ketaflow.patients.codes import DiagnosisCode, MedicationClass
 from ketaflow.patients.models import (
+    Allergy,
     Diagnosis,
     Measurement,
     Medication,
@@ -73,8 +75,42 @@ def check_entry(record: Any, today: date) -> None:
         _not_future(errors, "observed_on", record.observed_on, today)
         if record.test_positive is not None and not record.test_done:
             errors["test_positive"] = ["A test result needs 'test done' ticked."]
+    elif isinstance(record, Allergy):
+        _check_allergy(errors, record)
     if errors:
         raise ValidationError(errors)
+
+
+def _check_allergy(errors: dict[str, list[str]], a: Allergy) -> None:
+    """Either a substance or "no known allergies", and never both live on one chart."""
+    substance = (a.substance or "").strip()
+    if a.no_known_allergies:
+        if substance or (a.reaction or "").strip() or a.severity != Allergy.Severity.UNKNOWN:
+            errors["no_known_allergies"] = [
+                "'No known allergies' is an entry of its own: leave substance, reaction and "
+                "severity empty."
+            ]
+            return
+    elif not substance:
+        errors["substance"] = ["Name the substance, or tick 'No known allergies'."]
+        return
+    if a.status != RecordStatus.ACTIVE:
+        return
+    others = Allergy.objects.filter(patient_id=a.patient_id, status=RecordStatus.ACTIVE).exclude(
+        pk=a.pk
+    )
+    if a.no_known_allergies:
+        listed = sorted(o.substance for o in others.filter(no_known_allergies=False))
+        if listed:
+            errors["no_known_allergies"] = [
+                f"The chart lists active allergies ({', '.join(listed)}): set them inactive "
+                "first if the patient no longer has them."
+            ]
+    elif others.filter(no_known_allergies=True).exists():
+        errors["substance"] = [
+            "The chart says 'No known allergies': amend that entry to inactive first, then "
+            "add this allergy."
+        ]
 
 
 def _check_measurement(errors: dict[str, list[str]], m: Measurement) -> None:

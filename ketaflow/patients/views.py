@@ -179,7 +179,7 @@ def _summary(chart: selectors.Chart) -> dict[str, Any]:
     treatments = chart.entries["prior-treatments"]
     pregnancy = [p for p in chart.entries["pregnancy"] if p.status != "entered_in_error"]
     return {
-        "allergies": chart.active("allergies"),
+        "allergies": selectors.allergy_line(chart.active("allergies")),
         "bmi": chart.bmi,
         "weight": chart.latest_weight_kg,
         "height": chart.latest_height_cm,

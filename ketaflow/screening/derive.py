@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -154,6 +155,28 @@ def fingerprint(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def current_medications(rows: Iterable[chart.Medication], day: date) -> list[Medication]:
+    """The chart's medication rows taken on `day` as the core's medications, sorted by name.
+
+    Read by `chart_facts` and by the patient banner's interaction cautions. A stored row the
+    core refuses (a benzodiazepine without its dose) raises ClinicalInputError.
+    """
+    medications = []
+    for med in rows:
+        started, stopped = med.started_on, med.stopped_on
+        if med.status != RecordStatus.ACTIVE or (started and started > day):
+            continue
+        if stopped and stopped <= day:
+            continue
+        classes = frozenset(_DRUG_CLASSES[c] for c in med.classes or () if c in _DRUG_CLASSES)
+        dose = med.diazepam_equivalent_mg_per_day
+        medications.append(
+            Medication(med.name.strip(), classes, float(dose) if dose is not None else None)
+        )
+    medications.sort(key=lambda m: m.name.casefold())
+    return medications
+
+
 def chart_facts(patient: chart.Patient, at: datetime, protocol: Protocol) -> ChartFacts:
     """Build `PatientFacts` from the chart at `at`; ClinicalInputError if the chart is invalid."""
     day = timezone.localtime(at).date()
@@ -178,19 +201,7 @@ def chart_facts(patient: chart.Patient, at: datetime, protocol: Protocol) -> Cha
     pregnancy, pregnancy_source = _pregnancy(patient, at, history, settles_days=settles)
     provenance["pregnancy"] = pregnancy_source
 
-    medications = []
-    for med in _as_of(chart.Medication, pid, at):
-        started, stopped = med.started_on, med.stopped_on
-        if med.status != RecordStatus.ACTIVE or (started and started > day):
-            continue
-        if stopped and stopped <= day:
-            continue
-        classes = frozenset(_DRUG_CLASSES[c] for c in med.classes or () if c in _DRUG_CLASSES)
-        dose = med.diazepam_equivalent_mg_per_day
-        medications.append(
-            Medication(med.name.strip(), classes, float(dose) if dose is not None else None)
-        )
-    medications.sort(key=lambda m: m.name.casefold())
+    medications = current_medications(_as_of(chart.Medication, pid, at), day)
 
     treatments = []
     for t in _as_of(chart.PriorTreatment, pid, at):

@@ -1,9 +1,10 @@
 """Which risk alerts still wait for a prescriber's assessment: the one home of that rule.
 
-Read by the pre-session checklist (`treatments.derive`, which gates the start on it) and by
-the patient flag on every patient, course and session page and the chair board
-(`portal_tags.risk_flag`). No permission check and no audit here: callers have checked
-theirs (the derive layer after the session selector; the flag only for VIEW_CLINICAL).
+Read by the pre-session checklist (`treatments.derive`, which gates the start on it), by
+the patient banner on every patient, course and session page (`portal.banner`) and by the
+chair board's flag (`portal_tags.risk_flag`). No permission check and no audit here: callers
+have checked theirs (the derive layer after the session selector; the banner and the flag
+only for VIEW_CLINICAL).
 
 An alert waits for an assessment when no `RiskAssessment` resolved it and it was raised
 after the first dose of the patient's latest dosed session. So acknowledging an alert with a

@@ -418,6 +418,9 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 view,
                 vitals_errors=problems,
                 posted=request.POST if problems else {},
+                # Back to systolic for the next row, only after a reading was entered: on the
+                # page's first load the cursor stays put, so the patient banner stays in view.
+                refocus=True,
                 sync_version=_only_ours(request.POST, result is not None and not problems, view),
             ),
         )

@@ -39,6 +39,7 @@ from ketaflow.clinical.eligibility.findings import (
     SuggestedOutcome,
 )
 from ketaflow.clinical.eligibility.history_rules import clearance_read_by_conditions
+from ketaflow.clinical.eligibility.medication_rules import medication_cautions
 from ketaflow.clinical.eligibility.needs import Need, NeedKind, NeedState, protocol_needs
 from ketaflow.clinical.eligibility.parse import facts_from_data
 
@@ -74,5 +75,6 @@ __all__ = [
     "assess_eligibility",
     "clearance_read_by_conditions",
     "facts_from_data",
+    "medication_cautions",
     "protocol_needs",
 ]

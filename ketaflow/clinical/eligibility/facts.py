@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -252,8 +252,13 @@ class PatientFacts:
     @property
     def diazepam_equivalent_mg_per_day(self) -> float:
         """Total benzodiazepine load: the sum over every benzodiazepine taken."""
-        return sum(
-            m.diazepam_equivalent_mg_per_day or 0.0
-            for m in self.medications
-            if DrugClass.BENZODIAZEPINE in m.classes
-        )
+        return benzodiazepine_load(self.medications)
+
+
+def benzodiazepine_load(medications: Iterable[Medication]) -> float:
+    """Total benzodiazepine load in mg diazepam-equivalent/day over every benzodiazepine taken."""
+    return sum(
+        m.diazepam_equivalent_mg_per_day or 0.0
+        for m in medications
+        if DrugClass.BENZODIAZEPINE in m.classes
+    )

@@ -6,10 +6,16 @@ is UNVERIFIED, so the CYP cautions fire only when the planned route is oral.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ketaflow.clinical.eligibility.criteria import EligibilityCriteria
-from ketaflow.clinical.eligibility.facts import DrugClass, PatientFacts
+from ketaflow.clinical.eligibility.facts import (
+    DrugClass,
+    Medication,
+    PatientFacts,
+    benzodiazepine_load,
+)
 from ketaflow.clinical.eligibility.findings import Finding, FindingKind
 from ketaflow.clinical.evidence import cite
 from ketaflow.clinical.routes import Route
@@ -111,9 +117,20 @@ MEDICATION_RULES: tuple[_Rule, ...] = (
 
 def medication_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> list[Finding]:
     """Cautions for the current medications, each naming the medicines it is about."""
+    return medication_cautions(facts.medications, facts.planned_route, criteria)
+
+
+def medication_cautions(
+    medications: Sequence[Medication], planned_route: Route | None, criteria: EligibilityCriteria
+) -> list[Finding]:
+    """The interaction cautions of a medication list (eligibility's, and the patient banner's).
+
+    `planned_route` None (no course yet): the oral-only CYP cautions are left out, as for any
+    route other than oral.
+    """
     findings = []
     threshold = criteria.benzodiazepine_caution_above_mg
-    load = facts.diazepam_equivalent_mg_per_day
+    load = benzodiazepine_load(medications)
     if load > threshold.value:
         findings.append(
             Finding(
@@ -128,9 +145,9 @@ def medication_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> l
             )
         )
     for rule in MEDICATION_RULES:
-        if rule.oral_only and facts.planned_route is not Route.ORAL:
+        if rule.oral_only and planned_route is not Route.ORAL:
             continue
-        names = [m.name for m in facts.medications if m.classes & rule.classes]
+        names = [m.name for m in medications if m.classes & rule.classes]
         if names:
             facts_used = ("medications", "planned_route") if rule.oral_only else ("medications",)
             findings.append(
