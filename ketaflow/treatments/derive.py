@@ -276,12 +276,23 @@ def latest_answers(session: TreatmentSession) -> ChecklistAnswers | None:
     return session.checklist_answers.order_by("-recorded_at", "-pk").first()
 
 
-def _weights(session: TreatmentSession, today: date) -> tuple[float | None, float | None]:
-    rows = list(
+def _weight_rows(session: TreatmentSession) -> list[Measurement]:
+    """The patient's weights in force, newest first."""
+    return list(
         Measurement.objects.filter(
             patient_id=session.patient_id, kind=Measurement.Kind.WEIGHT, status=RecordStatus.ACTIVE
         ).order_by("-measured_on", "-recorded_at")
     )
+
+
+def last_weight(session: TreatmentSession) -> Measurement | None:
+    """The patient's last recorded weight (any day), or None."""
+    rows = _weight_rows(session)[:1]
+    return rows[0] if rows else None
+
+
+def _weights(session: TreatmentSession, today: date) -> tuple[float | None, float | None]:
+    rows = _weight_rows(session)
     todays = next((r for r in rows if r.measured_on == today), None)
     earlier = next((r for r in rows if r.measured_on < today), None)
     return (

@@ -29,6 +29,7 @@ from ketaflow.clinical.monitoring.schedule import VitalsDue
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
 from ketaflow.courses.models import Appointment, AppointmentStatus, Chair
 from ketaflow.lib.clock import at_clinic, clinic_today
+from ketaflow.patients.models import Measurement
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import DoseOrder, TreatmentSession, VitalsReading
@@ -66,6 +67,12 @@ def get_appointment(actor: User, pk: int) -> Appointment:
         )
     except Appointment.DoesNotExist:
         raise Http404("No such appointment in your clinic.") from None
+
+
+def last_weight(session: TreatmentSession) -> Measurement | None:
+    """The patient's last recorded weight, for the checklist's placeholder (the session page
+    that asks was read, and audited, through `session_view`)."""
+    return derive.last_weight(session)
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,7 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         if view.session.is_signed
         else None,
         "dose_limits": derive.hard_dose_limits(view.session),
+        "last_weight": selectors.last_weight(view.session),
         "v": view,
         "s": view.session,
         "patient": view.session.patient,
