@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from ketaflow.patients.services import add_entry
 from ketaflow.treatments import services
-from ketaflow.treatments.tests.conftest import fresh
+from ketaflow.treatments.tests.conftest import ago, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,20 @@ def test_the_weight_placeholder_is_the_patients_last_weight(
     box = re.search(r'<input id="wt"[^>]*>', html)
     assert box is not None and 'placeholder="83.4"' in box.group(0)
     assert "Last recorded 83.4 kg on 5 Jan 2026" in html
+
+
+def test_during_the_infusion_the_pk_chart_shows_the_plan_beside_what_was_delivered(
+    client: Any, login: Any, nurse: Any, ordered: Any
+) -> None:
+    services.record_administration(
+        nurse, ordered, fresh(ordered).version, kind="start", rate_ml_per_h=52.5, at=ago(20)
+    )
+    html = _page(client, login, nurse, ordered)
+    chart = re.search(r'<figure id="pk-chart".*?</figure>', html, flags=re.S)
+    assert chart is not None
+    assert "the order's planned course beside what was delivered so far" in chart.group(0)
+    summary = re.search(r'<p id="pk-summary"[^>]*>(.*?)</p>', chart.group(0), flags=re.S)
+    assert summary is not None
+    assert "Planned (the order): 35.0 mg over 40 min" in summary.group(1)
+    assert "Delivered so far: 17.5 mg by 20 min after the start" in summary.group(1)
+    assert "<svg" in chart.group(0)
