@@ -137,9 +137,15 @@ def session_view(
     return build_view(session, now or timezone.now())
 
 
-def build_view(session: TreatmentSession, now: datetime) -> SessionView:
-    record = derive.record_of(session)
-    order = derive.current_order(session)
+def build_view(
+    session: TreatmentSession, now: datetime, rows: derive.SessionRows | None = None
+) -> SessionView:
+    """The session as its page shows it. `rows`: its rows, if already loaded (the board loads
+    every chair's at once); else they are loaded here, one query per table."""
+    if rows is None:
+        rows = derive.load_rows([session])[session.pk]
+    record = derive.record_of(session, rows)
+    order = derive.current_order(session, rows)
     checklist = (
         derive.checklist_of(session, now) if session.status in ("checked_in", "ready") else None
     )
@@ -154,22 +160,17 @@ def build_view(session: TreatmentSession, now: datetime) -> SessionView:
             record, now, ordered_mg=order.dose_mg, ordered_mg_per_min=order.mg_per_min
         )
     readiness = derive.readiness(session, now) if session.status == "observing" else None
-    scales = list(
-        InstrumentResponse.objects.filter(context_ref=f"session:{session.pk}").order_by(
-            "administered_at", "pk"
-        )
-    )
     return SessionView(
         session=session,
         now=now,
         record=record,
         order=order,
         checklist=checklist,
-        readings=derive.reading_views(session, record),
-        due=derive.due(session, record, now),
+        readings=derive.reading_views(session, record, rows),
+        due=derive.due(session, record, now, rows),
         readiness=readiness,
         flags=flags,
-        scales=scales,
+        scales=rows.scales,
         phase=derive.board_phase(session, record, now),
     )
 
@@ -257,11 +258,11 @@ def board_flags(view: SessionView, max_pause: ClinicDefault[int]) -> list[BoardF
                 continue
             minutes = max(1, round(late.minutes_late))
             check = late.check
-            text = (
-                f"Vitals overdue by {minutes} min ({check.label.lower()})"
-                if check.code == "interval"
-                else f"{check.label} overdue by {minutes} min"
-            )
+            if check.code == "interval":  # "Vitals every 10 min during the infusion"
+                every = check.label.removeprefix("Vitals ")
+                text = f"Vitals overdue by {minutes} min (due {every})"
+            else:
+                text = f"{check.label} overdue by {minutes} min"
             flags.append(BoardFlag("warn", text))
     if view.phase == "paused":
         blank = [""] * len(view.record.events)  # the reasons do not change a pause's length
@@ -338,15 +339,26 @@ def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
             "patient__clinic", "chair", "course", "protocol_version", "appointment"
         )
     }
-    rows = []
-    for chair in Chair.objects.filter(clinic_id=clinic.pk, active=True).order_by("name"):
+    chairs = list(Chair.objects.filter(clinic_id=clinic.pk, active=True).order_by("name"))
+    shown: dict[int, Appointment | None] = {}
+    for chair in chairs:
         mine = [a for a in appts if a.chair_id == chair.pk]
         current = next(
             (a for a in mine if a.pk in sessions and sessions[a.pk].status != "signed"), None
         )
         if current is None:
             current = next((a for a in mine if a.status == AppointmentStatus.BOOKED), None)
-        view = build_view(sessions[current.pk], now) if current and current.pk in sessions else None
+        shown[chair.pk] = current
+    live = [sessions[a.pk] for a in shown.values() if a is not None and a.pk in sessions]
+    loaded = derive.load_rows(live)  # one query per table for every chair
+    rows = []
+    for chair in chairs:
+        current = shown[chair.pk]
+        view = (
+            build_view(sessions[current.pk], now, loaded[sessions[current.pk].pk])
+            if current and current.pk in sessions
+            else None
+        )
         flags = board_flags(view, derive.max_pause_of(view.session)) if view is not None else []
         rows.append(BoardRow(chair, current, view, tuple(flags)))
     record_event(

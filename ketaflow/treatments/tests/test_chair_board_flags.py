@@ -71,7 +71,7 @@ def test_vitals_overdue_on_the_protocols_interval_are_flagged(
     )
     clock(DEFAULT_NOW + timedelta(minutes=17))  # due at 10 min during the infusion
     row = _row(_board(client, login, nurse), "Chair 1")
-    assert "Vitals overdue by 7 min (vitals every 10 min during the infusion)" in row
+    assert "Vitals overdue by 7 min (due every 10 min during the infusion)" in row
     assert 'class="board-row-warn"' in row and ">Check</strong>" in row
 
 
