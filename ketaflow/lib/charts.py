@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 
-from ketaflow.clinical.pk import Curve, PopulationSummary
+from ketaflow.clinical.pk import Curve, PlanAndRecord, PopulationSummary
 
 ANCHOR_NG_PER_ML = 185.0  # venous level at the end of 0.5 mg/kg over 40 min (Zanos 2018 table)
 
@@ -38,6 +38,40 @@ def curve_figure(curve: Curve) -> Figure:
         )
     _finish(ax, f"{curve.model.name}, {curve.weight_kg:g} kg: typical patient")
     return fig
+
+
+#: The two series of the chair's chart, as its legend and text summary name them.
+PLANNED_LABEL = "Planned (the order)"
+DELIVERED_LABEL = "Delivered so far"
+
+
+def plan_and_record_figure(p: PlanAndRecord) -> Figure:
+    """The order's planned course (dashed) beside what was delivered so far (solid), with now."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.plot(p.planned.times_min, p.planned.concentration_ng_per_ml, color="#6b7280",
+            linestyle="--", label=f"{PLANNED_LABEL}: {p.planned_mg:.1f} mg over "
+            f"{p.ordered_minutes:g} min")  # fmt: skip
+    ax.plot(p.delivered.times_min, p.delivered.concentration_ng_per_ml, color="#1f5f8b",
+            label=f"{DELIVERED_LABEL}: {p.delivered_mg:.1f} mg")  # fmt: skip
+    ax.axvline(p.now_min, color="#b35c00", linewidth=0.8, label="now")
+    _finish(ax, f"{p.planned.model.name}, {p.planned.weight_kg:g} kg: typical patient")
+    return fig
+
+
+def plan_and_record_summary(p: PlanAndRecord) -> str:
+    """The chart in words, for screen readers and for anyone who cannot read the lines."""
+    planned_peak, planned_at = p.peak(p.planned)
+    now_delivered, now_planned = p.at_now(p.delivered), p.at_now(p.planned)
+    delivered_peak, delivered_at = p.peak(p.delivered)
+    return (
+        f"{PLANNED_LABEL}: {p.planned_mg:.1f} mg over {p.ordered_minutes:g} min, predicted "
+        f"peak {planned_peak:.0f} ng/mL at {planned_at:.0f} min. "
+        f"{DELIVERED_LABEL}: {p.delivered_mg:.1f} mg by {p.now_min:.0f} min after the start; "
+        f"predicted {now_delivered:.0f} ng/mL now, against {now_planned:.0f} ng/mL planned "
+        f"at this time; with nothing more given, its peak is {delivered_peak:.0f} ng/mL at "
+        f"{delivered_at:.0f} min."
+    )
 
 
 def band_figure(summary: PopulationSummary) -> Figure:

@@ -7,6 +7,7 @@ derived value (delivered mg, pump state, alerts, readiness) is computed here on 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,6 +51,7 @@ from ketaflow.patients.models import Measurement, PregnancyRecord
 from ketaflow.questionnaires.models import Context, InstrumentResponse
 from ketaflow.screening.selectors import consent_gate, eligibility_gate
 from ketaflow.treatments.models import (
+    AdministrationEvent,
     ChecklistAnswers,
     DischargeRecord,
     DoseOrder,
@@ -72,12 +74,48 @@ def route_of(session: TreatmentSession) -> Route:
     return Route(session.route)
 
 
-def current_order(session: TreatmentSession) -> DoseOrder | None:
+@dataclass(frozen=True)
+class SessionRows:
+    """A session's rows that a view of it reads, loaded once (for many sessions at once by
+    `load_rows`), so the functions below need not each query them again. Each list is in the
+    order the functions' own queries use: orders by pk, events and vitals by (time, pk),
+    scales by (administered_at, pk); vitals come with their acknowledgements."""
+
+    orders: list[DoseOrder]
+    events: list[AdministrationEvent]
+    vitals: list[VitalsReading]
+    scales: list[InstrumentResponse]
+
+
+def load_rows(sessions: Sequence[TreatmentSession]) -> dict[int, SessionRows]:
+    """The rows of these sessions, one query per table however many sessions (the board)."""
+    ids = [s.pk for s in sessions]
+    rows = {pk: SessionRows([], [], [], []) for pk in ids}
+    for o in DoseOrder.objects.filter(session_id__in=ids).order_by("pk"):
+        rows[o.session_id].orders.append(o)
+    for e in AdministrationEvent.objects.filter(session_id__in=ids).order_by("at", "pk"):
+        rows[e.session_id].events.append(e)
+    vitals = VitalsReading.objects.filter(session_id__in=ids).order_by("taken_at", "pk")
+    for v in vitals.prefetch_related("acks__by"):
+        rows[v.session_id].vitals.append(v)
+    by_ref = {f"session:{pk}": pk for pk in ids}
+    scales = InstrumentResponse.objects.filter(context_ref__in=list(by_ref)).order_by(
+        "administered_at", "pk"
+    )
+    for r in scales:
+        rows[by_ref[r.context_ref]].scales.append(r)
+    return rows
+
+
+def current_order(session: TreatmentSession, rows: SessionRows | None = None) -> DoseOrder | None:
+    if rows is not None:
+        live = [o for o in rows.orders if o.status != OrderStatus.SUPERSEDED]
+        return live[-1] if live else None
     return session.orders.exclude(status=OrderStatus.SUPERSEDED).order_by("-pk").first()
 
 
-def confirmed_order(session: TreatmentSession) -> DoseOrder | None:
-    order = current_order(session)
+def confirmed_order(session: TreatmentSession, rows: SessionRows | None = None) -> DoseOrder | None:
+    order = current_order(session, rows)
     return order if order is not None and order.status == OrderStatus.CONFIRMED else None
 
 
@@ -96,15 +134,23 @@ def core_event(
     return adm.Event(at, adm.EventKind(kind), mg_per_min=rate, mg=bolus_mg)
 
 
-def core_events(session: TreatmentSession, concentration: float | None) -> list[adm.Event]:
-    rows = session.events.filter(entered_in_error_at__isnull=True).order_by("at", "pk")
-    return [core_event(e.kind, e.at, e.rate_ml_per_h, e.bolus_mg, concentration) for e in rows]
+def core_events(
+    session: TreatmentSession, concentration: float | None, rows: SessionRows | None = None
+) -> list[adm.Event]:
+    lines = (
+        [e for e in rows.events if e.entered_in_error_at is None]
+        if rows is not None
+        else session.events.filter(entered_in_error_at__isnull=True).order_by("at", "pk")
+    )
+    return [core_event(e.kind, e.at, e.rate_ml_per_h, e.bolus_mg, concentration) for e in lines]
 
 
-def record_of(session: TreatmentSession) -> adm.AdministrationRecord:
-    order = confirmed_order(session)
+def record_of(
+    session: TreatmentSession, rows: SessionRows | None = None
+) -> adm.AdministrationRecord:
+    order = confirmed_order(session, rows)
     conc = order.concentration_mg_per_ml if order else None
-    return adm.validate_events(core_events(session, conc))
+    return adm.validate_events(core_events(session, conc, rows))
 
 
 def dose_completed_at(
@@ -140,8 +186,28 @@ def vitals_of(reading: VitalsReading) -> VitalSigns:
     )
 
 
-def moaas_scores(session: TreatmentSession) -> list[tuple[datetime, int]]:
+def _in_force_scales(
+    session: TreatmentSession, rows: SessionRows, code: str
+) -> list[InstrumentResponse]:
+    return [
+        r
+        for r in rows.scales
+        if r.instrument == code
+        and r.patient_id == session.patient_id
+        and r.status != RecordStatus.ENTERED_IN_ERROR
+    ]
+
+
+def moaas_scores(
+    session: TreatmentSession, loaded: SessionRows | None = None
+) -> list[tuple[datetime, int]]:
     """Every MOAA/S of this session (time, total), for pairing with readings."""
+    if loaded is not None:
+        return [
+            (r.administered_at, int(r.total))
+            for r in _in_force_scales(session, loaded, "moaas")
+            if r.total is not None
+        ]
     rows = (
         InstrumentResponse.objects.filter(
             patient_id=session.patient_id, instrument="moaas", context_ref=f"session:{session.pk}"
@@ -172,8 +238,19 @@ def alerts_of_signs(
 
 
 def latest_scale(
-    session: TreatmentSession, code: str, *, before: datetime | None = None
+    session: TreatmentSession,
+    code: str,
+    *,
+    before: datetime | None = None,
+    rows: SessionRows | None = None,
 ) -> int | None:
+    if rows is not None:
+        found = [
+            r
+            for r in _in_force_scales(session, rows, code)
+            if before is None or r.administered_at <= before
+        ]
+        return found[-1].total if found else None
     qs = InstrumentResponse.objects.filter(
         patient_id=session.patient_id, instrument=code, context_ref=f"session:{session.pk}"
     ).exclude(status=RecordStatus.ENTERED_IN_ERROR)
@@ -184,9 +261,13 @@ def latest_scale(
 
 
 def baseline_of(
-    session: TreatmentSession, record: adm.AdministrationRecord
+    session: TreatmentSession, record: adm.AdministrationRecord, rows: SessionRows | None = None
 ) -> VitalsReading | None:
     """The last reading before the first dose (or the last reading, before dosing)."""
+    if rows is not None:
+        first_dose = record.first_dose_at
+        found = [v for v in rows.vitals if first_dose is None or v.taken_at <= first_dose]
+        return found[-1] if found else None
     qs = session.vitals.order_by("-taken_at", "-pk")
     first = record.first_dose_at
     if first is not None:
@@ -195,16 +276,16 @@ def baseline_of(
 
 
 def baseline_signs(
-    session: TreatmentSession, record: adm.AdministrationRecord
+    session: TreatmentSession, record: adm.AdministrationRecord, rows: SessionRows | None = None
 ) -> VitalSigns | None:
-    row = baseline_of(session, record)
+    row = baseline_of(session, record, rows)
     if row is None:
         return None
     first = record.first_dose_at
     return dataclasses.replace(
         vitals_of(row),
-        moaas=latest_scale(session, "moaas", before=first),
-        cadss=latest_scale(session, "cadss", before=first),
+        moaas=latest_scale(session, "moaas", before=first, rows=rows),
+        cadss=latest_scale(session, "cadss", before=first, rows=rows),
     )
 
 
@@ -237,11 +318,18 @@ class ReadingView:
         return tuple(a for a in self.alerts if a.code not in self.acked)
 
 
-def reading_views(session: TreatmentSession, record: adm.AdministrationRecord) -> list[ReadingView]:
-    base = baseline_signs(session, record)
-    scores = moaas_scores(session)
+def reading_views(
+    session: TreatmentSession, record: adm.AdministrationRecord, rows: SessionRows | None = None
+) -> list[ReadingView]:
+    base = baseline_signs(session, record, rows)
+    scores = moaas_scores(session, rows)
     views = []
-    for r in session.vitals.order_by("taken_at", "pk").prefetch_related("acks__by"):
+    readings = (
+        rows.vitals
+        if rows is not None
+        else session.vitals.order_by("taken_at", "pk").prefetch_related("acks__by")
+    )
+    for r in readings:
         phase, alerts = alerts_of_signs(session, record, base, vitals_of(r), r.taken_at, scores)
         acked = {a.code: f"{a.by} at {a.at:%H:%M}" for a in r.acks.all()}
         views.append(ReadingView(r, phase, alerts, acked))
@@ -297,12 +385,23 @@ def latest_scale_response(session: TreatmentSession, code: str) -> InstrumentRes
     )
 
 
-def _weights(session: TreatmentSession, today: date) -> tuple[float | None, float | None]:
-    rows = list(
+def _weight_rows(session: TreatmentSession) -> list[Measurement]:
+    """The patient's weights in force, newest first."""
+    return list(
         Measurement.objects.filter(
             patient_id=session.patient_id, kind=Measurement.Kind.WEIGHT, status=RecordStatus.ACTIVE
         ).order_by("-measured_on", "-recorded_at")
     )
+
+
+def last_weight(session: TreatmentSession) -> Measurement | None:
+    """The patient's last recorded weight (any day), or None."""
+    rows = _weight_rows(session)[:1]
+    return rows[0] if rows else None
+
+
+def _weights(session: TreatmentSession, today: date) -> tuple[float | None, float | None]:
+    rows = _weight_rows(session)
     todays = next((r for r in rows if r.measured_on == today), None)
     earlier = next((r for r in rows if r.measured_on < today), None)
     return (
@@ -487,13 +586,17 @@ def readiness(
 
 
 def due(
-    session: TreatmentSession, record: adm.AdministrationRecord, now: datetime
+    session: TreatmentSession,
+    record: adm.AdministrationRecord,
+    now: datetime,
+    rows: SessionRows | None = None,
 ) -> VitalsDue | None:
     first = record.first_dose_at
     if first is None:
         return None
     route = route_of(session)
-    times = [r.taken_at for r in session.vitals.all() if r.taken_at <= now]
+    readings = rows.vitals if rows is not None else session.vitals.all()
+    times = [r.taken_at for r in readings if r.taken_at <= now]
     done = dose_completed_at(session, record)
     obs_end = None
     if done is not None:

@@ -6,6 +6,7 @@ session is a 404, never a 403.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,11 +20,16 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical import administration as adm
+from ketaflow.clinical import session_exceptions as sx
 from ketaflow.clinical.checklist import Checklist
 from ketaflow.clinical.discharge import DischargeReadiness, Instruction, discharge_instructions
+from ketaflow.clinical.evidence import ClinicDefault
+from ketaflow.clinical.monitoring import Alert
 from ketaflow.clinical.monitoring.schedule import VitalsDue
+from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
 from ketaflow.courses.models import Appointment, AppointmentStatus, Chair
 from ketaflow.lib.clock import at_clinic, clinic_today
+from ketaflow.patients.models import Measurement
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import DoseOrder, TreatmentSession, VitalsReading
@@ -61,6 +67,12 @@ def get_appointment(actor: User, pk: int) -> Appointment:
         )
     except Appointment.DoesNotExist:
         raise Http404("No such appointment in your clinic.") from None
+
+
+def last_weight(session: TreatmentSession) -> Measurement | None:
+    """The patient's last recorded weight, for the checklist's placeholder (the session page
+    that asks was read, and audited, through `session_view`)."""
+    return derive.last_weight(session)
 
 
 @dataclass(frozen=True)
@@ -125,9 +137,15 @@ def session_view(
     return build_view(session, now or timezone.now())
 
 
-def build_view(session: TreatmentSession, now: datetime) -> SessionView:
-    record = derive.record_of(session)
-    order = derive.current_order(session)
+def build_view(
+    session: TreatmentSession, now: datetime, rows: derive.SessionRows | None = None
+) -> SessionView:
+    """The session as its page shows it. `rows`: its rows, if already loaded (the board loads
+    every chair's at once); else they are loaded here, one query per table."""
+    if rows is None:
+        rows = derive.load_rows([session])[session.pk]
+    record = derive.record_of(session, rows)
+    order = derive.current_order(session, rows)
     checklist = (
         derive.checklist_of(session, now) if session.status in ("checked_in", "ready") else None
     )
@@ -142,24 +160,123 @@ def build_view(session: TreatmentSession, now: datetime) -> SessionView:
             record, now, ordered_mg=order.dose_mg, ordered_mg_per_min=order.mg_per_min
         )
     readiness = derive.readiness(session, now) if session.status == "observing" else None
-    scales = list(
-        InstrumentResponse.objects.filter(context_ref=f"session:{session.pk}").order_by(
-            "administered_at", "pk"
-        )
-    )
     return SessionView(
         session=session,
         now=now,
         record=record,
         order=order,
         checklist=checklist,
-        readings=derive.reading_views(session, record),
-        due=derive.due(session, record, now),
+        readings=derive.reading_views(session, record, rows),
+        due=derive.due(session, record, now, rows),
         readiness=readiness,
         flags=flags,
-        scales=scales,
+        scales=rows.scales,
         phase=derive.board_phase(session, record, now),
     )
+
+
+#: Board phases in which vitals are expected on the protocol's schedule (dose given, not gone).
+MONITORED_PHASES = frozenset({"infusing", "paused", "dosing", "observing", "discharge_ready"})
+
+
+@dataclass(frozen=True)
+class BoardFlag:
+    """One thing the board shows on a chair's row, in words with its values.
+
+    `level`: "critical" (the row turns red), "warn" or "info". `at`: the reading it is about.
+    """
+
+    level: str
+    text: str
+    at: datetime | None = None
+
+    @property
+    def level_label(self) -> str:
+        return {"critical": "Critical", "warn": "Check", "info": "Note"}[self.level]
+
+
+_BP_NAMES = {"sbp": "systolic", "dbp": "diastolic"}
+
+
+def _bp_limit(alert: Alert, vital: str) -> float | None:
+    """The limit of `vital` paired with the alert's (the systolic one for a diastolic alert)."""
+    name = alert.threshold_name
+    if name is None:
+        return None
+    if alert.vital == vital:
+        return alert.threshold_value
+    other = name.replace(alert.vital or "", vital)
+    limit = getattr(DEFAULT_THRESHOLDS, other, None)
+    return float(limit.value) if limit is not None else None
+
+
+def _reading_flags(reading: VitalsReading, alerts: Sequence[Alert]) -> list[BoardFlag]:
+    """A reading's open alerts in words: a high blood pressure as "BP 185/112 — at or above the
+    limit (180/110)", one line for both numbers; a rise from before the dose with its size;
+    every other alert as the core's message (which names its value and limit)."""
+    flags: list[BoardFlag] = []
+    bp = "BP " + "/".join("–" if v is None else f"{v:g}" for v in (reading.sbp, reading.dbp))
+    high = [
+        a
+        for a in alerts
+        if a.vital in _BP_NAMES and a.threshold_name and "_rise_" not in a.threshold_name
+    ]
+    if high:
+        first = high[0]
+        word = "at or above" if "at_or_above" in (first.threshold_name or "") else "above"
+        sbp, dbp = _bp_limit(first, "sbp"), _bp_limit(first, "dbp")
+        limit = f" ({sbp:g}/{dbp:g})" if sbp is not None and dbp is not None else ""
+        pre = " before the dose" if first.code.startswith("predose.") else ""
+        level = max(a.level for a in high)
+        flags.append(
+            BoardFlag(level.label, f"{bp} — {word} the limit{limit}{pre}", reading.taken_at)
+        )
+    for a in alerts:
+        if a in high:
+            continue
+        if a.vital in _BP_NAMES and a.value is not None and a.threshold_value is not None:
+            text = (
+                f"{bp} — {_BP_NAMES[a.vital]} up {a.value:g} mmHg from before the dose "
+                f"(limit {a.threshold_value:g})"
+            )
+        else:
+            text = a.message
+        flags.append(BoardFlag(a.level.label, text, reading.taken_at))
+    return flags
+
+
+def board_flags(view: SessionView, max_pause: ClinicDefault[int]) -> list[BoardFlag]:
+    """What the board flags for one session: open alerts with their values, vitals overdue on
+    the protocol's schedule, a pause longer than the protocol allows. Most urgent first."""
+    flags: list[BoardFlag] = []
+    for r in view.readings:
+        if r.open_alerts:
+            flags.extend(_reading_flags(r.reading, r.open_alerts))
+    if view.phase in MONITORED_PHASES and view.due is not None:
+        for late in view.due.overdue:
+            if not late.can_still_be_done:
+                continue
+            minutes = max(1, round(late.minutes_late))
+            check = late.check
+            if check.code == "interval":  # "Vitals every 10 min during the infusion"
+                every = check.label.removeprefix("Vitals ")
+                text = f"Vitals overdue by {minutes} min (due {every})"
+            else:
+                text = f"{check.label} overdue by {minutes} min"
+            flags.append(BoardFlag("warn", text))
+    if view.phase == "paused":
+        blank = [""] * len(view.record.events)  # the reasons do not change a pause's length
+        still = [p for p in sx.pauses(view.record, blank, view.now) if p.end is None]
+        if still and still[-1].minutes > max_pause.value:
+            flags.append(
+                BoardFlag(
+                    "warn",
+                    f"Paused {still[-1].minutes:.0f} min (longest allowed {max_pause.value})",
+                    still[-1].start,
+                )
+            )
+    order = {"critical": 0, "warn": 1, "info": 2}
+    return sorted(flags, key=lambda f: order[f.level])
 
 
 @dataclass(frozen=True)
@@ -167,6 +284,13 @@ class BoardRow:
     chair: Chair
     appointment: Appointment | None
     view: SessionView | None
+    flags: tuple[BoardFlag, ...] = ()
+
+    @property
+    def level(self) -> str | None:
+        """The row's urgency: "critical" (red), "warn", or None."""
+        levels = {f.level for f in self.flags}
+        return next((lv for lv in ("critical", "warn") if lv in levels), None)
 
     @property
     def phase(self) -> str:
@@ -215,16 +339,28 @@ def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
             "patient__clinic", "chair", "course", "protocol_version", "appointment"
         )
     }
-    rows = []
-    for chair in Chair.objects.filter(clinic_id=clinic.pk, active=True).order_by("name"):
+    chairs = list(Chair.objects.filter(clinic_id=clinic.pk, active=True).order_by("name"))
+    shown: dict[int, Appointment | None] = {}
+    for chair in chairs:
         mine = [a for a in appts if a.chair_id == chair.pk]
         current = next(
             (a for a in mine if a.pk in sessions and sessions[a.pk].status != "signed"), None
         )
         if current is None:
             current = next((a for a in mine if a.status == AppointmentStatus.BOOKED), None)
-        view = build_view(sessions[current.pk], now) if current and current.pk in sessions else None
-        rows.append(BoardRow(chair, current, view))
+        shown[chair.pk] = current
+    live = [sessions[a.pk] for a in shown.values() if a is not None and a.pk in sessions]
+    loaded = derive.load_rows(live)  # one query per table for every chair
+    rows = []
+    for chair in chairs:
+        current = shown[chair.pk]
+        view = (
+            build_view(sessions[current.pk], now, loaded[sessions[current.pk].pk])
+            if current and current.pk in sessions
+            else None
+        )
+        flags = board_flags(view, derive.max_pause_of(view.session)) if view is not None else []
+        rows.append(BoardRow(chair, current, view, tuple(flags)))
     record_event(
         actor=actor,
         action=Action.VIEW,

@@ -9,6 +9,7 @@ this session".
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,9 +29,14 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.discharge import BlockingReason, DischargeReadiness
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument, moaas_sedation_flags
-from ketaflow.clinical.pk import get_model, simulate_record
+from ketaflow.clinical.pk import get_model, plan_and_record, simulate_record
 from ketaflow.clinical.session_exceptions import ExceptionSummary
-from ketaflow.lib.charts import curve_figure, inline_svg
+from ketaflow.lib.charts import (
+    curve_figure,
+    inline_svg,
+    plan_and_record_figure,
+    plan_and_record_summary,
+)
 from ketaflow.lib.clock import clinic_zone
 from ketaflow.lib.forms import add_service_errors
 from ketaflow.lib.htmx import is_htmx
@@ -183,20 +189,44 @@ def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def _curve_svg(view: selectors.SessionView) -> str | None:
-    """Predicted plasma ketamine for the record so far (IV), with the order's weight."""
+@dataclass(frozen=True)
+class PkChart:
+    """The session's PK chart: the SVG and the same in words (for screen readers)."""
+
+    svg: str
+    summary: str
+    compares_plan: bool  # the order's planned course is drawn beside what was delivered
+
+
+def _curve_svg(view: selectors.SessionView) -> PkChart | None:
+    """Predicted plasma ketamine (IV) with the order's weight: the order's planned course
+    beside the course of what was delivered so far (`clinical.pk.plan_and_record`)."""
     order = view.order
     if view.session.route != "iv" or order is None or not view.record.events:
         return None
     if not order.actual_weight_kg:
         return None
+    model = get_model(PK_MODEL)
     try:
+        if order.status == "confirmed" and order.minutes and order.dose_mg:
+            plan = plan_and_record(
+                model,
+                order.actual_weight_kg,
+                ordered_mg=order.dose_mg,
+                ordered_minutes=order.minutes,
+                record=view.record,
+                now=view.now,
+            )
+            figure = plan_and_record_figure(plan)
+            return PkChart(inline_svg(figure), plan_and_record_summary(plan), True)
         curve = simulate_record(
-            get_model(PK_MODEL), order.actual_weight_kg, view.record, until=view.now, after_min=120
+            model, order.actual_weight_kg, view.record, until=view.now, after_min=120
         )
     except ClinicalInputError:  # e.g. a weight outside the model's range: no curve, no error
         return None
-    return inline_svg(curve_figure(curve))
+    peak = float(curve.concentration_ng_per_ml.max())
+    summary = f"Predicted peak {peak:.0f} ng/mL from what was delivered so far."
+    return PkChart(inline_svg(curve_figure(curve)), summary, False)
 
 
 def _scale_rows(view: selectors.SessionView) -> list[dict[str, Any]]:
@@ -365,6 +395,7 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         if view.session.is_signed
         else None,
         "dose_limits": derive.hard_dose_limits(view.session),
+        "last_weight": selectors.last_weight(view.session),
         "v": view,
         "s": view.session,
         "patient": view.session.patient,

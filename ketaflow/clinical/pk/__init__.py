@@ -29,7 +29,13 @@ from ketaflow.clinical.pk.schedule import (
     regimen_from_record,
     single_dose,
 )
-from ketaflow.clinical.pk.simulation import Curve, simulate, simulate_record
+from ketaflow.clinical.pk.simulation import (
+    Curve,
+    PlanAndRecord,
+    plan_and_record,
+    simulate,
+    simulate_record,
+)
 from ketaflow.clinical.pk.summary import Distribution
 
 __all__ = [
@@ -43,6 +49,7 @@ __all__ = [
     "Infusion",
     "PKModel",
     "PkRoute",
+    "PlanAndRecord",
     "PopulationSummary",
     "Regimen",
     "Structure",
@@ -50,6 +57,7 @@ __all__ = [
     "WeightDistribution",
     "get_model",
     "grid",
+    "plan_and_record",
     "population",
     "regimen_from_record",
     "sample_patients",

@@ -24,6 +24,7 @@ from ketaflow.clinical.pk.schedule import (
     Regimen,
     grid,
     regimen_from_record,
+    single_dose,
     validate_regimen,
     validate_times,
 )
@@ -154,3 +155,67 @@ def simulate_record(
     if times is None:
         times = grid(regimen.last_event_min + after_min, step_min)
     return simulate(model, weight_kg, regimen, times)
+
+
+@dataclass(frozen=True)
+class PlanAndRecord:
+    """An IV order's planned course beside the course of what was delivered so far.
+
+    Both curves share one time axis, in minutes from the first dose: `planned` is the ordered
+    dose run at a constant rate over the ordered minutes from that start; `delivered` is the
+    administration record up to `now_min` with nothing more given after it (a running or
+    paused infusion counted as stopped now).
+    """
+
+    planned: Curve
+    delivered: Curve
+    planned_mg: float
+    delivered_mg: float
+    ordered_minutes: float
+    now_min: float
+
+    def at_now(self, curve: Curve) -> float:
+        """The curve's concentration at `now_min` (linear between samples)."""
+        return float(np.interp(self.now_min, curve.times_min, curve.concentration_ng_per_ml))
+
+    @staticmethod
+    def peak(curve: Curve) -> tuple[float, float]:
+        """(ng/mL, minute) of the curve's highest sample."""
+        i = int(np.argmax(curve.concentration_ng_per_ml))
+        return float(curve.concentration_ng_per_ml[i]), float(curve.times_min[i])
+
+
+def plan_and_record(
+    model: PKModel,
+    weight_kg: float,
+    *,
+    ordered_mg: float,
+    ordered_minutes: float,
+    record: AdministrationRecord,
+    now: datetime,
+    after_min: float = 120.0,
+    step_min: float = 1.0,
+) -> PlanAndRecord:
+    """The planned course of an IV order and the course of what was delivered by `now`.
+
+    `record` must have a first dose (the planned course starts then). The axis runs to
+    `after_min` past the later of the planned end, the last delivery and now.
+    """
+    start = record.first_dose_at
+    if start is None:
+        raise ClinicalInputError("nothing given yet: no course to compare", field="events")
+    now_min = (now - start).total_seconds() / 60.0
+    if now_min < 0:
+        raise ClinicalInputError("now is before the first dose", field="now")
+    planned = single_dose(PkRoute.IV, ordered_mg, ordered_minutes)
+    delivered = regimen_from_record(record, until=now)
+    horizon = max(planned.last_event_min, delivered.last_event_min, now_min) + after_min
+    times = grid(horizon, step_min)
+    return PlanAndRecord(
+        planned=simulate(model, weight_kg, planned, times),
+        delivered=simulate(model, weight_kg, delivered, times),
+        planned_mg=planned.total_mg,
+        delivered_mg=delivered.total_mg,
+        ordered_minutes=float(ordered_minutes),
+        now_min=now_min,
+    )

@@ -69,4 +69,7 @@ def test_a_questionnaire_recorded_elsewhere_shows_as_ready_on_read(
     )
     page = login(client, nurse).get(reverse("treatments:session", args=[session.pk]))
     body = page.content.decode()
-    assert "Ready (checklist passed)" in body and ">Start</button>" in body
+    assert "Ready (checklist passed)" in body
+    # Start waits for the order (no order yet here), and says so.
+    assert ">Start</button>" not in body
+    assert "once a prescriber has confirmed the order" in body

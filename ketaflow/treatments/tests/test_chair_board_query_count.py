@@ -1,0 +1,94 @@
+"""The chair board polls every 10 seconds: its query count stays bounded as chairs fill."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ketaflow.treatments import services
+from ketaflow.treatments.tests.conftest import ago, complete_checklist, fresh
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill_chair(n: int, *, clinic: Any, admin: Any, nurse: Any, prescriber: Any,
+                protocol: Any, front_desk: Any) -> None:  # fmt: skip
+    """Chair n with a patient 20 minutes into an infusion, vitals taken, one alert open."""
+    from ketaflow.courses.models import Appointment
+    from ketaflow.courses.services import add_chair, start_course
+    from ketaflow.patients.models import Patient
+
+    chair = add_chair(admin, name=f"Chair {n}")
+    patient = Patient.objects.create(
+        clinic=clinic, mrn=f"KF-1000{n}", given_name=f"Pat{n}", family_name="Board",
+        date_of_birth=date(1980, 1, 1), sex_at_birth="male", can_become_pregnant=False,
+        created_by=front_desk,
+    )  # fmt: skip
+    course = start_course(prescriber, patient, protocol, started_on=timezone.localdate())
+    start = timezone.now() - timedelta(hours=3)
+    appt = Appointment.objects.create(
+        course=course, chair=chair, starts_at=start, ends_at=start + timedelta(hours=4),
+        session_number=1, phase="induction", created_by=prescriber,
+    )  # fmt: skip
+    session = complete_checklist(nurse, services.check_in(nurse, appt))
+    services.enter_order(
+        prescriber, session, session.version, mg_per_kg=0.5, concentration_mg_per_ml=1.0,
+        confirm=True,
+    )  # fmt: skip
+    services.record_administration(
+        nurse, session, fresh(session).version, kind="start", rate_ml_per_h=52.5, at=ago(20)
+    )
+    services.record_vitals(
+        nurse, session, fresh(session).version, sbp=185, dbp=112, hr=80, spo2=97, rr=14,
+        taken_at=ago(5),
+    )  # fmt: skip
+
+
+def _board_queries(client: Any) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(reverse("treatments:board")).content.decode()
+    return len(ctx.captured_queries), html
+
+
+#: Per chair, only the patient's risk flag (`portal_tags.risk_flag`) still asks on its own.
+PER_CHAIR = 2
+
+
+def test_the_board_query_count_does_not_grow_with_its_sessions_rows(
+    client: Any,
+    login: Any,
+    clinic: Any,
+    clinic_admin: Any,
+    nurse: Any,
+    prescriber: Any,
+    protocols: Any,
+    front_desk: Any,
+    gates_open: None,
+    django_assert_max_num_queries: Any,
+) -> None:
+    world = {
+        "clinic": clinic,
+        "admin": clinic_admin,
+        "nurse": nurse,
+        "prescriber": prescriber,
+        "protocol": protocols["iv-racemic"],
+        "front_desk": front_desk,
+    }
+    login(client, nurse)
+    _fill_chair(1, **world)
+    one, html = _board_queries(client)
+    assert html.count("BP 185/112") == 1
+    for n in (2, 3):
+        _fill_chair(n, **world)
+    three, html = _board_queries(client)
+    assert html.count("BP 185/112") == 3  # every chair's alert is still found
+    assert one <= 20, one
+    assert three - one <= 2 * PER_CHAIR
+    with django_assert_max_num_queries(one + 2 * PER_CHAIR):
+        client.get(reverse("treatments:board"))
