@@ -251,6 +251,28 @@ _BREATHING = (
     "until sedation and respiratory depression resolve (SPRAVATO REMS, S1, S3)."
 )
 
+#: Each blocking reason in a few words, for records that name an override after the fact
+#: (the signing summary): the reason's full message depends on the values at the time.
+LABELS: Final = {
+    "observation.esketamine_floor": "observation shorter than the esketamine minimum",
+    "observation.minimum": "observation shorter than the protocol's minimum",
+    "vitals.not_recorded": "no vital signs recorded after the dose",
+    "vitals.bp_not_settled": "blood pressure not yet settled",
+    "vitals.bp_fallen": "blood pressure fallen below the patient's usual",
+    "vitals.spo2_low": "oxygen saturation low",
+    "vitals.on_oxygen": "still on supplemental oxygen",
+    "vitals.rr_out_of_range": "breathing rate out of range",
+    "vitals.hr_out_of_range": "heart rate out of range",
+    "sedation.not_recorded": "no sedation score after the dose",
+    "sedation.unresolved": "sedation not resolved",
+    "dissociation.not_assessed": "dissociation not assessed",
+    "dissociation.unresolved": "dissociation not resolved",
+    "recovery_score.not_recorded": "no recovery score recorded",
+    "recovery_score.low": "recovery score below the discharge level",
+    "escort.absent": "no escort present",
+    "instructions.driving_not_given": "no-driving instructions not given",
+}
+
 #: Codes of every blocking reason, for forms that offer overrides.
 CODES: Final = frozenset(
     {

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ketaflow.clinical import administration as adm
+from ketaflow.clinical.discharge import LABELS as DISCHARGE
+from ketaflow.clinical.dosing.overrides import LABELS as SOFT_LIMITS
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import ClinicDefault, Evidence, Source, cite
 
@@ -299,8 +301,9 @@ def summarise(
         (ExceptionKind.DISCHARGE_OVERRIDE, discharge_overrides),
     ):
         for o in used:
+            what = override_label(o.code)
             items.append(
-                SessionException(kind, o.code, f"{kind.label}: {o.code}.", None, o.reason, o.by, ())
+                SessionException(kind, o.code, f"{kind.label}: {what}.", None, o.reason, o.by, ())
             )
     for a in sorted(alerts, key=lambda a: a.at):
         items.append(
@@ -317,6 +320,11 @@ def summarise(
     return ExceptionSummary(tuple(items), max_pause)
 
 
+def override_label(code: str) -> str:
+    """What an override let pass, in words (the code itself never reaches a screen)."""
+    return DISCHARGE.get(code) or SOFT_LIMITS.get(code) or "a limit the record names"
+
+
 __all__ = [
     "MAX_PAUSE_MINUTES",
     "AlertSeen",
@@ -325,6 +333,7 @@ __all__ = [
     "OverrideUsed",
     "Pause",
     "SessionException",
+    "override_label",
     "pauses",
     "reasons_needed",
     "stopped_short_mg",

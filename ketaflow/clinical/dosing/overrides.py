@@ -15,6 +15,18 @@ from ketaflow.clinical.errors import ClinicalInputError
 
 MIN_REASON_CHARS = 10
 
+#: Each soft limit in a few words, for records that name an override after the fact (the
+#: signing summary); the warning's own message carries the values at the time.
+LABELS: dict[str, str] = {
+    "dose.above_soft_max_mg_per_kg": "dose above the usual maximum per kg",
+    "dose.above_first_step": "first dose above the protocol's first step",
+    "dose.above_last_tolerated": "dose step above the last one tolerated",
+    "esketamine.above_start_dose": "esketamine dose above the starting dose",
+    "infusion.below_soft_min_minutes": "infusion shorter than usual",
+    "infusion.above_soft_max_minutes": "infusion longer than usual",
+    "weight_basis.choice_required": "weight basis chosen by the prescriber",
+}
+
 
 @dataclass(frozen=True)
 class SoftLimitOverride:

@@ -283,7 +283,7 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     summary = p.locator("#signing-summary")
     expect(summary).to_contain_text("Stopped at")
     expect(summary).to_contain_text("BP 185/112 during the infusion")
-    expect(summary).to_contain_text("observation.minimum")
+    expect(summary).to_contain_text("observation shorter than the protocol's minimum")
     p.get_by_role("button", name="Sign and lock the session").click()
     expect(p.locator("ul.messages")).to_contain_text("write your attestation to sign")
     expect(p.locator(".lede").first).to_contain_text("Discharged")
