@@ -30,7 +30,7 @@ def test_a_clash_is_shown_next_to_the_date_not_a_500(
     login(client, front_desk)
     response = client.post(
         f"/courses/{course.pk}/book/",
-        {"chair": chairs[0].pk, "day": monday.isoformat(), "at": "10:00"},
+        {"chair": chairs[0].pk, "day": monday.isoformat(), "at": "10:00", "book_anyway": "on"},
     )
     assert response.status_code == 200
     assert "Chair 1 is taken 09:00–11:10" in response.content.decode()
