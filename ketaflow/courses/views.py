@@ -154,7 +154,12 @@ def _course_context(actor: User, pk: int, instrument: str = "", **extra: Any) ->
         view = dataclasses.replace(view, next_step=outcomes.step, next_error=outcomes.step_error)
     proposal_rows = view.proposal.sessions
     today = clinic_today(view.course.patient.clinic)
+    missing = extra.get("missing")
+    if missing is None:
+        asks = proposal_rows and actor.can(Capability.BOOK_APPOINTMENTS)
+        missing = _missing_gates(actor, view.course.patient) if asks else []
     return {
+        "missing": missing,
         "can_check_in": {a.pk for a in view.appointments if services.may_check_in_on(a, today)},
         **_decision_context(actor, view, outcomes, extra.get("decision_form")),
         "view": view,
@@ -164,7 +169,7 @@ def _course_context(actor: User, pk: int, instrument: str = "", **extra: Any) ->
         "patient": view.course.patient,
         "proposal": proposal_rows,
         "phase_form": extra.get("phase_form") or PhaseForm(),
-        "series_form": extra.get("series_form") or BookSeriesForm(),
+        "series_form": extra.get("series_form") or BookSeriesForm(confirm_missing=bool(missing)),
         "series_result": extra.get("series_result"),
         "tab": "courses",
     }
@@ -201,18 +206,23 @@ def book_series(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     require(actor, Capability.BOOK_APPOINTMENTS)
     course = selectors.get_course(actor, pk, audit=False)
-    form = BookSeriesForm(request.POST)
+    missing = _missing_gates(actor, course.patient)
+    form = BookSeriesForm(request.POST, confirm_missing=bool(missing))
     result = None
     if form.is_valid():
         try:
-            result = services.book_series(actor, course, at=form.cleaned_data["at"])
+            result = services.book_series(
+                actor, course, at=form.cleaned_data["at"], missing_acknowledged=missing
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Booked {len(result.booked)} session(s).")
+            if missing and result.booked:
+                messages.warning(request, "Before the first dose: " + " ".join(missing))
             if not result.unbooked:
                 return redirect("courses:course", pk=course.pk)
-    context = _course_context(actor, pk, series_form=form, series_result=result)
+    context = _course_context(actor, pk, series_form=form, series_result=result, missing=missing)
     return render(request, "courses/course.html", context)
 
 

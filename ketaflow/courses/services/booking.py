@@ -349,10 +349,16 @@ class SeriesBooking:
 
 @transaction.atomic
 def book_series(
-    actor: User, course: Course, *, at: time | None = None, start: date | None = None
+    actor: User,
+    course: Course,
+    *,
+    at: time | None = None,
+    start: date | None = None,
+    missing_acknowledged: Sequence[str] = (),
 ) -> SeriesBooking:
     """Book every proposed session: the first chair free at the preferred time, else the
-    earliest free slot that day on any chair, else report the date as not booked."""
+    earliest free slot that day on any chair, else report the date as not booked.
+    `missing_acknowledged`: as for `book_appointment`."""
     course = _course_for_booking(actor, course)
     protocol = course_protocol(course)
     clinic = course.patient.clinic
@@ -383,7 +389,9 @@ def book_series(
                 if " is taken " not in message:
                     reason = message
                 continue
-            booked.append(_book(actor, course, protocol, chair, slot.starts_at))
+            booked.append(
+                _book(actor, course, protocol, chair, slot.starts_at, missing_acknowledged)
+            )
             break
         else:
             unbooked.append(Unbooked(session, reason))

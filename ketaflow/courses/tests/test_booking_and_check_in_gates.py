@@ -241,3 +241,51 @@ def test_the_chair_check_in_lists_what_is_missing(client, login, nurse, booked, 
     (text,) = _messages(response)
     assert "Eligibility:" in text and "Consent:" in text
     assert "Suicide risk" not in text  # no alert: that gate passes
+
+
+def test_the_api_books_ahead_and_says_what_is_missing_before_dosing(
+    client, login, front_desk, course, chairs, monday, at
+):
+    from ketaflow.lib.tests.api_client import call
+
+    login(client, front_desk)
+    body = {
+        "course_id": course.pk,
+        "chair_id": chairs[0].pk,
+        "starts_at": at(monday, 9).isoformat(),
+    }
+    booked = call(client, "post", "/courses/appointments", body)
+    assert booked.status_code == 201, booked.content
+    missing = booked.json()["before_dosing"]
+    assert [line.split(":")[0] for line in missing] == ["Eligibility", "Consent"]
+
+
+def test_the_api_check_in_on_the_day_lists_the_gates(
+    client, login, front_desk, booked, monday, at, clock
+):
+    from ketaflow.lib.tests.api_client import call
+
+    clock(at(monday, 8))
+    login(client, front_desk)
+    done = call(
+        client, "post", f"/courses/appointments/{booked.pk}/status", {"status": "checked_in"}
+    )
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "checked_in"
+    assert any(line.startswith("Consent:") for line in done.json()["before_dosing"])
+
+
+def test_booking_the_whole_series_also_asks_book_anyway(client, login, front_desk, course, chairs):
+    login(client, front_desk)
+    page = client.get(f"/courses/{course.pk}/").content.decode()
+    assert 'id="series-gates"' in page
+    refused = client.post(f"/courses/{course.pk}/book-series/", {"at": "09:00"})
+    assert refused.status_code == 200
+    assert "Tick “Book anyway”" in refused.content.decode()
+    assert not Appointment.objects.filter(course=course).exists()
+    done = client.post(f"/courses/{course.pk}/book-series/", {"at": "09:00", "book_anyway": "on"})
+    assert done.status_code == 302
+    assert Appointment.objects.filter(course=course).count() == 6
+    assert any("Before the first dose" in m for m in _messages(done))
+    event = AccessEvent.objects.filter(action="create", object_type__icontains="appointment")
+    assert all("booked_although_missing" in e.detail for e in event)
