@@ -12,16 +12,20 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 
+from ketaflow.accounts.models import User
 from ketaflow.accounts.requests import staff_user
-from ketaflow.courses import selectors, services
+from ketaflow.accounts.roles import Capability
+from ketaflow.courses import gates, selectors, services
 from ketaflow.courses.models import (
     Appointment,
+    AppointmentStatus,
     Course,
     ProtocolVersion,
     SeriesDecision,
 )
 from ketaflow.courses.schemas import (
     AppointmentOut,
+    BookedOut,
     BookIn,
     CancelIn,
     ChairIn,
@@ -381,13 +385,21 @@ def appointments(request: HttpRequest, params: Query[DayParams]) -> list[dict[st
     return [_appt(a) for a in found]
 
 
-@router.post("/appointments", response={201: AppointmentOut}, summary="Book", description=ERRORS)
+def _before_dosing(actor: User, patient: Any) -> list[str]:
+    clinical = actor.can(Capability.VIEW_CLINICAL)
+    return gates.missing_in_words(patient, timezone.now(), clinical=clinical)
+
+
+@router.post("/appointments", response={201: BookedOut}, summary="Book", description=ERRORS)
 def book(request: HttpRequest, payload: BookIn) -> Status[Any]:
     actor = staff_user(request)
     found = selectors.get_course(actor, payload.course_id, audit=False)
     chair = selectors.get_chair(actor, payload.chair_id)
-    appt = services.book_appointment(actor, found, chair=chair, starts_at=payload.starts_at)
-    return Status(201, _appt(appt))
+    missing = _before_dosing(actor, found.patient)
+    appt = services.book_appointment(
+        actor, found, chair=chair, starts_at=payload.starts_at, missing_acknowledged=missing
+    )
+    return Status(201, {**_appt(appt), "before_dosing": missing})
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response=AppointmentOut, summary="Move")
@@ -410,10 +422,12 @@ def cancel(request: HttpRequest, appointment_id: PathId, payload: CancelIn) -> d
     return _appt(services.cancel_appointment(actor, appt, payload.reason))
 
 
-@router.post(
-    "/appointments/{appointment_id}/status", response=AppointmentOut, summary="Check in etc."
-)
+@router.post("/appointments/{appointment_id}/status", response=BookedOut, summary="Check in etc.")
 def status(request: HttpRequest, appointment_id: PathId, payload: StatusIn) -> dict[str, Any]:
     actor = staff_user(request)
     appt = selectors.get_appointment(actor, appointment_id, audit=False)
-    return _appt(services.set_appointment_status(actor, appt, payload.status))
+    changed = services.set_appointment_status(actor, appt, payload.status)
+    missing: list[str] = []
+    if changed.status == AppointmentStatus.CHECKED_IN:
+        missing = _before_dosing(actor, changed.course.patient)
+    return {**_appt(changed), "before_dosing": missing}

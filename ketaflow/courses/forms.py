@@ -161,15 +161,43 @@ class BookForm(forms.Form):
     day = forms.DateField(widget=DATE, label="Date")
     at = forms.TimeField(widget=TIME, label="Arrival time")
 
-    def __init__(self, *args: Any, chairs: list[Chair], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, chairs: list[Chair], confirm_missing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["chair"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Chair.objects.filter(pk__in=[c.pk for c in chairs]).order_by("name")
+        if confirm_missing:
+            self.fields["book_anyway"] = _book_anyway()
+
+
+class SlotFinderForm(forms.Form):
+    """Free start times for a chair (or every chair) on a day: read from the query string."""
+
+    find_day = forms.DateField(widget=DATE, label="Day")
+    find_chair = forms.ModelChoiceField(
+        queryset=Chair.objects.none(), required=False, empty_label="All chairs", label="Chair"
+    )
+
+    def __init__(self, *args: Any, chairs: list[Chair], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["find_chair"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Chair.objects.filter(pk__in=[c.pk for c in chairs]).order_by("name")
 
 
 class RescheduleForm(BookForm):
     reason = forms.CharField(max_length=300, help_text="Why the appointment moves.")
+
+
+def _book_anyway() -> forms.BooleanField:
+    """Booking ahead is allowed, knowingly: dosing waits for what is missing."""
+    return forms.BooleanField(
+        label="Book anyway",
+        help_text="What is missing must be done before the first dose can be given.",
+        error_messages={"required": "Tick “Book anyway” to book although something is missing."},
+    )
 
 
 class BookSeriesForm(forms.Form):
@@ -179,6 +207,11 @@ class BookSeriesForm(forms.Form):
         label="Preferred arrival time",
         help_text="Empty: opening time. A busy chair falls back to the first free slot that day.",
     )
+
+    def __init__(self, *args: Any, confirm_missing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if confirm_missing:
+            self.fields["book_anyway"] = _book_anyway()
 
 
 class StatusForm(forms.Form):

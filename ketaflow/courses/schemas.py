@@ -254,6 +254,14 @@ class AppointmentOut(Schema):
     cancel_reason: str
 
 
+class BookedOut(AppointmentOut):
+    before_dosing: list[str] = Field(
+        default_factory=list,
+        description="What must be done before the first dose (eligibility, consent, ...), in "
+        "plain words; empty when every gate passes. Booking ahead is allowed; dosing is not.",
+    )
+
+
 class BookIn(InputSchema):
     course_id: Id
     chair_id: Id

@@ -32,9 +32,12 @@ from ketaflow.courses.derive.planning import (
     ChairTime,
     SeriesProposal,
     chair_time,
+    course_protocol,
     propose_series,
 )
+from ketaflow.courses.derive.slots import free_starts
 from ketaflow.courses.models import (
+    HOLDING,
     Appointment,
     CalendarFeed,
     Chair,
@@ -47,9 +50,9 @@ from ketaflow.courses.models import (
     ProtocolVersion,
     SeriesDecision,
 )
-from ketaflow.courses.opening_hours import schedule_of
+from ketaflow.courses.opening_hours import open_windows_on, schedule_of
 from ketaflow.courses.services._common import require_any
-from ketaflow.lib.clock import at_clinic, clinic_today
+from ketaflow.lib.clock import at_clinic, clinic_today, local
 from ketaflow.patients.models import Patient
 from ketaflow.patients.selectors import get_patient
 
@@ -396,4 +399,58 @@ def appointments_between(
             "patient_ids": sorted({a.course.patient_id for a in found}),
         },
     )
+    return found
+
+
+@dataclass(frozen=True)
+class ChairSlots:
+    """One chair's free start times on a day, in the clinic's zone."""
+
+    chair: Chair
+    starts: list[datetime]
+
+
+def free_slots(
+    actor: User, course: Course, day: date, chair: Chair | None = None
+) -> list[ChairSlots]:
+    """The free start times for one session of `course` on the clinic-local `day`, per chair
+    (one chair, or every chair in use), within the opening hours and clear of the chairs'
+    held appointments plus turnover (`derive.slots.free_starts`). Times only, no patients:
+    not audited beyond the course read the page made."""
+    require(actor, Capability.BOOK_APPOINTMENTS)
+    clinic = course.patient.clinic
+    if clinic.pk != actor.clinic_pk:
+        raise Http404("No such course in your clinic.")
+    if chair is not None and (chair.clinic_id != clinic.pk or not chair.active):
+        raise Http404("No such chair in use in your clinic.")
+    chairs = [chair] if chair is not None else list_chairs(actor, active_only=True)
+    times = chair_time(course_protocol(course), clinic.pk)
+    windows = open_windows_on(clinic, day)
+    day_span = (
+        at_clinic(day, datetime.min.time(), clinic),
+        at_clinic(day + timedelta(days=1), datetime.min.time(), clinic),
+    )
+    held = timedelta(minutes=times.held)
+    turnover = timedelta(minutes=times.turnover)
+    found = []
+    for c in chairs:
+        taken = []
+        if windows:
+            taken = list(
+                Appointment.objects.filter(
+                    chair=c,
+                    status__in=HOLDING[:3],
+                    starts_at__lt=windows[-1][1] + turnover,
+                    ends_at__gt=windows[0][0] - turnover,
+                ).values_list("starts_at", "ends_at")
+            )
+        starts = free_starts(
+            windows,
+            taken,
+            held=held,
+            turnover=turnover,
+            day=day_span,
+            not_before=timezone.now(),
+        )
+        found.append(ChairSlots(c, [local(s, clinic) for s in starts]))
     return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaflow.accounts.models import User
@@ -22,7 +23,7 @@ from ketaflow.accounts.permissions import require
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.errors import ClinicalInputError
-from ketaflow.courses import selectors, services
+from ketaflow.courses import gates, selectors, services
 from ketaflow.courses.decision_snapshot import non_response_signalled
 from ketaflow.courses.derive import followup
 from ketaflow.courses.forms import (
@@ -32,10 +33,12 @@ from ketaflow.courses.forms import (
     ReasonForm,
     RescheduleForm,
     SeriesDecisionForm,
+    SlotFinderForm,
     StartCourseForm,
     StatusForm,
 )
 from ketaflow.courses.ical import render_feed
+from ketaflow.courses.models import Appointment, AppointmentStatus
 from ketaflow.courses.opening_hours import extras_on
 from ketaflow.lib.clock import at_clinic, clinic_today, local
 from ketaflow.lib.forms import add_service_errors
@@ -75,9 +78,11 @@ def course_start(request: HttpRequest, patient_pk: int) -> HttpResponse:
     clinic = actor.clinic
     assert clinic is not None
     versions = selectors.current_protocols(actor)
-    form = StartCourseForm(
-        request.POST or None, versions=versions, initial={"started_on": clinic_today(clinic)}
-    )
+    initial: dict[str, Any] = {"started_on": clinic_today(clinic)}
+    reviewed = _reviewed_version(patient, versions)
+    if reviewed is not None:
+        initial["protocol_version"] = reviewed
+    form = StartCourseForm(request.POST or None, versions=versions, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             course = services.start_course(
@@ -97,6 +102,17 @@ def course_start(request: HttpRequest, patient_pk: int) -> HttpResponse:
         "courses/course_start.html",
         {"patient": patient, "form": form, "versions": versions, "tab": "courses"},
     )
+
+
+def _reviewed_version(patient: Any, versions: list[Any]) -> Any:
+    """The current protocol matching the latest signed eligibility review: the same protocol
+    if the clinic has it, else the first one of the same route; None without a signed review."""
+    found = gates.reviewed(patient, timezone.now())
+    if found is None:
+        return None
+    same = [v for v in versions if v.code == found.protocol_code]
+    by_route = [v for v in versions if v.route == found.route]
+    return (same or by_route or [None])[0]
 
 
 def _followup(actor: User, pk: int, instrument: str) -> tuple[followup.FollowUp | None, str]:
@@ -137,7 +153,14 @@ def _course_context(actor: User, pk: int, instrument: str = "", **extra: Any) ->
     if outcomes is not None:  # the next step with the real outcome state, not "unknown"
         view = dataclasses.replace(view, next_step=outcomes.step, next_error=outcomes.step_error)
     proposal_rows = view.proposal.sessions
+    today = clinic_today(view.course.patient.clinic)
+    missing = extra.get("missing")
+    if missing is None:
+        asks = proposal_rows and actor.can(Capability.BOOK_APPOINTMENTS)
+        missing = _missing_gates(actor, view.course.patient) if asks else []
     return {
+        "missing": missing,
+        "can_check_in": {a.pk for a in view.appointments if services.may_check_in_on(a, today)},
         **_decision_context(actor, view, outcomes, extra.get("decision_form")),
         "view": view,
         "outcomes": outcomes,
@@ -146,7 +169,7 @@ def _course_context(actor: User, pk: int, instrument: str = "", **extra: Any) ->
         "patient": view.course.patient,
         "proposal": proposal_rows,
         "phase_form": extra.get("phase_form") or PhaseForm(),
-        "series_form": extra.get("series_form") or BookSeriesForm(),
+        "series_form": extra.get("series_form") or BookSeriesForm(confirm_missing=bool(missing)),
         "series_result": extra.get("series_result"),
         "tab": "courses",
     }
@@ -183,18 +206,23 @@ def book_series(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     require(actor, Capability.BOOK_APPOINTMENTS)
     course = selectors.get_course(actor, pk, audit=False)
-    form = BookSeriesForm(request.POST)
+    missing = _missing_gates(actor, course.patient)
+    form = BookSeriesForm(request.POST, confirm_missing=bool(missing))
     result = None
     if form.is_valid():
         try:
-            result = services.book_series(actor, course, at=form.cleaned_data["at"])
+            result = services.book_series(
+                actor, course, at=form.cleaned_data["at"], missing_acknowledged=missing
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Booked {len(result.booked)} session(s).")
+            if missing and result.booked:
+                messages.warning(request, "Before the first dose: " + " ".join(missing))
             if not result.unbooked:
                 return redirect("courses:course", pk=course.pk)
-    context = _course_context(actor, pk, series_form=form, series_result=result)
+    context = _course_context(actor, pk, series_form=form, series_result=result, missing=missing)
     return render(request, "courses/course.html", context)
 
 
@@ -233,19 +261,40 @@ def course_decision(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------- appointments
 
 
+def _missing_gates(actor: User, patient: Any) -> list[str]:
+    """The gates before dosing that do not pass now, in words the actor may read."""
+    clinical = actor.can(Capability.VIEW_CLINICAL)
+    return gates.missing_in_words(patient, timezone.now(), clinical=clinical)
+
+
+def _initial_time(raw: str) -> time | None:
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
 @login_required
 @GET_POST
 def book(request: HttpRequest, pk: int) -> HttpResponse:
-    """Book one session; GET ?day=YYYY-MM-DD pre-fills the proposed date."""
+    """Book one session. GET ?day=YYYY-MM-DD[&chair=&at=HH:MM] pre-fills the form (a free
+    slot's button does); ?find_day=[&find_chair=] lists the free start times. A treatment
+    booked while eligibility or consent is missing needs "Book anyway"."""
     actor = staff_user(request)
     require(actor, Capability.BOOK_APPOINTMENTS)
     course = selectors.get_course(actor, pk, audit=request.method == "GET")
     chairs = selectors.list_chairs(actor, active_only=True)
     hours = selectors.opening_hours(actor)
-    initial: dict[str, Any] = {"at": hours.opens_at}
+    initial: dict[str, Any] = {"at": _initial_time(request.GET.get("at", "")) or hours.opens_at}
     with contextlib.suppress(ValueError):
         initial["day"] = date.fromisoformat(request.GET.get("day", ""))
-    form = BookForm(request.POST or None, chairs=chairs, initial=initial)
+    chosen = next((c for c in chairs if str(c.pk) == request.GET.get("chair")), None)
+    if chosen is not None:
+        initial["chair"] = chosen
+    missing = _missing_gates(actor, course.patient)
+    form = BookForm(
+        request.POST or None, chairs=chairs, initial=initial, confirm_missing=bool(missing)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -254,17 +303,46 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
                 course,
                 chair=data["chair"],
                 starts_at=_starts_at(actor, data["day"], data["at"]),
+                missing_acknowledged=missing,
             )
         except ValidationError as exc:
             _booking_errors(form, exc)
         else:
             messages.success(request, f"Booked session {appt.session_number}.")
+            if missing:
+                messages.warning(request, "Before the first dose: " + " ".join(missing))
             return redirect("courses:course", pk=course.pk)
+    finder = SlotFinderForm(
+        request.GET if "find_day" in request.GET else None,
+        chairs=chairs,
+        initial={"find_day": initial.get("day") or clinic_today(_clinic(actor))},
+    )
+    slots = None
+    if finder.is_bound and finder.is_valid():
+        slots = selectors.free_slots(
+            actor, course, finder.cleaned_data["find_day"], finder.cleaned_data["find_chair"]
+        )
     return render(
         request,
         "courses/book.html",
-        {"course": course, "patient": course.patient, "form": form, "tab": "courses"},
+        {
+            "course": course,
+            "patient": course.patient,
+            "form": form,
+            "missing": missing,
+            "finder": finder,
+            "slots": slots,
+            "slot_day": finder.cleaned_data["find_day"] if slots is not None else None,
+            "tab": "courses",
+        },
     )
+
+
+def _clinic(actor: User) -> Any:
+    clinic = actor.clinic
+    if clinic is None:
+        raise PermissionDenied("Your account is not attached to a clinic.")
+    return clinic
 
 
 def _booking_errors(form: BookForm, exc: ValidationError) -> None:
@@ -345,14 +423,25 @@ def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         raise Http404("No such status.")
+    status = form.cleaned_data["status"]
     try:
-        services.set_appointment_status(actor, appt, form.cleaned_data["status"])
+        services.set_appointment_status(actor, appt, status)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        if status == AppointmentStatus.CHECKED_IN:
+            _check_in_message(request, actor, appt)
     next_url = request.POST.get("next", "")
     if next_url.startswith("/courses/"):
         return redirect(next_url)
     return redirect("courses:course", pk=appt.course_id)
+
+
+def _check_in_message(request: HttpRequest, actor: User, appt: Appointment) -> None:
+    """At check-in, every gate before dosing at once: what is missing, or that all pass."""
+    clinical = actor.can(Capability.VIEW_CLINICAL)
+    ok, text = gates.check_in_message(appt.course.patient, timezone.now(), clinical=clinical)
+    (messages.success if ok else messages.warning)(request, text)
 
 
 # ---------------------------------------------------------------------------- schedule

@@ -31,6 +31,7 @@ from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument, moaas_sedation_flags
 from ketaflow.clinical.pk import get_model, plan_and_record, simulate_record
 from ketaflow.clinical.session_exceptions import ExceptionSummary
+from ketaflow.courses import gates as course_gates
 from ketaflow.lib.charts import (
     curve_figure,
     inline_svg,
@@ -608,6 +609,9 @@ def check_in(request: HttpRequest, appointment_pk: int) -> HttpResponse:
         for p in _errors(exc):
             messages.error(request, p)
         return redirect("treatments:board")
+    clinical = actor.can(Capability.VIEW_CLINICAL)
+    ok, text = course_gates.check_in_message(session.patient, timezone.now(), clinical=clinical)
+    (messages.success if ok else messages.warning)(request, text)
     return redirect("treatments:session", pk=session.pk)
 
 

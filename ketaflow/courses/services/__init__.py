@@ -16,6 +16,8 @@ from ketaflow.courses.services.booking import (
     book_appointment,
     book_series,
     cancel_appointment,
+    may_check_in_on,
+    refuse_early_check_in,
     reschedule_appointment,
     set_appointment_status,
 )
@@ -51,7 +53,9 @@ __all__ = [
     "issue_chair_feed",
     "issue_patient_feed",
     "load_protocol",
+    "may_check_in_on",
     "record_series_decision",
+    "refuse_early_check_in",
     "reopen_day",
     "reschedule_appointment",
     "revise_protocol",

@@ -15,6 +15,7 @@ makes the next booked one session 2 (and gives it session 2's planned dose).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -45,7 +46,7 @@ from ketaflow.courses.opening_hours import (
     schedule_of,
 )
 from ketaflow.courses.services._common import locked, require, required_reason
-from ketaflow.lib.clock import at_clinic, local
+from ketaflow.lib.clock import at_clinic, clinic_today, local
 from ketaflow.patients.models import Patient
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -278,7 +279,12 @@ def _course_for_booking(actor: User, course: Course) -> Course:
 
 
 def _book(
-    actor: User, course: Course, protocol: Protocol, chair: Chair, starts_at: datetime
+    actor: User,
+    course: Course,
+    protocol: Protocol,
+    chair: Chair,
+    starts_at: datetime,
+    missing: Sequence[str] = (),
 ) -> Appointment:
     _lock_chairs(course.patient.clinic_id, chair.pk)
     chair.refresh_from_db()
@@ -296,29 +302,37 @@ def _book(
     appt.save()
     _renumber(course, protocol, actor)
     appt.refresh_from_db()
+    detail: dict[str, object] = {
+        "chair": chair.name,
+        "starts_at": slot.starts_at.isoformat(),
+        "session": appt.session_number,
+    }
+    if missing:
+        detail["booked_although_missing"] = list(missing)
     record_event(
-        actor=actor,
-        action=Action.CREATE,
-        obj=appt,
-        patient_id=course.patient_id,
-        detail={
-            "chair": chair.name,
-            "starts_at": slot.starts_at.isoformat(),
-            "session": appt.session_number,
-        },
+        actor=actor, action=Action.CREATE, obj=appt, patient_id=course.patient_id, detail=detail
     )
     return appt
 
 
 @transaction.atomic
 def book_appointment(
-    actor: User, course: Course, *, chair: Chair, starts_at: datetime
+    actor: User,
+    course: Course,
+    *,
+    chair: Chair,
+    starts_at: datetime,
+    missing_acknowledged: Sequence[str] = (),
 ) -> Appointment:
-    """Book one session of the course into a chair at a time (all the checks above)."""
+    """Book one session of the course into a chair at a time (all the checks above).
+
+    Booking ahead of eligibility or consent is allowed (the hard gate is at the start of
+    dosing); `missing_acknowledged`: the gates the booker was warned of and booked anyway,
+    kept in the audit event."""
     course = _course_for_booking(actor, course)
     if chair.clinic_id != actor.clinic_pk:
         raise ValidationError({"chair": ["Choose one of your clinic's chairs."]})
-    return _book(actor, course, course_protocol(course), chair, starts_at)
+    return _book(actor, course, course_protocol(course), chair, starts_at, missing_acknowledged)
 
 
 @dataclass(frozen=True)
@@ -335,10 +349,16 @@ class SeriesBooking:
 
 @transaction.atomic
 def book_series(
-    actor: User, course: Course, *, at: time | None = None, start: date | None = None
+    actor: User,
+    course: Course,
+    *,
+    at: time | None = None,
+    start: date | None = None,
+    missing_acknowledged: Sequence[str] = (),
 ) -> SeriesBooking:
     """Book every proposed session: the first chair free at the preferred time, else the
-    earliest free slot that day on any chair, else report the date as not booked."""
+    earliest free slot that day on any chair, else report the date as not booked.
+    `missing_acknowledged`: as for `book_appointment`."""
     course = _course_for_booking(actor, course)
     protocol = course_protocol(course)
     clinic = course.patient.clinic
@@ -369,7 +389,9 @@ def book_series(
                 if " is taken " not in message:
                     reason = message
                 continue
-            booked.append(_book(actor, course, protocol, chair, slot.starts_at))
+            booked.append(
+                _book(actor, course, protocol, chair, slot.starts_at, missing_acknowledged)
+            )
             break
         else:
             unbooked.append(Unbooked(session, reason))
@@ -454,6 +476,31 @@ def cancel_appointment(actor: User, appointment: Appointment, reason: str) -> Ap
     return appt
 
 
+def refuse_early_check_in(appointment: Appointment) -> None:
+    """A patient is checked in on the appointment's day (the clinic's), never before: a
+    check-in opens the day's session and its checklist. ValidationError in plain words."""
+    clinic = appointment.course.patient.clinic
+    day = local(appointment.starts_at, clinic).date()
+    if day > clinic_today(clinic):
+        raise ValidationError(
+            {
+                "status": [
+                    f"This appointment is on {day:%a %d %b %Y}: the patient can be checked in "
+                    "on that day, not before."
+                ]
+            }
+        )
+
+
+def may_check_in_on(appointment: Appointment, today: date) -> bool:
+    """Whether a check-in button is offered for this appointment on the clinic's `today`."""
+    clinic = appointment.course.patient.clinic
+    return (
+        appointment.status == AppointmentStatus.BOOKED
+        and local(appointment.starts_at, clinic).date() <= today
+    )
+
+
 # status -> (statuses it may follow, capability needed)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     AppointmentStatus.CHECKED_IN: ((AppointmentStatus.BOOKED,), Capability.BOOK_APPOINTMENTS),
@@ -485,6 +532,8 @@ def set_appointment_status(actor: User, appointment: Appointment, status: str) -
                 ]
             }
         )
+    if status == AppointmentStatus.CHECKED_IN:
+        refuse_early_check_in(appt)
     before = appt.status
     appt.status = status
     appt._history_user = actor

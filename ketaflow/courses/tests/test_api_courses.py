@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from ketaflow.lib.tests.persona_rows import Row
 
@@ -35,9 +36,14 @@ def world(front_desk, course, chairs, second_patient, monday, at) -> dict[str, A
     from ketaflow.courses.services import book_appointment
 
     appt = book_appointment(front_desk, course, chair=chairs[0], starts_at=at(monday, 9))
+    # Check-in is on the appointment's day, never before: one booked for this afternoon.
+    today = book_appointment(
+        front_desk, course, chair=chairs[1], starts_at=at(timezone.localdate(), 14)
+    )
     return {
         "course": course.pk,
         "appt": appt.pk,
+        "today_appt": today.pk,
         "protocol": course.protocol_version_id,
         "chair": chairs[0].pk,
         "patient": course.patient_id,
@@ -72,7 +78,7 @@ ENDPOINTS = [
     ("GET", "/appointments?day={monday}", None, SCHEDULE),
     ("POST", "/appointments/{appt}/reschedule", {"starts_at": "{later}", "reason": "x"}, BOOKERS),
     ("POST", "/appointments/{appt}/cancel", {"reason": "unwell"}, BOOKERS),
-    ("POST", "/appointments/{appt}/status", {"status": "checked_in"}, BOOKERS),
+    ("POST", "/appointments/{today_appt}/status", {"status": "checked_in"}, BOOKERS),
     (
         "POST",
         "",

@@ -59,7 +59,12 @@ POSTS = [
         PRESCRIBER_ONLY,
         {"decision": "continue", "note": "as planned"},
     ),
-    Row("POST", "/courses/{course}/book-series/", REDIRECTED, {"at": "09:00"}),
+    Row(
+        "POST",
+        "/courses/{course}/book-series/",
+        REDIRECTED,
+        {"at": "09:00", "book_anyway": "on"},  # no eligibility or consent yet: booked ahead
+    ),
     Row("POST", "/courses/appointments/{appt}/status/", REDIRECTED, {"status": "checked_in"}),
     Row("POST", "/courses/patient/{patient}/feed/", BOOKERS),
     Row("POST", "/courses/feeds/{feed}/revoke/", REDIRECTED),

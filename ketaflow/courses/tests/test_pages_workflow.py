@@ -30,7 +30,7 @@ def test_a_clash_is_shown_next_to_the_date_not_a_500(
     login(client, front_desk)
     response = client.post(
         f"/courses/{course.pk}/book/",
-        {"chair": chairs[0].pk, "day": monday.isoformat(), "at": "10:00"},
+        {"chair": chairs[0].pk, "day": monday.isoformat(), "at": "10:00", "book_anyway": "on"},
     )
     assert response.status_code == 200
     assert "Chair 1 is taken 09:00–11:10" in response.content.decode()
@@ -40,7 +40,9 @@ def test_front_desk_books_the_whole_series_from_the_course_page(
     client, login, front_desk, course, chairs
 ):
     login(client, front_desk)
-    response = client.post(f"/courses/{course.pk}/book-series/", {"at": "09:00"})
+    response = client.post(
+        f"/courses/{course.pk}/book-series/", {"at": "09:00", "book_anyway": "on"}
+    )
     assert response.status_code == 302
     assert Appointment.objects.filter(course=course).count() == 6
     page = client.get(f"/courses/{course.pk}/").content.decode()

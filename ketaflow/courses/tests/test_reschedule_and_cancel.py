@@ -78,9 +78,10 @@ def test_appointments_are_never_deleted(front_desk, course, chairs, monday, at):
 
 
 def test_a_completed_session_cannot_be_cancelled_or_moved(
-    front_desk, nurse, course, chairs, monday, at
+    front_desk, nurse, course, chairs, monday, at, clock
 ):
     appt = book_appointment(front_desk, course, chair=chairs[0], starts_at=at(monday, 9))
+    clock(at(monday, 8, 45))  # check-in is on the appointment's day
     set_appointment_status(front_desk, appt, "checked_in")
     set_appointment_status(nurse, appt, "in_session")
     set_appointment_status(nurse, appt, "completed")
@@ -91,11 +92,12 @@ def test_a_completed_session_cannot_be_cancelled_or_moved(
 
 
 def test_front_desk_checks_in_but_does_not_start_the_session(
-    front_desk, course, chairs, monday, at
+    front_desk, course, chairs, monday, at, clock
 ):
     from django.core.exceptions import PermissionDenied
 
     appt = book_appointment(front_desk, course, chair=chairs[0], starts_at=at(monday, 9))
+    clock(at(monday, 8, 45))  # check-in is on the appointment's day
     set_appointment_status(front_desk, appt, "checked_in")
     with pytest.raises(PermissionDenied):
         set_appointment_status(front_desk, appt, "in_session")

@@ -15,7 +15,7 @@ from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.checklist import Decision
 from ketaflow.courses.models import Appointment, AppointmentStatus
-from ketaflow.courses.services import set_appointment_status
+from ketaflow.courses.services import refuse_early_check_in, set_appointment_status
 from ketaflow.lib.clock import local
 from ketaflow.patients.models import Measurement
 from ketaflow.patients.services import add_entry
@@ -43,7 +43,7 @@ from ketaflow.treatments.services._common import (
 
 @transaction.atomic
 def check_in(actor: User, appointment: Appointment) -> TreatmentSession:
-    """Open the session for a booked (or desk-checked-in) appointment."""
+    """Open the session for a booked (or desk-checked-in) appointment, on its day."""
     _require(actor, Capability.CHART_SESSION)
     try:
         appt = (
@@ -58,6 +58,7 @@ def check_in(actor: User, appointment: Appointment) -> TreatmentSession:
     existing = TreatmentSession.objects.filter(appointment=appt).first()
     if existing is not None:
         return existing
+    refuse_early_check_in(appt)  # on the appointment's day, not before
     if appt.status == AppointmentStatus.BOOKED:
         set_appointment_status(actor, appt, AppointmentStatus.CHECKED_IN)
         appt.refresh_from_db()
