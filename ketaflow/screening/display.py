@@ -12,6 +12,9 @@ from django.utils import dateformat, timezone
 
 from ketaflow.clinical.eligibility import ClearanceItem, Need, NeedKind, NeedState
 from ketaflow.clinical.evidence import Source, UnknownSource, source
+from ketaflow.clinical.instruments import INSTRUMENTS
+from ketaflow.clinical.routes import Route
+from ketaflow.clinical.safety_rules import CATALOGUE
 from ketaflow.screening.derive import describe_fact
 from ketaflow.screening.models import EligibilityReview, ObservationKind
 
@@ -221,3 +224,55 @@ def pregnancy_line(status: str, source: dict[str, object]) -> str:
     if status == "unknown":
         return f"{shown}: record a pregnancy test, or the status in the chart"
     return shown
+
+
+# ---------------------------------------------------------------- the criteria a review used
+
+#: Snapshot keys that are not clinic settings (those take their words from the catalogue).
+CRITERIA_WORDS = {
+    "version": "Criteria version",
+    "planned_route": "Planned route",
+    "diagnoses_in_scope": "Diagnoses in scope (entry score above)",
+    "failure_outcomes": "A trial counts as failed when its outcome was",
+}
+
+
+def _value_words(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "planned_route":
+        try:
+            return Route(value).label
+        except ValueError:
+            return str(value)
+    if key == "diagnoses_in_scope":
+        return "; ".join(
+            f"{d['name']} ({', '.join(d['icd10_prefixes'])}; "
+            f"{_instrument_name(d['instrument'])} above {d['entry_above']:g})"
+            for d in value
+        )
+    if key == "required_clearance":
+        labels = dict(ObservationKind.choices) | {
+            item.value: label for item, (label, _url) in OTHER_CLEARANCE.items()
+        }
+        return "; ".join(labels.get(v, v.replace("_", " ")) for v in value)
+    if isinstance(value, list):
+        return ", ".join(str(v).replace("_", " ") for v in value)
+    return str(value)
+
+
+def _instrument_name(code: str) -> str:
+    found = INSTRUMENTS.get(code)
+    return found.name if found is not None else code.upper()
+
+
+def criteria_rows(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
+    """The criteria a review was assessed against, as (what, value) in words."""
+    settings = CATALOGUE["Eligibility"]
+    rows = []
+    for key, value in snapshot.items():
+        known = settings.get(key)
+        label = CRITERIA_WORDS.get(key) or (known.label if known else key.replace("_", " "))
+        unit = f" {known.unit}" if known is not None and known.unit else ""
+        rows.append((label, _value_words(key, value) + unit))
+    return rows

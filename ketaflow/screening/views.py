@@ -29,6 +29,7 @@ from ketaflow.questionnaires.selectors import instrument_rows
 from ketaflow.questionnaires.services import record_response
 from ketaflow.screening import selectors, services
 from ketaflow.screening.display import (
+    criteria_rows,
     fact_lines,
     finding_groups,
     need_rows,
@@ -75,6 +76,7 @@ def _review_context(review: Any) -> dict[str, Any]:
         "groups": finding_groups(review),
         "fact_lines": fact_lines(review.facts),
         "suggested": outcome_label(review.suggested_outcome),
+        "criteria_rows": criteria_rows(review.criteria or {}),
     }
 
 
