@@ -238,7 +238,8 @@ def _reviews_to_sign(user: User, now: datetime) -> Section:
 def _risk_alerts(user: User, now: datetime) -> Section:
     items = [
         Item(
-            f"{a.patient.given_name} {a.patient.family_name}: raised {_hm(a.raised_at, user)}",
+            f"{a.patient.given_name} {a.patient.family_name}: raised "
+            f"{_local(a.raised_at, user):%d %b %H:%M}",
             reverse("portal:alert", args=[a.pk]),
             a.message,
             urgent=True,
