@@ -70,8 +70,13 @@ NAV: tuple[tuple[str, str, str, Shown, str], ...] = (
     (ADMIN, "Users", "web:users", (Capability.MANAGE_USERS,), ""),
 )
 
-#: How a count reads after the item's label ("Risk alerts, 2 open").
-COUNT_WORDS = {"todo": "to do", "critical": "critical alerts open", "held": "held", "risk": "open"}
+#: How a count reads after the item's label ("Risk alerts, 2 open"): (one, many).
+COUNT_WORDS = {
+    "todo": ("to do", "to do"),
+    "critical": ("critical alert open", "critical alerts open"),
+    "held": ("held", "held"),
+    "risk": ("open", "open"),
+}
 
 
 def _url(name: str) -> str | None:
@@ -113,7 +118,8 @@ def _groups(user: User, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if item["group"] != group:
                 continue
             n = counts.get(item["count_key"], 0) if item["count_key"] else 0
-            words = COUNT_WORDS.get(item["count_key"], "")
+            one, many = COUNT_WORDS.get(item["count_key"], ("", ""))
+            words = one if n == 1 else many
             mine.append({**item, "count": n, "count_words": words})
         if mine:
             groups.append(

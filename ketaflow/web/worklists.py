@@ -24,7 +24,6 @@ from ketaflow.accounts.selectors import clinic_users
 from ketaflow.clinical.checklist import Status
 from ketaflow.courses import selectors as courses
 from ketaflow.devices import selectors as devices
-from ketaflow.fhir import selectors as fhir
 from ketaflow.lib.clock import clinic_today, local
 from ketaflow.portal import selectors as portal
 from ketaflow.screening import selectors as screening
@@ -382,28 +381,6 @@ def _bookings_to_close(user: User, now: datetime) -> Section:
     )
 
 
-def _exports(user: User, now: datetime) -> Section:
-    items = [
-        Item(
-            f"{job.get_format_display()} export, {_local(job.created_at, user):%d %b %H:%M}",
-            reverse("fhir:exports"),
-            job.get_status_display()
-            + (f": {job.done} of {job.total} patients" if job.status == "running" else "")
-            + (f": {job.error}" if job.error else ""),
-            urgent=job.status == "failed",
-        )
-        for job in fhir.recent_exports(user)
-    ]
-    return Section(
-        "exports",
-        "Clinic exports",
-        items,
-        "No export yet.",
-        reverse("fhir:exports"),
-        "Start an export",
-    )
-
-
 def _users(user: User, now: datetime) -> Section:
     staff = list(clinic_users(user).filter(is_active=True))
     items = [
@@ -440,7 +417,8 @@ ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
         _rems_due,
     ),
     Role.FRONT_DESK: (_arrivals_today, _bookings_to_close),
-    Role.CLINIC_ADMIN: (_exports, _held_for_admin, _users),
+    # The clinic admin's exports come first, from fhir's `{% export_worklist %}` (home.html).
+    Role.CLINIC_ADMIN: (_held_for_admin, _users),
     Role.RESEARCHER: (),
 }
 
