@@ -291,10 +291,11 @@ def open_critical_alerts(actor: User) -> list[OpenAlert]:
 
 
 def critical_alert_count(actor: User) -> int:
-    """How many critical in-session alerts wait (a number only: not audited)."""
+    """How many readings carry a critical in-session alert not yet acknowledged (a BP of
+    185/112 is one reading with two alerts); a number only: not audited."""
     if not actor.can(Capability.CHART_SESSION):
         return 0
-    return len(_critical_alerts(actor))
+    return len({a.reading.pk for a in _critical_alerts(actor)})
 
 
 def _orders_to_confirm(actor: User) -> QuerySet[DoseOrder]:

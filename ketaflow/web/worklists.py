@@ -91,19 +91,25 @@ def _session_url(pk: int, part: str = "") -> str:
 
 
 def _critical_alerts(user: User, now: datetime) -> Section:
-    items = [
-        Item(
-            text=(
-                f"{a.session.chair.name} · {a.session.patient.given_name} "
-                f"{a.session.patient.family_name}: {vitals_in_words(a.reading)} "
-                f"at {_hm(a.reading.taken_at, user)}"
-            ),
-            url=reverse("treatments:session", args=[a.session.pk]) + "#vitals",
-            note=f"{a.alert.message} {a.alert.action.label}.",
-            urgent=True,
+    """One item per reading (a BP of 185/112 raises a systolic and a diastolic alert)."""
+    by_reading: dict[int, list[treatments.OpenAlert]] = {}
+    for a in treatments.open_critical_alerts(user):
+        by_reading.setdefault(a.reading.pk, []).append(a)
+    items = []
+    for alerts in by_reading.values():
+        first = alerts[0]
+        session, patient = first.session, first.session.patient
+        items.append(
+            Item(
+                text=(
+                    f"{session.chair.name} · {patient.given_name} {patient.family_name}: "
+                    f"{vitals_in_words(first.reading)} at {_hm(first.reading.taken_at, user)}"
+                ),
+                url=_session_url(session.pk, "vitals"),
+                note=" ".join(a.alert.message for a in alerts) + f" {first.alert.action.label}.",
+                urgent=True,
+            )
         )
-        for a in treatments.open_critical_alerts(user)
-    ]
     return Section(
         "critical-alerts",
         "Critical alerts in session",
