@@ -304,3 +304,33 @@ def test_every_page_links_the_favicon(client: Any, login: Any, nurse: Any) -> No
     path = finders.find("web/favicon.svg")
     assert path is not None
     assert Path(path).read_text(encoding="utf-8").lstrip().startswith("<svg")
+
+
+def test_the_prescribers_home_costs_the_same_queries_for_one_or_many_reviews(
+    client: Any, login: Any, nurse: Any, prescriber: Any, patient: Any, front_desk: Any
+) -> None:
+    from datetime import date
+
+    from ketaflow.patients.models import Patient
+    from ketaflow.screening.services import open_review
+
+    open_review(nurse, patient)
+    login(client, prescriber)
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    for n in range(2, 5):
+        other = Patient.objects.create(
+            clinic=patient.clinic,
+            mrn=f"KF-00000{n}",
+            given_name="Sam",
+            family_name=f"Roe{n}",
+            date_of_birth=date(1980, 1, n),
+            sex_at_birth="male",
+            created_by=front_desk,
+        )
+        open_review(nurse, other)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/")
+    assert len(_section(response.context["sections"], "reviews-to-sign").items) == 4
+    assert len(many) == len(one)
