@@ -39,6 +39,7 @@ from ketaflow.courses.derive.slots import free_starts
 from ketaflow.courses.models import (
     HOLDING,
     Appointment,
+    AppointmentStatus,
     CalendarFeed,
     Chair,
     ClinicSchedule,
@@ -454,3 +455,42 @@ def free_slots(
         )
         found.append(ChairSlots(c, [local(s, clinic) for s in starts]))
     return found
+
+
+def _open_from_past_days(actor: User) -> QuerySet[Appointment]:
+    clinic = actor.clinic
+    assert clinic is not None
+    today_starts = at_clinic(clinic_today(clinic), datetime.min.time(), clinic)
+    return Appointment.objects.filter(
+        chair__clinic_id=clinic.pk, status=AppointmentStatus.BOOKED, starts_at__lt=today_starts
+    )
+
+
+def bookings_to_close(actor: User, *, limit: int = 50) -> list[Appointment]:
+    """Appointments of past days still marked booked (attended? did not attend?); audited.
+
+    The front desk closes each one (checked in, cancelled, or did not attend) so the series
+    counts and the no-show record stay true. Oldest first, at most `limit`.
+    """
+    require_any(actor, *READ_COURSES)
+    found = list(
+        _open_from_past_days(actor)
+        .select_related("chair", "course__patient")
+        .order_by("starts_at", "pk")[:limit]
+    )
+    record_event(
+        actor=actor,
+        action=Action.LIST,
+        detail={
+            "part": "bookings_to_close",
+            "patient_ids": sorted({a.course.patient_id for a in found}),
+        },
+    )
+    return found
+
+
+def bookings_to_close_count(actor: User) -> int:
+    """How many past bookings are still open (a number only: not audited)."""
+    if not any(actor.can(c) for c in READ_COURSES):
+        return 0
+    return _open_from_past_days(actor).count()

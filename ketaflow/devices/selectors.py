@@ -125,3 +125,13 @@ def bindings(actor: User) -> list[MonitorBinding]:
 def mappings(actor: User) -> list[CodeMapping]:
     require(actor, Capability.MANAGE_DEVICES)
     return list(CodeMapping.objects.filter(clinic_id=actor.clinic_pk))
+
+
+def held_count_for_setup(actor: User) -> int:
+    """How many held messages wait, for whoever sets up the feeds (a number only: a held
+    message is often a monitor not bound to a chair or a code not mapped)."""
+    if not actor.can(Capability.MANAGE_DEVICES):
+        return 0
+    return InboundMessage.objects.filter(
+        clinic_id=actor.clinic_pk, status=MessageStatus.HELD
+    ).count()

@@ -23,6 +23,7 @@ from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument
 from ketaflow.fhir import derive, ids, resources_scales
 from ketaflow.fhir.bundle import EXPORTED_TYPES, bundle, patient_resources
+from ketaflow.fhir.models import ExportJob
 from ketaflow.fhir.resources_common import to_json
 from ketaflow.patients.models import Allergy, Diagnosis, Measurement, Medication, Patient
 from ketaflow.questionnaires.models import InstrumentResponse
@@ -130,3 +131,12 @@ def read(actor: User, resource_type: str, fhir_id: str, now: datetime) -> dict[s
             )
             return data
     raise Http404(NOT_FOUND)
+
+
+def recent_exports(actor: User, *, limit: int = 5) -> list[ExportJob]:
+    """The clinic's latest whole-clinic exports (no patient data: not audited)."""
+    if not actor.can(Capability.EXPORT_CLINIC_DATA):
+        raise PermissionDenied("Only clinic admins may export the whole clinic.")
+    return list(
+        ExportJob.objects.filter(clinic_id=actor.clinic_pk).select_related("requested_by")[:limit]
+    )

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from ketaflow.accounts.models import User
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Role
 from ketaflow.clinical.errors import ClinicalInputError
@@ -32,11 +33,17 @@ from ketaflow.pk_explorer.forms import RegimenForm
 _MILESTONES = (40.0, 80.0, 110.0, 230.0)
 
 
+def may_use(user: User) -> bool:
+    """Who may open the explorer: an active member of staff with a role (the navigation asks
+    this too, so the link is drawn exactly for those who get the page)."""
+    return bool(user.is_active and user.role in Role.values)
+
+
 @login_required
 @require_GET
 def explorer(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    if not (user.is_active and user.role in Role.values):
+    if not may_use(user):
         raise PermissionDenied("The PK explorer is for clinic staff.")
     submitted = "model" in request.GET
     form = RegimenForm(request.GET if submitted else None)

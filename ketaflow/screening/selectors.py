@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -354,3 +355,39 @@ def needs_for(patient: Patient, protocol: Protocol, at: datetime | None = None) 
         read.facts.pregnancy.value,
         dict(read.provenance.get("pregnancy") or {}),
     )
+
+
+# ---------------------------------------------------------------- worklist
+
+
+def _reviews_to_sign(actor: User) -> QuerySet[EligibilityReview]:
+    """Each patient's latest live review, when it is not signed yet (an older unsigned one,
+    replaced by a newer review, waits for nobody)."""
+    newer = EligibilityReview.objects.filter(
+        patient_id=OuterRef("patient_id"), status=RecordStatus.ACTIVE, pk__gt=OuterRef("pk")
+    )
+    return EligibilityReview.objects.filter(
+        patient__clinic_id=actor.clinic_pk, status=RecordStatus.ACTIVE, signed_at__isnull=True
+    ).exclude(Exists(newer))
+
+
+def reviews_to_sign(actor: User, *, limit: int = 50) -> list[EligibilityReview]:
+    """Eligibility reviews waiting for a prescriber's decision, oldest first; audited."""
+    if not actor.can(Capability.VIEW_CLINICAL):
+        raise PermissionDenied("Your role cannot see screening.")
+    rows = list(
+        _reviews_to_sign(actor).select_related("patient").order_by("recorded_at", "pk")[:limit]
+    )
+    record_event(
+        actor=actor,
+        action=Action.LIST,
+        detail={"part": "reviews_to_sign", "patient_ids": sorted({r.patient_id for r in rows})},
+    )
+    return rows
+
+
+def reviews_to_sign_count(actor: User) -> int:
+    """How many reviews wait for a signature (a number only: not audited)."""
+    if not actor.can(Capability.VIEW_CLINICAL):
+        return 0
+    return _reviews_to_sign(actor).count()

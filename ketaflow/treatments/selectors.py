@@ -6,12 +6,13 @@ session is a 404, never a 403.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,15 +25,15 @@ from ketaflow.clinical import session_exceptions as sx
 from ketaflow.clinical.checklist import Checklist
 from ketaflow.clinical.discharge import DischargeReadiness, Instruction, discharge_instructions
 from ketaflow.clinical.evidence import ClinicDefault
-from ketaflow.clinical.monitoring import Alert
+from ketaflow.clinical.monitoring.alerts import Alert, AlertLevel
 from ketaflow.clinical.monitoring.schedule import VitalsDue
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
-from ketaflow.courses.models import Appointment, AppointmentStatus, Chair
+from ketaflow.courses.models import Appointment, AppointmentStatus, Chair, SessionStatus
 from ketaflow.lib.clock import at_clinic, clinic_today
 from ketaflow.patients.models import Measurement
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.treatments import derive
-from ketaflow.treatments.models import DoseOrder, TreatmentSession, VitalsReading
+from ketaflow.treatments.models import DoseOrder, OrderStatus, TreatmentSession, VitalsReading
 
 
 def require_charting(actor: User) -> None:
@@ -368,3 +369,110 @@ def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
         detail={"part": "chair_board", "patient_ids": [a.course.patient_id for a in appts]},
     )
     return rows
+
+
+# ---------------------------------------------------------------------------- worklists
+#
+# Small reads for the staff home's worklists (`web/worklists.py`). Each list is audited with
+# the patients it shows; each `*_count` is a number only (for a badge), not audited.
+
+#: Sessions whose dosing started and that are not signed yet: where an in-session alert can
+#: still be open (it must be acknowledged before signing, `derive.open_alerts_to_sign`).
+_DOSED_UNSIGNED = (SessionStatus.IN_PROGRESS, SessionStatus.OBSERVING, SessionStatus.DISCHARGED)
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    """An in-session vital-sign alert nobody has acknowledged yet."""
+
+    session: TreatmentSession
+    reading: VitalsReading
+    alert: Alert
+
+
+def _audit_list(actor: User, part: str, patient_ids: Iterable[int]) -> None:
+    record_event(
+        actor=actor,
+        action=Action.LIST,
+        clinic_id=actor.clinic_pk,
+        detail={"part": part, "patient_ids": sorted(set(patient_ids))},
+    )
+
+
+def _critical_alerts(actor: User) -> list[OpenAlert]:
+    sessions = TreatmentSession.objects.filter(
+        clinic_id=actor.clinic_pk, status__in=_DOSED_UNSIGNED
+    ).select_related("patient__clinic", "chair", "course", "protocol_version", "appointment")
+    return [
+        OpenAlert(session, reading, alert)
+        for session in sessions.order_by("chair__name", "pk")
+        for reading, alert in derive.open_alerts_to_sign(session)
+        if alert.level is AlertLevel.CRITICAL
+    ]
+
+
+def open_critical_alerts(actor: User) -> list[OpenAlert]:
+    """Critical in-session alerts not yet acknowledged, in the actor's clinic; audited.
+
+    The alerts are the core's, computed from each dosed, unsigned session's readings (one
+    home: `derive.open_alerts_to_sign`), so the cost grows with the sessions in the chairs
+    now, never with the clinic's history.
+    """
+    require_charting(actor)
+    found = _critical_alerts(actor)
+    _audit_list(actor, "critical_vital_alerts", (a.session.patient_id for a in found))
+    return found
+
+
+def critical_alert_count(actor: User) -> int:
+    """How many readings carry a critical in-session alert not yet acknowledged (a BP of
+    185/112 is one reading with two alerts); a number only: not audited."""
+    if not actor.can(Capability.CHART_SESSION):
+        return 0
+    return len({a.reading.pk for a in _critical_alerts(actor)})
+
+
+def _orders_to_confirm(actor: User) -> QuerySet[DoseOrder]:
+    return DoseOrder.objects.filter(
+        session__clinic_id=actor.clinic_pk,
+        session__status__in=(SessionStatus.CHECKED_IN, SessionStatus.READY),
+        status=OrderStatus.PROPOSED,
+    )
+
+
+def orders_to_confirm(actor: User) -> list[DoseOrder]:
+    """Proposed dose orders waiting for a prescriber, oldest first; audited."""
+    require_charting(actor)
+    rows = list(
+        _orders_to_confirm(actor)
+        .select_related("session__patient", "session__chair")
+        .order_by("proposed_at", "pk")
+    )
+    _audit_list(actor, "orders_to_confirm", (o.session.patient_id for o in rows))
+    return rows
+
+
+def orders_to_confirm_count(actor: User) -> int:
+    if not actor.can(Capability.CHART_SESSION):
+        return 0
+    return _orders_to_confirm(actor).count()
+
+
+def _to_sign(actor: User) -> QuerySet[TreatmentSession]:
+    return TreatmentSession.objects.filter(
+        clinic_id=actor.clinic_pk, status=SessionStatus.DISCHARGED
+    )
+
+
+def sessions_to_sign(actor: User) -> list[TreatmentSession]:
+    """Discharged sessions waiting for the prescriber's signature, oldest first; audited."""
+    require_charting(actor)
+    rows = list(_to_sign(actor).select_related("patient", "chair").order_by("checked_in_at", "pk"))
+    _audit_list(actor, "sessions_to_sign", (s.patient_id for s in rows))
+    return rows
+
+
+def sessions_to_sign_count(actor: User) -> int:
+    if not actor.can(Capability.CHART_SESSION):
+        return 0
+    return _to_sign(actor).count()

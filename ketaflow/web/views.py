@@ -1,4 +1,5 @@
-"""The home page: what this role can do, and a quick patient search where the role allows."""
+"""The home page: the role's worklist (`web.worklists`), a quick patient search where the role
+allows, and what the role can do."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.shortcuts import render
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability, capabilities_of
 from ketaflow.patients.forms import PatientSearchForm
+from ketaflow.web.worklists import sections
 
 
 @login_required
@@ -17,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     granted = capabilities_of(user.role) if user.is_active and user.clinic_id else frozenset()
     abilities = [label for value, label in Capability.choices if value in granted]
     context = {
+        "sections": sections(user),
         "abilities": abilities,
         "search_form": PatientSearchForm() if user.can(Capability.VIEW_PATIENT_LIST) else None,
         "deidentified_only": user.can(Capability.VIEW_DEIDENTIFIED)

@@ -7,7 +7,7 @@ from ketaflow.web.context_processors import NAV
 
 
 def test_every_navigation_item_resolves_to_a_page():
-    for _label, name, _caps in NAV:
+    for _group, _label, name, _who, _count in NAV:
         assert reverse(name)
 
 
