@@ -85,6 +85,11 @@ class SessionRow:
     adverse_event: bool
     bp_excursion: bool
 
+    @property
+    def status_label(self) -> str:
+        """The row's status in words ("signed": a signed session record)."""
+        return "Signed" if self.status == "signed" else AppointmentStatus(self.status).label
+
 
 @dataclass(frozen=True)
 class PredictionView:
@@ -137,6 +142,11 @@ class PatientOutcome:
     @property
     def current(self) -> CourseOutcomes | None:
         return self.courses[0] if self.courses else None
+
+    @property
+    def protocols(self) -> tuple[Protocol, ...]:
+        """The courses' protocols, newest course first (they name the phases)."""
+        return tuple(c.protocol for c in self.courses)
 
 
 def _bands(code: str) -> tuple[BandSet | None, int | None]:

@@ -331,6 +331,11 @@ class Protocol:
             found.extend((f"{phase.code}.{key}", s) for key, s in phase.settings())
         return tuple(found)
 
+    def phase_name(self, code: str) -> str:
+        """A phase's name for the screens (appointments and plans store its code)."""
+        found = next((p for p in self.phases if p.code == code), None)
+        return found.name if found is not None else code.replace("_", " ")
+
     def setting_label(self, key: str) -> str:
         """A setting's name in words for the clinic's screens (`settings()` keys are codes)."""
         head, _, rest = key.partition(".")

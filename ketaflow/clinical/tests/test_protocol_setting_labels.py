@@ -28,3 +28,10 @@ def test_labels_name_the_phase_and_the_instrument() -> None:
     assert iv.setting_label("induction.doses.1") == f"{induction.name} · dose step 1"
     with pytest.raises(ClinicalInputError):
         iv.setting_label("nowhere.sessions")
+
+
+def test_a_phase_is_named_by_its_protocol() -> None:
+    iv = builtin("iv-racemic")
+    taper = next(p for p in iv.phases if p.code == "taper_weekly")
+    assert iv.phase_name("taper_weekly") == taper.name
+    assert iv.phase_name("gone_phase") == "gone phase"
