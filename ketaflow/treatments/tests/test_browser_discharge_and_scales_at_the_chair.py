@@ -65,7 +65,7 @@ def test_at_768px_each_scale_answer_is_one_tap_and_a_refused_discharge_keeps_eve
     session = make_discharge_ready(nurse, observing)
     page = tablet_page(browser)
     sign_in(page, f"{live_server.url}/treatments/{session.pk}/", nurse.username)
-    expect(page.get_by_role("heading", name=re.compile(r"session 1"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"Session 1"))).to_be_visible()
 
     # ---- the scales card spans the page; MOAA/S shows its six anchors, one tap each
     scales = page.locator("#scales")

@@ -77,7 +77,7 @@ def test_the_risk_flag_blocks_the_start_until_the_prescribers_assessment(
     # ---- the nurse: the flag on the session page, the checklist blocks, Start is refused
     n = new_page(browser)
     sign_in(n, url, nurse.username)
-    heading = n.get_by_role("heading", name=re.compile(r"session 1 · Chair 1"))
+    heading = n.get_by_role("heading", name=re.compile(r"Session 1 · Chair 1"))
     expect(heading).to_be_visible()
     expect(n.locator(".risk-flag")).to_contain_text("Suicide risk alert")
     checklist = n.locator("#checklist")

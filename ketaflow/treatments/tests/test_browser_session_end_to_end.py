@@ -135,7 +135,7 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
 
     # ---- check-in
     row.get_by_role("button", name="Check in").click()
-    expect(n.get_by_role("heading", name=re.compile(r"session 1 · Chair 1"))).to_be_visible()
+    expect(n.get_by_role("heading", name=re.compile(r"Session 1 · Chair 1"))).to_be_visible()
     session = TreatmentSession.objects.get(appointment=world.appointment)
     session_url = f"{base}/treatments/{session.pk}/"
     checklist = n.locator("#checklist")
@@ -189,7 +189,7 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     p.get_by_label("6-digit code from your authenticator app").fill(totp_code(world.totp))
     shot(p, "prescriber-2fa")
     p.get_by_role("button", name="Verify").click()
-    expect(p.get_by_role("heading", name=re.compile(r"session 1 · Chair 1"))).to_be_visible()
+    expect(p.get_by_role("heading", name=re.compile(r"Session 1 · Chair 1"))).to_be_visible()
     p.locator("#order").get_by_role("button", name="Confirm order").click()
     expect(p.locator("#order")).to_contain_text("Confirmed")
     shot(p, "order-confirmed")
