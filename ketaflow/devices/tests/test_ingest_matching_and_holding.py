@@ -308,3 +308,25 @@ def test_a_long_running_listener_sees_session_changes_at_once(
     sessions.update(status="discharged")  # even without a version bump
     assert "no active treatment session" in send("C-3").text
     assert DeviceReading.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_store_writes_only_through_the_one_statement(
+    clinic: Any, checked_in: Any, binding: Any
+) -> None:
+    """On PostgreSQL a batch is stored outside any transaction, in autocommit mode
+    (`ingest._batch_transaction`: no BEGIN and COMMIT round trips). That is atomic only while
+    the batch's one write is `insert_pg`'s statement: a write through Django's cursor (a save,
+    a bulk_create, an audit event written apart) would show here."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores a batch with the ORM's inserts, in a transaction")
+    with CaptureQueriesContext(connection) as queries:
+        outs = ingest(clinic, M.ge_b40("W-1"), M.ge_b40("W-2", mrn="NOBODY"), M.welch_allyn("W-3"))
+    assert [o.stored for o in outs] == [True] * 3
+    assert [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")] == []
+    assert InboundMessage.objects.count() == 3 and DeviceReading.objects.count() == 2
+    events = AccessEvent.objects.filter(object_type="devices.InboundMessage")
+    assert sorted(int(e.object_id) for e in events) == sorted(o.message_id for o in outs)
