@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import models
+from django.utils import timezone
 
 from ketaflow.audit import context
 from ketaflow.audit.context import RequestContext
@@ -80,8 +82,17 @@ def record_events(events: Iterable[Event]) -> list[AccessEvent]:
 
 
 def _row(e: Event, ctx: RequestContext | None) -> AccessEvent:
-    """The unsaved row for an event: who, what, and where the request came from."""
-    if e.action not in Action.values:
+    """The unsaved row for an event."""
+    return AccessEvent(**_values(e, ctx))
+
+
+_ACTIONS = frozenset(Action.values)
+
+
+def _values(e: Event, ctx: RequestContext | None) -> dict[str, Any]:
+    """An event's fields (by attribute name, all but `id` and `at`): who, what, and where the
+    request came from. The one place they are computed, for both ways of inserting them."""
+    if e.action not in _ACTIONS:
         raise ValueError(f"unknown audit action {e.action!r}")
     actor, obj = e.actor, e.obj
     patient_id = e.patient_id if e.patient_id is not None else _patient_id_of(obj)
@@ -91,18 +102,102 @@ def _row(e: Event, ctx: RequestContext | None) -> AccessEvent:
     label = e.actor_label or (
         f"{actor.username} ({actor.role or 'superuser'})" if actor is not None else "system"
     )
-    return AccessEvent(
-        actor_id=actor.pk if actor is not None and actor.pk else None,
-        actor_label=label[:200],
-        clinic_id=clinic_id,
-        patient_id=patient_id,
-        action=e.action,
-        object_type=obj._meta.label if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        detail=e.detail or {},
-        ip_address=ctx.ip_address if ctx else None,
-        user_agent=ctx.user_agent if ctx else "",
-        request_id=ctx.request_id if ctx else "",
-        path=ctx.path if ctx else "",
-        channel=ctx.channel if ctx else "system",
+    return {
+        "actor_id": actor.pk if actor is not None and actor.pk else None,
+        "actor_label": label[:200],
+        "clinic_id": clinic_id,
+        "patient_id": patient_id,
+        "action": e.action,
+        "object_type": obj._meta.label if obj is not None else "",
+        "object_id": str(obj.pk) if obj is not None and obj.pk is not None else "",
+        "detail": e.detail or {},
+        "ip_address": ctx.ip_address if ctx else None,
+        "user_agent": ctx.user_agent if ctx else "",
+        "request_id": ctx.request_id if ctx else "",
+        "path": ctx.path if ctx else "",
+        "channel": ctx.channel if ctx else "system",
+    }
+
+
+# -- PostgreSQL: audit rows inside another statement
+#
+# A writer that inserts many rows in one hand-written PostgreSQL statement (the HL7 listener)
+# audits them in the same statement, so the audit rows cost no round trip and no ORM insert of
+# their own: `pg_insert` gives a data-modifying CTE that inserts the events from binary
+# `unnest` arrays. The rows are those `record_events` writes (`_values`, `at` taken per row as
+# `auto_now_add` does, the fields' own database conversions); `test_pg_audit_insert` compares
+# the two. Events can be about rows the same statement inserts: their ids, and detail computed
+# from ids, come from a relation of the statement, joined on each event's key.
+
+#: The PostgreSQL type each kind of field is sent as (an array of it), then stored from.
+_PG_TYPES = {
+    "DateTimeField": "timestamptz",
+    "ForeignKey": "bigint",
+    "CharField": "text",
+    "JSONField": "text",  # JSON text, cast to jsonb
+    "GenericIPAddressField": "inet",
+}
+
+
+def _pg_columns() -> list[tuple[str, str, str]]:
+    """(column, attribute, array element type) of every column of the audit table but `id`:
+    all the model has, so a field added to it cannot be left out of this insert."""
+    return [
+        (f.column, f.attname, _PG_TYPES[f.get_internal_type()])
+        for f in AccessEvent._meta.concrete_fields
+        if not f.primary_key
+    ]
+
+
+def pg_insert(
+    events: Sequence[Event],
+    keys: Iterable[int] | None = None,
+    *,
+    relation: str | None = None,
+    prefix: str = "audit_",
+) -> tuple[str, dict[str, list[Any]]]:
+    """The events as one `INSERT INTO audit_accessevent … SELECT … FROM unnest(…)`, for a
+    data-modifying CTE of the caller's psycopg statement (binary parameters, `%(name)b`);
+    returns the SQL and its parameters (named `prefix` + column).
+
+    Without `relation` every event is written as `record_events` would write it. With
+    `relation`, the name of a relation of the statement with columns `(k bigint, object_id
+    text, detail jsonb)`, the events are about rows the statement inserts: event `i` is
+    written only if `relation` has a row with `k = keys[i]` (so an event about a row the
+    statement did not insert, such as a duplicate, is not written), its object id is that
+    row's `object_id` and that row's `detail` is added to its own. Rows go in in the events'
+    order (ids ascending, as with `record_events`).
+    """
+    current = context.current()
+    rows = [_values(e, e.context or current) for e in events]
+    dumps, now = json.dumps, timezone.now
+    ip_field = AccessEvent._meta.get_field("ip_address")
+    assert isinstance(ip_field, models.GenericIPAddressField)
+    for row in rows:
+        row["at"] = now()  # per row, as `auto_now_add` in a bulk insert
+        row["detail"] = dumps(row["detail"])  # as JSONField (no encoder) sends it
+        row["ip_address"] = ip_field.get_prep_value(row["ip_address"]) or None
+    columns = _pg_columns()
+    params = {f"{prefix}{col}": [row[attr] for row in rows] for col, attr, _type in columns}
+    names = ", ".join(col for col, _attr, _type in columns)
+    arrays = [f"%({prefix}{col})b::{type_}[]" for col, _attr, type_ in columns]
+    values = {col: f"audit_e.{col}" for col, _attr, _type in columns}
+    values["detail"] = "audit_e.detail::jsonb"
+    join = ""
+    if relation is not None:
+        params[f"{prefix}k"] = list(keys if keys is not None else ())
+        if len(params[f"{prefix}k"]) != len(rows):
+            raise ValueError("one key per event")
+        arrays.append(f"%({prefix}k)b::bigint[]")
+        values["object_id"] = "audit_x.object_id"
+        values["detail"] = "audit_e.detail::jsonb || audit_x.detail"
+        join = f"    JOIN {relation} audit_x ON audit_x.k = audit_e.k\n"
+    sql = (
+        f"INSERT INTO {AccessEvent._meta.db_table} ({names})\n"
+        f"    SELECT {', '.join(values.values())}\n"
+        f"    FROM unnest({', '.join(arrays)})\n"
+        f"        WITH ORDINALITY AS audit_e({names}{', k' if relation else ''}, n)\n"
+        f"{join}"
+        f"    ORDER BY audit_e.n"
     )
+    return sql, params

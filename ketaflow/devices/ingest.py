@@ -4,19 +4,20 @@ acknowledgement to send.
 
 The listener is a system actor with no user and runs this in a worker thread. There is one
 store path, `store_messages`, for a batch of parsed messages (a batch of one is the ordinary
-case). `ingest_batch` calls it for the whole batch in one transaction (group commit); if that
-fails it calls it again for each message alone in its own savepoint, so one bad message is
-answered AE alone. An AA is handed back only after the transaction holding the message has
-committed.
+case). `ingest_batch` calls it for the whole batch at once (group commit: on PostgreSQL one
+statement, elsewhere one transaction); if that fails it calls it again for each message alone
+in its own savepoint, so one bad message is answered AE alone. An AA is handed back only
+after the transaction holding the message has committed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 from ketaflow.accounts.models import Clinic
 from ketaflow.audit import context
 from ketaflow.audit.models import Action
-from ketaflow.audit.services import Event, record_events
+from ketaflow.audit.services import Event, pg_insert, record_events
 from ketaflow.devices import hl7_codec as hl7c
 from ketaflow.devices import hl7_vitals as hv
 from ketaflow.devices import readings as device_readings
@@ -99,7 +100,8 @@ def ingest_batch(
     """Store a batch of received messages; the outcome (ACK) for each, in order.
 
     Call from a worker thread (never the event loop). First the whole batch in one
-    transaction; if that fails, the transaction is rolled back and each message is stored
+    transaction (on PostgreSQL one statement, `_batch_transaction`); if that fails, the
+    transaction is rolled back and each message is stored
     again alone, in its own savepoint, so a failing message is answered AE alone. Outcomes
     are handed back only after the commit: if a commit fails, every message it held is
     answered AE and the senders resend. Nothing is acknowledged AA that is not committed.
@@ -121,7 +123,7 @@ def ingest_batch(
     if not received:
         return [o or _not_processed() for o in outcomes]
     try:
-        with transaction.atomic():
+        with _batch_transaction():
             results = store_messages(batch, received)
     except Exception:
         log.warning("store of %d messages failed; one by one", len(received), exc_info=True)
@@ -137,6 +139,17 @@ def ingest_batch(
     for i, outcome in results.items():
         outcomes[i] = outcome
     return [o or _not_processed() for o in outcomes]
+
+
+def _batch_transaction() -> contextlib.AbstractContextManager[Any]:
+    """What a whole batch is stored in: a transaction (or a savepoint in the caller's), except
+    on PostgreSQL in autocommit mode, where the batch's writes are one statement
+    (`insert_pg`), atomic and committed by itself. A transaction would add two round trips to
+    each batch: psycopg sends BEGIN on its own before the first query, then COMMIT.
+    (`test_the_store_writes_only_through_the_one_statement` keeps the writes in it.)"""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return contextlib.nullcontext()
+    return transaction.atomic()
 
 
 def _store_alone(batch: Batch, item: Received) -> dict[int, Outcome]:
@@ -157,8 +170,9 @@ def store_messages(batch: Batch, items: list[Received]) -> dict[int, Outcome]:
     Per message: nothing to chart (AA, not stored), a duplicate of one already stored or
     earlier in the batch (AA, not stored again), or stored: matched to a session (with its
     readings and their alerts), held for staff, or kept but not charted (demo data). Each
-    stored message gets one audit event through `audit.services.record_events`, in the
-    request context of its connection. Raises on any failure; the caller rolls back.
+    stored message gets one audit event, in the request context of its connection, written
+    by `audit.services` (`record_events`; on PostgreSQL `pg_insert`, in the insert statement
+    itself). Raises on any failure; the caller rolls back.
     """
     batch.prefetch(item.message for item in items)
     results: dict[int, Outcome] = {}
@@ -190,29 +204,29 @@ def store_messages(batch: Batch, items: list[Received]) -> dict[int, Outcome]:
     if not candidates:
         return results
     insert = insert_pg if connection.vendor == "postgresql" else insert_orm
-    inserted = insert(batch, candidates)
-    record_events(
-        Event(
-            actor=None,
-            actor_label=LISTENER,
-            action=Action.CREATE,
-            obj=c.row,
-            clinic_id=batch.clinic.pk,
-            patient_id=c.session.patient_id if c.session is not None else None,
-            detail={
-                "what": "hl7_message",
-                "status": c.row.status,
-                "session": c.session.pk if c.session is not None else None,
-                "readings": [r.pk for r in c.readings],
-            },
-            context=_listener_context(c.item.frame),
-        )
-        for c, new in zip(candidates, inserted, strict=True)
-        if new
-    )
+    inserted = insert(batch, candidates, [_audit_event(batch, c) for c in candidates])
     for c, new in zip(candidates, inserted, strict=True):
         results[c.item.index] = _stored_outcome(c) if new else _duplicate(c.item)
     return results
+
+
+def _audit_event(batch: Batch, c: _Candidate) -> Event:
+    """A stored message's audit event, but for its reading ids, which the insert adds
+    (`"readings"` in its detail): it is built before the insert, which may write it too."""
+    return Event(
+        actor=None,
+        actor_label=LISTENER,
+        action=Action.CREATE,
+        obj=c.row,
+        clinic_id=batch.clinic.pk,
+        patient_id=c.session.patient_id if c.session is not None else None,
+        detail={
+            "what": "hl7_message",
+            "status": c.row.status,
+            "session": c.session.pk if c.session is not None else None,
+        },
+        context=_listener_context(c.item.frame),
+    )
 
 
 @dataclass
@@ -225,9 +239,11 @@ class _Candidate:
     readings: list[DeviceReading]
 
 
-def insert_orm(batch: Batch, candidates: list[_Candidate]) -> list[bool]:
+def insert_orm(batch: Batch, candidates: list[_Candidate], events: list[Event]) -> list[bool]:
     """Insert the candidates' messages and readings (setting their ids) with the ORM's bulk
-    inserts; per candidate, False if its message was already stored (a duplicate)."""
+    inserts, and through `audit.services.record_events` the audit event of each message
+    inserted (`events`, one per candidate, completed with its reading ids); per candidate,
+    False if its message was already stored (a duplicate)."""
     existing = set(
         InboundMessage.objects.filter(
             clinic=batch.clinic, control_id__in={c.row.control_id for c in candidates}
@@ -240,6 +256,11 @@ def insert_orm(batch: Batch, candidates: list[_Candidate]) -> list[bool]:
     fresh = [c for c, n in zip(candidates, new, strict=True) if n]
     InboundMessage.objects.bulk_create([c.row for c in fresh])
     DeviceReading.objects.bulk_create([r for c in fresh for r in c.readings])
+    record_events(
+        replace(e, detail={**(e.detail or {}), "readings": [r.pk for r in c.readings]})
+        for c, e, n in zip(candidates, events, new, strict=True)
+        if n
+    )
     return new
 
 
@@ -250,7 +271,9 @@ def insert_orm(batch: Batch, candidates: list[_Candidate]) -> list[bool]:
 # Parameters are arrays sent in binary with server-side binding, so neither Django's insert
 # compiler nor psycopg's client-side quoting runs per row (docs/benchmarks.md). The readings'
 # `status`, `reject_reason` and the message's `resolution_reason` are the models' defaults.
-# The audit events are not written here: they go through `audit.services.record_events`.
+# The audit event of each inserted message goes in the same statement: `audit.services`
+# builds its rows and their INSERT (`pg_insert`, the same rows `record_events` writes); this
+# statement gives it each inserted message's id and reading ids (`mx`).
 _PG_INSERT = """
 WITH t AS (
     SELECT * FROM unnest(
@@ -289,6 +312,13 @@ WITH t AS (
     JOIN mk ON mk.k = u.k
     ORDER BY u.n
     RETURNING id, message_id
+), mx AS (
+    SELECT mk.k, mk.id::text AS object_id, jsonb_build_object('readings', COALESCE(
+               (SELECT jsonb_agg(r.id ORDER BY r.id) FROM r WHERE r.message_id = mk.id),
+               '[]'::jsonb)) AS detail
+    FROM mk
+), a AS (
+    {audit}
 )
 SELECT mk.k, mk.id, ARRAY(SELECT r.id FROM r WHERE r.message_id = mk.id ORDER BY r.id) FROM mk
 """
@@ -316,8 +346,9 @@ _PG_READING_COLUMNS = tuple(
 )
 
 
-def insert_pg(batch: Batch, candidates: list[_Candidate]) -> list[bool]:
-    """`insert_orm` on PostgreSQL in one round trip (`_PG_INSERT`): the same rows, ids set."""
+def insert_pg(batch: Batch, candidates: list[_Candidate], events: list[Event]) -> list[bool]:
+    """`insert_orm` on PostgreSQL in one round trip (`_PG_INSERT`): the same rows, audit
+    events included, ids set."""
     dumps = json.dumps
     messages: list[tuple[Any, ...]] = []
     readings: list[tuple[Any, ...]] = []
@@ -366,9 +397,11 @@ def insert_pg(batch: Batch, candidates: list[_Candidate]) -> list[bool]:
                 )
             )
     now = timezone.now()
+    audit_sql, audit_params = pg_insert(events, range(1, len(candidates) + 1), relation="mx")
     params: dict[str, Any] = {
         **_columns(_PG_MESSAGE_COLUMNS, messages),
         **_columns(_PG_READING_COLUMNS, readings),
+        **audit_params,
         "clinic": batch.clinic.pk,
         "now": now,
     }
@@ -377,7 +410,7 @@ def insert_pg(batch: Batch, candidates: list[_Candidate]) -> list[bool]:
     connection.ensure_connection()
     # A server-side-binding cursor on Django's own connection, so inside its transaction.
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_PG_INSERT, params)
+        cursor.execute(_PG_INSERT.replace("{audit}", audit_sql), params)
         stored = {k: (pk, ids) for k, pk, ids in cursor.fetchall()}
     new = []
     for k, c in enumerate(candidates, start=1):

@@ -13,9 +13,11 @@ What it adds to `hl7.mllp` (reference §4.1-6, docs/hl7.md):
   connection only; one bad message is answered AE/AR and the next is read;
 - pipelining: a sender may send the next frame before the ACK; ACKs go back in order;
 - database work off the event loop, in a worker thread with its own Django connection
-  (`close_old_connections` before and after each batch, as Django does per request), with
-  group commit: messages arriving while a batch commits form the next batch, and each
-  message's AA is written only after the batch holding it has committed.
+  (`close_old_connections` before and after each batch, as Django does per request; its
+  health check, a round trip, only when the thread's last batch failed or ended more than
+  `healthy_seconds` ago), with group commit: messages arriving while a batch commits form
+  the next batch, and each message's AA is written only after the batch holding it has
+  committed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import os
 import pstats
 import signal
 import threading
+import time
 from asyncio import IncompleteReadError, LimitOverrunError
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -128,6 +131,7 @@ class Listener:
         batch_size: int = DEFAULT_BATCH,
         db_workers: int = 1,
         cache_seconds: float = 5.0,
+        healthy_seconds: float = 1.0,
     ) -> None:
         self.clinic = clinic
         self.host = host
@@ -143,6 +147,8 @@ class Listener:
         self._connections: set[asyncio.Task[Any]] = set()
         self._executor = ThreadPoolExecutor(self.db_workers, thread_name_prefix="hl7-db")
         self._cache = matching.ListenerCache(ttl=cache_seconds)
+        self.healthy_seconds = healthy_seconds
+        self._healthy = threading.local()  # per database thread: its connection's last success
         self._profile_prefix = os.environ.get(PROFILE_ENV, "")
         self._profiles: dict[int, cProfile.Profile] = {}  # thread id -> its profiler
         self._loop_profile = cProfile.Profile()
@@ -214,8 +220,18 @@ class Listener:
             profile = self._profiles.setdefault(threading.get_ident(), cProfile.Profile())
             profile.enable()
         close_old_connections()
+        healthy_at = getattr(self._healthy, "at", None)
+        if healthy_at is not None and time.monotonic() - healthy_at < self.healthy_seconds:
+            # Django would send `SELECT 1` before the batch's first query (CONN_HEALTH_CHECKS):
+            # a round trip per batch. This connection committed a batch a moment ago, so the
+            # check is skipped; after a failed batch or an idle spell it runs as usual.
+            connection.health_check_done = True  # type: ignore[attr-defined]  # not in stubs
+        self._healthy.at = None
         try:
-            return ingest.ingest_batch(self.clinic, frames, self._cache)
+            outcomes = ingest.ingest_batch(self.clinic, frames, self._cache)
+            if all(o.code != "AE" for o in outcomes):
+                self._healthy.at = time.monotonic()
+            return outcomes
         finally:
             close_old_connections()
             if profile is not None:

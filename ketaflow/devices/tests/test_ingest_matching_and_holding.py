@@ -175,9 +175,16 @@ def test_a_batch_stores_exactly_what_its_messages_stored_alone_store(
     (`insert_orm`; on PostgreSQL the batch is otherwise one hand-written statement,
     `insert_pg`) and each message stored alone (the fall-back after a failed batch) must write
     the same rows, audit events included, and give the same answers (a renamed or added column
-    would otherwise only show as a silent fall-back to storing one by one)."""
-    from django.db import transaction
+    would otherwise only show as a silent fall-back to storing one by one). On PostgreSQL the
+    audit events ride in that statement (`audit.services.pg_insert`), elsewhere they are
+    written by `record_events`: the rows must be the same."""
+    import itertools
 
+    from django.db import transaction
+    from django.utils import timezone
+
+    from ketaflow.audit import context as audit_context
+    from ketaflow.conftest import DEFAULT_NOW
     from ketaflow.devices import ingest as ingest_module
 
     batch = [
@@ -227,8 +234,9 @@ def test_a_batch_stores_exactly_what_its_messages_stored_alone_store(
             for e in AccessEvent.objects.filter(object_type="devices.InboundMessage")
             .order_by("pk")
             .values(
-                "actor", "actor_label", "clinic", "patient", "action", "object_type",
-                "object_id", "detail", "ip_address", "user_agent", "path", "channel",
+                "at", "actor", "actor_label", "clinic", "patient", "action", "object_type",
+                "object_id", "detail", "ip_address", "user_agent", "request_id", "path",
+                "channel",
             )
         ]  # fmt: skip
         return messages, readings, events
@@ -237,9 +245,13 @@ def test_a_batch_stores_exactly_what_its_messages_stored_alone_store(
         pass
 
     def stored(**patches: Any) -> tuple[list[Any], tuple[list[Any], list[Any], list[Any]]]:
+        request_ids = (f"{n:032x}" for n in itertools.count(1))
         with pytest.MonkeyPatch.context() as mp:
             for name, value in patches.items():
                 mp.setattr(ingest_module, name, value)
+            # The same clock and request ids for each way, so the audit rows compare whole.
+            mp.setattr(timezone, "now", lambda: DEFAULT_NOW)
+            mp.setattr(audit_context, "new_request_id", lambda: next(request_ids))
             with pytest.raises(Rollback), transaction.atomic():
                 outs = ingest(clinic, *batch)
                 rows = snapshot()
@@ -296,3 +308,25 @@ def test_a_long_running_listener_sees_session_changes_at_once(
     sessions.update(status="discharged")  # even without a version bump
     assert "no active treatment session" in send("C-3").text
     assert DeviceReading.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_store_writes_only_through_the_one_statement(
+    clinic: Any, checked_in: Any, binding: Any
+) -> None:
+    """On PostgreSQL a batch is stored outside any transaction, in autocommit mode
+    (`ingest._batch_transaction`: no BEGIN and COMMIT round trips). That is atomic only while
+    the batch's one write is `insert_pg`'s statement: a write through Django's cursor (a save,
+    a bulk_create, an audit event written apart) would show here."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores a batch with the ORM's inserts, in a transaction")
+    with CaptureQueriesContext(connection) as queries:
+        outs = ingest(clinic, M.ge_b40("W-1"), M.ge_b40("W-2", mrn="NOBODY"), M.welch_allyn("W-3"))
+    assert [o.stored for o in outs] == [True] * 3
+    assert [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")] == []
+    assert InboundMessage.objects.count() == 3 and DeviceReading.objects.count() == 2
+    events = AccessEvent.objects.filter(object_type="devices.InboundMessage")
+    assert sorted(int(e.object_id) for e in events) == sorted(o.message_id for o in outs)

@@ -194,3 +194,52 @@ def test_an_oversize_frame_spanning_many_reads_gets_one_refusal(running: Running
         ("AA", "T-7"),
     ]
     assert sorted(InboundMessage.objects.values_list("control_id", flat=True)) == ["T-6", "T-7"]
+
+
+def test_the_health_check_runs_only_after_a_failed_batch_or_an_idle_spell(
+    clinic: Any, checked_in: Any, binding: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django checks a connection (`SELECT 1`, a round trip) before each batch's first query;
+    the listener skips that right after a batch committed on it, and not after a failure."""
+    from django.db import connections
+
+    from ketaflow.devices import ingest
+
+    checks: list[int] = []
+    wrapper = type(connections["default"])
+    real_usable = wrapper.is_usable
+
+    def counted(self: Any) -> bool:
+        checks.append(1)
+        return bool(real_usable(self))
+
+    monkeypatch.setattr(wrapper, "is_usable", counted)
+    real_row = ingest._message_row
+    failing = {"on": False}
+
+    def maybe_failing(*args: Any) -> Any:
+        if failing["on"]:
+            raise RuntimeError("connection lost")
+        return real_row(*args)
+
+    monkeypatch.setattr(ingest, "_message_row", maybe_failing)
+    r = Running(clinic, healthy_seconds=60)
+    try:
+        with r.connect() as s:
+
+            def send(ctrl: str) -> str:
+                s.sendall(M.frame(M.ge_b40(ctrl)))
+                return read_acks(s, 1)[0]["code"]
+
+            assert [send(f"H-{i}") for i in range(4)] == ["AA"] * 4
+            assert len(checks) <= 1  # at most before the first batch, never between
+            failing["on"] = True
+            assert send("H-5") == "AE"
+            failing["on"] = False
+            before = len(checks)
+            assert send("H-5") == "AA"
+            assert len(checks) == before + 1  # the failed batch's connection is checked
+            assert send("H-6") == "AA" and len(checks) == before + 1
+    finally:
+        r.stop()
+    assert InboundMessage.objects.count() == 6
