@@ -416,7 +416,8 @@ def _moves(
         label = STATE_LABELS[state] if state else ""
         crit = criteria.response_rule
         plan = (
-            f" The protocol proposes {step.session.phase} session {step.session.number} from "
+            f" The protocol proposes session {step.session.number} "
+            f"({course_protocol(course).phase_name(step.session.phase)}) from "
             f"{step.session.on:%d %b %Y}."
             if step.session
             else ""

@@ -39,7 +39,9 @@ def test_after_the_series_the_protocol_proposes_maintenance(course):
     assert move.reason == "Induction done (6); GAD-7 responder: 18 → 6 (67% better) [S40]"
     assert len(move.reason) <= 100  # the course history's change-reason field
     assert "Induction series finished (6 sessions)" in move.detail
-    assert "The protocol proposes taper_weekly session 7" in move.detail
+    taper = fu.protocol.phase_name("taper_weekly")
+    assert f"The protocol proposes session 7 ({taper})" in move.detail
+    assert "taper_weekly" not in move.detail
     assert "S40" in {s.key for s in move.sources}  # GAD-7's response criterion
 
 
