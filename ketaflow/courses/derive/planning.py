@@ -121,8 +121,8 @@ def propose_series(course: Course, *, start: date | None = None) -> SeriesPropos
     note = ""
     if not chosen and sessions:
         note = (
-            f"The protocol's next session ({sessions[0].phase}) is not a "
-            f"{wanted.value} session: change the course phase to book it."
+            f"The protocol's next session ({protocol.phase_name(sessions[0].phase)}) is not "
+            f"in the {wanted.value} phase: change the course phase to book it."
         )
     elif not chosen:
         note = "Every session of the protocol's series is booked or given."
