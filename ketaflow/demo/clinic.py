@@ -101,6 +101,9 @@ class DemoPatient:
     medications: list[dict[str, Any]] = field(default_factory=list)
     prior_treatments: list[dict[str, Any]] = field(default_factory=list)
     allergies: list[dict[str, Any]] = field(default_factory=list)
+    # Without allergies listed, "no known allergies" is recorded as the fact it is, unless
+    # the demo shows a chart where nobody has asked yet (the banner says "not recorded").
+    allergies_asked: bool = True
     imperial: bool = False  # weight and height entered in lb / in (the service converts)
     pregnancy: dict[str, Any] | None = None
 
@@ -543,6 +546,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
             _prior(T.CBT, "CBT, 12 sessions", True, P, date(2020, 1, 1), date(2020, 4, 1)),
         ],
         pregnancy=_not_pregnant(),
+        allergies_asked=False,  # the one chart whose banner says "Allergies not recorded"
     ),
 )
 
@@ -649,6 +653,11 @@ def _patient(actor: User, spec: DemoPatient, index: int, report: SeedReport) -> 
         *(("medications", m) for m in spec.medications),
         *(("prior-treatments", p) for p in spec.prior_treatments),
         *(("allergies", a) for a in spec.allergies),
+        *(
+            [("allergies", {"no_known_allergies": True})]
+            if not spec.allergies and spec.allergies_asked
+            else []
+        ),
     ]
     clinic_slug = Clinic.objects.get(pk=actor.clinic_pk).slug
     rng = random.Random(f"{RANDOM_SEED}:{clinic_slug}:{spec.mrn}")  # same chart every run

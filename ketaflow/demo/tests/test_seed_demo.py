@@ -170,3 +170,15 @@ def test_the_banner_defaults_to_port_8000(monkeypatch):
     out = StringIO()
     call_command("demo-banner", stdout=out)
     assert "http://127.0.0.1:8000/" in out.getvalue()
+
+
+def test_allergies_are_listed_or_none_known_except_on_one_chart_not_yet_asked(seeded):
+    from ketaflow.patients.models import Allergy
+
+    asked = {a.patient_id for a in Allergy.objects.all()}
+    none_known = set(
+        Allergy.objects.filter(no_known_allergies=True).values_list("patient_id", flat=True)
+    )
+    not_asked = Patient.objects.exclude(pk__in=asked)
+    assert list(not_asked.values_list("mrn", "clinic__slug")) == [("KF-000015", "demo")]
+    assert none_known and none_known <= asked
