@@ -350,11 +350,16 @@ def alerts_for(session: TreatmentSession, reading: VitalsReading) -> tuple[Alert
 SIGN_BLOCKING_LEVELS = frozenset({AlertLevel.WARN, AlertLevel.CRITICAL})
 
 
-def open_alerts_to_sign(session: TreatmentSession) -> list[tuple[VitalsReading, Alert]]:
-    """Unacknowledged warn/critical alerts, most urgent first, then by time."""
+def open_alerts_to_sign(
+    session: TreatmentSession, rows: SessionRows | None = None
+) -> list[tuple[VitalsReading, Alert]]:
+    """Unacknowledged warn/critical alerts, most urgent first, then by time.
+
+    `rows`: the session's rows already loaded (`load_rows`, for many sessions at once).
+    """
     found = [
         (view.reading, alert)
-        for view in reading_views(session, record_of(session))
+        for view in reading_views(session, record_of(session, rows), rows)
         for alert in view.open_alerts
         if alert.level in SIGN_BLOCKING_LEVELS
     ]

@@ -403,10 +403,12 @@ def _critical_alerts(actor: User) -> list[OpenAlert]:
     sessions = TreatmentSession.objects.filter(
         clinic_id=actor.clinic_pk, status__in=_DOSED_UNSIGNED
     ).select_related("patient__clinic", "chair", "course", "protocol_version", "appointment")
+    found = list(sessions.order_by("chair__name", "pk"))
+    rows = derive.load_rows(found)  # one query per table, however many chairs are dosing
     return [
         OpenAlert(session, reading, alert)
-        for session in sessions.order_by("chair__name", "pk")
-        for reading, alert in derive.open_alerts_to_sign(session)
+        for session in found
+        for reading, alert in derive.open_alerts_to_sign(session, rows[session.pk])
         if alert.level is AlertLevel.CRITICAL
     ]
 

@@ -50,9 +50,12 @@ def _fill_chair(n: int, *, clinic: Any, admin: Any, nurse: Any, prescriber: Any,
     )  # fmt: skip
 
 
-def _board_queries(client: Any) -> tuple[int, str]:
+def _board_queries(client: Any, *, poll: bool = True) -> tuple[int, str]:
+    """Queries of the board's 10-second poll (htmx: the rows only), or of the full page,
+    which also draws the navigation and its counts."""
+    headers = {"HTTP_HX_REQUEST": "true"} if poll else {}
     with CaptureQueriesContext(connection) as ctx:
-        html = client.get(reverse("treatments:board")).content.decode()
+        html = client.get(reverse("treatments:board"), **headers).content.decode()
     return len(ctx.captured_queries), html
 
 
@@ -91,4 +94,45 @@ def test_the_board_query_count_does_not_grow_with_its_sessions_rows(
     assert one <= 20, one
     assert three - one <= 2 * PER_CHAIR
     with django_assert_max_num_queries(one + 2 * PER_CHAIR):
-        client.get(reverse("treatments:board"))
+        client.get(reverse("treatments:board"), HTTP_HX_REQUEST="true")
+    # The full page adds the navigation's counts: a fixed cost, whatever the chairs.
+    full, html = _board_queries(client, poll=False)
+    assert html.count("BP 185/112") == 3
+    assert full - three <= 12, (full, three)
+
+
+def test_the_critical_alerts_of_every_chair_cost_the_same_queries_as_one_chairs(
+    clinic: Any,
+    clinic_admin: Any,
+    nurse: Any,
+    prescriber: Any,
+    protocols: Any,
+    front_desk: Any,
+    gates_open: None,
+) -> None:
+    """The worklists and the navigation count ask for them on every page a charting role
+    opens: the sessions' rows load once per table (`derive.load_rows`), as for the board."""
+    from ketaflow.treatments.selectors import critical_alert_count, open_critical_alerts
+
+    world = {
+        "clinic": clinic,
+        "admin": clinic_admin,
+        "nurse": nurse,
+        "prescriber": prescriber,
+        "protocol": protocols["iv-racemic"],
+        "front_desk": front_desk,
+    }
+    _fill_chair(1, **world)
+    with CaptureQueriesContext(connection) as one:
+        assert critical_alert_count(prescriber) == 1
+    for n in (2, 3):
+        _fill_chair(n, **world)
+    with CaptureQueriesContext(connection) as three:
+        assert critical_alert_count(prescriber) == 3
+    assert len(three) == len(one)
+    found = open_critical_alerts(prescriber)
+    assert sorted(a.session.chair.name for a in found if a.alert.code == "session.sbp.high") == [
+        "Chair 1",
+        "Chair 2",
+        "Chair 3",
+    ]
