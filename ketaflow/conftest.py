@@ -66,21 +66,23 @@ def _names_bound_to_djangos_now() -> list[tuple[Any, str]]:
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Pin "now" (Django's clock, which every service, view and command reads) to an instant.
 
     It moves on a millisecond per reading so histories and audit rows stay ordered. Every test
     starts at `DEFAULT_NOW`; a test that needs another moment calls `clock(at)`, before the
     fixtures that build its world, so their "three hours ago" is relative to it.
+    `clock(at, still=True)` stops it there: for comparing two ways of writing the same rows,
+    which may read the clock a different number of times.
     """
 
-    def pin(at: datetime) -> None:
+    def pin(at: datetime, *, still: bool = False) -> None:
         if at.tzinfo is None:
             raise ValueError("pin the clock to an aware datetime")
         ticks = itertools.count()
 
         def now() -> datetime:
-            return at + timedelta(milliseconds=next(ticks))
+            return at if still else at + timedelta(milliseconds=next(ticks))
 
         monkeypatch.setattr(timezone, "now", now)
         for module, name in _names_bound_to_djangos_now():

@@ -89,14 +89,12 @@ def test_the_statement_writes_exactly_what_record_events_writes(
 
 
 def test_events_about_rows_the_statement_inserts_take_their_ids_from_it(
-    clinic: Any, nurse: Any, monkeypatch: pytest.MonkeyPatch
+    clinic: Any, nurse: Any, clock: Any
 ) -> None:
     """The object id and the detail computed from ids come from a relation of the statement,
     by key; an event whose key it lacks (a row not inserted, e.g. a duplicate) is not written.
     (The clock stands still here: the statement reads it for the event it does not write.)"""
-    from django.utils import timezone
-
-    monkeypatch.setattr(timezone, "now", lambda: DEFAULT_NOW)
+    clock(DEFAULT_NOW, still=True)
     other = Clinic.objects.create(name="Other", slug="other-pg", timezone="Europe/London")
     unsaved = Clinic(name="New", slug="new", timezone="Europe/London")
     events = [

@@ -3,7 +3,7 @@ register (`evidence_register`): found through `evidence.source` like every other
 
 from __future__ import annotations
 
-from ketaflow.clinical.evidence import Source
+from ketaflow.clinical.evidence_types import Source
 
 SCALE_SOURCES: tuple[Source, ...] = (
     Source(

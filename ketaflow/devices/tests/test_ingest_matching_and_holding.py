@@ -169,6 +169,7 @@ def test_a_batch_stores_exactly_what_its_messages_stored_alone_store(
     binding: Any,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    clock: Any,
 ) -> None:
     """There is one store path (`ingest.store_messages`); what may differ is how many messages
     it gets and how it inserts them. A whole batch, the same batch with the ORM's bulk inserts
@@ -181,7 +182,6 @@ def test_a_batch_stores_exactly_what_its_messages_stored_alone_store(
     import itertools
 
     from django.db import transaction
-    from django.utils import timezone
 
     from ketaflow.audit import context as audit_context
     from ketaflow.conftest import DEFAULT_NOW
@@ -250,7 +250,7 @@ def test_a_batch_stores_exactly_what_its_messages_stored_alone_store(
             for name, value in patches.items():
                 mp.setattr(ingest_module, name, value)
             # The same clock and request ids for each way, so the audit rows compare whole.
-            mp.setattr(timezone, "now", lambda: DEFAULT_NOW)
+            clock(DEFAULT_NOW, still=True)
             mp.setattr(audit_context, "new_request_id", lambda: next(request_ids))
             with pytest.raises(Rollback), transaction.atomic():
                 outs = ingest(clinic, *batch)

@@ -52,7 +52,7 @@ def test_the_session_page_opens_with_the_patient_in_view(
     name = f"{world.patient.family_name}, {world.patient.given_name}"
     expect(banner).to_contain_text(name)
     assert page.evaluate("window.scrollY") < 50
-    expect(page.locator("#vitals").get_by_label("systolic")).not_to_be_focused()
+    expect(page.locator("#vitals").get_by_label("systolic", exact=True)).not_to_be_focused()
     expect(banner.get_by_text(name)).to_be_in_viewport()
 
     # Down at the vitals, the banner is still at the top of the window.
