@@ -91,7 +91,7 @@ def enter_vitals(page: Any, sbp: int, dbp: int, hr: int, spo2: int, rr: int) -> 
     """From the keyboard: focus systolic, type, Tab to the next field, Enter submits (htmx)."""
     from playwright.sync_api import expect
 
-    page.locator("#vitals").get_by_label("systolic").click()
+    page.locator("#vitals").get_by_label("systolic", exact=True).click()
     for i, value in enumerate((sbp, dbp, hr, spo2, rr)):
         if i:
             page.keyboard.press("Tab")
@@ -100,7 +100,7 @@ def enter_vitals(page: Any, sbp: int, dbp: int, hr: int, spo2: int, rr: int) -> 
         page.keyboard.press("Enter")
     # The new row's form takes the cursor back to systolic (autofocus, after htmx settles):
     # wait for it, or typing elsewhere next could land in the vitals form.
-    expect(page.locator("#vitals").get_by_label("systolic")).to_be_focused()
+    expect(page.locator("#vitals").get_by_label("systolic", exact=True)).to_be_focused()
 
 
 def record_scale(page: Any, name: str, every_item: str) -> None:
