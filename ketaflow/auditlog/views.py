@@ -23,6 +23,7 @@ from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import AccessEvent, Action
 from ketaflow.auditlog.selectors import events_for, patient_access_log
+from ketaflow.lib.forms import DateInput
 from ketaflow.patients.selectors import get_patient, search_patients
 
 PAGE_SIZE = 50
@@ -39,12 +40,8 @@ class AuditFilterForm(forms.Form):
         queryset=User.objects.none(), required=False, label="Staff member", empty_label="Anyone"
     )
     action = forms.ChoiceField(required=False, choices=[("", "Any action"), *Action.choices])
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(required=False, label="From", widget=DateInput())
+    until = forms.DateField(required=False, label="To (inclusive)", widget=DateInput())
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django import forms
 
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.courses.models import Chair, CoursePhase, EndedReason, ProtocolVersion
+from ketaflow.lib.forms import DateInput
 
 WEEKDAY_CHOICES = [
     (0, "Monday"),
@@ -18,7 +19,7 @@ WEEKDAY_CHOICES = [
     (5, "Saturday"),
     (6, "Sunday"),
 ]
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what type=date reads
+DATE = DateInput()
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 

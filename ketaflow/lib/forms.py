@@ -14,6 +14,17 @@ from django.utils.dateparse import parse_datetime, parse_time
 from ketaflow.lib.clock import Clinic, at_clinic, clinic_zone
 
 
+class DateInput(forms.DateInput):
+    """The browser's own date picker. Its value must travel as YYYY-MM-DD: a date drawn in
+    the site's format (26/11/2026) reads as empty in a `type=date` box, so a form shown again
+    with a date (a chosen day, a filter) would lose it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 def _default_label(field: str) -> str:
     return field.replace("_", " ").capitalize()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from ketaflow.lib.forms import DateInput
 from ketaflow.outcomes.dashboard import DashboardFilters
 
 
@@ -13,12 +14,8 @@ class DashboardFilterForm(forms.Form):
     diagnosis_group = forms.ChoiceField(required=False, label="Diagnosis (ICD-10 group)")
     route = forms.ChoiceField(required=False)
     protocol_code = forms.ChoiceField(required=False, label="Protocol")
-    started_from = forms.DateField(
-        required=False, label="Courses started from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    started_to = forms.DateField(
-        required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    started_from = forms.DateField(required=False, label="Courses started from", widget=DateInput())
+    started_to = forms.DateField(required=False, label="to", widget=DateInput())
 
     def __init__(self, *args: Any, options: dict[str, tuple[str, ...]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

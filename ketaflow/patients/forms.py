@@ -16,6 +16,7 @@ from django import forms
 from django.db import models
 
 from ketaflow.audit.history import RecordStatus
+from ketaflow.lib.forms import DateInput
 from ketaflow.lib.units import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
 from ketaflow.patients.codes import MedicationClass
 from ketaflow.patients.entries import EntryKind
@@ -29,15 +30,6 @@ else:  # the generic alias exists only for the type checker
     PatientModelForm = AnyModelForm = forms.ModelForm
 
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-
-
-class DateInput(forms.DateInput):
-    """The browser's own date picker; the value travels as YYYY-MM-DD."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:

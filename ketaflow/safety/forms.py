@@ -8,9 +8,10 @@ from typing import Any
 from django import forms
 
 from ketaflow.clinical.long_term_safety import LUTS_SYMPTOMS, Analyte
+from ketaflow.lib.forms import DateInput
 from ketaflow.safety.models import LabResult, LutsScreen, ReviewKind, ReviewOutcome, SafetyReview
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class LabPanelForm(forms.Form):
