@@ -18,6 +18,9 @@ Environment variables (all optional in development):
                         default http://127.0.0.1:8000.
   KETAFLOW_PORTAL_LINK_DAYS  days a patient questionnaire link works unless staff choose;
                         default 7, 1-30.
+  KETAFLOW_TASKS_BACKEND  where background jobs queue: "database" (default; run them with
+                        `ketaflow worker`) or "rq" (Redis at REDIS_URL; run `ketaflow rqworker`).
+  REDIS_URL             default redis://127.0.0.1:6379/0.
 """
 
 from __future__ import annotations
@@ -135,6 +138,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
+    "django_tasks_rq",
+    "django_rq",
     "ketaflow.accounts",
     "ketaflow.audit",
     "ketaflow.auditlog",
@@ -338,6 +345,24 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Background work (#14): the Django Tasks API (django-tasks, the backport of Django 6's
+# django.tasks). The database backend needs nothing beyond the database and is the default for
+# one box; RQ on Redis is there for a deployment that outgrows it. Never a thread in the web
+# process.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+KETAFLOW_TASKS_BACKEND = os.environ.get("KETAFLOW_TASKS_BACKEND", "database")
+if KETAFLOW_TASKS_BACKEND not in {"database", "rq"}:
+    raise ImproperlyConfigured("KETAFLOW_TASKS_BACKEND must be 'database' or 'rq'")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if KETAFLOW_TASKS_BACKEND == "database"
+        else "django_tasks_rq.RQBackend",
+        "QUEUES": ["default"],
+    }
+}
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 
 LOGGING = {
     "version": 1,
