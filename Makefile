@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
 .PHONY: uv install install-production demo test lint format typecheck lock serve clean-venv \
-	coverage-core bench-pk bench-outcomes bench-hl7 bench-startup bench-web
+	coverage-core bench-pk bench-outcomes bench-hl7 bench-startup bench-web serve-all
 
 # Two hash-pinned locks from pyproject.toml: requirements.lock is what production runs;
 # requirements-dev.lock is the same pins plus the `dev` extra (tests, linters, type checker,
@@ -91,6 +91,15 @@ bench-startup: install
 bench-web: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/bench_web.py
+
+# Everything on one box (web under gunicorn, task worker, scheduler, the demo clinic's HL7
+# listener) from the Procfile, with honcho; on the demo's SQLite unless DATABASE_URL is set.
+serve-all: export KETAFLOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
+serve-all: install
+	$(BIN)/ketaflow migrate --no-input
+	$(BIN)/ketaflow seed-demo
+	$(BIN)/ketaflow collectstatic --no-input -v0
+	KETAFLOW_HOST=$(HOST) KETAFLOW_PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 serve: install
 	$(BIN)/ketaflow runserver $(HOST):$(PORT)
