@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "ketaflow.devices",
     "ketaflow.fhir",
     "ketaflow.demo",
+    "ketaflow.backup",
 ]
 
 MIDDLEWARE = [
