@@ -91,7 +91,12 @@ def _pg_env() -> dict[str, str]:
 
 
 def _run(command: list[str]) -> str:
-    result = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise BackupRefused(
+            f"{command[0]} not found: install the PostgreSQL client tools (postgresql-client)"
+        ) from None
     if result.returncode != 0:
         raise BackupRefused(f"{command[0]} failed: {result.stderr.strip()}")
     return result.stdout

@@ -206,7 +206,11 @@ def test_a_backup_whose_database_copy_was_altered_is_refused(
     assert "does not match the manifest's SHA-256" in _refusal(altered)
 
 
-def test_a_backup_whose_manifest_disagrees_with_its_data_is_refused(
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="a pg_dump can only be measured once loaded: the next test covers PostgreSQL",
+)
+def test_a_sqlite_backup_whose_manifest_disagrees_with_its_copy_is_refused_before_loading(
     backup_file: Path, tmp_path: Path
 ) -> None:
     with tarfile.open(backup_file, "r:gz") as tar:
@@ -214,10 +218,7 @@ def test_a_backup_whose_manifest_disagrees_with_its_data_is_refused(
     tables = {**facts["tables"], "patients_patient": facts["tables"]["patients_patient"] + 1}
     lied = tmp_path / "lied"
     _rewrite(backup_file, lied, tables=tables)
-    if connection.vendor == "sqlite":  # the copy itself is measured before anything is loaded
-        assert "patients_patient" in _refusal(lied)
-    else:  # a dump is measured once loaded: see the drill on an empty database below
-        call_command("restore", input=lied, verify_only=True, stdout=io.StringIO())
+    assert "tables patients_patient" in _refusal(lied)
 
 
 def test_a_restore_that_does_not_match_its_manifest_fails_after_loading(
