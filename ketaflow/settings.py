@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "ketaflow.devices",
     "ketaflow.fhir",
     "ketaflow.demo",
+    "ketaflow.backup",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # One test database per test process, so parallel runs on one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several people at once on one SQLite file (#14): every chart read writes an audit row, so
+    # writers meet often. WAL lets reads go on during a write; a write transaction takes the
+    # lock when it begins (IMMEDIATE), so it waits its turn (up to `timeout` seconds) instead
+    # of failing "database is locked" when a read inside it turns into a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
