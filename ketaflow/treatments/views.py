@@ -455,9 +455,10 @@ def _swap(request: HttpRequest, actor: User, pk: int, card: str, **extra: Any) -
 
 
 def _refused(request: HttpRequest, card: str, problems: list[str]) -> HttpResponse:
-    """An htmx action refused: only the card's errors box, so what was typed stays."""
+    """An htmx action refused: only the card's errors box, so what was typed stays (and the
+    last action's messages are cleared, out of band: they no longer describe the page)."""
     ctx = {"here": card, "errors_in": card, "action_errors": problems}
-    response = render(request, "treatments/_action_errors.html", ctx)
+    response = render(request, "treatments/_refusal.html", ctx)
     return reswap(retarget(response, f"#{card}-errors"), "outerHTML")
 
 

@@ -218,7 +218,10 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
         n.locator("#administration").get_by_role("button", name=button, exact=True).click()
         expect(n.locator("#administration")).to_contain_text(f"pump {state}")
     n.locator("#administration").get_by_role("button", name="Stop", exact=True).click()
-    expect(n.locator("ul.messages")).to_contain_text("Say why: the infusion is stopped at")
+    # refused in the card, where the nurse is (an htmx swap of its errors box only)
+    expect(n.locator("#administration-errors")).to_contain_text(
+        "Say why: the infusion is stopped at"
+    )
     n.locator("#administration").get_by_label("Reason").fill("BP 185/112 during the infusion")
     n.locator("#administration").get_by_role("button", name="Stop", exact=True).click()
     expect(n.locator("#administration")).to_contain_text("pump stopped")

@@ -188,6 +188,11 @@ def test_a_nurse_and_a_prescriber_walk_a_session_from_their_worklists(
     admin.locator("#pump-at").fill(local_time(clinic, 0))
     admin.get_by_role("button", name="Start").click()
     expect(n.locator("#administration")).to_contain_text("pump infusing at 52.8 mL/h")
+    # The swap keeps the card acted on where it was in the window, and gives it the focus (the
+    # checklist above it is gone, the Start button too); the patient stays in view.
+    expect(n.locator("#administration")).to_be_focused()
+    expect(n.locator("#pump-at")).to_be_in_viewport()
+    expect(n.locator(".patient-banner").first).to_be_in_viewport()
     clock(DEFAULT_NOW + timedelta(minutes=20))
     enter_vitals(n, 130, 84, 78, 98, 14)
     clock(DEFAULT_NOW + timedelta(minutes=41))  # the 40-minute infusion is in: stopped at 40
@@ -211,6 +216,9 @@ def test_a_nurse_and_a_prescriber_walk_a_session_from_their_worklists(
     discharge.get_by_label("Told not to drive until tomorrow").check()
     discharge.get_by_role("button", name="Discharge").click()
     expect(n.locator(".lede").first).to_contain_text("Discharged")
+    # The discharge step is gone: the page goes back to its top, the new status and the message
+    expect(n.locator("#session-head")).to_be_focused()
+    expect(n.locator("ul.messages")).to_contain_text("Discharged.")
     axe("nurse", n)
 
     # ---- the prescriber goes home and signs from "Sessions to sign"

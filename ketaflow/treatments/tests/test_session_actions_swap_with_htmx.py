@@ -57,6 +57,7 @@ def refused_on(response: Any, card: str) -> str:
     assert response["HX-Reswap"] == "outerHTML"
     body: str = response.content.decode()
     assert body.strip().startswith(f'<div class="action-errors" id="{card}-errors" role="alert"')
+    assert '<div id="messages" hx-swap-oob="innerHTML">' in body  # the last "Saved." goes
     assert "session-page" not in body
     return body
 

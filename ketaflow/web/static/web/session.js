@@ -88,17 +88,20 @@
     if (isPoll(event) || !anchor) return;
     var was = anchor;
     anchor = null;
-    var card = document.getElementById(was.id);
+    var root = page();
+    var id = (root && root.getAttribute("data-acted")) || was.id; // the server's word first
+    if (root) root.removeAttribute("data-acted"); // read once: a later vitals swap is its own
+    var card = document.getElementById(id);
     if (!card) {
       var head = document.getElementById("session-head");
       window.scrollTo(0, 0);
       if (head) focusOn(head);
       return;
     }
-    window.scrollBy(0, card.getBoundingClientRect().top - was.top);
+    if (id === was.id) window.scrollBy(0, card.getBoundingClientRect().top - was.top);
     var active = document.activeElement;
     if (active && active !== document.body && card.contains(active)) return; // e.g. autofocus
-    var errors = document.getElementById(was.id + "-errors");
+    var errors = document.getElementById(id + "-errors");
     var focus = errors && errors.textContent.trim() ? errors : card;
     focusOn(focus);
   });
