@@ -303,3 +303,9 @@ def test_the_page_polls_its_status_as_an_automatic_refresh(
     body = changed.content.decode()
     assert body.count('<div id="session-page"') == 1 and "pump infusing" in body
     assert c.session[LAST_SEEN_KEY] == seen  # the polls did not restart the idle clock
+
+
+def test_every_action_has_the_card_its_htmx_answer_names() -> None:
+    from ketaflow.treatments.views import ACTIONS, CARD_OF
+
+    assert set(CARD_OF) == set(ACTIONS)
