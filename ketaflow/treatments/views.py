@@ -4,6 +4,13 @@ Thin: parse the action's form (`treatments.forms.actions`), call a service or se
 render; a form's or a service's errors are shown as messages naming the field. Every form
 posts the session `version` it was rendered with; a stale one shows "someone else changed
 this session".
+
+Each chair-side action answers twice over (issue #13, "At the chair and at the desk"): a
+plain POST is answered by a redirect to the page (the messages say what happened), an htmx
+POST by the page's session region drawn again (`_session_swap.html`, the messages out of
+band), so nobody reloads the page for an action. An htmx refusal answers only the acted
+card's errors box (what was typed stays in the form), except a stale page, which is drawn
+again. Every rule stays in the services; the views only choose what to draw.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reselect, reswap, retarget
 
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.accounts.requests import staff_user
@@ -154,6 +162,31 @@ ACTIONS: dict[str, tuple[type[actions.SessionActionForm], ServiceCall]] = {
     "sign": (actions.SignForm, services.sign_session),
     "amend": (actions.AmendForm, services.amend),
 }
+
+
+#: The card of the session page each action belongs to: where an htmx post's errors show, and
+#: the card kept in place (and focused) after the swap (`session.js`).
+CARD_OF: dict[str, str] = {
+    "checklist": "checklist",
+    "substance_decision": "checklist",
+    "order": "order",
+    "confirm": "order",
+    "event": "administration",
+    "dosing_complete": "administration",
+    "strike_event": "administration",
+    "vitals": "vitals",
+    "ack": "vitals",
+    "side_effect": "side-effects",
+    "resolve": "side-effects",
+    "rescue": "rescue",
+    "rescue_ack": "rescue",
+    "note": "notes",
+    "amend": "notes",
+    "sign": "sign",
+}
+
+#: How often an open session page asks whether someone else changed the session (seconds).
+POLL_SECONDS = 20
 
 
 def _clinic(actor: User) -> Clinic:
@@ -407,14 +440,45 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         else [],
         "side_effect_kinds": SideEffectKind.choices,
         "severities": Severity.choices,
+        "poll_seconds": POLL_SECONDS,
         **extra,
     }
+
+
+def _swap(request: HttpRequest, actor: User, pk: int, card: str, **extra: Any) -> HttpResponse:
+    """An htmx action's answer: the session region drawn again, the messages out of band.
+
+    It stands for the redirect's page load, so it is an audited read like that page."""
+    view = selectors.session_view(actor, pk)
+    ctx = _context(actor, view, curve_svg=_curve_svg(view), acted=card, **extra)
+    return render(request, "treatments/_session_swap.html", ctx)
+
+
+def _refused(request: HttpRequest, card: str, problems: list[str]) -> HttpResponse:
+    """An htmx action refused: only the card's errors box, so what was typed stays (and the
+    last action's messages are cleared, out of band: they no longer describe the page)."""
+    ctx = {"here": card, "errors_in": card, "action_errors": problems}
+    response = render(request, "treatments/_refusal.html", ctx)
+    return reswap(retarget(response, f"#{card}-errors"), "outerHTML")
+
+
+def _poll(request: HttpRequest, actor: User, pk: int) -> HttpResponse:
+    """The open page's automatic refresh: nothing (204) while the session is at the version
+    the page shows, else the session region drawn again (an audited read)."""
+    session = selectors.get_session(actor, pk, audit=False)
+    if request.GET.get("version") == str(session.version):
+        return HttpResponse(status=204)
+    view = selectors.session_view(actor, pk)
+    ctx = _context(actor, view, curve_svg=_curve_svg(view))
+    return render(request, "treatments/_session_page.html", ctx)
 
 
 @login_required
 @require_GET
 def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
+    if is_htmx(request) and "version" in request.GET:
+        return _poll(request, actor, pk)
     view = selectors.session_view(actor, pk)
     ctx = _context(actor, view, curve_svg=_curve_svg(view))
     return render(request, "treatments/session.html", ctx)
@@ -432,6 +496,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form_class, call = ACTIONS[action]
     form = form_class(request.POST, clinic=_clinic(actor))
     result: object = None
+    stale = False
     if form.is_valid():
         try:
             result = call(actor, session, form.session_version, **form.service_kwargs())
@@ -439,6 +504,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             add_service_errors(form, exc, label=_label)
         except services.SessionConflict as exc:
             form.add_error(None, exc.message)
+            stale = True
     problems = _problems(form)
     if action == "vitals" and is_htmx(request):
         view = selectors.session_view(actor, pk, audit=False)
@@ -456,8 +522,12 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 sync_version=_only_ours(request.POST, result is not None and not problems, view),
             ),
         )
-    for p in problems:
-        messages.error(request, p)
+    htmx = is_htmx(request)
+    if htmx and problems and not stale:
+        return _refused(request, CARD_OF[action], problems)
+    if not htmx:
+        for p in problems:
+            messages.error(request, p)
     if not problems:
         if isinstance(result, services.Signed) and result.next_step and result.next_step.session:
             nxt = result.next_step.session
@@ -475,6 +545,9 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 messages.warning(request, f.message)
         else:
             messages.success(request, "Saved.")
+    if htmx:  # a stale page is drawn again, with the refusal on the card
+        card = CARD_OF[action]
+        return _swap(request, actor, pk, card, action_errors=problems, errors_in=card)
     return redirect("treatments:session", pk=pk)
 
 
@@ -489,6 +562,7 @@ def _discharge_step(request: HttpRequest, actor: User, pk: int) -> HttpResponse:
     form = actions.DischargeForm(request.POST, clinic=_clinic(actor))
     recovery = recovery_score_forms(RECOVERY, request.POST)
     refused: DischargeReadiness | None = None
+    stale = False
     valid = [f.is_valid() for f in (form, *recovery)]
     if all(valid):
         try:
@@ -509,10 +583,23 @@ def _discharge_step(request: HttpRequest, actor: User, pk: int) -> HttpResponse:
             add_service_errors(form, exc, label=_label)
         except services.SessionConflict as exc:
             form.add_error(None, exc.message)
+            stale = True
         else:
             left = step.record.discharged_at is not None
             messages.success(request, "Discharged." if left else "Discharge assessment saved.")
+            if is_htmx(request):
+                return _swap(request, actor, pk, "discharge")
             return redirect(f"{reverse('treatments:session', args=[pk])}#discharge")
+    if is_htmx(request):
+        extra = {"discharge_form": form, "recovery_forms": recovery, "refused": refused}
+        if stale:  # the page is drawn again, the step as the nurse filled it in
+            return _swap(request, actor, pk, "discharge", **extra)
+        # Refused: only the step is drawn again, as filled in, with the reasons as one list.
+        view = selectors.session_view(actor, pk, audit=False)
+        response = render(
+            request, "treatments/_session_discharge.html", _context(actor, view, **extra)
+        )
+        return reswap(retarget(response, "#discharge"), "outerHTML")
     view = selectors.session_view(actor, pk, audit=False)
     ctx = _context(
         actor,
@@ -592,7 +679,13 @@ def pre_session_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, f"{form.instrument.name} recorded: {response.total} ({response.severity})."
             )
+            if is_htmx(request):
+                return _swap(request, actor, pk, "checklist")
             return redirect(f"{reverse('treatments:session', args=[pk])}#checklist")
+    if is_htmx(request):  # only the questionnaire is drawn again, with its errors
+        swap = _swap(request, actor, pk, "checklist", pre_form=form)
+        target = "#pre-session-questionnaire"
+        return reswap(reselect(retarget(swap, target), target), "outerHTML")
     view = selectors.session_view(actor, pk, audit=False)
     ctx = _context(actor, view, pre_form=form, curve_svg=_curve_svg(view))
     return render(request, "treatments/session.html", ctx, status=422)

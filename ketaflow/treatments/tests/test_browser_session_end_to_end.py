@@ -218,7 +218,10 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
         n.locator("#administration").get_by_role("button", name=button, exact=True).click()
         expect(n.locator("#administration")).to_contain_text(f"pump {state}")
     n.locator("#administration").get_by_role("button", name="Stop", exact=True).click()
-    expect(n.locator("ul.messages")).to_contain_text("Say why: the infusion is stopped at")
+    # refused in the card, where the nurse is (an htmx swap of its errors box only)
+    expect(n.locator("#administration-errors")).to_contain_text(
+        "Say why: the infusion is stopped at"
+    )
     n.locator("#administration").get_by_label("Reason").fill("BP 185/112 during the infusion")
     n.locator("#administration").get_by_role("button", name="Stop", exact=True).click()
     expect(n.locator("#administration")).to_contain_text("pump stopped")
@@ -272,8 +275,8 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     # ---- signing waits for the open alerts; the prescriber acknowledges each with the action
     # taken, reviews the summary (early stop, override, alerts) and signs with an attestation
     expect(p.locator("#open-alerts")).to_contain_text("Systolic 185")
-    p.get_by_role("button", name="Sign and lock the session").click()
-    expect(p.locator("ul.messages")).to_contain_text("open alert(s) before signing")
+    p.get_by_role("button", name="Sign and lock the session").click()  # refused in the card
+    expect(p.locator("#sign-errors")).to_contain_text("open alert(s) before signing")
     acks = p.locator("#vitals form").filter(has=p.get_by_role("button", name="Acknowledge"))
     for left in range(acks.count() - 1, -1, -1):
         acks.first.get_by_placeholder("action taken").fill("Infusion stopped, BP rechecked")
@@ -285,7 +288,7 @@ def test_a_nurse_and_a_prescriber_take_a_patient_from_check_in_to_a_signed_sessi
     expect(summary).to_contain_text("BP 185/112 during the infusion")
     expect(summary).to_contain_text("observation shorter than the protocol's minimum")
     p.get_by_role("button", name="Sign and lock the session").click()
-    expect(p.locator("ul.messages")).to_contain_text("write your attestation to sign")
+    expect(p.locator("#sign-errors")).to_contain_text("write your attestation to sign")
     expect(p.locator(".lede").first).to_contain_text("Discharged")
     p.get_by_label(re.compile("Prescriber's attestation")).fill(
         "Reviewed: early stop for BP, alerts acted on, observation override justified."
