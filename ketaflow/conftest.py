@@ -124,6 +124,17 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_where_queued(settings: Any) -> None:
+    """Background jobs run at once, in the test's process (Django Tasks' ImmediateBackend).
+
+    Jobs queued on commit still wait for the commit (`django_capture_on_commit_callbacks`).
+    The worker's own tests (`cli/tests/test_worker_command.py` and the kill tests of each job)
+    switch to the database or RQ backend and run `ketaflow worker` as a real process.
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def clinic(db: Any) -> Any:
     from ketaflow.accounts.models import Clinic
