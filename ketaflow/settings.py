@@ -363,6 +363,8 @@ TASKS = {
     }
 }
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+# Where whole-clinic exports are written (the web process serves them, the worker writes them).
+KETAFLOW_EXPORT_DIR = os.environ.get("KETAFLOW_EXPORT_DIR", "")  # default: var/exports
 
 LOGGING = {
     "version": 1,
