@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "django_rq",
     "ketaflow.accounts",
     "ketaflow.audit",
+    "ketaflow.mail",
     "ketaflow.auditlog",
     "ketaflow.patients",
     "ketaflow.screening",
@@ -326,6 +327,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ketaflow <no-reply@localhost>")
 
 # Patient portal: the address in links and emails (not the request's host, which may be an
