@@ -44,6 +44,7 @@ from ketaflow.clinical.questionnaire_schedule import (
 )
 from ketaflow.courses.models import Appointment, AppointmentStatus, Course
 from ketaflow.lib.clock import local
+from ketaflow.lib.derived import patient_changed
 from ketaflow.lib.errors import as_validation_error
 from ketaflow.mail.services import queue_message
 from ketaflow.patients.models import Patient
@@ -402,6 +403,7 @@ def submit_form(
     )
     response.full_clean(exclude=["patient", "recorded_by"])
     response.save()
+    patient_changed(response.patient_id)
     detail: dict[str, Any] = {
         "instrument": code,
         "context": context,
