@@ -23,6 +23,15 @@ from hypothesis import settings as hypothesis_settings
 
 PASSWORD = "correct horse battery staple 42"
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "worker: kills or runs `ketaflow worker` as a real process; CI runs these once more "
+        "with KETAFLOW_TEST_WORKER=rq (an RQ worker on Redis)",
+    )
+
+
 # Property tests: no per-example deadline (a shared 2-core CI machine makes timings noisy, and
 # a timing failure says nothing about correctness); in CI, derandomised so a red run can be
 # reproduced exactly. Locally, Hypothesis keeps exploring new examples.

@@ -19,8 +19,12 @@ Environment variables (all optional in development):
   KETAFLOW_PORTAL_LINK_DAYS  days a patient questionnaire link works unless staff choose;
                         default 7, 1-30.
   KETAFLOW_TASKS_BACKEND  where background jobs queue: "database" (default; run them with
-                        `ketaflow worker`) or "rq" (Redis at REDIS_URL; run `ketaflow rqworker`).
+                        `ketaflow worker`) or "rq" (Redis at REDIS_URL; `ketaflow worker` then runs
+                        an RQ worker).
   REDIS_URL             default redis://127.0.0.1:6379/0.
+  KETAFLOW_EXPORT_DIR   where whole-clinic exports are written; default var/exports.
+  EMAIL_FILE_PATH       with EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend,
+                        the folder emails are written to; default var/mail.
 """
 
 from __future__ import annotations

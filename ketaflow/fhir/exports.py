@@ -255,10 +255,8 @@ class ClinicWriter:
             handle.close()
         # A partial file of its own (two attempts at one job never share one), renamed into
         # place in one step: the target is either absent or complete.
-        handle, name = tempfile.mkstemp(
-            prefix=f"{target.stem}-", suffix=".partial", dir=target.parent
-        )
-        os.close(handle)
+        fd, name = tempfile.mkstemp(prefix=f"{target.stem}-", suffix=".partial", dir=target.parent)
+        os.close(fd)
         partial = Path(name)
         try:
             with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:

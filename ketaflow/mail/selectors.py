@@ -16,9 +16,9 @@ def failed_messages(actor: User) -> QuerySet[OutboxMessage]:
     """The clinic's emails that failed every attempt, newest first (clinic admins only)."""
     require(actor, Capability.MANAGE_USERS)
     record_event(
-        actor=actor, action=Action.LIST, clinic_id=actor.clinic_id, detail={"failed_emails": True}
+        actor=actor, action=Action.LIST, clinic_id=actor.clinic_pk, detail={"failed_emails": True}
     )
-    return OutboxMessage.objects.filter(clinic_id=actor.clinic_id, status=OutboxStatus.FAILED)
+    return OutboxMessage.objects.filter(clinic_id=actor.clinic_pk, status=OutboxStatus.FAILED)
 
 
 def failed_count(actor: User) -> int:
@@ -26,5 +26,5 @@ def failed_count(actor: User) -> int:
     if not actor.can(Capability.MANAGE_USERS):
         return 0
     return OutboxMessage.objects.filter(
-        clinic_id=actor.clinic_id, status=OutboxStatus.FAILED
+        clinic_id=actor.clinic_pk, status=OutboxStatus.FAILED
     ).count()

@@ -10,41 +10,32 @@ from django.test import override_settings
 from django_tasks import TaskResultStatus
 
 from ketaflow.cli.tests.sample_tasks import append_line
-from ketaflow.lib.tests.worker_process import (
-    DB_TASKS,
-    RQ_TASKS,
-    TEST_REDIS_URL,
-    WorkerDatabase,
-    redis_reachable,
-)
+from ketaflow.lib.tests.worker_process import WorkerDatabase, worker_settings
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_database_worker_runs_a_queued_task_once(tmp_path: Path) -> None:
     marker = tmp_path / "ran.txt"
-    with override_settings(TASKS=DB_TASKS):
+    with worker_settings("database"):
         first = append_line.enqueue(str(marker), "first")
         second = append_line.enqueue(str(marker), "second")
         assert first.status == TaskResultStatus.READY
-        WorkerDatabase(tmp_path).run()
+        WorkerDatabase(tmp_path, backend="database").run()
         first.refresh()
         second.refresh()
     assert marker.read_text().splitlines() == ["first", "second"]
     assert (first.status, first.return_value) == (TaskResultStatus.SUCCESSFUL, "FIRST")
     assert second.status == TaskResultStatus.SUCCESSFUL
     # A second pass finds nothing to do: nothing runs twice.
-    with override_settings(TASKS=DB_TASKS):
-        WorkerDatabase(tmp_path).run()
+    with worker_settings("database"):
+        WorkerDatabase(tmp_path, backend="database").run()
     assert marker.read_text().splitlines() == ["first", "second"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_rq_worker_runs_a_queued_task_from_redis(tmp_path: Path) -> None:
-    if not redis_reachable():
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
     marker = tmp_path / "ran.txt"
-    queues = {"default": {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 60}}
-    with override_settings(TASKS=RQ_TASKS, RQ_QUEUES=queues):
+    with worker_settings("rq"):
         result = append_line.enqueue(str(marker), "from redis")
         WorkerDatabase(tmp_path, backend="rq").run()
         result.refresh()

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import TestCase, override_settings
+from django.test import TestCase
 
 from ketaflow.fhir import services
 from ketaflow.fhir.models import ExportJob, JobStatus
-from ketaflow.lib.tests.worker_process import DB_TASKS, WorkerDatabase
+from ketaflow.lib.tests.worker_process import WorkerDatabase, worker_settings
 from ketaflow.patients.models import Patient
 
 
@@ -32,10 +32,11 @@ def _clinic_of(clinic_admin: Any, how_many: int) -> None:
 
 
 def _start(clinic_admin: Any) -> ExportJob:
-    with override_settings(TASKS=DB_TASKS), TestCase.captureOnCommitCallbacks(execute=True):
+    with worker_settings(), TestCase.captureOnCommitCallbacks(execute=True):
         return services.start_export(clinic_admin, "csv")
 
 
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_started_export_is_run_by_the_worker_process(
     settings: Any, tmp_path: Path, clinic_admin: Any
@@ -51,6 +52,7 @@ def test_a_started_export_is_run_by_the_worker_process(
     assert (job.done, job.total, job.attempts) == (2, 2, 1) and job.file_size > 0
 
 
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_export_is_retried_and_the_file_written_once(
     settings: Any, tmp_path: Path, clinic_admin: Any

@@ -3,7 +3,9 @@
 On PostgreSQL the test database is a real one the subprocess connects to. On SQLite the test
 database lives in memory, so it is copied to a file for the worker (SQLite's backup API, a
 few milliseconds) and copied back afterwards, so the test reads what the worker wrote.
-Tests using this need committed rows: `@pytest.mark.django_db(transaction=True)`.
+Tests using this need committed rows: `@pytest.mark.django_db(transaction=True)`, and are
+marked `worker`: CI runs them once more with `KETAFLOW_TEST_WORKER=rq`, the worker then being
+an RQ worker on a real Redis (database 13, emptied first), so both backends are proven.
 """
 
 from __future__ import annotations
@@ -19,13 +21,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 KETAFLOW = str(Path(sys.executable).with_name("ketaflow"))
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 RQ_TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
+TEST_RQ_QUEUES = {"default": {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+# Which worker the kill tests run: the database one, or RQ (CI's second pass).
+BACKEND = os.environ.get("KETAFLOW_TEST_WORKER", "database")
+
+
+def worker_settings(backend: str = BACKEND) -> Any:
+    """The settings a test queues its jobs with, matching the worker process it will start."""
+    if backend == "rq":
+        if not redis_reachable():
+            if os.environ.get("KETAFLOW_REQUIRE_REDIS"):
+                pytest.fail("Redis is not reachable at 127.0.0.1:6379 (required in CI)")
+            pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+        clear_test_queue()
+        return override_settings(TASKS=RQ_TASKS, RQ_QUEUES=TEST_RQ_QUEUES)
+    return override_settings(TASKS=DB_TASKS)
+
+
+def clear_test_queue() -> None:
+    """Empty the test Redis database: no job left by an earlier run may reach this one's rows."""
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
 
 
 def redis_reachable() -> bool:
@@ -40,7 +66,7 @@ def redis_reachable() -> bool:
 @dataclass
 class WorkerDatabase:
     tmp: Path
-    backend: str = "database"
+    backend: str = BACKEND
     env_extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -107,6 +133,7 @@ class WorkerDatabase:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own process group: the kill takes RQ's work horse too
         )
 
     def kill_when(
@@ -119,12 +146,12 @@ class WorkerDatabase:
                 out = process.stdout.read() if process.stdout else ""
                 raise AssertionError(f"the worker exited before the kill: {out}")
             if ready():
-                process.send_signal(signal.SIGKILL)
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
                 self.pull()
                 return
             time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
         raise AssertionError("the worker never reached the point to kill it at")
 

@@ -7,19 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import TestCase, override_settings
+from django.test import TestCase
 from django.utils import timezone
 
-from ketaflow.lib.tests.worker_process import DB_TASKS, WorkerDatabase
+from ketaflow.lib.tests.worker_process import WorkerDatabase, worker_settings
 from ketaflow.mail.models import OutboxMessage, OutboxStatus
 from ketaflow.mail.services import queue_message
 
 
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_message_held_by_a_killed_worker_is_sent_once_by_the_next(
     tmp_path: Path, clinic: Any
 ) -> None:
-    with override_settings(TASKS=DB_TASKS), TestCase.captureOnCommitCallbacks(execute=True):
+    with worker_settings(), TestCase.captureOnCommitCallbacks(execute=True):
         message = queue_message(
             clinic_id=clinic.pk,
             key="test:kill",
