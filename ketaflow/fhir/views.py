@@ -2,8 +2,8 @@
 
 Only EXPORT_CLINIC_DATA (clinic admins) may see the page, start a job, poll it or download
 its file, and only for their own clinic: another clinic's job is 404. Looking at the page or
-a job's status first fails stale jobs (a worker that died), so nothing shows "running" for
-ever. Downloads are audited.
+a job's status first queues again the jobs whose worker died (failing those out of
+attempts), so nothing shows "running" for ever. Downloads are audited.
 """
 
 from __future__ import annotations
