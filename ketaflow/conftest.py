@@ -23,6 +23,15 @@ from hypothesis import settings as hypothesis_settings
 
 PASSWORD = "correct horse battery staple 42"
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "worker: kills or runs `ketaflow worker` as a real process; CI runs these once more "
+        "with KETAFLOW_TEST_WORKER=rq (an RQ worker on Redis)",
+    )
+
+
 # Property tests: no per-example deadline (a shared 2-core CI machine makes timings noisy, and
 # a timing failure says nothing about correctness); in CI, derandomised so a red run can be
 # reproduced exactly. Locally, Hypothesis keeps exploring new examples.
@@ -122,6 +131,17 @@ def _fast_password_hashing(settings: Any) -> None:
     """Tests make many users: hash with MD5 there. Production hashing (Argon2) is checked by
     `accounts/tests/test_password_hashing.py` against the settings module itself."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_where_queued(settings: Any) -> None:
+    """Background jobs run at once, in the test's process (Django Tasks' ImmediateBackend).
+
+    Jobs queued on commit still wait for the commit (`django_capture_on_commit_callbacks`).
+    The worker's own tests (`cli/tests/test_worker_command.py` and the kill tests of each job)
+    switch to the database or RQ backend and run `ketaflow worker` as a real process.
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

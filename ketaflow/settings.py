@@ -19,8 +19,12 @@ Environment variables (all optional in development):
   KETAFLOW_PORTAL_LINK_DAYS  days a patient questionnaire link works unless staff choose;
                         default 7, 1-30.
   KETAFLOW_TASKS_BACKEND  where background jobs queue: "database" (default; run them with
-                        `ketaflow worker`) or "rq" (Redis at REDIS_URL; run `ketaflow rqworker`).
+                        `ketaflow worker`) or "rq" (Redis at REDIS_URL; `ketaflow worker` then runs
+                        an RQ worker).
   REDIS_URL             default redis://127.0.0.1:6379/0.
+  KETAFLOW_EXPORT_DIR   where whole-clinic exports are written; default var/exports.
+  EMAIL_FILE_PATH       with EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend,
+                        the folder emails are written to; default var/mail.
 """
 
 from __future__ import annotations
@@ -145,6 +149,7 @@ INSTALLED_APPS = [
     "django_rq",
     "ketaflow.accounts",
     "ketaflow.audit",
+    "ketaflow.mail",
     "ketaflow.auditlog",
     "ketaflow.patients",
     "ketaflow.screening",
@@ -341,6 +346,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ketaflow <no-reply@localhost>")
 
 # Patient portal: the address in links and emails (not the request's host, which may be an
@@ -397,6 +403,8 @@ TASKS = {
     }
 }
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+# Where whole-clinic exports are written (the web process serves them, the worker writes them).
+KETAFLOW_EXPORT_DIR = os.environ.get("KETAFLOW_EXPORT_DIR", "")  # default: var/exports
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("safety/", include("ketaflow.safety.urls")),
     path("devices/", include("ketaflow.devices.urls")),
     path("fhir/", include("ketaflow.fhir.urls")),
+    path("mail/", include("ketaflow.mail.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

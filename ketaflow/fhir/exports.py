@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
@@ -252,11 +253,18 @@ class ClinicWriter:
         """Zip every file into `target` (atomically) and return its size in bytes."""
         for handle in self._files.values():
             handle.close()
-        partial = target.with_suffix(".partial")
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(Path(self._scratch.name).iterdir()):
-                archive.write(path, arcname=path.name)
-        partial.replace(target)
+        # A partial file of its own (two attempts at one job never share one), renamed into
+        # place in one step: the target is either absent or complete.
+        fd, name = tempfile.mkstemp(prefix=f"{target.stem}-", suffix=".partial", dir=target.parent)
+        os.close(fd)
+        partial = Path(name)
+        try:
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(Path(self._scratch.name).iterdir()):
+                    archive.write(path, arcname=path.name)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
         self.close()
         return target.stat().st_size
 

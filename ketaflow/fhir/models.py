@@ -22,8 +22,8 @@ class ExportJob(models.Model):
     """One whole-clinic export, run in the background; progress is patients done of total.
 
     `heartbeat_at` is touched after every patient: a job whose worker died (server restart,
-    crash) stops beating and is marked failed the next time anyone looks, never left
-    "running" for ever.
+    crash, kill -9) stops beating and is queued again (`attempts` counts the claims), and
+    after `fhir.services.MAX_ATTEMPTS` marked failed, never left "running" for ever.
     """
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
@@ -40,6 +40,7 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

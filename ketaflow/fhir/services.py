@@ -4,25 +4,28 @@ Import: permission → complete check of the resource (`importing.plan_import`, 
 yet) → one transaction: the questionnaires service scores it with the core and stores it
 (context follow-up, self-report), then its provenance row → audit. Any error leaves nothing.
 
-Export jobs run in a background thread (or inline when `KETAFLOW_FHIR_EXPORT_INLINE` is set,
-as tests and single-process set-ups do). The job row is the only shared state: the worker
-claims it (queued → running), beats after each patient, and ends it done or failed. A worker
-that died leaves a job whose heartbeat stops; `fail_stale_jobs` (run whenever the export
-page or a job's status is looked at) turns it into a failed job instead of a stuck one.
+Export jobs are background tasks (`run_clinic_export`, queued when the job row commits, run by
+`ketaflow worker`). The job row is the only shared state: an attempt claims it (queued →
+running, counting the attempt), beats after each patient, and ends it done or failed. A
+worker killed mid-way leaves a job whose heartbeat stops; `recover_stale_jobs` (run by the
+worker at start-up, by the scheduler, and whenever the export page is looked at) queues it
+again, and the retry writes the whole file once more and renames it into place, so one
+complete file results. After `MAX_ATTEMPTS` attempts the job ends failed, never "running"
+for ever.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.permissions import require
@@ -35,6 +38,7 @@ from ketaflow.fhir.bundle import patient_resources
 from ketaflow.fhir.importing import QR, ImportPlan, plan_import
 from ketaflow.fhir.models import ExportFormat, ExportJob, ImportedResponse, JobStatus
 from ketaflow.fhir.outcome import FhirProblem, Issue
+from ketaflow.lib.background import enqueue_on_commit
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind
 from ketaflow.questionnaires.services import record_response
@@ -42,6 +46,7 @@ from ketaflow.questionnaires.services import record_response
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
 
 
 # ---------------------------------------------------------------------------------- import
@@ -130,30 +135,41 @@ def import_questionnaire_response(
 # ---------------------------------------------------------------------------------- export
 
 
-def fail_stale_jobs(clinic_id: int | None = None, now: datetime | None = None) -> int:
-    """Jobs whose worker stopped beating (or never started) become failed; returns how many."""
+def recover_stale_jobs(clinic_id: int | None = None, now: datetime | None = None) -> int:
+    """Jobs whose worker stopped beating (killed, restarted) or that never started are queued
+    again, up to `MAX_ATTEMPTS` attempts; past that they end failed. Returns how many."""
     now = now or timezone.now()
     cutoff = now - STALE_AFTER
     jobs = ExportJob.objects.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING))
     if clinic_id is not None:
         jobs = jobs.filter(clinic_id=clinic_id)
-    stale = jobs.filter(heartbeat_at__lt=cutoff) | jobs.filter(
-        heartbeat_at__isnull=True, created_at__lt=cutoff
+    stale = jobs.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff) | jobs.filter(
+        status=JobStatus.QUEUED, created_at__lt=cutoff
     )
-    return stale.update(
+    stale_ids = list(stale.values_list("pk", flat=True))
+    spent = ExportJob.objects.filter(pk__in=stale_ids, attempts__gte=MAX_ATTEMPTS)
+    spent.update(
         status=JobStatus.FAILED,
-        error="The export stopped without finishing (the server restarted or the worker "
-        "crashed). Start a new export.",
+        error=f"The export stopped without finishing {MAX_ATTEMPTS} times (the server "
+        "restarted or the worker crashed). Start a new export.",
         finished_at=now,
     )
+    retry = list(
+        ExportJob.objects.filter(pk__in=stale_ids, attempts__lt=MAX_ATTEMPTS).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id in retry:
+        enqueue_on_commit(run_clinic_export, job_id)
+    return len(stale_ids)
 
 
 def start_export(actor: User, fmt: str) -> ExportJob:
-    """Queue a whole-clinic export (clinic admins only) and start it in the background."""
+    """Queue a whole-clinic export (clinic admins only); a worker runs it once committed."""
     require(actor, Capability.EXPORT_CLINIC_DATA)
     if fmt not in ExportFormat.values:
         raise ValidationError({"format": [f"Choose one of: {', '.join(ExportFormat.values)}."]})
-    fail_stale_jobs(actor.clinic_pk)
+    recover_stale_jobs(actor.clinic_pk)
     with transaction.atomic():
         busy = ExportJob.objects.filter(
             clinic_id=actor.clinic_pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)
@@ -164,47 +180,59 @@ def start_export(actor: User, fmt: str) -> ExportJob:
             )
         job = ExportJob.objects.create(clinic_id=actor.clinic_pk, requested_by=actor, format=fmt)
         record_event(actor=actor, action=Action.CREATE, obj=job, detail={"format": fmt})
-        inline = getattr(settings, "KETAFLOW_FHIR_EXPORT_INLINE", False)
-        if not inline:
-            transaction.on_commit(lambda: launch(job.pk))
-    if inline:
-        return run_export_job(job.pk)
+        enqueue_on_commit(run_clinic_export, job.pk)
     return job
 
 
-def launch(job_id: int) -> None:
-    """Run the job in a daemon thread, once the row that describes it is committed."""
-    thread = threading.Thread(
-        target=_run_in_thread, args=(job_id,), name=f"fhir-export-{job_id}", daemon=True
-    )
-    thread.start()
-
-
-def _run_in_thread(job_id: int) -> None:
-    close_old_connections()
-    try:
-        run_export_job(job_id)
-    finally:
-        close_old_connections()
-        from django.db import connection
-
-        connection.close()
+@task
+def run_clinic_export(job_id: int) -> str:
+    """The background job of a whole-clinic export (queued by `start_export`); its status."""
+    return str(run_export_job(job_id).status)
 
 
 def _target(job: ExportJob) -> Path:
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    return exports.export_dir() / f"{job.clinic.slug}-{job.format}-{job.pk}-{stamp}.zip"
+    """One name per job, so a retried attempt replaces (atomically) what an earlier one wrote."""
+    return exports.export_dir() / f"{job.clinic.slug}-{job.format}-{job.pk}.zip"
+
+
+class _LostLease(Exception):
+    """Another attempt took the job over (this one was presumed dead): stop, write nothing."""
+
+
+def _claim(job_id: int, now: datetime) -> int | None:
+    """Claim the job with one conditional UPDATE; the attempt number, or None if not ours.
+
+    A queued job is claimed; so is a running one whose heartbeat stopped (its worker died).
+    Each claim counts an attempt, and every later write is conditional on that number: an
+    attempt that was presumed dead and wakes up finds its writes refused and stops.
+    """
+    claimable = ExportJob.objects.filter(pk=job_id, attempts__lt=MAX_ATTEMPTS).filter(
+        Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    )
+    seen = claimable.values_list("attempts", flat=True).first()
+    if seen is None:
+        return None
+    attempt = seen + 1
+    won = claimable.filter(attempts=seen).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=attempt, done=0
+    )
+    if not won:  # another worker claimed it between the read and the update
+        return None
+    return attempt
 
 
 def run_export_job(job_id: int) -> ExportJob:
-    """Claim a queued job and write the clinic; any exception ends it failed, with why."""
+    """Claim the job and write the clinic; any exception ends it failed, with why.
+
+    Idempotent: a job already done (or running under a live worker) is left alone, and a
+    retried job writes the whole file again and renames it into place.
+    """
     now = timezone.now()
-    claimed = ExportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
-    )
+    attempt = _claim(job_id, now)
     job = ExportJob.objects.select_related("clinic", "requested_by").get(pk=job_id)
-    if not claimed:
+    if attempt is None:
         return job
+    mine = ExportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt)
     token = context.activate(
         context.RequestContext(
             ip_address=None,
@@ -216,7 +244,7 @@ def run_export_job(job_id: int) -> ExportJob:
     )
     try:
         patients = list(Patient.objects.filter(clinic_id=job.clinic_id).select_related("clinic"))
-        ExportJob.objects.filter(pk=job.pk).update(total=len(patients))
+        mine.update(total=len(patients))
         done = 0
 
         def load(patient: Patient) -> tuple[derive.PatientRecord, list[Any]]:
@@ -226,25 +254,33 @@ def run_export_job(job_id: int) -> ExportJob:
         def progress(patient: Patient) -> None:
             nonlocal done
             done += 1
+            if not mine.update(done=done, heartbeat_at=timezone.now()):
+                raise _LostLease
             record_event(
                 actor=job.requested_by,
                 action=Action.EXPORT,
                 obj=patient,
-                detail={"format": job.format, "export_job": job.pk, "scope": "clinic"},
+                detail={
+                    "format": job.format,
+                    "export_job": job.pk,
+                    "scope": "clinic",
+                    "attempt": attempt,
+                },
             )
-            ExportJob.objects.filter(pk=job.pk).update(done=done, heartbeat_at=timezone.now())
 
         target = _target(job)
         size = exports.write_clinic(job.format, patients, load, target, now, progress)
-        ExportJob.objects.filter(pk=job.pk).update(
+        mine.update(
             status=JobStatus.DONE,
             file_path=str(target),
             file_size=size,
             finished_at=timezone.now(),
         )
+    except _LostLease:
+        log.warning("export job %s attempt %s was taken over by a later attempt", job_id, attempt)
     except Exception as exc:
         log.exception("export job %s failed", job_id)
-        ExportJob.objects.filter(pk=job.pk).update(
+        mine.update(
             status=JobStatus.FAILED,
             error=f"{type(exc).__name__}: {exc}"[:500],
             finished_at=timezone.now(),

@@ -2,8 +2,8 @@
 
 Only EXPORT_CLINIC_DATA (clinic admins) may see the page, start a job, poll it or download
 its file, and only for their own clinic: another clinic's job is 404. Looking at the page or
-a job's status first fails stale jobs (a worker that died), so nothing shows "running" for
-ever. Downloads are audited.
+a job's status first queues again the jobs whose worker died (failing those out of
+attempts), so nothing shows "running" for ever. Downloads are audited.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.fhir.exports import export_dir
 from ketaflow.fhir.models import ExportFormat, ExportJob, JobStatus
-from ketaflow.fhir.services import fail_stale_jobs, start_export
+from ketaflow.fhir.services import recover_stale_jobs, start_export
 
 
 def _admin(request: HttpRequest) -> User:
@@ -47,7 +47,7 @@ def _job(actor: User, job_id: int) -> ExportJob:
 @require_GET
 def exports(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
-    fail_stale_jobs(actor.clinic_pk)
+    recover_stale_jobs(actor.clinic_pk)
     jobs = ExportJob.objects.filter(clinic_id=actor.clinic_pk).select_related("requested_by")[:20]
     return render(request, "fhir/exports.html", {"jobs": jobs, "formats": ExportFormat.choices})
 
@@ -70,7 +70,7 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def status(request: HttpRequest, job_id: int) -> HttpResponse:
     actor = _admin(request)
-    fail_stale_jobs(actor.clinic_pk)
+    recover_stale_jobs(actor.clinic_pk)
     return render(request, "fhir/_job.html", {"job": _job(actor, job_id)})
 
 

@@ -7,7 +7,8 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcomes and measurement-based care"
 
     def ready(self) -> None:
-        """Keep `CourseOutcome` current without editing the apps that own the records."""
-        from ketaflow.outcomes import signals
+        """Refresh `CourseOutcome` after the services below say a course or patient changed."""
+        from ketaflow.lib import derived
+        from ketaflow.outcomes.services import queue_refresh
 
-        signals.connect()
+        derived.listen(queue_refresh)

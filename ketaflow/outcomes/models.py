@@ -2,8 +2,9 @@
 
 `CourseOutcome` is *derived* data (ARCHITECTURE "no derivable state" is kept in spirit: it is
 a cache of what the clinical core says about a course, never edited by hand, and it can be
-rebuilt from the records at any time with `services.rebuild_course_outcomes`). Services keep
-it current on every response, session and course change (signals in `apps.py`). Rows are
+rebuilt from the records at any time with `services.rebuild_course_outcomes`). The services that
+change a response, session, appointment or course say so (`lib.derived`), and a background
+task refreshes the course's row after their commit (`services.refresh_outcomes`). Rows are
 never deleted: a course is never deleted either.
 """
 

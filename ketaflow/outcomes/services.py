@@ -1,4 +1,8 @@
-"""Keeping `CourseOutcome` current: one course at a time (signals) or everything in bulk.
+"""Keeping `CourseOutcome` current: one course at a time (a task) or everything in bulk.
+
+The services that change a course's inputs (courses, treatments, questionnaires, the portal)
+call `lib.derived.course_changed` / `patient_changed`; after their commit, `queue_refresh`
+queues `refresh_outcomes` (deduplicated per course and transaction) for `ketaflow worker`.
 
 Both paths run the same code (`_refresh`): read the records of a batch of courses with a
 handful of set-based queries (patient-id ranges, `values_list`, `.iterator()`), group them
@@ -37,6 +41,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_tasks import task
 
 from ketaflow.audit.history import RecordStatus
 from ketaflow.clinical import administration as adm
@@ -93,13 +98,33 @@ _UPDATE_FIELDS = [f.name for f in CourseOutcome._meta.concrete_fields if f.name 
 
 
 def refresh_course_outcome(course_id: int) -> None:
-    """Recompute one course's summary row (called from signals after a change commits)."""
+    """Recompute one course's summary row (`refresh_outcomes` does, after a change commits)."""
     _refresh(Course.objects.filter(pk=course_id), batch_size=1)
 
 
 def refresh_patient_outcomes(patient_id: int) -> None:
     """Recompute the rows of every course of one patient (a new score may belong to any)."""
     _refresh(Course.objects.filter(patient_id=patient_id), batch_size=50)
+
+
+@task
+def refresh_outcomes(kind: str, key: int) -> None:
+    """The background job that refreshes the summary after a change to a course or a patient.
+
+    Queued on commit by `lib.derived` (the services that change the inputs call it); safe to
+    run twice or late: it recomputes from the committed records.
+    """
+    if kind == "patient":
+        refresh_patient_outcomes(key)
+    elif kind == "course":
+        refresh_course_outcome(key)
+    else:
+        raise ValueError(f"nothing to refresh for {kind!r}")
+
+
+def queue_refresh(kind: str, key: int) -> None:
+    """What `lib.derived` calls after a commit that changed a course or a patient."""
+    refresh_outcomes.enqueue(kind, key)
 
 
 def rebuild_course_outcomes(clinic_id: int | None = None, batch_size: int = 2000) -> int:
@@ -559,7 +584,9 @@ __all__ = [
     "choose_instrument_code",
     "failed_trials",
     "patient_sessions",
+    "queue_refresh",
     "rebuild_course_outcomes",
     "refresh_course_outcome",
+    "refresh_outcomes",
     "refresh_patient_outcomes",
 ]

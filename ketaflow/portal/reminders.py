@@ -3,9 +3,11 @@
 Safe to run from cron as often as you like. For every open course, each form due or overdue
 now (the core's schedule, evaluated with today's rules) gets at most one `Reminder` with
 outcome "sent" — a unique constraint makes a second send impossible, even for two runs at
-once: the rows are written before the email, in one transaction, so a failed email leaves
-nothing recorded and is tried again next run. A patient without an email address gets one
-"skipped" row per form with the reason, and is reminded once an address is added.
+once. The rows and the email (an outbox message, `ketaflow.mail`) are written in one
+transaction and a background job sends it after commit, retrying with back-off if the mail
+server fails; an email the outbox gives up on shows on the clinic admins' failed-email list.
+A patient without an email address gets one "skipped" row per form with the reason, and is
+reminded once an address is added.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ NO_EMAIL = "The patient has no email address on record."
 
 @dataclass
 class ReminderRun:
-    """What one run did: emails sent, forms reminded, forms skipped (with reasons)."""
+    """What one run did: emails queued, forms reminded, forms skipped (with reasons)."""
 
     emails: int = 0
     reminded: int = 0

@@ -8,7 +8,8 @@ A patient's answers are scored by the core through the questionnaires service's
 `score_response`, then stored as an `InstrumentResponse` with `rater=self` and no
 `recorded_by`; a safety flag (PHQ-9 item 9 above 0) raises a `RiskAlert` at once through
 `ketaflow.questionnaires.alerts` (the same path as a scale entered by staff), emailing the clinic's
-nurses and prescribers on commit. A failed email never loses the patient's answers.
+nurses and prescribers through the outbox (`ketaflow.mail`), written with the answers and sent
+by a background job after commit. A failed email never loses the patient's answers.
 
 Links and emails point at `settings.KETAFLOW_PUBLIC_URL` unless a caller passes `base_url`.
 """
@@ -22,7 +23,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -44,7 +44,9 @@ from ketaflow.clinical.questionnaire_schedule import (
 )
 from ketaflow.courses.models import Appointment, AppointmentStatus, Course
 from ketaflow.lib.clock import local
+from ketaflow.lib.derived import patient_changed
 from ketaflow.lib.errors import as_validation_error
+from ketaflow.mail.services import queue_message
 from ketaflow.patients.models import Patient
 from ketaflow.portal import derive
 from ketaflow.portal.models import (
@@ -144,7 +146,14 @@ def _new_link(
     return link, raw
 
 
+LINK_EMAIL_KIND = "questionnaire_link"
+
+
 def _link_email(patient: Patient, url: str, link: PortalLink, why: str) -> None:
+    """Queue the link's email in the outbox, in the caller's transaction (once per link).
+
+    The body holds the patient's secret link, so the outbox blanks it once sent.
+    """
     clinic = patient.clinic
     expires = local(link.expires_at, clinic)
     body = (
@@ -156,11 +165,16 @@ def _link_email(patient: Patient, url: str, link: PortalLink, why: str) -> None:
         "If you are thinking of harming yourself or feel unsafe, do not wait for the clinic "
         "to read your answers: call your local emergency number or a crisis line now.\n"
     )
-    send_mail(
+    queue_message(
+        clinic_id=clinic.pk,
+        key=f"{LINK_EMAIL_KIND}:{link.pk}",
+        kind=LINK_EMAIL_KIND,
         subject=f"{clinic.name}: your questionnaires",
-        message=body,
-        from_email=None,
-        recipient_list=[patient.email],
+        body=body,
+        recipients=[patient.email],
+        refs=[link.pk],
+        secret=True,
+        now=link.created_at,
     )
 
 
@@ -389,6 +403,7 @@ def submit_form(
     )
     response.full_clean(exclude=["patient", "recorded_by"])
     response.save()
+    patient_changed(response.patient_id)
     detail: dict[str, Any] = {
         "instrument": code,
         "context": context,

@@ -8,9 +8,11 @@ response (PHQ-9 item 9 above 0, C-SSRS moderate or high). C-SSRS "low" is a CLIN
 the core, so it raises no alert here; if the core ever marks it SAFETY, it will.
 
 `raise_risk_alert_if_needed` runs inside the caller's transaction, so the response and its
-alert commit together or not at all. The email goes on commit: a rolled-back response never
-emails about an alert that does not exist, and a failed email never loses the alert (it stays
-on the alerts list, `emailed_to` empty).
+alert commit together or not at all, and so does the alert's email, written to the outbox
+(`ketaflow.mail`) in that same transaction: a rolled-back response never emails about an
+alert that does not exist, a committed alert's email is never lost (the outbox retries it
+with back-off, and shows the clinic's admins an email it gave up on), and `emailed_to` is
+filled once the email has actually gone.
 
 It takes no acting user and checks no permission: it is only called by services that have
 already checked theirs, for the response they have just stored.
@@ -23,13 +25,11 @@ links to the portal's alert page by URL name.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -39,9 +39,9 @@ from ketaflow.accounts.roles import Capability, Role
 from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
+from ketaflow.mail.models import OutboxMessage
+from ketaflow.mail.services import queue_message
 from ketaflow.questionnaires.models import AlertSource, InstrumentResponse, RiskAlert
-
-log = logging.getLogger(__name__)
 
 
 class PatientLink(Protocol):
@@ -132,8 +132,7 @@ def raise_risk_alert_if_needed(
         raised.append(alert)
     if raised and recipients:
         url = (base_url or settings.KETAFLOW_PUBLIC_URL).rstrip("/")
-        ids = [a.pk for a in raised]
-        transaction.on_commit(lambda: _email(ids, recipients, url, source))
+        _queue_email(raised, recipients, url, source, when)
     return raised
 
 
@@ -152,22 +151,37 @@ def _audit(alert: RiskAlert, link: PatientLink | None, actor: User | None, recip
     )
 
 
-def _email(ids: Sequence[int], recipients: list[str], base_url: str, source: AlertSource) -> None:
-    """After commit: email the alert links (no name, no answers: email is not secure)."""
+EMAIL_KIND = "risk_alert"
+
+
+def _queue_email(
+    alerts: Sequence[RiskAlert],
+    recipients: list[str],
+    base_url: str,
+    source: AlertSource,
+    now: datetime,
+) -> None:
+    """Queue the alert links in the outbox, in the response's transaction (no name, no
+    answers: email is not secure). One message per set of alerts, never two."""
+    ids = [a.pk for a in alerts]
     urls = "\n".join(base_url + reverse("portal:alert", kwargs={"pk": pk}) for pk in ids)
-    try:
-        send_mail(
-            subject=EMAIL_SUBJECT,
-            message=(
-                f"{_WHAT[source]} Open the alert, contact the patient and record what you "
-                f"did:\n\n{urls}\n"
-            ),
-            from_email=None,
-            recipient_list=recipients,
-        )
-    except Exception:
-        log.exception("risk alerts %s: email failed", list(ids))
-        return
-    for alert in RiskAlert.objects.filter(pk__in=ids):
-        alert.emailed_to = recipients
+    queue_message(
+        clinic_id=alerts[0].clinic_id,
+        key=f"{EMAIL_KIND}:{'-'.join(str(pk) for pk in ids)}",
+        kind=EMAIL_KIND,
+        subject=EMAIL_SUBJECT,
+        body=(
+            f"{_WHAT[source]} Open the alert, contact the patient and record what you "
+            f"did:\n\n{urls}\n"
+        ),
+        recipients=recipients,
+        refs=ids,
+        now=now,
+    )
+
+
+def note_emailed(message: OutboxMessage) -> None:
+    """Once the outbox has sent an alert email: the alerts show whom it reached."""
+    for alert in RiskAlert.objects.filter(pk__in=message.refs):
+        alert.emailed_to = list(message.recipients)
         alert.save(update_fields=["emailed_to"])

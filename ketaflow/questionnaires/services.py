@@ -35,6 +35,7 @@ from ketaflow.clinical.instruments import (
     get_instrument,
 )
 from ketaflow.lib.clock import FUTURE_TOLERANCE
+from ketaflow.lib.derived import patient_changed
 from ketaflow.lib.errors import as_validation_error
 from ketaflow.patients.models import Patient
 from ketaflow.questionnaires.alerts import raise_risk_alert_if_needed
@@ -157,6 +158,7 @@ def record_response(
     response.full_clean(exclude=["patient", "recorded_by"])
     response._history_user = actor  # type: ignore[attr-defined]
     response.save()
+    patient_changed(response.patient_id)
     detail: dict[str, Any] = {
         "instrument": instrument.code,
         "context": context,
@@ -186,6 +188,7 @@ def mark_response_entered_in_error(
     response._change_reason = reason.strip()  # type: ignore[attr-defined]
     response._history_user = actor  # type: ignore[attr-defined]
     response.save()
+    patient_changed(response.patient_id)
     record_event(
         actor=actor,
         action=Action.AMEND,

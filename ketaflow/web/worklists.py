@@ -25,6 +25,7 @@ from ketaflow.clinical.checklist import Status
 from ketaflow.courses import selectors as courses
 from ketaflow.devices import selectors as devices
 from ketaflow.lib.clock import clinic_today, local
+from ketaflow.mail import selectors as mail
 from ketaflow.portal import selectors as portal
 from ketaflow.screening import selectors as screening
 from ketaflow.treatments import selectors as treatments
@@ -387,6 +388,25 @@ def _bookings_to_close(user: User, now: datetime) -> Section:
     )
 
 
+def _failed_emails(user: User, now: datetime) -> Section:
+    """Emails the outbox gave up on (a risk alert's, a patient's link): the admin fixes the
+    mail settings or an address and sends them again."""
+    failed = mail.failed_count(user)
+    items = (
+        [
+            Item(
+                f"{failed} email(s) not sent",
+                reverse("mail:failed"),
+                "Every attempt failed: check the mail settings, then send again.",
+                urgent=True,
+            )
+        ]
+        if failed
+        else []
+    )
+    return Section("failed-emails", "Emails not sent", items, "Every email was sent.")
+
+
 def _users(user: User, now: datetime) -> Section:
     staff = list(clinic_users(user).filter(is_active=True))
     items = [
@@ -424,7 +444,7 @@ ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
     ),
     Role.FRONT_DESK: (_arrivals_today, _bookings_to_close),
     # The clinic admin's exports come first, from fhir's `{% export_worklist %}` (home.html).
-    Role.CLINIC_ADMIN: (_held_for_admin, _users),
+    Role.CLINIC_ADMIN: (_failed_emails, _held_for_admin, _users),
     Role.RESEARCHER: (),
 }
 

@@ -47,6 +47,7 @@ from ketaflow.courses.opening_hours import (
 )
 from ketaflow.courses.services._common import locked, require, required_reason
 from ketaflow.lib.clock import at_clinic, clinic_today, local
+from ketaflow.lib.derived import course_changed
 from ketaflow.patients.models import Patient
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -269,6 +270,7 @@ def _renumber(course: Course, protocol: Protocol, actor: User) -> None:
             appt._history_user = actor
             appt._change_reason = "Renumbered after a change in the series"
             appt.save()
+            course_changed(appt.course_id)
 
 
 def _course_for_booking(actor: User, course: Course) -> Course:
@@ -300,6 +302,7 @@ def _book(
     )
     appt._history_user = actor  # type: ignore[attr-defined]
     appt.save()
+    course_changed(appt.course_id)
     _renumber(course, protocol, actor)
     appt.refresh_from_db()
     detail: dict[str, object] = {
@@ -435,6 +438,7 @@ def reschedule_appointment(
     appt._history_user = actor
     appt._change_reason = why
     appt.save()
+    course_changed(appt.course_id)
     _renumber(course, protocol, actor)
     appt.refresh_from_db()
     record_event(
@@ -465,6 +469,7 @@ def cancel_appointment(actor: User, appointment: Appointment, reason: str) -> Ap
     appt._history_user = actor
     appt._change_reason = why
     appt.save()
+    course_changed(appt.course_id)
     _renumber(course, course_protocol(course), actor)
     record_event(
         actor=actor,
@@ -538,6 +543,7 @@ def set_appointment_status(actor: User, appointment: Appointment, status: str) -
     appt.status = status
     appt._history_user = actor
     appt.save()
+    course_changed(appt.course_id)
     if status == AppointmentStatus.NO_SHOW:
         _renumber(course, course_protocol(course), actor)
     record_event(

@@ -27,6 +27,7 @@ from ketaflow.courses.models import (
     ProtocolVersion,
 )
 from ketaflow.courses.services._common import locked, require, required_reason
+from ketaflow.lib.derived import course_changed
 from ketaflow.patients.models import Patient
 
 P = CoursePhase
@@ -93,6 +94,7 @@ def start_course(
     )
     course._history_user = actor  # type: ignore[attr-defined]
     course.save()
+    course_changed(course.pk)
     PhaseChange.objects.create(
         course=course, from_phase="", to_phase=CoursePhase.EVALUATION, by=actor, reason="Started"
     )
@@ -158,6 +160,7 @@ def change_phase(
     course._history_user = actor  # type: ignore[attr-defined]
     course._change_reason = why  # type: ignore[attr-defined]
     course.save()
+    course_changed(course.pk)  # its phase, and the appointments an end cancels below
     PhaseChange.objects.create(
         course=course, from_phase=current, to_phase=to_phase, by=actor, reason=why[:500]
     )

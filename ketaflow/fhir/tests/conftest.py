@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from ketaflow.treatments.tests.conftest import (  # noqa: F401  (fixtures)
@@ -33,10 +34,19 @@ ago = lambda minutes: timezone.now() - timedelta(minutes=minutes)  # noqa: E731
 
 
 @pytest.fixture(autouse=True)
-def _inline_exports(settings: Any, tmp_path: Any) -> Iterator[None]:
-    settings.KETAFLOW_FHIR_EXPORT_INLINE = True
+def _export_dir(settings: Any, tmp_path: Any) -> Iterator[None]:
     settings.KETAFLOW_EXPORT_DIR = str(tmp_path / "exports")
     yield
+
+
+def start_and_run(actor: Any, fmt: str) -> Any:
+    """`start_export`, then its job, queued on commit, run (tests run jobs where queued)."""
+    from ketaflow.fhir.services import start_export
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        job = start_export(actor, fmt)
+    job.refresh_from_db()
+    return job
 
 
 @dataclass

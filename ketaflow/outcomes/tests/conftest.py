@@ -1,8 +1,9 @@
 """An outcomes world: courses with past sessions, GAD-7 scores, doses, side effects and vitals.
 
 Sessions and scores are made directly (booking refuses the past); the treatment records are
-plain rows, as a signed session leaves them. Signals are exercised by the tests that ask for
-them (`django_capture_on_commit_callbacks`); the rest call the services explicitly.
+plain rows, as a signed session leaves them. The refresh the services queue after commit is
+exercised by the tests that ask for it (`django_capture_on_commit_callbacks`); the rest call
+the refresh explicitly.
 """
 
 from __future__ import annotations

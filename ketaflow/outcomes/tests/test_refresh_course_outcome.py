@@ -124,7 +124,7 @@ def test_rebuild_and_refresh_give_identical_rows(prescriber, nurse, patient, pro
     assert one == two
 
 
-def test_signals_refresh_the_row_after_commit(
+def test_the_services_changes_refresh_the_row_after_commit(
     prescriber, nurse, patient, protocols, chair, django_capture_on_commit_callbacks
 ):
     from ketaflow.outcomes.tests.conftest import gad7

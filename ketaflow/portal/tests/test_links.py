@@ -42,12 +42,15 @@ def test_licensed_and_clinician_rated_scales_cannot_be_sent(issue: Any, patient:
             issue(patient, instruments=(code,))
 
 
-def test_the_link_can_be_emailed_to_the_patient(issue: Any, patient: Any) -> None:
+def test_the_link_can_be_emailed_to_the_patient(
+    issue: Any, patient: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     with pytest.raises(ValidationError, match="no email"):
         issue(patient, send_email=True)
     patient.email = "jane@example.org"
     patient.save()
-    issued = issue(patient, send_email=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        issued = issue(patient, send_email=True)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["jane@example.org"]
     assert issued.url in mail.outbox[0].body

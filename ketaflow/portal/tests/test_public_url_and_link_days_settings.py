@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, TestCase
 
 from ketaflow import settings as settings_module
 from ketaflow.portal.forms import IssueLinkForm
@@ -99,7 +99,8 @@ def test_reminders_default_to_the_public_url(
     patient.email = "jane@example.org"
     patient.save()
     mail.outbox.clear()
-    call_command("send-questionnaire-reminders", stdout=StringIO())
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the outbox sends after commit
+        call_command("send-questionnaire-reminders", stdout=StringIO())
     assert "https://ketaflow.example.org/p/q/" in mail.outbox[0].body
     link = PortalLink.objects.get()
     assert link.expires_at - link.created_at == timedelta(days=2)

@@ -9,16 +9,23 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import TestCase
 
 from ketaflow.audit.models import AccessEvent
+from ketaflow.mail.models import OutboxMessage, OutboxStatus
+from ketaflow.mail.services import send_outbox
 from ketaflow.portal.models import LinkOrigin, PortalLink, Reminder, ReminderOutcome
 
 pytestmark = pytest.mark.django_db
 
 
 def _run() -> str:
+    """The command; its emails, queued in the outbox, are sent once its writes commit."""
     out = StringIO()
-    call_command("send-questionnaire-reminders", "--base-url", "https://clinic.example", stdout=out)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command(
+            "send-questionnaire-reminders", "--base-url", "https://clinic.example", stdout=out
+        )
     return out.getvalue()
 
 
@@ -32,7 +39,7 @@ def due_course(patient: Any, course: Any, give_session: Any, today: Any) -> Any:
 
 def test_a_patient_with_forms_due_gets_one_email_with_a_fresh_link(due_course: Any) -> None:
     mail.outbox.clear()
-    assert "Emails sent: 1 (2 forms)" in _run()
+    assert "Emails queued: 1 (2 forms)" in _run()
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == ["jane@example.org"]
@@ -50,8 +57,8 @@ def test_a_patient_with_forms_due_gets_one_email_with_a_fresh_link(due_course: A
 def test_running_again_never_sends_the_same_reminder_twice(due_course: Any) -> None:
     _run()
     mail.outbox.clear()
-    assert "Emails sent: 0" in _run()
-    assert "Emails sent: 0" in _run()
+    assert "Emails queued: 0" in _run()
+    assert "Emails queued: 0" in _run()
     assert mail.outbox == []
     assert Reminder.objects.count() == 2
 
@@ -72,7 +79,7 @@ def test_a_patient_without_email_is_skipped_with_a_reason_once_then_reminded(
     assert mail.outbox == []
     patient.email = "jane@example.org"
     patient.save()
-    assert "Emails sent: 1" in _run()
+    assert "Emails queued: 1" in _run()
     assert len(mail.outbox) == 1
 
 
@@ -80,13 +87,24 @@ def test_nothing_due_sends_nothing(patient: Any, course: Any) -> None:
     patient.email = "jane@example.org"
     patient.save()
     mail.outbox.clear()
-    assert "Emails sent: 0" in _run()
+    assert "Emails queued: 0" in _run()
     assert mail.outbox == [] and Reminder.objects.count() == 0
 
 
-def test_a_failed_email_records_nothing_and_is_retried(due_course: Any, settings: Any) -> None:
+def test_a_failed_email_keeps_the_reminder_and_is_retried_by_the_outbox(
+    due_course: Any, settings: Any, clock: Any
+) -> None:
     settings.EMAIL_BACKEND = "ketaflow.portal.tests.test_risk_alerts.BrokenBackend"
-    assert "failures: 1" in _run()
-    assert Reminder.objects.count() == 0 and PortalLink.objects.count() == 0
+    assert "Emails queued: 1" in _run()
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == (OutboxStatus.PENDING, 1)
+    assert "SMTP down" in message.last_error
+    assert Reminder.objects.filter(outcome=ReminderOutcome.SENT).count() == 2
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert "Emails sent: 1" in _run()
+    assert "Emails queued: 0" in _run()  # the next run does not remind again...
+    clock(message.next_attempt_at)
+    mail.outbox.clear()
+    assert send_outbox.call(message.pk) == OutboxStatus.SENT  # ...the outbox retries it
+    assert len(mail.outbox) == 1 and "https://clinic.example/p/q/" in mail.outbox[0].body
+    message.refresh_from_db()
+    assert "/p/q/" not in message.body  # the secret link is not kept once sent

@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
+from ketaflow.mail.models import OutboxMessage, OutboxStatus
 from ketaflow.portal.models import CrisisResources
 from ketaflow.portal.selectors import open_alert_count, risk_alerts
 from ketaflow.portal.services import acknowledge_alert, update_crisis_resources
@@ -76,9 +77,11 @@ def test_the_alert_survives_a_failed_email(
     settings.EMAIL_BACKEND = "ketaflow.portal.tests.test_risk_alerts.BrokenBackend"
     with django_capture_on_commit_callbacks(execute=True):
         _submit(portal_client, issue(patient), PHQ9_ITEM9)
-    assert "email failed" in caplog.text  # tried after the answers were committed
+    assert "SMTP down" in caplog.text  # tried after the answers were committed
     alert = RiskAlert.objects.get()
     assert alert.emailed_to == []
+    message = OutboxMessage.objects.get()  # kept, to be tried again
+    assert message.status == OutboxStatus.PENDING and message.refs == [alert.pk]
 
 
 class BrokenBackend:

@@ -18,6 +18,7 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.lib.clock import FUTURE_TOLERANCE, local
+from ketaflow.lib.derived import course_changed
 from ketaflow.lib.errors import as_validation_error as _invalid  # noqa: F401
 from ketaflow.treatments.models import (
     TreatmentSession,
@@ -80,6 +81,7 @@ def _touch(session: TreatmentSession, actor: User, **fields: Any) -> None:
     session.updated_by = actor
     session._history_user = actor  # type: ignore[attr-defined]
     session.save()
+    course_changed(session.course_id)
 
 
 def _audit(

@@ -17,6 +17,7 @@ from ketaflow.clinical.checklist import Decision
 from ketaflow.courses.models import Appointment, AppointmentStatus
 from ketaflow.courses.services import refuse_early_check_in, set_appointment_status
 from ketaflow.lib.clock import local
+from ketaflow.lib.derived import course_changed
 from ketaflow.patients.models import Measurement
 from ketaflow.patients.services import add_entry
 from ketaflow.questionnaires.models import Context, InstrumentResponse, RaterKind
@@ -81,6 +82,7 @@ def check_in(actor: User, appointment: Appointment) -> TreatmentSession:
     )
     session._history_user = actor  # type: ignore[attr-defined]
     session.save()
+    course_changed(session.course_id)
     _audit(actor, session, "check_in", session)
     return session
 

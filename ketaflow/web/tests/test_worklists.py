@@ -247,7 +247,7 @@ def test_the_clinic_admin_sees_exports_held_messages_and_users(
     login(client, clinic_admin)
     response = client.get("/")
     keys = [s.key for s in response.context["sections"]]
-    assert keys == ["held-messages", "users"]
+    assert keys == ["failed-emails", "held-messages", "users"]
     page = response.content.decode()
     assert 'id="exports"' in page and "FHIR" in page.split('id="exports"')[1].split("</section>")[0]
     assert page.index('id="exports"') < page.index('id="users"')

@@ -1,7 +1,8 @@
 """`ketaflow send-questionnaire-reminders`: email patients a fresh link for forms due.
 
-Run it from cron (e.g. hourly); it is idempotent: a form is never reminded twice, and every
-reminder sent or skipped (no email address) is recorded. Links expire after
+Run it from cron or the scheduler (e.g. hourly); it is idempotent: a form is never reminded
+twice, and every reminder sent or skipped (no email address) is recorded. The emails go
+through the outbox: `ketaflow worker` sends them, with retries. Links expire after
 --expires-days (default KETAFLOW_PORTAL_LINK_DAYS); links point at --base-url (default
 KETAFLOW_PUBLIC_URL).
 """
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         finally:
             context.reset(token)
         self.stdout.write(
-            f"Emails sent: {run.emails} ({run.reminded} forms); "
+            f"Emails queued: {run.emails} ({run.reminded} forms); "
             f"skipped without an email address: {run.skipped}; failures: {len(run.failures)}"
         )
         for failure in run.failures:
