@@ -396,6 +396,7 @@ def rechain(model: type[models.Model]) -> int:
         heads[r.chain] = (seq + 1, digest)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET seq = NULL")  # so no new place is taken twice
         cursor.executemany(
             f"UPDATE {table} SET seq = %s, prev_hash = %s, row_hash = %s WHERE id = %s", updates
         )
