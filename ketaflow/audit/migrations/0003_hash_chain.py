@@ -25,6 +25,7 @@ def link_existing(apps, schema_editor):
     model = apps.get_model("audit", "AccessEvent")
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks: ALTER TABLE
         schema_editor.execute(
             "ALTER TABLE audit_accessevent DISABLE TRIGGER audit_accessevent_append_only"
         )
