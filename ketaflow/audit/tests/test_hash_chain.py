@@ -220,3 +220,21 @@ def test_the_command_walks_one_clinic(
     _tamper(f"UPDATE audit_accessevent SET action = 'list' WHERE id = {written[0].pk}")
     call_command("audit", "verify", "--clinic", str(outsider.clinic_id))
     assert "Audit chain intact: 1 row in 1 chain." in capsys.readouterr().out
+
+
+def test_the_command_prints_heads_and_walks_the_no_clinic_chain(
+    written: list[AccessEvent], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _tamper(f"UPDATE audit_accessevent SET action = 'list' WHERE id = {written[0].pk}")
+    call_command("audit", "verify", "--no-clinic", "--heads")
+    out = capsys.readouterr().out
+    nobody = AccessEvent.objects.get(pk=written[5].pk)
+    assert f"chain 0: #2 {nobody.row_hash}" in out
+    assert "Audit chain intact: 2 rows in 1 chain." in out
+
+
+def test_granting_roles_is_for_postgresql_only(db: Any) -> None:
+    if connection.vendor == "postgresql":
+        pytest.skip("test_pg_roles runs it on PostgreSQL")
+    with pytest.raises(CommandError, match="for PostgreSQL"):
+        call_command("audit", "grant-app-role", "--role", "ketaflow")
