@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
 .PHONY: uv install install-production demo test lint format typecheck lock serve clean-venv \
-	coverage-core bench-pk bench-outcomes bench-hl7 bench-startup bench-web serve-all
+	coverage-core bench-pk bench-outcomes bench-hl7 bench-audit-chain bench-startup bench-web serve-all
 
 # Two hash-pinned locks from pyproject.toml: requirements.lock is what production runs;
 # requirements-dev.lock is the same pins plus the `dev` extra (tests, linters, type checker,
@@ -81,6 +81,10 @@ bench-outcomes: install
 # HL7 v2 MLLP listener throughput and ACK latency on PostgreSQL vs a bare python-hl7 echo server
 bench-hl7: install
 	$(BIN)/python bench/bench_hl7.py
+
+# What the audit log's hash chain costs a write, PostgreSQL (and --sqlite): docs/benchmarks.md
+bench-audit-chain: install
+	$(BIN)/python bench/bench_audit_chain.py
 
 # Start-up time of the one-shot commands (score, dose) against a bare Django command
 bench-startup: install

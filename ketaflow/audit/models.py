@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 
 class AppendOnlyError(Exception):
@@ -34,10 +36,17 @@ class Action(models.TextChoices):
     DENIED = "denied", "Access denied"
 
 
+def now() -> Any:
+    """When an event is made: Django's clock, read at the call (so a pinned clock applies)."""
+    return timezone.now()
+
+
 class AccessEvent(models.Model):
     """Who did what to which record, when and from where. Never updated, never deleted."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set when the row is made (not at insert, as auto_now_add would), so its hash can be
+    # taken before the insert (`chain.link`).
+    at = models.DateTimeField(default=now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -57,6 +66,12 @@ class AccessEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     path = models.CharField(max_length=300, blank=True)
     channel = models.CharField(max_length=10, default="system")
+    # The hash chain (`audit.chain`): the row's place in its clinic's chain, the hash of the
+    # row before it and its own. Set by the database's trigger on PostgreSQL (the insert sends
+    # DEFAULT and reads them back), by `chain.link` on SQLite.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False, db_default=None)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False, db_default="")
+    row_hash = models.CharField(max_length=64, blank=True, editable=False, db_default="")
 
     objects = AccessEventQuerySet.as_manager()
 
@@ -66,6 +81,12 @@ class AccessEvent(models.Model):
             models.Index(fields=["clinic", "-at"]),
             models.Index(fields=["patient", "-at"]),
             models.Index(fields=["actor", "-at"]),
+        ]
+        constraints = [
+            # One row per place in a chain: two writers can never fork it.
+            models.UniqueConstraint(
+                Coalesce("clinic", models.Value(0)), "seq", name="audit_chain_place"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from ketaflow.audit import context
+from ketaflow.audit import chain, context
 from ketaflow.audit.context import RequestContext
 from ketaflow.audit.models import AccessEvent, Action
 
@@ -51,8 +52,21 @@ def record_event(
     event = _row(
         Event(actor, action, obj, patient_id, clinic_id, detail, actor_label), context.current()
     )
-    event.save(force_insert=True)
+    with _chained([event]):
+        event.save(force_insert=True)
     return event
+
+
+@contextmanager
+def _chained(rows: list[AccessEvent]) -> Iterator[None]:
+    """Insert rows into their hash chains (`audit.chain`): on PostgreSQL the database's
+    trigger links them; elsewhere `chain.link` does, in the insert's transaction."""
+    if connection.vendor == "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        chain.link(rows)
+        yield
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,10 @@ def record_events(events: Iterable[Event]) -> list[AccessEvent]:
     """
     current = context.current()
     rows = [_row(e, e.context or current) for e in events]
-    return AccessEvent.objects.bulk_create(rows) if rows else []
+    if not rows:
+        return []
+    with _chained(rows):
+        return AccessEvent.objects.bulk_create(rows)
 
 
 def _row(e: Event, ctx: RequestContext | None) -> AccessEvent:
@@ -140,12 +157,12 @@ _PG_TYPES = {
 
 
 def _pg_columns() -> list[tuple[str, str, str]]:
-    """(column, attribute, array element type) of every column of the audit table but `id`:
-    all the model has, so a field added to it cannot be left out of this insert."""
+    """(column, attribute, array element type) of every column of the audit table but `id`
+    and the hash chain's (the trigger sets those): all the model has, so a field added to it
+    cannot be left out of this insert."""
     return [
         (f.column, f.attname, _PG_TYPES[f.get_internal_type()])
-        for f in AccessEvent._meta.concrete_fields
-        if not f.primary_key
+        for f in chain.content_fields(AccessEvent)
     ]
 
 

@@ -1,0 +1,142 @@
+"""PostgreSQL least privilege (docs/deploying-postgresql.md): the owner role migrates, `ketaflow
+audit grant-app-role` gives the application role its rights, and the application role can
+add and read audit rows (chained by the trigger) and work on other tables, but cannot update,
+delete, truncate or un-trigger the audit log. PostgreSQL only: makes its own two roles and
+database on the test server (trust authentication on 127.0.0.1) and drops them after."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from ketaflow.audit.roles import grant_statements
+
+DB = settings.DATABASES["default"]
+pytestmark = pytest.mark.skipif(not DB["ENGINE"].endswith("postgresql"), reason="PostgreSQL roles")
+KETAFLOW = Path(sys.executable).with_name("ketaflow")
+
+
+def _url(user: str, database: str) -> str:
+    return f"postgres://{user}@{DB['HOST'] or '127.0.0.1'}:{DB['PORT'] or 5432}/{database}"
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_url(DB["USER"] or "postgres", "postgres"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _ketaflow(user: str, database: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": _url(user, database)}
+    done = subprocess.run(
+        [str(KETAFLOW), *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[tuple[str, str, str]]:
+    """A database owned by an owner role and migrated by it, with an application role."""
+    tag = os.getpid()
+    owner, app, database = f"kf_owner_{tag}", f"kf_app_{tag}", f"kf_roles_{tag}"
+    _admin(f"CREATE ROLE {owner} LOGIN")
+    _admin(f"CREATE ROLE {app} LOGIN")
+    try:
+        _admin(f"CREATE DATABASE {database} OWNER {owner}")
+        _ketaflow(owner, database, "migrate", "--no-input", "-v", "0")
+        _ketaflow(owner, database, "audit", "grant-app-role", "--role", app)
+        yield owner, app, database
+    finally:
+        _admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        _admin(f"DROP ROLE IF EXISTS {app}")
+        _admin(f"DROP ROLE IF EXISTS {owner}")
+
+
+def _as(user: str, database: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(_url(user, database), autocommit=True)
+
+
+AUDIT_ROW = (
+    "INSERT INTO audit_accessevent (at, actor_label, action, object_type, object_id, detail, "
+    "user_agent, request_id, path, channel) VALUES "
+    "(now(), 'app', 'view', '', '', '{}', '', '', '', 'system') RETURNING id, seq, row_hash"
+)
+
+
+def test_the_app_role_adds_and_reads_audit_rows_chained_by_the_trigger(
+    deployment: tuple[str, str, str],
+) -> None:
+    _owner, app, database = deployment
+    with _as(app, database) as conn:
+        first = conn.execute(AUDIT_ROW).fetchone()
+        second = conn.execute(AUDIT_ROW).fetchone()
+        assert first is not None and second is not None
+        assert second[1] == first[1] + 1
+        [prev] = conn.execute(
+            "SELECT prev_hash FROM audit_accessevent WHERE id = %s", [second[0]]
+        ).fetchone()
+        assert prev == first[2]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_accessevent SET action = 'list'",
+        "DELETE FROM audit_accessevent",
+        "TRUNCATE audit_accessevent",
+        "ALTER TABLE audit_accessevent DISABLE TRIGGER audit_accessevent_chain",
+        "ALTER TABLE audit_accessevent DISABLE TRIGGER audit_accessevent_append_only",
+        "DROP TRIGGER audit_accessevent_append_only ON audit_accessevent",
+        "CREATE TABLE sneaky (id int)",
+    ],
+)
+def test_the_app_role_cannot_change_or_empty_the_audit_log(
+    deployment: tuple[str, str, str], sql: str
+) -> None:
+    import psycopg
+
+    _owner, app, database = deployment
+    with _as(app, database) as conn:
+        conn.execute(AUDIT_ROW)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(sql)
+
+
+def test_the_app_role_works_on_other_tables(deployment: tuple[str, str, str]) -> None:
+    _owner, app, database = deployment
+    with _as(app, database) as conn:
+        [pk] = conn.execute(
+            "INSERT INTO accounts_clinic (name, slug, timezone, is_synthetic, phone, created_at) "
+            "VALUES ('Roles', 'roles', 'Europe/London', false, '', now()) RETURNING id"
+        ).fetchone()
+        conn.execute("UPDATE accounts_clinic SET name = 'Roles 2' WHERE id = %s", [pk])
+        conn.execute("DELETE FROM accounts_clinic WHERE id = %s", [pk])
+
+
+def test_tables_later_migrations_make_are_granted_too(
+    deployment: tuple[str, str, str],
+) -> None:
+    owner, app, database = deployment
+    with _as(owner, database) as conn:
+        conn.execute("CREATE TABLE later_table (id bigint GENERATED BY DEFAULT AS IDENTITY)")
+    with _as(app, database) as conn:
+        conn.execute("INSERT INTO later_table DEFAULT VALUES")
+        assert conn.execute("SELECT count(*) FROM later_table").fetchone() == (1,)
+
+
+def test_the_statements_quote_the_names() -> None:
+    sql = grant_statements('we"ird', database="db", schema="public")
+    assert (
+        sql[-1] == 'REVOKE UPDATE, DELETE, TRUNCATE ON "public"."audit_accessevent" FROM "we""ird"'
+    )
