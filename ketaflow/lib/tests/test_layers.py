@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("lib",),  # helpers every app uses: clock, units, forms, htmx, display, charts
     ("audit",),  # the append-only access log
     ("accounts",),  # clinics, users, roles, 2FA
+    ("ops",),  # heartbeats, readiness checks, metrics, JSON logs (the HL7 listener beats)
     ("patients",),  # the chart
     ("auditlog",),  # reading the audit trail (pages and API)
     ("questionnaires",),  # rating scales and the risk alerts their answers raise

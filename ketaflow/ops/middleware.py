@@ -1,0 +1,43 @@
+"""One log line per request: method, path (never the query string), status, duration."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger("ketaflow.access")
+
+#: Probes and scrapes every few seconds would drown the log: not logged unless they fail.
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class AccessLogMiddleware:
+    """Placed inside `audit.middleware.RequestContextMiddleware`, so the line carries the
+    request id (`logs.RequestIdFilter`). The query string is left out: a search box puts a
+    patient's name there."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if request.path in QUIET_PATHS and response.status_code < 400:
+            return response
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path[:300],
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": getattr(getattr(request, "user", None), "pk", None),
+            },
+        )
+        return response
