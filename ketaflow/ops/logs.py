@@ -4,7 +4,7 @@
 request, the id `audit.middleware.RequestContextMiddleware` chose (the client's safe
 X-Request-Id or a new one, the same value every audit row of the request stores); for the
 line Django's request handler writes after the middleware has finished ("Not Found: /x"),
-the X-Request-Id that middleware put on the response. Outside a request it is "".
+the id `middleware.AccessLogMiddleware` left on the request. Outside a request it is "".
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from ketaflow.audit import context
+from ketaflow.ops.middleware import REQUEST_ID_ATTRIBUTE
 
 #: The fields of a JSON line, in order; extra fields a caller passes follow them.
 JSON_FIELDS = ("asctime", "levelname", "name", "message", "request_id")
@@ -31,9 +32,8 @@ class RequestIdFilter(logging.Filter):
         ctx = context.current()
         request_id = ctx.request_id if ctx else ""
         if not request_id:
-            response: Any = getattr(record, "response", None)
-            headers = getattr(response, "headers", None)
-            request_id = headers.get("X-Request-Id", "") if headers is not None else ""
+            request: Any = getattr(record, "request", None)
+            request_id = getattr(request, REQUEST_ID_ATTRIBUTE, "")
         record.request_id = request_id
         return True
 

@@ -8,7 +8,13 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from ketaflow.audit import context
+
 log = logging.getLogger("ketaflow.access")
+
+#: The request's attribute holding its id, for lines logged after the audit middleware has
+#: left (Django's "Not Found: /x", written with the request but outside every middleware).
+REQUEST_ID_ATTRIBUTE = "ketaflow_request_id"
 
 #: Probes and scrapes every few seconds would drown the log: not logged unless they fail.
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -24,6 +30,8 @@ class AccessLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
+        ctx = context.current()
+        setattr(request, REQUEST_ID_ATTRIBUTE, ctx.request_id if ctx else "")
         response = self.get_response(request)
         if request.path in QUIET_PATHS and response.status_code < 400:
             return response
