@@ -58,7 +58,8 @@ def _buckets(details: dict[str, Any]) -> tuple[list[tuple[str, float]], float] |
         return None
     if len(counts) != len(bounds) + 1:
         return None
-    cumulative, running = [], 0
+    cumulative: list[tuple[str, float]] = []
+    running = 0
     for bound, n in zip([*bounds, float("inf")], counts, strict=True):
         running += int(n)
         cumulative.append(("+Inf" if bound == float("inf") else repr(float(bound)), running))

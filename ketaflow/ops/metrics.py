@@ -119,7 +119,7 @@ def exposition() -> bytes:
     """The text a scrape of /metrics returns."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
     registry.register(_Guarded())

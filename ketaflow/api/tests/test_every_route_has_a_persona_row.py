@@ -40,6 +40,7 @@ MATRICES = (
     "ketaflow.devices.tests.test_pages_and_api_permissions",
     "ketaflow.fhir.tests.test_api_permissions_and_reads",
     "ketaflow.fhir.tests.test_clinic_export_jobs",
+    "ketaflow.ops.tests.test_permissions",
 )
 
 # Django's admin, skipped whole: its own staff/superuser permissions, not the clinic's roles.

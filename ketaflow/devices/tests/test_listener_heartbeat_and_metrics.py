@@ -19,15 +19,20 @@ from ketaflow.ops.models import Heartbeat
 TOKEN = "a-scraper-token-of-enough-length"
 
 
-def beat_with(name: str, frames: int, within: float = 20.0) -> Heartbeat:
-    """The heartbeat once it reports `frames` frames (the listener beats every 0.1 s here)."""
+def beat_with(name: str, frames: int, acks: int, within: float = 20.0) -> Heartbeat:
+    """The heartbeat once it reports `frames` frames read and `acks` ACKs written (a frame is
+    counted when read, its ACK later; the listener beats every 0.1 s here)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         row = Heartbeat.objects.filter(name=name).first()
-        if row is not None and row.details.get("frames") == frames:
+        if (
+            row is not None
+            and row.details.get("frames") == frames
+            and sum(row.details["ack_latency"]["counts"]) == acks
+        ):
             return row
         time.sleep(0.05)
-    raise AssertionError(f"no heartbeat {name} with {frames} frames")
+    raise AssertionError(f"no heartbeat {name} with {frames} frames and {acks} ACKs")
 
 
 @pytest.fixture
@@ -41,13 +46,13 @@ def running(clinic: Any, checked_in: Any, binding: Any) -> Iterator[Running]:
 def test_the_listener_beats_and_its_figures_reach_readyz_and_metrics(
     running: Running, client: Client, settings: Any
 ) -> None:
-    assert beat_with("hl7:riverside", 0).details["port"] == running.port  # beats on start
+    assert beat_with("hl7:riverside", 0, 0).details["port"] == running.port  # beats on start
 
     with running.connect() as s:
         s.sendall(M.frame(M.ge_b40("HB-1")) + M.frame(M.ge_b40("HB-2", mrn="NOBODY")))
         assert [a["code"] for a in read_acks(s, 2)] == ["AA", "AA"]
-    details = beat_with("hl7:riverside", 2).details
-    assert sum(details["ack_latency"]["counts"]) == 2 and details["ack_latency"]["sum"] > 0
+    details = beat_with("hl7:riverside", 2, 2).details
+    assert details["ack_latency"]["sum"] > 0 and details["stored"] == 2
 
     settings.KETAFLOW_READY_HEARTBEATS = ["hl7:riverside"]
     ready = client.get("/readyz")
