@@ -18,8 +18,9 @@ from pythonjsonlogger.json import JsonFormatter
 from ketaflow.audit import context
 from ketaflow.ops.middleware import REQUEST_ID_ATTRIBUTE
 
-#: The fields of a JSON line, in order; extra fields a caller passes follow them.
-JSON_FIELDS = ("asctime", "levelname", "name", "message", "request_id")
+#: The fields of a JSON line after its "timestamp" (UTC, ISO 8601); extra fields a caller
+#: passes follow them.
+JSON_FIELDS = ("levelname", "name", "message", "request_id")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 #: Never written: Django's request handler passes the request and the response objects, whose
@@ -43,7 +44,7 @@ def json_formatter() -> JsonFormatter:
     return JsonFormatter(
         list(JSON_FIELDS),
         reserved_attrs=[*RESERVED_ATTRS, *_NOT_LOGGED],
-        timestamp=False,
+        timestamp=True,
     )
 
 
