@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 from ketaflow.audit import context
 
@@ -45,7 +46,17 @@ class AccessLogMiddleware:
                 "path": request.path[:300],
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": getattr(getattr(request, "user", None), "pk", None),
+                "user_id": _user_id(request),
             },
         )
         return response
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    """The signed-in user's id if the request already looked the user up; never a lookup of
+    its own (a patient's portal page or a probe has no reason to read the session)."""
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:  # type: ignore[attr-defined]
+        return None
+    pk = getattr(user, "pk", None)
+    return int(pk) if pk is not None else None

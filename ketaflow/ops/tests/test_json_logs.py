@@ -104,3 +104,24 @@ def test_a_line_outside_any_request_has_an_empty_request_id(json_lines: io.Strin
 def test_probes_are_not_logged_unless_they_fail(client: Client, json_lines: io.StringIO) -> None:
     client.get("/healthz")
     assert not [line for line in lines(json_lines) if line["name"] == "ketaflow.access"]
+
+
+def test_the_access_line_names_the_signed_in_user(
+    client: Client, nurse: Any, login: Any, json_lines: io.StringIO
+) -> None:
+    login(client, nurse)
+    client.get("/")
+    [access] = [line for line in lines(json_lines) if line["name"] == "ketaflow.access"][-1:]
+    assert access["user_id"] == nurse.pk and access["path"] == "/"
+
+
+def test_the_access_line_never_looks_the_user_up_itself() -> None:
+    from django.http import HttpRequest
+    from django.utils.functional import SimpleLazyObject
+
+    from ketaflow.ops.middleware import _user_id
+
+    looked_up = []
+    request = HttpRequest()
+    request.user = SimpleLazyObject(lambda: looked_up.append(1))  # type: ignore[assignment]
+    assert _user_id(request) is None and not looked_up
