@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
 .PHONY: uv install install-production demo test lint format typecheck lock serve clean-venv \
-	coverage-core bench-pk bench-outcomes bench-hl7 bench-startup
+	coverage-core bench-pk bench-outcomes bench-hl7 bench-startup bench-web serve-all
 
 # Two hash-pinned locks from pyproject.toml: requirements.lock is what production runs;
 # requirements-dev.lock is the same pins plus the `dev` extra (tests, linters, type checker,
@@ -85,6 +85,21 @@ bench-hl7: install
 # Start-up time of the one-shot commands (score, dose) against a bare Django command
 bench-startup: install
 	$(BIN)/python bench/bench_startup.py
+
+# Chair board, patient list, session page and patient search as a nurse, 50 connections, gunicorn
+# 2 workers, SQLite and PostgreSQL, beside a bare Django one-query view: docs/benchmarks.md
+bench-web: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/bench_web.py
+
+# Everything on one box (web under gunicorn, task worker, scheduler, the demo clinic's HL7
+# listener) from the Procfile, with honcho; on the demo's SQLite unless DATABASE_URL is set.
+serve-all: export KETAFLOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
+serve-all: install
+	$(BIN)/ketaflow migrate --no-input
+	$(BIN)/ketaflow seed-demo
+	$(BIN)/ketaflow collectstatic --no-input -v0
+	KETAFLOW_HOST=$(HOST) KETAFLOW_PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 serve: install
 	$(BIN)/ketaflow runserver $(HOST):$(PORT)

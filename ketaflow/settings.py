@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TypedDict
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -173,6 +174,7 @@ INSTALLED_APPS = [
     "ketaflow.devices",
     "ketaflow.fhir",
     "ketaflow.demo",
+    "ketaflow.backup",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +182,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (static files stay cacheable): no-store and Permissions-Policy.
     "ketaflow.lib.headers.PrivateResponseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -232,6 +235,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # One test database per test process, so parallel runs on one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several people at once on one SQLite file (#14): every chart read writes an audit row, so
+    # writers meet often. WAL lets reads go on during a write; a write transaction takes the
+    # lock when it begins (IMMEDIATE), so it waits its turn (up to `timeout` seconds) instead
+    # of failing "database is locked" when a read inside it turns into a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -253,6 +266,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# A password-reset link by email works once, for an hour (#15, account recovery).
+PASSWORD_RESET_TIMEOUT = 3600
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
@@ -359,6 +374,25 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Content-Security-Policy (django-csp; #15), in development as in production so that every test
+# sees it: scripts and style sheets from Ketaflow's own static files only, no inline script or
+# style (charts carry SVG presentation attributes, `lib.charts.without_inline_styles`; htmx is
+# told not to inject its indicator style, base.html), no plugins, no framing, forms post here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Background work (#14): the Django Tasks API (django-tasks, the backport of Django 6's
 # django.tasks). The database backend needs nothing beyond the database and is the default for

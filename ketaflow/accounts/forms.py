@@ -26,6 +26,32 @@ class TokenForm(forms.Form):
         return token
 
 
+class SecondStepForm(TokenForm):
+    """The sign-in's second step: the app's code, or one of the person's backup codes."""
+
+    token = forms.CharField(
+        label="6-digit code from your authenticator app, or a backup code",
+        min_length=6,
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def clean_token(self) -> str:
+        from ketaflow.accounts.services import normalise_backup_code
+
+        token = normalise_backup_code(self.cleaned_data["token"])
+        if token.isdigit() or (len(token) == 8 and token.isalnum()):
+            return token
+        raise forms.ValidationError("Type the 6 digits your app shows, or a backup code.")
+
+
+class ResetSecondFactorForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        help_text="Why, and how you made sure it is them (e.g. phone lost, confirmed in person).",
+    )
+
+
 class StaffUserForm(forms.Form):
     """A new member of staff; the service checks the role, the username and the password."""
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
 
 from ketaflow.accounts import selectors, services
-from ketaflow.accounts.forms import StaffUserForm
+from ketaflow.accounts.forms import ResetSecondFactorForm, StaffUserForm
 from ketaflow.accounts.requests import staff_user
 from ketaflow.lib.forms import add_service_errors
 
@@ -62,3 +62,27 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
         state = "reactivated" if active else "deactivated: they can no longer sign in"
         messages.success(request, f"{user.display_name} {state}.")
     return redirect("web:users")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    """A colleague lost their phone: clear their second factor, with a reason (audited)."""
+    actor = staff_user(request)
+    person = selectors.clinic_users(actor).filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such user in your clinic.")
+    form = ResetSecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_second_factor(actor, person, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{person.display_name}'s second factor is cleared: they set up a new "
+                "authenticator at their next sign-in.",
+            )
+            return redirect("web:users")
+    return render(request, "accounts/user_reset_2fa.html", {"form": form, "person": person})

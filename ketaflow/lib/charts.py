@@ -6,6 +6,7 @@ Shared by the PK explorer page (inline SVG) and `ketaflow pk plot` (SVG or PNG f
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -109,6 +110,46 @@ def render(fig: Figure, fmt: str = "svg") -> bytes:
 
 
 def inline_svg(fig: Figure) -> str:
-    """SVG markup for embedding in a page (the XML prologue and DOCTYPE dropped)."""
+    """SVG markup for embedding in a page (the XML prologue and DOCTYPE dropped), styled with
+    presentation attributes only (`without_inline_styles`), so the pages' Content-Security-
+    Policy needs no 'unsafe-inline' for styles."""
     text = render(fig, "svg").decode("utf-8")
-    return text[text.index("<svg") :]
+    return without_inline_styles(text[text.index("<svg") :])
+
+
+#: SVG presentation attributes Matplotlib writes as `style` declarations. A presentation
+#: attribute is not a style sheet, so the CSP's style-src does not govern it.
+PRESENTATION_ATTRIBUTES = frozenset(
+    {
+        "clip-path", "clip-rule", "color", "display", "fill", "fill-opacity", "fill-rule",
+        "font-family", "font-size", "font-style", "font-weight", "opacity", "stroke",
+        "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin",
+        "stroke-miterlimit", "stroke-opacity", "stroke-width", "text-anchor", "visibility",
+    }
+)  # fmt: skip
+_STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
+_STYLE_SHEET = re.compile(r"<style[^>]*>\s*\*\s*\{([^}]*)\}\s*</style>")
+
+
+def _declarations(css: str) -> str:
+    pairs = (d.split(":", 1) for d in css.split(";") if ":" in d)
+    return "".join(
+        f' {name.strip()}="{value.strip()}"'
+        for name, value in pairs
+        if name.strip() in PRESENTATION_ATTRIBUTES
+    )
+
+
+def without_inline_styles(svg: str) -> str:
+    """Matplotlib's `style="fill: #1f5f8b; ..."` as `fill="#1f5f8b" ...`, and its one style
+    sheet (`*{stroke-linejoin: round; stroke-linecap: butt}`) as inherited attributes of the
+    root element: the same drawing. A declaration that is no presentation attribute is
+    dropped (Matplotlib writes none that draw)."""
+    sheet = _STYLE_SHEET.search(svg)
+    svg = _STYLE_SHEET.sub("", svg)
+    svg = _STYLE_ATTR.sub(lambda m: _declarations(m.group(1)), svg)
+    if sheet is not None:
+        svg = svg.replace("<svg", "<svg" + _declarations(sheet.group(1)), 1)
+    if "<style" in svg or " style=" in svg:
+        raise ValueError("the chart still carries a style sheet or style attribute")
+    return svg

@@ -50,7 +50,7 @@ def lab_chart(title: str, points: Sequence[Point], marked_x_uln: float) -> SafeS
 
     parts = [
         f'<svg class="lab-chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
-        f'height="{HEIGHT}" style="max-width:100%;height:auto" role="img" '
+        f'height="{HEIGHT}" role="img" '
         f'aria-label="{escape(title)} over time, as multiples of the upper limit of normal">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '

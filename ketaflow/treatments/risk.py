@@ -19,6 +19,7 @@ and its flag read this module downward.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,19 +33,30 @@ def last_treatment_started_at(
     patient_id: int, before: datetime, *, exclude_session_id: int | None = None
 ) -> datetime | None:
     """The first dose of the patient's latest dosed session (struck lines ignored)."""
+    return _last_starts([patient_id], before, exclude_session_id).get(patient_id)
+
+
+def _last_starts(
+    patient_ids: Iterable[int], before: datetime, exclude_session_id: int | None
+) -> dict[int, datetime]:
+    """Per patient, the first dose of their latest dosed session: one query for them all."""
     firsts = (
         AdministrationEvent.objects.filter(
-            session__patient_id=patient_id,
+            session__patient_id__in=list(patient_ids),
             entered_in_error_at__isnull=True,
             kind__in=("start", "bolus"),
             at__lte=before,
         )
         .exclude(session_id=exclude_session_id)
-        .values("session_id")
+        .values("session__patient_id", "session_id")
         .annotate(first=Min("at"))
-        .values_list("first", flat=True)
+        .values_list("session__patient_id", "first")
     )
-    return max(firsts, default=None)
+    latest: dict[int, datetime] = {}
+    for patient_id, first in firsts:
+        if patient_id not in latest or first > latest[patient_id]:
+            latest[patient_id] = first
+    return latest
 
 
 def alerts_awaiting_assessment(
@@ -54,13 +66,24 @@ def alerts_awaiting_assessment(
 
     `session_id`: the session about to start (its own doses, if any, do not count as "since").
     """
-    since = last_treatment_started_at(patient_id, now, exclude_session_id=session_id)
-    qs = RiskAlert.objects.filter(
-        patient_id=patient_id, assessment__isnull=True, raised_at__lte=now
-    )
-    if since is not None:
-        qs = qs.filter(raised_at__gt=since)
-    return list(qs.select_related("response").order_by("raised_at", "pk"))
+    return alerts_awaiting_assessment_of([patient_id], now, session_id=session_id)[patient_id]
+
+
+def alerts_awaiting_assessment_of(
+    patient_ids: Iterable[int], now: datetime, *, session_id: int | None = None
+) -> dict[int, list[RiskAlert]]:
+    """`alerts_awaiting_assessment` for many patients in two queries (the chair board's rows)."""
+    ids = sorted(set(patient_ids))
+    since = _last_starts(ids, now, session_id)
+    waiting: dict[int, list[RiskAlert]] = {pk: [] for pk in ids}
+    alerts = RiskAlert.objects.filter(
+        patient_id__in=ids, assessment__isnull=True, raised_at__lte=now
+    ).select_related("response")
+    for alert in alerts.order_by("raised_at", "pk"):
+        start = since.get(alert.patient_id)
+        if start is None or alert.raised_at > start:
+            waiting[alert.patient_id].append(alert)
+    return waiting
 
 
 def latest_assessment(session_id: int) -> RiskAssessment | None:

@@ -31,9 +31,10 @@ from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
 from ketaflow.courses.models import Appointment, AppointmentStatus, Chair, SessionStatus
 from ketaflow.lib.clock import at_clinic, clinic_today
 from ketaflow.patients.models import Measurement
-from ketaflow.questionnaires.models import InstrumentResponse
+from ketaflow.questionnaires.models import InstrumentResponse, RiskAlert
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import DoseOrder, OrderStatus, TreatmentSession, VitalsReading
+from ketaflow.treatments.risk import alerts_awaiting_assessment_of
 
 
 def require_charting(actor: User) -> None:
@@ -286,6 +287,8 @@ class BoardRow:
     appointment: Appointment | None
     view: SessionView | None
     flags: tuple[BoardFlag, ...] = ()
+    #: The patient's risk alerts waiting for a prescriber's assessment (the row's flag).
+    risk_alerts: tuple[RiskAlert, ...] = ()
 
     @property
     def level(self) -> str | None:
@@ -352,6 +355,9 @@ def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
         shown[chair.pk] = current
     live = [sessions[a.pk] for a in shown.values() if a is not None and a.pk in sessions]
     loaded = derive.load_rows(live)  # one query per table for every chair
+    waiting = alerts_awaiting_assessment_of(
+        [a.course.patient_id for a in shown.values() if a is not None], now
+    )
     rows = []
     for chair in chairs:
         current = shown[chair.pk]
@@ -361,7 +367,8 @@ def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
             else None
         )
         flags = board_flags(view, derive.max_pause_of(view.session)) if view is not None else []
-        rows.append(BoardRow(chair, current, view, tuple(flags)))
+        risk = tuple(waiting[current.course.patient_id]) if current is not None else ()
+        rows.append(BoardRow(chair, current, view, tuple(flags), risk))
     record_event(
         actor=actor,
         action=Action.VIEW,

@@ -12,6 +12,11 @@ urlpatterns = [
     path("users/", views_users.users, name="users"),
     path("users/add/", views_users.user_add, name="user_add"),
     path("users/<int:pk>/active/", views_users.user_set_active, name="user_active"),
+    path(
+        "users/<int:pk>/reset-two-factor/",
+        views_users.user_reset_second_factor,
+        name="user_reset_2fa",
+    ),
     path("account/api-tokens/", views_tokens.tokens, name="tokens"),
     path("account/api-tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="token_revoke"),
 ]

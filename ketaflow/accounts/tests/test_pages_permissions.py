@@ -20,6 +20,13 @@ PERSONA_ROWS = [
     Row("GET", "/users/add/", ADMIN_ONLY),
     # Deactivating the nurse: only an admin of her clinic gets through (then back to the list).
     Row("POST", "/users/{nurse}/active/", expect(403, 403, 403, 302, 403, 403), {"active": "0"}),
+    Row("GET", "/users/{nurse}/reset-two-factor/", ADMIN_ONLY),
+    Row(
+        "POST",
+        "/users/{nurse}/reset-two-factor/",
+        expect(403, 403, 403, 302, 403, 403),
+        {"reason": "phone lost, confirmed in person"},
+    ),
     Row("GET", "/account/api-tokens/", EVERYONE),
     # Revoking one's own token: anyone signed in (then back to the list).
     Row("POST", "/account/api-tokens/{own_token}/revoke/", dict.fromkeys(PERSONAS, 302)),

@@ -41,7 +41,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fhir", "web", "cli"),  # FHIR R4B; the page shell and worklists; command line
     ("api",),  # the API shell: mounts every app's router
     ("urls", "settings", "wsgi", "asgi", "manage"),  # the site's wiring (urls mounts the API)
-    ("demo",),  # the demo clinic seeds everything
+    ("demo", "backup"),  # the demo clinic seeds everything; whole-database backup and restore
 )
 LEVEL = {app: level for level, row in enumerate(LAYERS) for app in row}
 

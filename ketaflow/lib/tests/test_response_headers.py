@@ -75,3 +75,22 @@ def test_the_api_docs_scripts_stay_cacheable(settings, db):
     assert response.status_code == 200
     assert "public" in response["Cache-Control"]
     assert "no-store" not in response["Cache-Control"]
+
+
+def test_every_page_and_api_answer_carries_a_strict_content_security_policy(
+    client, login, nurse, patient
+):
+    """No inline script or style anywhere (#15): the pages use neither, so the policy says so."""
+    login(client, nurse)
+    for url in (
+        reverse("accounts:login"),
+        reverse("patients:detail", args=[patient.pk]),
+        f"/api/v1/patients/{patient.pk}",
+    ):
+        policy = client.get(url)["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["script-src"] == "'self'", url
+        assert directives["style-src"] == "'self'", url
+        assert directives["object-src"] == "'none'", url
+        assert directives["frame-ancestors"] == "'none'", url
+        assert "unsafe" not in policy, url

@@ -43,8 +43,14 @@ def patient_banner(
 
 
 @register.inclusion_tag("portal/staff/_risk_flag.html", takes_context=True)
-def risk_flag(context: template.Context, patient: Any, compact: bool = False) -> dict[str, Any]:
-    """Not audited separately: drawn only inside a page whose view records the patient read."""
+def risk_flag(
+    context: template.Context, patient: Any, compact: bool = False, waiting: Any = None
+) -> dict[str, Any]:
+    """Not audited separately: drawn only inside a page whose view records the patient read.
+
+    `waiting`: the patient's alerts awaiting assessment when the page already read them for
+    many patients at once (the chair board's rows); otherwise read here.
+    """
     request = context.get("request")
     user = getattr(request, "user", None)
     if (
@@ -56,7 +62,9 @@ def risk_flag(context: template.Context, patient: Any, compact: bool = False) ->
     ):
         return {"waiting": []}
     return {
-        "waiting": alerts_awaiting_assessment(patient.pk, timezone.now()),
+        "waiting": (
+            alerts_awaiting_assessment(patient.pk, timezone.now()) if waiting is None else waiting
+        ),
         "patient": patient,
         "compact": compact,
     }

@@ -1,0 +1,52 @@
+"""The session page's queries do not grow with the session's record (#14, "query counts that
+do not grow with the data"): a long infusion with 50 readings costs what one with 5 costs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ketaflow.treatments import services
+from ketaflow.treatments.tests.conftest import ago, fresh
+
+pytestmark = pytest.mark.django_db
+
+#: The whole session page (patient banner, navigation counts, checklist, order, PK chart,
+#: vitals, scales, events), whatever the length of its record.
+CEILING = 40  # measured: 36
+
+
+def _readings(nurse: Any, session: Any, minutes: range) -> None:
+    for m in minutes:
+        services.record_vitals(
+            nurse, session, fresh(session).version, sbp=128, dbp=80, hr=72, spo2=98, rr=14,
+            taken_at=ago(m),
+        )  # fmt: skip
+
+
+def _page_queries(client: Any, session: Any) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("treatments:session", args=[session.pk]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def test_the_session_page_costs_the_same_queries_with_5_and_with_50_readings(
+    client: Any, login: Any, nurse: Any, ordered: Any, django_assert_max_num_queries: Any
+) -> None:
+    services.record_administration(
+        nurse, ordered, fresh(ordered).version, kind="start", rate_ml_per_h=52.5, at=ago(100)
+    )
+    login(client, nurse)
+    _readings(nurse, ordered, range(99, 94, -1))
+    five, html = _page_queries(client, ordered)
+    assert html.count("128/80") >= 5
+    _readings(nurse, ordered, range(94, 49, -1))
+    with django_assert_max_num_queries(CEILING):
+        fifty, html = _page_queries(client, ordered)
+    assert html.count("128/80") >= 50  # every reading is still drawn
+    assert fifty == five, (five, fifty)
