@@ -25,6 +25,20 @@ Environment variables (all optional in development):
   KETAFLOW_EXPORT_DIR   where whole-clinic exports are written; default var/exports.
   EMAIL_FILE_PATH       with EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend,
                         the folder emails are written to; default var/mail.
+
+Operations (ketaflow/ops; /healthz, /readyz and /metrics, README "Operations"):
+  KETAFLOW_READY_HEARTBEATS  comma-separated heartbeats /readyz requires fresh, e.g.
+                        "scheduler,hl7:riverside"; default none (a process not run is not
+                        expected).
+  KETAFLOW_HEARTBEAT_MAX_AGE_SECONDS  a heartbeat older than this fails /readyz; default 120.
+  KETAFLOW_QUEUE_MAX_WAIT_SECONDS  a queued job waiting longer fails /readyz; default 900.
+  KETAFLOW_METRICS_TOKEN  bearer token for /metrics (24+ characters); unset: /metrics is 404.
+  PROMETHEUS_MULTIPROC_DIR  with several web processes: prometheus_client's multiprocess
+                        directory (empty it on start), so /metrics sums every process.
+  KETAFLOW_LOG_FORMAT   json (default in production) or text (default in development); every
+                        line carries the request id the audit log records.
+  LOG_LEVEL             root level; default WARNING. ACCESS_LOG_LEVEL: the per-request line
+                        (logger ketaflow.access); default INFO.
 """
 
 from __future__ import annotations
@@ -406,9 +420,50 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 # Where whole-clinic exports are written (the web process serves them, the worker writes them).
 KETAFLOW_EXPORT_DIR = os.environ.get("KETAFLOW_EXPORT_DIR", "")  # default: var/exports
 
+# Operations (#14): probes, metrics, JSON logs, heartbeats (ketaflow/ops). Self-contained:
+# the ops app, django-prometheus's middleware around the whole stack and an access log line
+# inside the audit middleware (so it carries the request id the audit rows record).
+INSTALLED_APPS += ["ketaflow.ops"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("ketaflow.audit.middleware.RequestContextMiddleware") + 1,
+    "ketaflow.ops.middleware.AccessLogMiddleware",
+)
+KETAFLOW_READY_HEARTBEATS = [
+    n.strip() for n in os.environ.get("KETAFLOW_READY_HEARTBEATS", "").split(",") if n.strip()
+]
+KETAFLOW_HEARTBEAT_MAX_AGE_SECONDS = env_int_between(
+    "KETAFLOW_HEARTBEAT_MAX_AGE_SECONDS", 120, 10, 86_400
+)
+KETAFLOW_QUEUE_MAX_WAIT_SECONDS = env_int_between(
+    "KETAFLOW_QUEUE_MAX_WAIT_SECONDS", 900, 10, 604_800
+)
+KETAFLOW_METRICS_TOKEN = os.environ.get("KETAFLOW_METRICS_TOKEN", "")
+if KETAFLOW_METRICS_TOKEN and len(KETAFLOW_METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("KETAFLOW_METRICS_TOKEN must be at least 24 characters")
+KETAFLOW_LOG_FORMAT = os.environ.get("KETAFLOW_LOG_FORMAT", "json" if PRODUCTION else "text")
+if KETAFLOW_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("KETAFLOW_LOG_FORMAT must be 'json' or 'text'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ketaflow.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ketaflow.ops.logs.json_formatter"},
+        "text": {"()": "ketaflow.ops.logs.text_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": KETAFLOW_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # One line per request (ops.middleware.AccessLogMiddleware) at INFO.
+    "loggers": {"ketaflow.access": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO")}},
 }

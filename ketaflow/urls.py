@@ -1,4 +1,5 @@
-"""URL map: pages per app, the JSON API under /api/v1/, Django admin under /admin/."""
+"""URL map: pages per app, the JSON API under /api/v1/, Django admin under /admin/, and the
+probes and metrics (/healthz, /readyz, /metrics: ketaflow/ops)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -22,4 +23,5 @@ urlpatterns = [
     path("mail/", include("ketaflow.mail.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("ketaflow.ops.urls")),
 ]

@@ -17,7 +17,10 @@ What it adds to `hl7.mllp` (reference §4.1-6, docs/hl7.md):
   health check, a round trip, only when the thread's last batch failed or ended more than
   `healthy_seconds` ago), with group commit: messages arriving while a batch commits form
   the next batch, and each message's AA is written only after the batch holding it has
-  committed.
+  committed;
+- a heartbeat every `heartbeat_seconds` (`ketaflow.ops.services.beat("hl7:<clinic slug>")`,
+  written from a database thread, never per message) carrying the frames received and the
+  ACK latency histogram since start, for /readyz and /metrics (`devices/metrics.py`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from hl7.mllp import HL7StreamProtocol, HL7StreamWriter, MLLPStreamReader
 from ketaflow.accounts.models import Clinic
 from ketaflow.devices import hl7_codec as hl7c
 from ketaflow.devices import ingest, matching
+from ketaflow.devices.metrics import AckLatency, heartbeat_name
+from ketaflow.ops import services as ops_services
 
 log = logging.getLogger("ketaflow.devices.listener")
 
@@ -50,10 +55,15 @@ DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_IDLE_SECONDS = 1800.0
 DEFAULT_BATCH = 64
 IN_FLIGHT_PER_CONNECTION = 32
+DEFAULT_HEARTBEAT_SECONDS = 15.0
 #: Set to a path prefix to profile a running listener with cProfile: `<prefix>.loop.pstats`
 #: (the event loop's thread) and `<prefix>.db.pstats` (the database threads) are written when
 #: it stops. `python -m pstats <file>` to read them. Off unless set: it slows the listener.
 PROFILE_ENV = "KETAFLOW_HL7_PROFILE"
+
+
+#: A frame's answer to come, with the monotonic time the frame was read (for ACK latency).
+Pending = tuple["asyncio.Future[ingest.Outcome]", float]
 
 
 class FrameTooLarge(Exception):
@@ -132,6 +142,7 @@ class Listener:
         db_workers: int = 1,
         cache_seconds: float = 5.0,
         healthy_seconds: float = 1.0,
+        heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
     ) -> None:
         self.clinic = clinic
         self.host = host
@@ -141,6 +152,9 @@ class Listener:
         self.batch_size = max(1, batch_size)
         self.db_workers = 1 if connection.vendor == "sqlite" else max(1, db_workers)
         self.stats = Stats()
+        self.heartbeat_seconds = heartbeat_seconds
+        self.ack_latency = AckLatency()
+        self._heartbeat: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[tuple[ingest.Frame, asyncio.Future[ingest.Outcome]]]
         self._server: asyncio.AbstractServer | None = None
         self._committers: list[asyncio.Task[None]] = []
@@ -170,6 +184,7 @@ class Listener:
         ]
         sock = self._server.sockets[0]
         self.port = int(sock.getsockname()[1])
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
         if self._profile_prefix:
             self._loop_profile.enable()
         return self.port
@@ -182,6 +197,9 @@ class Listener:
         """Stop accepting, close connections, finish the batches in progress."""
         if self._server is not None:
             self._server.close()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
         for task in list(self._connections):
             task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
@@ -237,6 +255,37 @@ class Listener:
             if profile is not None:
                 profile.disable()
 
+    def _beat(self) -> None:
+        """One heartbeat row, from a database thread (as a batch is written)."""
+        close_old_connections()
+        try:
+            ops_services.beat(
+                heartbeat_name(self.clinic.slug),
+                timezone.now(),
+                {
+                    "port": self.port,
+                    "connections": self.stats.connections,
+                    "frames": self.stats.frames,
+                    "stored": self.stats.stored,
+                    "duplicates": self.stats.duplicates,
+                    "rejected": self.stats.rejected,
+                    "ack_latency": self.ack_latency.as_details(),
+                },
+            )
+        finally:
+            close_old_connections()
+
+    async def _heartbeat_loop(self) -> None:
+        """Beat now and every `heartbeat_seconds`: the beat proves the event loop turns and
+        the database takes writes; a failed one is logged and retried at the next tick."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await loop.run_in_executor(self._executor, self._beat)
+            except Exception:
+                log.exception("heartbeat failed")
+            await asyncio.sleep(self.heartbeat_seconds)
+
     async def _commit_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
@@ -277,9 +326,7 @@ class Listener:
         peer = f"{peername[0]}:{peername[1]}" if peername else "?"
         self.stats.connections += 1
         log.info("connection from %s", peer)
-        pending: asyncio.Queue[asyncio.Future[ingest.Outcome] | None] = asyncio.Queue(
-            IN_FLIGHT_PER_CONNECTION
-        )
+        pending: asyncio.Queue[Pending | None] = asyncio.Queue(IN_FLIGHT_PER_CONNECTION)
         sender = asyncio.create_task(self._send_acks(writer, pending, peer))
         try:
             await self._read_frames(reader, pending, peer)
@@ -302,13 +349,14 @@ class Listener:
     async def _read_frames(
         self,
         reader: HardenedReader,
-        pending: asyncio.Queue[asyncio.Future[ingest.Outcome] | None],
+        pending: asyncio.Queue[Pending | None],
         peer: str,
     ) -> None:
         loop = asyncio.get_running_loop()
         while True:
             try:
                 payload = await asyncio.wait_for(reader.readframe(), self.idle_seconds)
+                read_at = time.monotonic()
             except TimeoutError:
                 log.info("closing idle connection %s", peer)
                 return
@@ -318,6 +366,7 @@ class Listener:
                 log.warning("discarded bytes without a start block from %s", peer)
                 continue
             except FrameTooLarge as exc:
+                read_at = time.monotonic()
                 self.stats.frames += 1
                 header = _header_of(exc.head)
                 log.warning("frame over %d bytes from %s refused", self.max_bytes, peer)
@@ -330,26 +379,28 @@ class Listener:
                         err="207",
                     )
                 )
-                await pending.put(done)
+                await pending.put((done, read_at))
                 continue
             self.stats.frames += 1
             frame = ingest.Frame(payload, peer, timezone.now())
-            await pending.put(asyncio.ensure_future(self.submit(frame)))
+            await pending.put((asyncio.ensure_future(self.submit(frame)), read_at))
 
     async def _send_acks(
         self,
         writer: HL7StreamWriter,
-        pending: asyncio.Queue[asyncio.Future[ingest.Outcome] | None],
+        pending: asyncio.Queue[Pending | None],
         peer: str,
     ) -> None:
         while True:
-            future = await pending.get()
-            if future is None:
+            item = await pending.get()
+            if item is None:
                 return
+            future, read_at = item
             outcome = await future
             try:
                 writer.writeblock(outcome.ack)
                 await writer.drain()
+                self.ack_latency.observe(time.monotonic() - read_at)
             except (ConnectionError, OSError):
                 log.info("%s went away before its ACK", peer)
                 # Keep draining so the reader is never blocked on a full queue.

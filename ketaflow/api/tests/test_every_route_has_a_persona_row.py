@@ -41,6 +41,7 @@ MATRICES = (
     "ketaflow.fhir.tests.test_api_permissions_and_reads",
     "ketaflow.fhir.tests.test_clinic_export_jobs",
     "ketaflow.mail.tests.test_failed_emails_page",
+    "ketaflow.ops.tests.test_permissions",
 )
 
 # Django's admin, skipped whole: its own staff/superuser permissions, not the clinic's roles.

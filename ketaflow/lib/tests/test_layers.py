@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("audit",),  # the append-only access log
     ("accounts",),  # clinics, users, roles, 2FA
     ("mail",),  # the email outbox every app writes to, and the job that sends it
+    ("ops",),  # heartbeats, readiness checks, metrics, JSON logs (the HL7 listener beats)
     ("patients",),  # the chart
     ("auditlog",),  # reading the audit trail (pages and API)
     ("questionnaires",),  # rating scales and the risk alerts their answers raise
