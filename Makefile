@@ -43,7 +43,7 @@ demo: install
 	$(BIN)/ketaflow migrate --no-input
 	$(BIN)/ketaflow seed-demo
 	$(BIN)/ketaflow demo-banner
-	$(BIN)/ketaflow runserver $(HOST):$(PORT)
+	KETAFLOW_HOST=$(HOST) KETAFLOW_PORT=$(PORT) $(BIN)/honcho start -f Procfile.demo
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
