@@ -19,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     granted = capabilities_of(user.role) if user.is_active and user.clinic_id else frozenset()
     abilities = [label for value, label in Capability.choices if value in granted]
     context = {
-        "sections": sections(user),
+        "sections": sections(user, request=request),
         "abilities": abilities,
         "search_form": PatientSearchForm() if user.can(Capability.VIEW_PATIENT_LIST) else None,
         "deidentified_only": user.can(Capability.VIEW_DEIDENTIFIED)

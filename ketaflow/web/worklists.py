@@ -7,6 +7,10 @@ them in words people use and points each item straight at the page where the wor
 - `sections(user, now)`: the home page's sections for the user's role, in order.
 - `nav_counts(user)`: the numbers the navigation shows, from counting queries only (no
   patient data, so not audited), computed only for the roles that see them.
+
+Both take the request when there is one: what one of them has asked (the open critical
+alerts, derived from every dosed session's readings) is kept on the request, so the home
+page and its navigation do not derive them twice.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,6 +88,30 @@ def vitals_in_words(reading: VitalsReading) -> str:
     return ", ".join(parts)
 
 
+# ---------------------------------------------------------------------------- one request
+
+
+@dataclass
+class _Asked:
+    """What this request has already asked (None: not yet)."""
+
+    critical: list[treatments.OpenAlert] | None = None
+
+
+_ASKED = "_ketaflow_worklists_asked"
+
+
+def _asked(request: HttpRequest | None) -> _Asked:
+    """The request's memo (a fresh one when there is no request: nothing is shared)."""
+    if request is None:
+        return _Asked()
+    found = getattr(request, _ASKED, None)
+    if found is None:
+        found = _Asked()
+        setattr(request, _ASKED, found)
+    return found
+
+
 # ---------------------------------------------------------------------------- sections
 
 
@@ -90,10 +119,12 @@ def _session_url(pk: int, part: str = "") -> str:
     return reverse("treatments:session", args=[pk]) + (f"#{part}" if part else "")
 
 
-def _critical_alerts(user: User, now: datetime) -> Section:
+def _critical_alerts(user: User, now: datetime, asked: _Asked) -> Section:
     """One item per reading (a BP of 185/112 raises a systolic and a diastolic alert)."""
+    if asked.critical is None:
+        asked.critical = treatments.open_critical_alerts(user)
     by_reading: dict[int, list[treatments.OpenAlert]] = {}
-    for a in treatments.open_critical_alerts(user):
+    for a in asked.critical:
         by_reading.setdefault(a.reading.pk, []).append(a)
     items = []
     for alerts in by_reading.values():
@@ -119,7 +150,7 @@ def _critical_alerts(user: User, now: datetime) -> Section:
     )
 
 
-def _chairs_today(user: User, now: datetime) -> Section:
+def _chairs_today(user: User, now: datetime, asked: _Asked) -> Section:
     items = []
     for row in treatments.board(user, now=now):
         appt = row.appointment
@@ -176,7 +207,7 @@ def _chairs_today(user: User, now: datetime) -> Section:
     )
 
 
-def _decisions_waiting(user: User, now: datetime) -> Section:
+def _decisions_waiting(user: User, now: datetime, asked: _Asked) -> Section:
     """Checklists held until a prescriber decides (a "yes" about alcohol or drugs today)."""
     items = []
     for row in treatments.board(user, now=now):
@@ -200,7 +231,7 @@ def _decisions_waiting(user: User, now: datetime) -> Section:
     )
 
 
-def _orders_to_confirm(user: User, now: datetime) -> Section:
+def _orders_to_confirm(user: User, now: datetime, asked: _Asked) -> Section:
     items = [
         Item(
             f"{o.session.chair.name} · {o.session.patient.given_name} "
@@ -213,7 +244,7 @@ def _orders_to_confirm(user: User, now: datetime) -> Section:
     return Section("orders-to-confirm", "Orders to confirm", items, "No order waits.")
 
 
-def _sessions_to_sign(user: User, now: datetime) -> Section:
+def _sessions_to_sign(user: User, now: datetime, asked: _Asked) -> Section:
     items = [
         Item(
             f"{s.patient.given_name} {s.patient.family_name}: session {s.session_number}, "
@@ -226,7 +257,7 @@ def _sessions_to_sign(user: User, now: datetime) -> Section:
     return Section("sessions-to-sign", "Sessions to sign", items, "No session waits to be signed.")
 
 
-def _reviews_to_sign(user: User, now: datetime) -> Section:
+def _reviews_to_sign(user: User, now: datetime, asked: _Asked) -> Section:
     items = [
         Item(
             f"{r.patient.given_name} {r.patient.family_name}: {r.protocol_name}",
@@ -240,7 +271,7 @@ def _reviews_to_sign(user: User, now: datetime) -> Section:
     )
 
 
-def _risk_alerts(user: User, now: datetime) -> Section:
+def _risk_alerts(user: User, now: datetime, asked: _Asked) -> Section:
     items = [
         Item(
             f"{a.patient.given_name} {a.patient.family_name}: raised "
@@ -262,7 +293,7 @@ def _risk_alerts(user: User, now: datetime) -> Section:
     )
 
 
-def _forms_due(user: User, now: datetime) -> Section:
+def _forms_due(user: User, now: datetime, asked: _Asked) -> Section:
     rows = portal.due_forms(user, now=now)
     items = [
         Item(
@@ -284,7 +315,7 @@ def _forms_due(user: User, now: datetime) -> Section:
     )
 
 
-def _rems_due(user: User, now: datetime) -> Section:
+def _rems_due(user: User, now: datetime, asked: _Asked) -> Section:
     due, overdue = rems.forms_due(user, now=now)
     items = [
         Item(
@@ -306,7 +337,7 @@ def _rems_due(user: User, now: datetime) -> Section:
     )
 
 
-def _held_messages(user: User, now: datetime) -> Section:
+def _held_messages(user: User, now: datetime, asked: _Asked) -> Section:
     rows = devices.held_messages(user)
     items = [
         Item(
@@ -327,7 +358,7 @@ def _held_messages(user: User, now: datetime) -> Section:
     )
 
 
-def _held_for_admin(user: User, now: datetime) -> Section:
+def _held_for_admin(user: User, now: datetime, asked: _Asked) -> Section:
     """The admin cannot open the queue (it names patients) but fixes what fills it."""
     held = devices.held_count_for_setup(user)
     items = (
@@ -344,7 +375,7 @@ def _held_for_admin(user: User, now: datetime) -> Section:
     return Section("held-messages", "Monitor messages held", items, "No monitor message is held.")
 
 
-def _arrivals_today(user: User, now: datetime) -> Section:
+def _arrivals_today(user: User, now: datetime, asked: _Asked) -> Section:
     assert user.clinic is not None
     today = clinic_today(user.clinic)
     items = [
@@ -367,7 +398,7 @@ def _arrivals_today(user: User, now: datetime) -> Section:
     )
 
 
-def _bookings_to_close(user: User, now: datetime) -> Section:
+def _bookings_to_close(user: User, now: datetime, asked: _Asked) -> Section:
     rows = courses.bookings_to_close(user)
     items = [
         Item(
@@ -387,7 +418,7 @@ def _bookings_to_close(user: User, now: datetime) -> Section:
     )
 
 
-def _users(user: User, now: datetime) -> Section:
+def _users(user: User, now: datetime, asked: _Asked) -> Section:
     staff = list(clinic_users(user).filter(is_active=True))
     items = [
         Item(
@@ -408,7 +439,7 @@ def _users(user: User, now: datetime) -> Section:
     )
 
 
-SectionFn = Callable[[User, datetime], Section]
+SectionFn = Callable[[User, datetime, _Asked], Section]
 
 #: Each role's worklist, in the order it is drawn (most urgent first).
 ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
@@ -429,28 +460,37 @@ ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
 }
 
 
-def sections(user: User, now: datetime | None = None) -> list[Section]:
+def sections(
+    user: User, now: datetime | None = None, *, request: HttpRequest | None = None
+) -> list[Section]:
     """The user's worklist sections (none for a user without an active role in a clinic)."""
     if not (user.is_active and user.clinic_id):
         return []
     now = now or timezone.now()
-    return [fn(user, now) for fn in ROLE_SECTIONS.get(user.role, ())]
+    asked = _asked(request)
+    return [fn(user, now, asked) for fn in ROLE_SECTIONS.get(user.role, ())]
 
 
 # ---------------------------------------------------------------------------- counts
 
 
-def nav_counts(user: User) -> dict[str, int]:
+def nav_counts(user: User, *, request: HttpRequest | None = None) -> dict[str, int]:
     """The navigation's numbers, by key; only the ones this role sees, each one query.
 
     `critical` derives the alerts of the sessions being dosed now (their cost grows with the
-    chairs in use, not with history); the rest are single COUNT queries.
+    chairs in use, not with history), unless this request's worklist already did; the rest
+    are single COUNT queries.
     """
     if not (user.is_active and user.clinic_id):
         return {}
     counts: dict[str, int] = {}
     if user.can(Capability.CHART_SESSION):
-        counts["critical"] = treatments.critical_alert_count(user)
+        known = _asked(request).critical
+        counts["critical"] = (
+            treatments.critical_alert_count(user)
+            if known is None
+            else len({a.reading.pk for a in known})
+        )
         counts["held"] = devices.pending_count(user)
     if user.can(Capability.VIEW_CLINICAL):
         counts["risk"] = portal.open_alert_count(user)
