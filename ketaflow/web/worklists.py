@@ -38,6 +38,15 @@ from ketaflow.treatments.rems import selectors as rems
 
 
 @dataclass(frozen=True)
+class Button:
+    """A one-click action drawn on the item itself (a small POST form; back to home after)."""
+
+    label: str
+    url: str
+    describe: str = ""  # the accessible name, when the label alone is ambiguous in a list
+
+
+@dataclass(frozen=True)
 class Item:
     """One thing to do: what it is in plain words, and the page where it is done."""
 
@@ -45,6 +54,7 @@ class Item:
     url: str
     note: str = ""
     urgent: bool = False
+    button: Button | None = None
 
 
 @dataclass(frozen=True)
@@ -418,6 +428,37 @@ def _bookings_to_close(user: User, now: datetime, asked: _Asked) -> Section:
     )
 
 
+def _bookings_to_confirm(user: User, now: datetime, asked: _Asked) -> Section:
+    """Upcoming bookings in the clinic's next few clinic days nobody has confirmed with the
+    patient yet; each with a Confirm button once the desk has phoned them."""
+    rows = courses.unconfirmed_bookings(user)
+    items = []
+    for a in rows:
+        patient = a.course.patient
+        when = f"{_local(a.starts_at, user):%a %d %b %H:%M}"
+        items.append(
+            Item(
+                f"{when} · {patient.given_name} {patient.family_name} ({a.chair.name})",
+                reverse("courses:course", args=[a.course_id]) + "#appointments",
+                f"Session {a.session_number}, not confirmed yet.",
+                button=Button(
+                    "Confirm",
+                    reverse("courses:confirm", args=[a.pk]),
+                    f"Confirm {patient.given_name} {patient.family_name}, {when}",
+                ),
+            )
+        )
+    return Section(
+        "bookings-to-confirm",
+        "Bookings to confirm",
+        items,
+        "Every upcoming booking is confirmed.",
+        reverse("courses:schedule"),
+        "Schedule",
+        count=courses.unconfirmed_bookings_count(user) if len(rows) >= 50 else None,
+    )
+
+
 def _users(user: User, now: datetime, asked: _Asked) -> Section:
     staff = list(clinic_users(user).filter(is_active=True))
     items = [
@@ -453,7 +494,7 @@ ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
         _reviews_to_sign,
         _rems_due,
     ),
-    Role.FRONT_DESK: (_arrivals_today, _bookings_to_close),
+    Role.FRONT_DESK: (_arrivals_today, _bookings_to_confirm, _bookings_to_close),
     # The clinic admin's exports come first, from fhir's `{% export_worklist %}` (home.html).
     Role.CLINIC_ADMIN: (_held_for_admin, _users),
     Role.RESEARCHER: (),
@@ -501,5 +542,7 @@ def nav_counts(user: User, *, request: HttpRequest | None = None) -> dict[str, i
             + screening.reviews_to_sign_count(user)
         )
     elif user.role == Role.FRONT_DESK:
-        counts["todo"] = courses.bookings_to_close_count(user)
+        counts["todo"] = courses.bookings_to_close_count(user) + courses.unconfirmed_bookings_count(
+            user
+        )
     return counts
