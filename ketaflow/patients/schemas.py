@@ -370,7 +370,10 @@ class MedicationVersionOut(MedicationFieldsOut, VersionOut):
 class PriorTreatmentIn(InputSchema):
     kind: TreatmentKind = Field(description=choices_description("Treatment.", TreatmentKind))
     name: Text = text(120, "e.g. 'sertraline', '12 sessions of CBT'", min_length=1)
-    adequate: Bool = Field(description="Adequate dose and duration (or a full course)")
+    adequate: Bool | None = Field(
+        description="Adequate dose and duration (or a full course): true, false, or null when "
+        "not known (required: send null to say so). Not known does not count as adequate."
+    )
     outcome: TreatmentOutcome = Field(description=choices_description("Outcome.", TreatmentOutcome))
     started_on: IsoDate | None = Field(default=None, description=f"{PAST_DATE}; optional")
     ended_on: IsoDate | None = Field(
@@ -382,7 +385,7 @@ class PriorTreatmentIn(InputSchema):
 class PriorTreatmentFieldsOut(Schema):
     kind: str
     name: str
-    adequate: bool
+    adequate: bool | None = Field(description="null: not known")
     outcome: str
     started_on: date | None
     ended_on: date | None
