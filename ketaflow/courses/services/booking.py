@@ -29,6 +29,7 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import ProposedSession, Protocol
 from ketaflow.courses.derive.planning import ChairTime, chair_time, course_protocol, propose_series
+from ketaflow.courses.derive.slots import utc
 from ketaflow.courses.models import (
     HOLDING,
     Appointment,
@@ -92,11 +93,12 @@ def next_free_start(
 ) -> datetime | None:
     """The earliest start on `day` at which the chair is free for this whole stay."""
     clinic = chair_clinic(chair)
-    windows = open_windows_on(clinic, day)
+    # In UTC: the windows are in the clinic's zone, where + timedelta follows the wall clock.
+    windows = [(utc(w0), utc(w1)) for w0, w1 in open_windows_on(clinic, day)]
     if not windows:
         return None
-    day_start = at_clinic(day, time(0), clinic)
-    day_end = at_clinic(day + timedelta(days=1), time(0), clinic)
+    day_start = utc(at_clinic(day, time(0), clinic))
+    day_end = utc(at_clinic(day + timedelta(days=1), time(0), clinic))
     held = timedelta(minutes=times.held)
     turnover = timedelta(minutes=times.turnover)
     taken = _chair_bookings(chair, windows[0][0] - timedelta(hours=24), windows[-1][1], exclude)
@@ -142,6 +144,7 @@ def _check(
         raise ValidationError({"chair": [f"{chair.name} is not in use."]})
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": ["Give the time with its time zone."]})
+    starts_at = utc(starts_at)  # real minutes from here on, whatever the zone given
     if starts_at < timezone.now() - timedelta(minutes=5):
         raise ValidationError({"starts_at": ["This time is in the past."]})
     schedule = schedule_of(clinic.pk)
@@ -247,7 +250,7 @@ def _hours_message(clinic: Clinic, day: date, windows: list[Window], times: Chai
     held = timedelta(minutes=times.held)
     spans = ", ".join(f"{_hm(local(w0, clinic))}–{_hm(local(w1, clinic))}" for w0, w1 in windows)
     starts = " or ".join(
-        f"between {_hm(local(w0, clinic))} and {_hm(local(w1 - held, clinic))}"
+        f"between {_hm(local(w0, clinic))} and {_hm(local(utc(w1) - held, clinic))}"
         for w0, w1 in windows
         if w1 - w0 >= held
     )
