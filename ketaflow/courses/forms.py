@@ -91,6 +91,13 @@ class OpeningHoursForm(forms.Form):
         min_value=1, max_value=240, label="Giving a non-infusion dose (min)"
     )
     turnover_minutes = forms.IntegerField(min_value=0, max_value=240, label="Chair turnover (min)")
+    confirm_days_ahead = forms.IntegerField(
+        min_value=1,
+        max_value=31,
+        label="Confirm bookings ahead (clinic days)",
+        help_text="The front desk's list of bookings to confirm covers this many clinic days, "
+        "today included.",
+    )
 
 
 class ClosedDayForm(forms.Form):
@@ -217,3 +224,12 @@ class BookSeriesForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.CharField(max_length=20)
+
+
+class ConfirmBookingForm(forms.Form):
+    note = forms.CharField(
+        max_length=200,
+        required=False,
+        label="How",
+        help_text="Optional, e.g. phoned the patient, text reply.",
+    )

@@ -85,6 +85,12 @@ class ClinicSchedule(models.Model):
         validators=[MaxValueValidator(240)],
         help_text="Cleaning and resetting the chair before the next patient.",
     )
+    confirm_days_ahead = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text="The front desk confirms the bookings of this many clinic days ahead "
+        "(today included).",
+    )
     history = HistoricalRecords()
 
     def __str__(self) -> str:
@@ -344,6 +350,19 @@ class Appointment(NoDelete):
         max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     cancel_reason = models.CharField(max_length=300, blank=True)
+    # Who confirmed the booking with the patient (the desk's call), and when; cleared when
+    # the appointment moves (the patient must hear the new time). History keeps each one.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    confirm_note = models.CharField(
+        max_length=200, blank=True, help_text="How it was confirmed, e.g. phoned the patient."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

@@ -51,7 +51,7 @@ from ketaflow.courses.models import (
     ProtocolVersion,
     SeriesDecision,
 )
-from ketaflow.courses.opening_hours import open_windows_on, schedule_of
+from ketaflow.courses.opening_hours import clinic_days_end, open_windows_on, schedule_of
 from ketaflow.courses.services._common import require_any
 from ketaflow.lib.clock import at_clinic, clinic_today, local
 from ketaflow.patients.models import Patient
@@ -300,7 +300,9 @@ def course_view(actor: User, pk: int) -> CourseView:
     course = get_course(actor, pk)
     protocol = course.protocol_version.load()
     appointments = list(
-        course.appointments.select_related("chair", "created_by").order_by("starts_at", "pk")
+        course.appointments.select_related("chair", "created_by", "confirmed_by").order_by(
+            "starts_at", "pk"
+        )
     )
     changes = list(course.phase_changes.select_related("by").order_by("at", "pk"))
     decisions = list(course.decisions.select_related("by", "after_session").order_by("at", "pk"))
@@ -386,7 +388,7 @@ def appointments_between(
     end: datetime = at_clinic(start + timedelta(days=days), datetime.min.time(), clinic)
     qs = Appointment.objects.filter(
         chair__clinic_id=clinic.pk, starts_at__gte=begin, starts_at__lt=end
-    ).select_related("chair", "course__patient", "course__protocol_version")
+    ).select_related("chair", "course__patient__clinic", "course__protocol_version", "confirmed_by")
     if chair_id is not None:
         qs = qs.filter(chair_id=chair_id)
     found = list(qs.order_by("starts_at", "chair__name"))
@@ -494,3 +496,45 @@ def bookings_to_close_count(actor: User) -> int:
     if not any(actor.can(c) for c in READ_COURSES):
         return 0
     return _open_from_past_days(actor).count()
+
+
+def _unconfirmed(actor: User) -> QuerySet[Appointment]:
+    """Bookings still to come within the clinic's confirmation horizon (its next
+    `confirm_days_ahead` clinic days, today included) that nobody has confirmed."""
+    clinic = actor.clinic
+    assert clinic is not None
+    days = schedule_of(clinic.pk).confirm_days_ahead
+    until = clinic_days_end(clinic, clinic_today(clinic), days)
+    return Appointment.objects.filter(
+        chair__clinic_id=clinic.pk,
+        status=AppointmentStatus.BOOKED,
+        confirmed_at__isnull=True,
+        starts_at__gte=timezone.now(),
+        starts_at__lt=until,
+    )
+
+
+def unconfirmed_bookings(actor: User, *, limit: int = 50) -> list[Appointment]:
+    """Upcoming bookings not yet confirmed with the patient, soonest first; audited."""
+    require_any(actor, *READ_COURSES)
+    found = list(
+        _unconfirmed(actor)
+        .select_related("chair", "course__patient")
+        .order_by("starts_at", "pk")[:limit]
+    )
+    record_event(
+        actor=actor,
+        action=Action.LIST,
+        detail={
+            "part": "unconfirmed_bookings",
+            "patient_ids": sorted({a.course.patient_id for a in found}),
+        },
+    )
+    return found
+
+
+def unconfirmed_bookings_count(actor: User) -> int:
+    """How many upcoming bookings wait to be confirmed (a number only: not audited)."""
+    if not any(actor.can(c) for c in READ_COURSES):
+        return 0
+    return _unconfirmed(actor).count()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("appointments/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("appointments/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("appointments/<int:pk>/status/", views.appointment_status, name="status"),
+    path("appointments/<int:pk>/confirm/", views.confirm, name="confirm"),
     path("feeds/<str:token>.ics", views.feed, name="feed"),
     path("feeds/<int:pk>/revoke/", views.feed_revoke, name="feed_revoke"),
     path("protocols/", views_setup.protocol_list, name="protocols"),

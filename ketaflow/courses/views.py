@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaflow.accounts.models import User
@@ -29,6 +30,7 @@ from ketaflow.courses.derive import followup
 from ketaflow.courses.forms import (
     BookForm,
     BookSeriesForm,
+    ConfirmBookingForm,
     PhaseForm,
     ReasonForm,
     RescheduleForm,
@@ -161,6 +163,7 @@ def _course_context(actor: User, pk: int, instrument: str = "", **extra: Any) ->
     return {
         "missing": missing,
         "can_check_in": {a.pk for a in view.appointments if services.may_check_in_on(a, today)},
+        "can_confirm": {a.pk for a in view.appointments if services.may_confirm_on(a, today)},
         **_decision_context(actor, view, outcomes, extra.get("decision_form")),
         "view": view,
         "outcomes": outcomes,
@@ -437,6 +440,37 @@ def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("courses:course", pk=appt.course_id)
 
 
+@login_required
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a booking with the patient (from the course page, the schedule or the desk's
+    home); back to the page it was pressed on."""
+    actor = staff_user(request)
+    require(actor, Capability.BOOK_APPOINTMENTS)
+    appt = selectors.get_appointment(actor, pk, audit=False)
+    form = ConfirmBookingForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(list(form.errors.get("note") or ["Check the note."]))
+        done = services.confirm_booking(actor, appt, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        patient = appt.course.patient
+        when = local(done.starts_at, patient.clinic)
+        messages.success(
+            request,
+            f"Confirmed: {patient.given_name} {patient.family_name}, session "
+            f"{done.session_number} on {when:%a %d %b %H:%M}.",
+        )
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("courses:course", pk=appt.course_id)
+
+
 def _check_in_message(request: HttpRequest, actor: User, appt: Appointment) -> None:
     """At check-in, every gate before dosing at once: what is missing, or that all pass."""
     clinical = actor.can(Capability.VIEW_CLINICAL)
@@ -485,7 +519,10 @@ def schedule(request: HttpRequest) -> HttpResponse:
                 "chairs": [(c, rows) for c, rows in by_chair if c.active or rows],
             }
         )
+    today = clinic_today(clinic)
+    bookable = actor.can(Capability.BOOK_APPOINTMENTS)
     context = {
+        "can_confirm": {a.pk for a in appts if bookable and services.may_confirm_on(a, today)},
         "days": days,
         "start": start,
         "previous": start - timedelta(days=SCHEDULE_DAYS),

@@ -21,10 +21,11 @@ from ketaflow.patients.schemas import (
     ChartOut,
     EnteredInError,
     EntrySchemas,
-    PatientIn,
     PatientListOut,
     PatientOut,
     PatientPatch,
+    PatientRegisterIn,
+    PossibleDuplicatesOut,
     plain,
 )
 from ketaflow.patients.selectors import (
@@ -32,6 +33,7 @@ from ketaflow.patients.selectors import (
     get_chart,
     get_entry,
     get_patient,
+    likely_duplicates,
     search_patients,
 )
 from ketaflow.patients.services import (
@@ -66,9 +68,55 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
     return {"items": patients, "limit": params.limit}
 
 
-@router.post("", response={201: PatientOut}, summary="Register a patient", description=ERRORS)
-def register(request: HttpRequest, payload: PatientIn) -> Status[Any]:
-    return Status(201, register_patient(staff_user(request), **plain(payload)))
+@router.post(
+    "",
+    response={201: PatientOut, 409: PossibleDuplicatesOut},
+    summary="Register a patient",
+    description="Likely duplicates (a patient of your clinic with the same name and date of "
+    "birth, or the same phone number, as on the registration page) answer 409 with "
+    "`possible_duplicates`, and nothing is registered: send again with their ids in "
+    "`not_duplicate_of` once checked that this is someone else. "
+    + ERRORS.replace("404 not in your clinic, ", "409 possible duplicates, "),
+)
+def register(request: HttpRequest, payload: PatientRegisterIn) -> Status[Any]:
+    actor = staff_user(request)
+    values = plain(payload)
+    checked = set(values.pop("not_duplicate_of", []))
+    duplicates = likely_duplicates(
+        actor,
+        given_name=payload.given_name,
+        family_name=payload.family_name,
+        date_of_birth=payload.date_of_birth,
+        phone=payload.phone,
+    )
+    unchecked = [d for d in duplicates if d.patient.pk not in checked]
+    if unchecked:
+        names = ", ".join(f"{d.patient.full_name} ({d.patient.mrn})" for d in unchecked)
+        return Status(
+            409,
+            {
+                "detail": [
+                    {
+                        "loc": ["body"],
+                        "msg": f"May already be registered: {names}. Check, then send their "
+                        "ids in `not_duplicate_of` to register a different person.",
+                        "type": "possible_duplicate",
+                    }
+                ],
+                "possible_duplicates": [
+                    {
+                        "id": d.patient.pk,
+                        "mrn": d.patient.mrn,
+                        "given_name": d.patient.given_name,
+                        "family_name": d.patient.family_name,
+                        "date_of_birth": d.patient.date_of_birth,
+                        "reasons": list(d.reasons),
+                    }
+                    for d in unchecked
+                ],
+            },
+        )
+    return Status(201, register_patient(actor, **values))
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Demographics", description=ERRORS)

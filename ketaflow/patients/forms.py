@@ -172,6 +172,18 @@ def _yes(value: object) -> bool:
     return value is True or value == "True"
 
 
+#: The "not known" answer of a yes / no / not known question (stored as None).
+NOT_KNOWN = "unknown"
+
+
+def _yes_no_unknown(value: object) -> bool | None:
+    if value is True or value == "True":
+        return True
+    if value is False or value == "False":
+        return False
+    return None
+
+
 _OVERRIDES: dict[str, dict[str, Any]] = {
     "classes": {
         "field": lambda: forms.MultipleChoiceField(
@@ -207,13 +219,16 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
     "is_primary": {"label": "Primary diagnosis"},
     # Asked, never defaulted: an unticked box would record "not adequate" without anyone
     # having judged it, and adequacy decides whether a failed trial counts for eligibility.
+    # "Not known" is an answer (stored as None) and does not count as adequate.
     "adequate": {
         "field": lambda: forms.TypedChoiceField(
             label="Adequate trial",
-            choices=[("True", "Yes"), ("False", "No")],
-            coerce=_yes,
+            choices=[("True", "Yes"), ("False", "No"), (NOT_KNOWN, "Not known")],
+            coerce=_yes_no_unknown,
+            empty_value=None,
             widget=forms.RadioSelect,
-            help_text="Adequate dose for at least 6–8 weeks, or a full course of therapy.",
+            help_text="Adequate dose for at least 6–8 weeks, or a full course of therapy. "
+            "Not known does not count towards eligibility until it is established.",
             error_messages={"required": "Say whether this was an adequate trial."},
         )
     },
@@ -243,6 +258,9 @@ class EntryForm(AnyModelForm):
     def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
         """`today`: the clinic's today, which "observed on" and "measured on" start at."""
         super().__init__(*args, **kwargs)
+        answered = self.initial.get("adequate", NOT_KNOWN)
+        if "adequate" in self.fields and answered is None:  # amending a "not known" answer
+            self.initial["adequate"] = NOT_KNOWN
         if today is not None:
             for name in RECORDED_ON_FIELDS:
                 if name in self.fields and self.initial.get(name) is None:

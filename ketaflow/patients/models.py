@@ -178,7 +178,13 @@ class PriorTreatment(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prior_treatments")
     kind = models.CharField(max_length=20, choices=TreatmentKind.choices)
     name = models.CharField(max_length=120, help_text="e.g. sertraline, 12 sessions of CBT")
-    adequate = models.BooleanField(help_text="Adequate dose and duration (or full course).")
+    # Asked, never defaulted: yes, no, or not known (None) when nobody can say yet; only a
+    # yes counts towards treatment resistance (the core's `failed_treatments`).
+    adequate = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Adequate dose and duration (or full course); empty: not known.",
+    )
     outcome = models.CharField(max_length=20, choices=TreatmentOutcome.choices)
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
@@ -194,7 +200,7 @@ class PriorTreatment(ClinicalRecord):
     @property
     def counts_as_failed_adequate_trial(self) -> bool:
         return (
-            self.adequate
+            self.adequate is True
             and self.status != "entered_in_error"
             and self.outcome in FAILED_TRIAL_OUTCOMES
         )

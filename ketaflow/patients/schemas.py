@@ -112,6 +112,44 @@ class PatientIn(InputSchema):
     emergency_contact_phone: Text = Field(default="", max_length=40, description="Phone")
 
 
+class PatientRegisterIn(PatientIn):
+    """A new patient, checked for likely duplicates first (as the registration page does)."""
+
+    not_duplicate_of: list[int] = Field(
+        default=[],
+        max_length=100,
+        description="The ids of the `possible_duplicates` a 409 answer named, once someone has "
+        "checked that this is a different person: the patient is then registered. The check "
+        "runs again, so a likely duplicate not in this list still answers 409.",
+    )
+
+
+class ErrorDetailOut(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class PossibleDuplicateOut(Schema):
+    id: int
+    mrn: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    reasons: list[str] = Field(
+        description="Why it may be the same person: `same name and date of birth`, "
+        "`same phone number`."
+    )
+
+
+class PossibleDuplicatesOut(Schema):
+    """409: the patient was NOT registered; these patients of your clinic may be the same
+    person. Open them, or send the request again with their ids in `not_duplicate_of`."""
+
+    detail: list[ErrorDetailOut]
+    possible_duplicates: list[PossibleDuplicateOut]
+
+
 if TYPE_CHECKING:
     PatientPatch = PatchBase
 else:
@@ -332,7 +370,10 @@ class MedicationVersionOut(MedicationFieldsOut, VersionOut):
 class PriorTreatmentIn(InputSchema):
     kind: TreatmentKind = Field(description=choices_description("Treatment.", TreatmentKind))
     name: Text = text(120, "e.g. 'sertraline', '12 sessions of CBT'", min_length=1)
-    adequate: Bool = Field(description="Adequate dose and duration (or a full course)")
+    adequate: Bool | None = Field(
+        description="Adequate dose and duration (or a full course): true, false, or null when "
+        "not known (required: send null to say so). Not known does not count as adequate."
+    )
     outcome: TreatmentOutcome = Field(description=choices_description("Outcome.", TreatmentOutcome))
     started_on: IsoDate | None = Field(default=None, description=f"{PAST_DATE}; optional")
     ended_on: IsoDate | None = Field(
@@ -344,7 +385,7 @@ class PriorTreatmentIn(InputSchema):
 class PriorTreatmentFieldsOut(Schema):
     kind: str
     name: str
-    adequate: bool
+    adequate: bool | None = Field(description="null: not known")
     outcome: str
     started_on: date | None
     ended_on: date | None

@@ -408,7 +408,7 @@ def _med(m: dict[str, Any]) -> str:
 
 
 def _treatment(t: dict[str, Any]) -> str:
-    adequate = "adequate" if t["adequate"] else "not adequate"
+    adequate = {True: "adequate", False: "not adequate"}.get(t["adequate"], "adequacy not known")
     return f"{t['name']} ({adequate}, {words(t['outcome'])})"
 
 

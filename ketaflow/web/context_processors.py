@@ -107,10 +107,11 @@ def _items(request: HttpRequest, user: User) -> list[dict[str, Any]]:
     return items
 
 
-def _groups(user: User, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _groups(request: HttpRequest, user: User, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The items in their groups, each with its count and the words that go with it; a
-    group's count is the sum of its items' (shown on a closed group's summary)."""
-    counts = nav_counts(user)
+    group's count is the sum of its items' (shown on a closed group's summary). The counts
+    reuse what the page's worklist already asked on this request."""
+    counts = nav_counts(user, request=request)
     groups = []
     for group in GROUPS:
         mine = []
@@ -151,7 +152,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     can = {c.value: bool(user.can(c.value)) for c in Capability}
     return {
         "nav_items": items,
-        "nav_groups": SimpleLazyObject(lambda: _groups(user, items)),
+        "nav_groups": SimpleLazyObject(lambda: _groups(request, user, items)),
         "current_clinic": clinic,
         "user_can": can,
     }

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability, capabilities_of
+from ketaflow.lib.htmx import is_htmx
 from ketaflow.patients.forms import PatientSearchForm
 from ketaflow.web.worklists import sections
 
@@ -19,10 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
     granted = capabilities_of(user.role) if user.is_active and user.clinic_id else frozenset()
     abilities = [label for value, label in Capability.choices if value in granted]
     context = {
-        "sections": sections(user),
+        "sections": sections(user, request=request),
         "abilities": abilities,
         "search_form": PatientSearchForm() if user.can(Capability.VIEW_PATIENT_LIST) else None,
         "deidentified_only": user.can(Capability.VIEW_DEIDENTIFIED)
         and not user.can(Capability.VIEW_PATIENT_LIST),
     }
-    return render(request, "web/home.html", context)
+    # The worklist's own refresh (htmx, every minute) gets the worklist alone.
+    template = "web/_worklist.html" if is_htmx(request) else "web/home.html"
+    return render(request, template, context)

@@ -7,6 +7,10 @@ them in words people use and points each item straight at the page where the wor
 - `sections(user, now)`: the home page's sections for the user's role, in order.
 - `nav_counts(user)`: the numbers the navigation shows, from counting queries only (no
   patient data, so not audited), computed only for the roles that see them.
+
+Both take the request when there is one: what one of them has asked (the open critical
+alerts, derived from every dosed session's readings) is kept on the request, so the home
+page and its navigation do not derive them twice.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,6 +39,15 @@ from ketaflow.treatments.rems import selectors as rems
 
 
 @dataclass(frozen=True)
+class Button:
+    """A one-click action drawn on the item itself (a small POST form; back to home after)."""
+
+    label: str
+    url: str
+    describe: str = ""  # the accessible name, when the label alone is ambiguous in a list
+
+
+@dataclass(frozen=True)
 class Item:
     """One thing to do: what it is in plain words, and the page where it is done."""
 
@@ -41,6 +55,7 @@ class Item:
     url: str
     note: str = ""
     urgent: bool = False
+    button: Button | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,30 @@ def vitals_in_words(reading: VitalsReading) -> str:
     return ", ".join(parts)
 
 
+# ---------------------------------------------------------------------------- one request
+
+
+@dataclass
+class _Asked:
+    """What this request has already asked (None: not yet)."""
+
+    critical: list[treatments.OpenAlert] | None = None
+
+
+_ASKED = "_ketaflow_worklists_asked"
+
+
+def _asked(request: HttpRequest | None) -> _Asked:
+    """The request's memo (a fresh one when there is no request: nothing is shared)."""
+    if request is None:
+        return _Asked()
+    found = getattr(request, _ASKED, None)
+    if found is None:
+        found = _Asked()
+        setattr(request, _ASKED, found)
+    return found
+
+
 # ---------------------------------------------------------------------------- sections
 
 
@@ -91,10 +130,12 @@ def _session_url(pk: int, part: str = "") -> str:
     return reverse("treatments:session", args=[pk]) + (f"#{part}" if part else "")
 
 
-def _critical_alerts(user: User, now: datetime) -> Section:
+def _critical_alerts(user: User, now: datetime, asked: _Asked) -> Section:
     """One item per reading (a BP of 185/112 raises a systolic and a diastolic alert)."""
+    if asked.critical is None:
+        asked.critical = treatments.open_critical_alerts(user)
     by_reading: dict[int, list[treatments.OpenAlert]] = {}
-    for a in treatments.open_critical_alerts(user):
+    for a in asked.critical:
         by_reading.setdefault(a.reading.pk, []).append(a)
     items = []
     for alerts in by_reading.values():
@@ -120,7 +161,7 @@ def _critical_alerts(user: User, now: datetime) -> Section:
     )
 
 
-def _chairs_today(user: User, now: datetime) -> Section:
+def _chairs_today(user: User, now: datetime, asked: _Asked) -> Section:
     items = []
     for row in treatments.board(user, now=now):
         appt = row.appointment
@@ -177,7 +218,7 @@ def _chairs_today(user: User, now: datetime) -> Section:
     )
 
 
-def _decisions_waiting(user: User, now: datetime) -> Section:
+def _decisions_waiting(user: User, now: datetime, asked: _Asked) -> Section:
     """Checklists held until a prescriber decides (a "yes" about alcohol or drugs today)."""
     items = []
     for row in treatments.board(user, now=now):
@@ -201,7 +242,7 @@ def _decisions_waiting(user: User, now: datetime) -> Section:
     )
 
 
-def _orders_to_confirm(user: User, now: datetime) -> Section:
+def _orders_to_confirm(user: User, now: datetime, asked: _Asked) -> Section:
     items = [
         Item(
             f"{o.session.chair.name} · {o.session.patient.given_name} "
@@ -214,7 +255,7 @@ def _orders_to_confirm(user: User, now: datetime) -> Section:
     return Section("orders-to-confirm", "Orders to confirm", items, "No order waits.")
 
 
-def _sessions_to_sign(user: User, now: datetime) -> Section:
+def _sessions_to_sign(user: User, now: datetime, asked: _Asked) -> Section:
     items = [
         Item(
             f"{s.patient.given_name} {s.patient.family_name}: session {s.session_number}, "
@@ -227,7 +268,7 @@ def _sessions_to_sign(user: User, now: datetime) -> Section:
     return Section("sessions-to-sign", "Sessions to sign", items, "No session waits to be signed.")
 
 
-def _reviews_to_sign(user: User, now: datetime) -> Section:
+def _reviews_to_sign(user: User, now: datetime, asked: _Asked) -> Section:
     items = [
         Item(
             f"{r.patient.given_name} {r.patient.family_name}: {r.protocol_name}",
@@ -241,7 +282,7 @@ def _reviews_to_sign(user: User, now: datetime) -> Section:
     )
 
 
-def _risk_alerts(user: User, now: datetime) -> Section:
+def _risk_alerts(user: User, now: datetime, asked: _Asked) -> Section:
     items = [
         Item(
             f"{a.patient.given_name} {a.patient.family_name}: raised "
@@ -263,7 +304,7 @@ def _risk_alerts(user: User, now: datetime) -> Section:
     )
 
 
-def _forms_due(user: User, now: datetime) -> Section:
+def _forms_due(user: User, now: datetime, asked: _Asked) -> Section:
     rows = portal.due_forms(user, now=now)
     items = [
         Item(
@@ -285,7 +326,7 @@ def _forms_due(user: User, now: datetime) -> Section:
     )
 
 
-def _rems_due(user: User, now: datetime) -> Section:
+def _rems_due(user: User, now: datetime, asked: _Asked) -> Section:
     due, overdue = rems.forms_due(user, now=now)
     items = [
         Item(
@@ -307,7 +348,7 @@ def _rems_due(user: User, now: datetime) -> Section:
     )
 
 
-def _held_messages(user: User, now: datetime) -> Section:
+def _held_messages(user: User, now: datetime, asked: _Asked) -> Section:
     rows = devices.held_messages(user)
     items = [
         Item(
@@ -328,7 +369,7 @@ def _held_messages(user: User, now: datetime) -> Section:
     )
 
 
-def _held_for_admin(user: User, now: datetime) -> Section:
+def _held_for_admin(user: User, now: datetime, asked: _Asked) -> Section:
     """The admin cannot open the queue (it names patients) but fixes what fills it."""
     held = devices.held_count_for_setup(user)
     items = (
@@ -345,7 +386,7 @@ def _held_for_admin(user: User, now: datetime) -> Section:
     return Section("held-messages", "Monitor messages held", items, "No monitor message is held.")
 
 
-def _arrivals_today(user: User, now: datetime) -> Section:
+def _arrivals_today(user: User, now: datetime, asked: _Asked) -> Section:
     assert user.clinic is not None
     today = clinic_today(user.clinic)
     items = [
@@ -368,7 +409,7 @@ def _arrivals_today(user: User, now: datetime) -> Section:
     )
 
 
-def _bookings_to_close(user: User, now: datetime) -> Section:
+def _bookings_to_close(user: User, now: datetime, asked: _Asked) -> Section:
     rows = courses.bookings_to_close(user)
     items = [
         Item(
@@ -388,7 +429,7 @@ def _bookings_to_close(user: User, now: datetime) -> Section:
     )
 
 
-def _failed_emails(user: User, now: datetime) -> Section:
+def _failed_emails(user: User, now: datetime, asked: _Asked) -> Section:
     """Emails the outbox gave up on (a risk alert's, a patient's link): the admin fixes the
     mail settings or an address and sends them again."""
     failed = mail.failed_count(user)
@@ -407,7 +448,38 @@ def _failed_emails(user: User, now: datetime) -> Section:
     return Section("failed-emails", "Emails not sent", items, "Every email was sent.")
 
 
-def _users(user: User, now: datetime) -> Section:
+def _bookings_to_confirm(user: User, now: datetime, asked: _Asked) -> Section:
+    """Upcoming bookings in the clinic's next few clinic days nobody has confirmed with the
+    patient yet; each with a Confirm button once the desk has phoned them."""
+    rows = courses.unconfirmed_bookings(user)
+    items = []
+    for a in rows:
+        patient = a.course.patient
+        when = f"{_local(a.starts_at, user):%a %d %b %H:%M}"
+        items.append(
+            Item(
+                f"{when} · {patient.given_name} {patient.family_name} ({a.chair.name})",
+                reverse("courses:course", args=[a.course_id]) + "#appointments",
+                f"Session {a.session_number}, not confirmed yet.",
+                button=Button(
+                    "Confirm",
+                    reverse("courses:confirm", args=[a.pk]),
+                    f"Confirm {patient.given_name} {patient.family_name}, {when}",
+                ),
+            )
+        )
+    return Section(
+        "bookings-to-confirm",
+        "Bookings to confirm",
+        items,
+        "Every upcoming booking is confirmed.",
+        reverse("courses:schedule"),
+        "Schedule",
+        count=courses.unconfirmed_bookings_count(user) if len(rows) >= 50 else None,
+    )
+
+
+def _users(user: User, now: datetime, asked: _Asked) -> Section:
     staff = list(clinic_users(user).filter(is_active=True))
     items = [
         Item(
@@ -428,7 +500,7 @@ def _users(user: User, now: datetime) -> Section:
     )
 
 
-SectionFn = Callable[[User, datetime], Section]
+SectionFn = Callable[[User, datetime, _Asked], Section]
 
 #: Each role's worklist, in the order it is drawn (most urgent first).
 ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
@@ -442,35 +514,44 @@ ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
         _reviews_to_sign,
         _rems_due,
     ),
-    Role.FRONT_DESK: (_arrivals_today, _bookings_to_close),
+    Role.FRONT_DESK: (_arrivals_today, _bookings_to_confirm, _bookings_to_close),
     # The clinic admin's exports come first, from fhir's `{% export_worklist %}` (home.html).
     Role.CLINIC_ADMIN: (_failed_emails, _held_for_admin, _users),
     Role.RESEARCHER: (),
 }
 
 
-def sections(user: User, now: datetime | None = None) -> list[Section]:
+def sections(
+    user: User, now: datetime | None = None, *, request: HttpRequest | None = None
+) -> list[Section]:
     """The user's worklist sections (none for a user without an active role in a clinic)."""
     if not (user.is_active and user.clinic_id):
         return []
     now = now or timezone.now()
-    return [fn(user, now) for fn in ROLE_SECTIONS.get(user.role, ())]
+    asked = _asked(request)
+    return [fn(user, now, asked) for fn in ROLE_SECTIONS.get(user.role, ())]
 
 
 # ---------------------------------------------------------------------------- counts
 
 
-def nav_counts(user: User) -> dict[str, int]:
+def nav_counts(user: User, *, request: HttpRequest | None = None) -> dict[str, int]:
     """The navigation's numbers, by key; only the ones this role sees, each one query.
 
     `critical` derives the alerts of the sessions being dosed now (their cost grows with the
-    chairs in use, not with history); the rest are single COUNT queries.
+    chairs in use, not with history), unless this request's worklist already did; the rest
+    are single COUNT queries.
     """
     if not (user.is_active and user.clinic_id):
         return {}
     counts: dict[str, int] = {}
     if user.can(Capability.CHART_SESSION):
-        counts["critical"] = treatments.critical_alert_count(user)
+        known = _asked(request).critical
+        counts["critical"] = (
+            treatments.critical_alert_count(user)
+            if known is None
+            else len({a.reading.pk for a in known})
+        )
         counts["held"] = devices.pending_count(user)
     if user.can(Capability.VIEW_CLINICAL):
         counts["risk"] = portal.open_alert_count(user)
@@ -481,5 +562,7 @@ def nav_counts(user: User) -> dict[str, int]:
             + screening.reviews_to_sign_count(user)
         )
     elif user.role == Role.FRONT_DESK:
-        counts["todo"] = courses.bookings_to_close_count(user)
+        counts["todo"] = courses.bookings_to_close_count(user) + courses.unconfirmed_bookings_count(
+            user
+        )
     return counts

@@ -41,7 +41,7 @@ def test_units_and_ranges_are_in_the_descriptions(openapi):
 
 
 def test_unknown_fields_are_declared_forbidden(openapi):
-    assert openapi["components"]["schemas"]["PatientIn"]["additionalProperties"] is False
+    assert openapi["components"]["schemas"]["PatientRegisterIn"]["additionalProperties"] is False
 
 
 def test_both_ways_to_authenticate_are_declared(openapi):

@@ -159,11 +159,12 @@ class TreatmentKind(enum.Enum):
 
 @dataclass(frozen=True)
 class PriorTreatment:
-    """A past treatment trial; `adequate` = adequate dose and duration, judged by a clinician."""
+    """A past treatment trial; `adequate` = adequate dose and duration, judged by a clinician:
+    True, False, or None when not known yet (asked and not established). Only True counts."""
 
     name: str
     kind: TreatmentKind
-    adequate: bool
+    adequate: bool | None
     outcome: TreatmentOutcome
 
 

@@ -25,6 +25,7 @@ from ketaflow.clinical.eligibility.facts import (
 )
 from ketaflow.clinical.eligibility.history_rules import HISTORY_RULES, _Rule
 from ketaflow.clinical.eligibility.requirement_rules import (
+    adequacy_not_known,
     conditional_clearance,
     failed_treatments,
     scopes_present,
@@ -169,12 +170,20 @@ def _prior_treatments(facts: PatientFacts | None, criteria: EligibilityCriteria)
     else:
         failed = failed_treatments(facts, criteria)
         status = f"{failed} of {minimum.value} recorded"
+        unknown = adequacy_not_known(facts, criteria)
         if failed >= minimum.value:
             state = NeedState.RECORDED
-        elif failed == 0:
+        elif failed == 0 or unknown:
+            # A trial whose adequacy is not known does not count, but it is an answer still
+            # to be found, not a shortfall: missing, with what is still to be established.
             state = NeedState.MISSING
         else:
             state = NeedState.NOT_MET
+        if unknown and failed < minimum.value:
+            status += (
+                f"; still to be established whether {', '.join(unknown)} "
+                f"{'was' if len(unknown) == 1 else 'were'} an adequate trial"
+            )
     return Need(
         NeedKind.PRIOR_TREATMENTS,
         "failed adequate trials",

@@ -94,8 +94,23 @@ def failed_treatments(facts: PatientFacts, criteria: EligibilityCriteria) -> int
     if facts.failed_adequate_treatments is not None:
         return facts.failed_adequate_treatments
     return sum(
-        1 for t in facts.prior_treatments if t.adequate and t.outcome in criteria.failure_outcomes
+        1
+        for t in facts.prior_treatments
+        if t.adequate is True and t.outcome in criteria.failure_outcomes
     )
+
+
+def adequacy_not_known(facts: PatientFacts, criteria: EligibilityCriteria) -> list[str]:
+    """The names of the trials that would count as failed if adequate, whose adequacy is not
+    known yet: they do not count (unknown is not adequate) until someone establishes it.
+    Empty when the facts give a count instead of the trials."""
+    if facts.failed_adequate_treatments is not None:
+        return []
+    return [
+        t.name
+        for t in facts.prior_treatments
+        if t.adequate is None and t.outcome in criteria.failure_outcomes
+    ]
 
 
 def prior_treatment_findings(facts: PatientFacts, criteria: EligibilityCriteria) -> list[Finding]:
@@ -108,12 +123,19 @@ def prior_treatment_findings(facts: PatientFacts, criteria: EligibilityCriteria)
         if facts.failed_adequate_treatments is not None
         else "prior_treatments"
     )
+    unknown = adequacy_not_known(facts, criteria)
+    pending = (
+        f"; whether {', '.join(unknown)} {'was' if len(unknown) == 1 else 'were'} adequate is "
+        "still to be established (not known does not count)"
+        if unknown
+        else ""
+    )
     return [
         Finding(
             _UNMET,
             "requirement.too_few_failed_treatments",
             f"{failed} failed adequate treatment(s) recorded; the protocol asks for at least "
-            f"{minimum.value} (adequate dose and duration) before ketamine",
+            f"{minimum.value} (adequate dose and duration) before ketamine{pending}",
             (fact_field,),
             minimum.sources,
             minimum.needs_local_signoff,

@@ -21,7 +21,9 @@ SLOT_STEP = timedelta(minutes=15)
 Span = tuple[datetime, datetime]
 
 
-def _utc(when: datetime) -> datetime:
+def utc(when: datetime) -> datetime:
+    """The same instant in UTC, where adding minutes adds real minutes (in a zone with a
+    clock change, Python adds a timedelta by the wall clock). Do booking arithmetic on these."""
     return when.astimezone(UTC)
 
 
@@ -46,9 +48,9 @@ def free_starts(
         raise ValueError("held and step must be positive")
     # In UTC: Python adds and compares datetimes of one zone by their wall clock, so on a
     # clock-change day 00:45 + 15 min would land on 01:00, an hour that does not exist.
-    windows = [(_utc(w0), _utc(w1)) for w0, w1 in windows]
-    busy = sorted((_utc(b0), _utc(b1)) for b0, b1 in taken)
-    not_before = _utc(not_before)
+    windows = [(utc(w0), utc(w1)) for w0, w1 in windows]
+    busy = sorted((utc(b0), utc(b1)) for b0, b1 in taken)
+    not_before = utc(not_before)
     candidates: set[datetime] = set()
     for w0, w1 in windows:
         start = w0
@@ -56,7 +58,7 @@ def free_starts(
             candidates.add(start)
             start += step
     candidates.update(end + turnover for _start, end in busy)
-    day_start, day_end = _utc(day[0]), _utc(day[1])
+    day_start, day_end = utc(day[0]), utc(day[1])
     free = []
     for start in sorted(candidates):
         end = start + held

@@ -4,7 +4,7 @@
 - `clinic_setup`: chairs, opening days and hours, closed days, extra openings.
 - `courses`: start a course, change its phase.
 - `decisions`: record a prescriber's decision to continue the series after a session.
-- `booking`: book (one or the whole series), reschedule, cancel, check in / status.
+- `booking`: book (one or the whole series), reschedule, cancel, confirm, check in / status.
 - `feeds`: issue, regenerate and revoke the secret iCalendar URLs.
 """
 
@@ -16,7 +16,9 @@ from ketaflow.courses.services.booking import (
     book_appointment,
     book_series,
     cancel_appointment,
+    confirm_booking,
     may_check_in_on,
+    may_confirm_on,
     refuse_early_check_in,
     reschedule_appointment,
     set_appointment_status,
@@ -50,10 +52,12 @@ __all__ = [
     "cancel_appointment",
     "change_phase",
     "close_day",
+    "confirm_booking",
     "issue_chair_feed",
     "issue_patient_feed",
     "load_protocol",
     "may_check_in_on",
+    "may_confirm_on",
     "record_series_decision",
     "refuse_early_check_in",
     "reopen_day",

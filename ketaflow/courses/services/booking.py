@@ -29,6 +29,7 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.protocols import ProposedSession, Protocol
 from ketaflow.courses.derive.planning import ChairTime, chair_time, course_protocol, propose_series
+from ketaflow.courses.derive.slots import utc
 from ketaflow.courses.models import (
     HOLDING,
     Appointment,
@@ -93,11 +94,12 @@ def next_free_start(
 ) -> datetime | None:
     """The earliest start on `day` at which the chair is free for this whole stay."""
     clinic = chair_clinic(chair)
-    windows = open_windows_on(clinic, day)
+    # In UTC: the windows are in the clinic's zone, where + timedelta follows the wall clock.
+    windows = [(utc(w0), utc(w1)) for w0, w1 in open_windows_on(clinic, day)]
     if not windows:
         return None
-    day_start = at_clinic(day, time(0), clinic)
-    day_end = at_clinic(day + timedelta(days=1), time(0), clinic)
+    day_start = utc(at_clinic(day, time(0), clinic))
+    day_end = utc(at_clinic(day + timedelta(days=1), time(0), clinic))
     held = timedelta(minutes=times.held)
     turnover = timedelta(minutes=times.turnover)
     taken = _chair_bookings(chair, windows[0][0] - timedelta(hours=24), windows[-1][1], exclude)
@@ -143,6 +145,7 @@ def _check(
         raise ValidationError({"chair": [f"{chair.name} is not in use."]})
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": ["Give the time with its time zone."]})
+    starts_at = utc(starts_at)  # real minutes from here on, whatever the zone given
     if starts_at < timezone.now() - timedelta(minutes=5):
         raise ValidationError({"starts_at": ["This time is in the past."]})
     schedule = schedule_of(clinic.pk)
@@ -248,7 +251,7 @@ def _hours_message(clinic: Clinic, day: date, windows: list[Window], times: Chai
     held = timedelta(minutes=times.held)
     spans = ", ".join(f"{_hm(local(w0, clinic))}–{_hm(local(w1, clinic))}" for w0, w1 in windows)
     starts = " or ".join(
-        f"between {_hm(local(w0, clinic))} and {_hm(local(w1 - held, clinic))}"
+        f"between {_hm(local(w0, clinic))} and {_hm(local(utc(w1) - held, clinic))}"
         for w0, w1 in windows
         if w1 - w0 >= held
     )
@@ -432,9 +435,12 @@ def reschedule_appointment(
     protocol = course_protocol(course)
     slot = _check(course, protocol, target, starts_at, exclude=appt.pk)
     before = {"chair": appt.chair.name, "starts_at": appt.starts_at.isoformat()}
+    was_confirmed = appt.confirmed_at is not None
     appt.chair = target
     appt.starts_at = slot.starts_at
     appt.ends_at = slot.ends_at
+    # The patient agreed to the old time: the new one is confirmed again (history keeps it).
+    appt.confirmed_at, appt.confirmed_by, appt.confirm_note = None, None, ""
     appt._history_user = actor
     appt._change_reason = why
     appt.save()
@@ -449,7 +455,54 @@ def reschedule_appointment(
         detail={
             "moved": [before, {"chair": target.name, "starts_at": slot.starts_at.isoformat()}],
             "reason": why,
+            **({"confirmation_cleared": True} if was_confirmed else {}),
         },
+    )
+    return appt
+
+
+@transaction.atomic
+def confirm_booking(actor: User, appointment: Appointment, *, note: str = "") -> Appointment:
+    """Record that the booking was confirmed with the patient (e.g. the desk phoned them):
+    who and when. Only a booked appointment still to come; once (moving it clears it)."""
+    require(actor, Capability.BOOK_APPOINTMENTS)
+    how = (note or "").strip()
+    if len(how) > 200:
+        raise ValidationError({"note": ["Keep the note under 200 characters."]})
+    appt = locked(Appointment.objects.filter(chair__clinic_id=actor.clinic_pk), appointment.pk)
+    course = _lock_patient(appt.course)
+    clinic = course.patient.clinic
+    if appt.status != AppointmentStatus.BOOKED:
+        raise ValidationError(
+            {
+                "status": [
+                    "Only a booked appointment can be confirmed; this one is "
+                    f"{appt.get_status_display().lower()}."
+                ]
+            }
+        )
+    if local(appt.starts_at, clinic).date() < clinic_today(clinic):
+        raise ValidationError({"status": ["This appointment's day has passed."]})
+    if appt.confirmed_at is not None:
+        by = appt.confirmed_by.display_name if appt.confirmed_by else "someone"
+        raise ValidationError(
+            {
+                "status": [
+                    f"Already confirmed by {by} on "
+                    f"{local(appt.confirmed_at, clinic):%a %d %b %Y %H:%M}."
+                ]
+            }
+        )
+    appt.confirmed_at, appt.confirmed_by, appt.confirm_note = timezone.now(), actor, how
+    appt._history_user = actor
+    appt._change_reason = "Booking confirmed" + (f": {how}" if how else "")
+    appt.save()
+    record_event(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=appt,
+        patient_id=course.patient_id,
+        detail={"confirmed": True, **({"note": how} if how else {})},
     )
     return appt
 
@@ -495,6 +548,17 @@ def refuse_early_check_in(appointment: Appointment) -> None:
                 ]
             }
         )
+
+
+def may_confirm_on(appointment: Appointment, today: date) -> bool:
+    """Whether a Confirm button is offered: booked, not yet confirmed, its day not past (the
+    rules `confirm_booking` enforces, each with its own message)."""
+    clinic = appointment.course.patient.clinic
+    return (
+        appointment.status == AppointmentStatus.BOOKED
+        and appointment.confirmed_at is None
+        and local(appointment.starts_at, clinic).date() >= today
+    )
 
 
 def may_check_in_on(appointment: Appointment, today: date) -> bool:

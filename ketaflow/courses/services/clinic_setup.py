@@ -42,6 +42,7 @@ SCHEDULE_FIELDS = (
     "prep_minutes",
     "dose_minutes",
     "turnover_minutes",
+    "confirm_days_ahead",
 )
 
 

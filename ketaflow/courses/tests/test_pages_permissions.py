@@ -66,6 +66,7 @@ POSTS = [
         {"at": "09:00", "book_anyway": "on"},  # no eligibility or consent yet: booked ahead
     ),
     Row("POST", "/courses/appointments/{appt}/status/", REDIRECTED, {"status": "checked_in"}),
+    Row("POST", "/courses/appointments/{appt}/confirm/", REDIRECTED, {"note": "Phoned"}),
     Row("POST", "/courses/patient/{patient}/feed/", BOOKERS),
     Row("POST", "/courses/feeds/{feed}/revoke/", REDIRECTED),
     Row("POST", "/courses/protocols/adopt/", expect(403, 403, 302, 403, 403, 302)),

@@ -104,3 +104,21 @@ def test_a_prior_treatment_says_whether_it_counts_as_a_failed_adequate_trial(
     body = {**VALID_ENTRY["prior-treatments"], "outcome": "response"}
     created = call(as_prescriber, "POST", f"/patients/{patient.pk}/prior-treatments", body)
     assert created.json()["counts_as_failed_adequate_trial"] is False
+
+
+def test_an_adequate_trial_is_asked_over_the_api_too(as_prescriber, patient):
+    """Yes, no or null (not known): required, never defaulted; null does not count."""
+    url = f"/patients/{patient.pk}/prior-treatments"
+    body = {**VALID_ENTRY["prior-treatments"], "outcome": "no_response"}
+    missing = {k: v for k, v in body.items() if k != "adequate"}
+    assert call(as_prescriber, "POST", url, missing).status_code == 422
+    created = call(as_prescriber, "POST", url, {**body, "adequate": None})
+    assert created.status_code == 201, created.json()
+    assert created.json()["adequate"] is None
+    assert created.json()["counts_as_failed_adequate_trial"] is False
+    entry = created.json()["id"]
+    amended = call(
+        as_prescriber, "PATCH", f"{url}/{entry}", {"adequate": True, "reason": "GP letter"}
+    )
+    assert amended.json()["adequate"] is True
+    assert amended.json()["counts_as_failed_adequate_trial"] is True

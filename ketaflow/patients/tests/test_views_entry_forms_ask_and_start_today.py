@@ -27,19 +27,26 @@ def test_an_adequate_trial_must_be_answered(client, login, nurse, patient):
     assert not PriorTreatment.objects.filter(patient=patient).exists()
 
 
-@pytest.mark.parametrize(("answer", "stored"), [("True", True), ("False", False)])
-def test_yes_and_no_are_both_recorded(client, login, nurse, patient, answer, stored):
+@pytest.mark.parametrize(
+    ("answer", "stored"), [("True", True), ("False", False), ("unknown", None)]
+)
+def test_yes_no_and_not_known_are_each_recorded(client, login, nurse, patient, answer, stored):
     login(client, nurse)
     assert add_trial(client, patient, adequate=answer).status_code == 302
     assert PriorTreatment.objects.get(patient=patient).adequate is stored
 
 
-def test_the_form_offers_yes_and_no_with_neither_chosen(client, login, nurse, patient):
+def test_the_form_offers_yes_no_and_not_known_with_none_chosen(client, login, nurse, patient):
     html = login(client, nurse).get(f"/patients/{patient.pk}/chart/prior-treatments/add/")
     text = html.content.decode()
     radios = re.findall(r'<input type="radio" name="adequate"[^>]*>', text)
-    assert len(radios) == 2
+    assert [re.search(r'value="([^"]*)"', r).group(1) for r in radios] == [
+        "True",
+        "False",
+        "unknown",
+    ]
     assert not any("checked" in r for r in radios)
+    assert ">Not known<" in text or "Not known</label>" in text
     assert 'type="checkbox" name="adequate"' not in text
 
 
@@ -56,6 +63,25 @@ def test_amending_shows_the_recorded_answer(client, login, nurse, patient):
     client.post(url, {**TRIAL, "adequate": "True", "status": "active", "reason": "GP letter"})
     entry.refresh_from_db()
     assert entry.adequate is True
+
+
+def test_amending_a_not_known_answer_shows_it_and_a_later_yes_counts(client, login, nurse, patient):
+    from ketaflow.patients.services import add_entry
+
+    entry = add_entry(
+        nurse, patient, "prior-treatments", {**TRIAL, "adequate": None, "outcome": "no_response"}
+    )
+    assert entry.adequate is None and not entry.counts_as_failed_adequate_trial
+    login(client, nurse)
+    url = f"/patients/{patient.pk}/chart/prior-treatments/{entry.pk}/amend/"
+    text = client.get(url).content.decode()
+    assert re.search(r'<input type="radio" name="adequate" value="unknown"[^>]*checked', text)
+    same = {**TRIAL, "outcome": "no_response", "adequate": "unknown", "status": "active"}
+    response = client.post(url, {**same, "reason": "x"})
+    assert "Nothing was changed" in response.content.decode()
+    client.post(url, {**same, "adequate": "True", "reason": "GP letter: 12 weeks at 150 mg"})
+    entry.refresh_from_db()
+    assert entry.adequate is True and entry.counts_as_failed_adequate_trial
 
 
 def test_observed_and_measured_on_start_at_the_clinics_today(client, login, nurse, patient, clock):

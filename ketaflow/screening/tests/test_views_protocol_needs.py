@@ -119,3 +119,22 @@ def test_a_chart_the_core_refuses_lists_the_needs_with_their_state_unknown(patie
     needs = selectors.needs_for(patient, builtin("iv-racemic"))
     assert needs.chart_problem == "a broken chart"
     assert {n.state for n in needs.needs} == {NeedState.UNKNOWN}
+
+
+def test_a_trial_whose_adequacy_is_not_known_is_still_to_be_established(
+    client, login, nurse, patient
+):
+    """Issue #13: "not known" is asked and recorded; it does not count as adequate, and the
+    card says what is still to be found out instead of calling the patient short."""
+    from ketaflow.patients.services import add_entry
+
+    trial = {"kind": "ssri", "outcome": "no_response"}
+    add_entry(nurse, patient, "prior-treatments", {**trial, "name": "Sertraline", "adequate": True})
+    add_entry(nurse, patient, "prior-treatments", {**trial, "name": "Pregabalin", "adequate": None})
+    iv = builtin("iv-racemic")
+    need = {n.what: n for n in selectors.needs_for(patient, iv).needs}["failed adequate trials"]
+    assert need.state is NeedState.MISSING
+    card = row(needs_card(login(client, nurse), patient), "Failed adequate trials")
+    assert "1 of 2 recorded; still to be established whether Pregabalin was an adequate trial" in (
+        card
+    )

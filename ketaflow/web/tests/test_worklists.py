@@ -206,7 +206,11 @@ def test_the_front_desk_sees_todays_arrivals_and_past_bookings_to_close(
     closing = _section(response.context["sections"], "bookings-to-close")
     assert [i.url for i in closing.items] == [f"/courses/{old.course_id}/"]
     assert _count_of(client, "Home") == 1
-    assert [s.key for s in response.context["sections"]] == ["arrivals-today", "bookings-to-close"]
+    assert [s.key for s in response.context["sections"]] == [
+        "arrivals-today",
+        "bookings-to-confirm",
+        "bookings-to-close",
+    ]
 
 
 def test_the_front_desk_home_costs_the_same_queries_for_one_or_many_bookings(
