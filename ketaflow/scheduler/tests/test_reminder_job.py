@@ -47,6 +47,7 @@ def test_the_job_sends_the_reminders_due_and_says_what_it_did(due_course: Any) -
     assert send_questionnaire_reminders.call()["emails"] == 0
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after each task
 def test_two_ticks_and_a_worker_send_each_reminder_once(due_course: Any) -> None:
     mail.outbox.clear()
     now = timezone.now()
