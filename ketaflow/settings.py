@@ -178,6 +178,7 @@ INSTALLED_APPS = [
     "ketaflow.safety",
     "ketaflow.devices",
     "ketaflow.fhir",
+    "ketaflow.scheduler",
     "ketaflow.demo",
     "ketaflow.backup",
 ]
@@ -367,6 +368,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ketaflow <no-reply@lo
 # internal name), and how long a questionnaire link works (the portal refuses more than 30).
 KETAFLOW_PUBLIC_URL = env_public_url("KETAFLOW_PUBLIC_URL", "http://127.0.0.1:8000")
 KETAFLOW_PORTAL_LINK_DAYS = env_int_between("KETAFLOW_PORTAL_LINK_DAYS", 7, 1, 30)
+# Whole-clinic export files are deleted this many days after they finish (the scheduler's
+# "expired-exports" job); the export's row stays.
+KETAFLOW_EXPORT_KEEP_DAYS = env_int_between("KETAFLOW_EXPORT_KEEP_DAYS", 7, 1, 365)
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from ketaflow.accounts.models import User
+from ketaflow.accounts.models import Clinic, User
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
@@ -128,8 +128,21 @@ class DueRow:
 def clinic_due_list(actor: User, *, include_scheduled: bool = False) -> list[DueRow]:
     """Every running course's checks that are overdue, due or due soon, most urgent first."""
     _require_view(actor)
+    rows = _due_rows(actor.clinic_pk, include_scheduled=include_scheduled)
+    _audit_due(rows, actor=actor)
+    return rows
+
+
+def due_list_of_clinic(clinic: Clinic, *, job: str) -> list[DueRow]:
+    """`clinic_due_list` for a background job (no user): the same rows, audited under `job`."""
+    rows = _due_rows(clinic.pk, include_scheduled=False)
+    _audit_due(rows, actor=None, clinic_id=clinic.pk, actor_label=job)
+    return rows
+
+
+def _due_rows(clinic_id: int, *, include_scheduled: bool) -> list[DueRow]:
     courses = list(
-        Course.objects.filter(patient__clinic_id=actor.clinic_pk)
+        Course.objects.filter(patient__clinic_id=clinic_id)
         .exclude(phase="ended")
         .select_related("patient__clinic", "protocol_version")
         .order_by("patient_id", "-started_on", "-pk")
@@ -161,12 +174,23 @@ def clinic_due_list(actor: User, *, include_scheduled: bool = False) -> list[Due
                 rows.append(DueRow(course.patient, course, item))
     order = {s: i for i, s in enumerate(DueStatus)}
     rows.sort(key=lambda r: (order[r.item.status], r.item.due_on or date.max, r.patient.pk))
+    return rows
+
+
+def _audit_due(
+    rows: list[DueRow],
+    *,
+    actor: User | None,
+    clinic_id: int | None = None,
+    actor_label: str | None = None,
+) -> None:
     record_event(
         actor=actor,
+        actor_label=actor_label,
         action=Action.LIST,
+        clinic_id=clinic_id,
         detail={"part": "safety due list", "patient_ids": sorted({r.patient.pk for r in rows})},
     )
-    return rows
 
 
 def get_record(actor: User, kind: str, pk: int) -> LabResult | LutsScreen | SafetyReview:

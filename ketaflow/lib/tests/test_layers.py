@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("portal", "devices"),  # the patient portal; bedside monitors (HL7 v2)
     ("synthetic", "outcomes", "pk_explorer"),  # made-up histories; dashboards; PK pages
     ("fhir", "web", "cli"),  # FHIR R4B; the page shell and worklists; command line
+    ("scheduler",),  # the periodic jobs: calls the services of the apps below (fhir too)
     ("api",),  # the API shell: mounts every app's router
     ("urls", "settings", "wsgi", "asgi", "manage"),  # the site's wiring (urls mounts the API)
     ("demo", "backup"),  # the demo clinic seeds everything; whole-database backup and restore

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from ketaflow.accounts.models import User
+from ketaflow.accounts.models import Clinic, User
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
@@ -127,9 +127,25 @@ def forms_due(actor: User, *, now: datetime | None = None) -> tuple[list[DueRow]
     """
     _require(actor)
     now = now or timezone.now()
+    today = local(now, actor.clinic).date() if actor.clinic else now.date()
+    due, overdue = _due_in_clinic(actor.clinic_pk, today)
+    _audit_due(due + overdue, actor=actor, clinic_id=actor.clinic_pk)
+    return due, overdue
+
+
+def forms_due_of_clinic(
+    clinic: Clinic, *, now: datetime, job: str
+) -> tuple[list[DueRow], list[DueRow]]:
+    """`forms_due` for a background job (no user): the same list, audited under `job`."""
+    due, overdue = _due_in_clinic(clinic.pk, local(now, clinic).date())
+    _audit_due(due + overdue, actor=None, clinic_id=clinic.pk, actor_label=job)
+    return due, overdue
+
+
+def _due_in_clinic(clinic_id: int, today: date) -> tuple[list[DueRow], list[DueRow]]:
     rows = list(
         TreatmentSession.objects.filter(
-            clinic_id=actor.clinic_pk,
+            clinic_id=clinic_id,
             route=Route.INTRANASAL.value,
             status__in=(SessionStatus.SIGNED, *DOSED),
             rems_submission__isnull=True,
@@ -139,7 +155,6 @@ def forms_due(actor: User, *, now: datetime | None = None) -> tuple[list[DueRow]
     )
     due: list[DueRow] = []
     overdue: list[DueRow] = []
-    today = local(now, actor.clinic).date() if actor.clinic else now.date()
     for s in rows:
         if s.status != SessionStatus.SIGNED and not _dosed(s):
             continue
@@ -147,13 +162,19 @@ def forms_due(actor: User, *, now: datetime | None = None) -> tuple[list[DueRow]
         by = day + timedelta(days=SUBMIT_WITHIN_DAYS)
         late = by < today
         (overdue if late else due).append(DueRow(s, day, by, late, today))
+    return due, overdue
+
+
+def _audit_due(
+    rows: list[DueRow], *, actor: User | None, clinic_id: int, actor_label: str | None = None
+) -> None:
     record_event(
         actor=actor,
+        actor_label=actor_label,
         action=Action.LIST,
-        clinic_id=actor.clinic_pk,
+        clinic_id=clinic_id,
         detail={
             "part": "rems_forms_due",
-            "patient_ids": sorted({r.session.patient_id for r in due + overdue}),
+            "patient_ids": sorted({r.session.patient_id for r in rows}),
         },
     )
-    return due, overdue

@@ -1,0 +1,69 @@
+"""`ketaflow scheduler` without --once ticks until SIGTERM, then stops cleanly between ticks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ketaflow.scheduler.tests.test_two_schedulers_at_once import ROOT, _count, _database_url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _read_lines(proc: subprocess.Popen[str], into: list[str]) -> threading.Thread:
+    assert proc.stdout is not None
+    stdout = proc.stdout
+
+    def read() -> None:
+        for line in stdout:
+            into.append(line.rstrip("\n"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
+
+
+def _wait_for(lines: list[str], count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while len(lines) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def test_the_scheduler_ticks_on_the_real_clock_and_stops_on_sigterm(
+    tmp_path: Path, clinic: Any
+) -> None:
+    url, path = _database_url(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ketaflow.manage", "scheduler", "--interval", "1"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        reader = _read_lines(proc, lines)
+        # the first tick: the two hourly jobs and the clinic's two daily jobs
+        _wait_for(lines, 5, 300)
+        assert lines[0] == "scheduler: ticking every 1s"
+        assert all(line.startswith("enqueued ") for line in lines[1:5]), lines
+        _wait_for(lines, 99, 3)  # a few more ticks, in the same periods
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        reader.join(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert lines[-1] == "scheduler: stopped" and len(lines) == 6, lines
+    # later ticks in the same periods enqueued nothing more
+    assert _count(path, "scheduler_scheduledrun") == 4
+    assert _count(path, "django_tasks_database_dbtaskresult") == 4
