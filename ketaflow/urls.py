@@ -2,9 +2,10 @@
 probes and metrics (/healthz, /readyz, /metrics: ketaflow/ops)."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from ketaflow.api import api
+from ketaflow.api.errors import no_such_address
 
 urlpatterns = [
     path("", include("ketaflow.web.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("fhir/", include("ketaflow.fhir.urls")),
     path("mail/", include("ketaflow.mail.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", no_such_address),
     path("admin/", admin.site.urls),
     path("", include("ketaflow.ops.urls")),
 ]

@@ -9,12 +9,27 @@ it (`csrf = True`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from ketaflow.api.auth import TokenAuth, session_auth
-from ketaflow.api.errors import install_error_handlers
+from ketaflow.api.errors import document_errors, install_error_handlers
 
-api = NinjaAPI(
+
+class KetaflowAPI(NinjaAPI):
+    """ninja's API, whose OpenAPI document also lists the uniform errors of every operation."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_errors(schema)
+        return schema
+
+
+api = KetaflowAPI(
     title="Ketaflow API",
     version="1",
     description=(

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
@@ -105,3 +106,62 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RecordDeletionError)
     def _no_delete(request: HttpRequest, exc: RecordDeletionError) -> HttpResponse:
         return respond(request, 409, problem(str(exc), kind="conflict"))
+
+
+#: The errors every operation may answer with, as `install_error_handlers` shapes them.
+ERROR_STATUSES = {
+    "401": "Not authenticated: no valid token or session.",
+    "403": "Your role may not do this (or a token limited to reading tried to write).",
+    "404": "Not found in your clinic.",
+    "409": "Conflict: the record changed since you read it, or the action does not fit its state.",
+    "422": "Invalid input: `detail[].loc` names the field.",
+}
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation's documented answers include the uniform errors (one `Problem` body),
+    so a client (and the schema-driven tests) know them from the document, not only from prose.
+    An operation's own documentation of a status is kept."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                if status in responses or int(status) in responses:  # ninja keys by int
+                    continue
+                responses[status] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": ref}},
+                }
+    return schema
+
+
+@csrf_exempt  # it changes nothing; a POST there is told "no such address", not "CSRF"
+def no_such_address(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """An address under /api/ that no operation answers (e.g. `/api/v1/courses/abc`, where the
+    id is not a number): the API's own 404 body, not Django's HTML page."""
+    body = {"detail": [problem("No API operation at this address.", ["path"], "not_found")]}
+    return JsonResponse(body, status=404)

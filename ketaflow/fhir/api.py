@@ -37,6 +37,23 @@ router = Router(tags=["fhir"])
 
 READ_TYPES = tuple(sorted({*EXPORTED_TYPES, "Questionnaire"}))
 
+_FHIR_JSON = {"application/fhir+json": {"schema": {"type": "object"}}}
+_OUTCOMES = {
+    400: "Not a parsable resource (OperationOutcome).",
+    403: "Your role may not do this (OperationOutcome).",
+    404: "Not found in your clinic (OperationOutcome).",
+    409: "Already imported (OperationOutcome).",
+    422: "Cannot be accepted; each issue's expression names the element (OperationOutcome).",
+}
+
+
+def _documented(ok: int, description: str, *errors: int) -> dict[str, Any]:
+    """The operation's answers as they are sent: FHIR JSON, errors as OperationOutcomes (the
+    API's other errors, 401 among them, are added to every operation by `api.errors`)."""
+    answers = {ok: {"description": description, "content": _FHIR_JSON}}
+    answers |= {e: {"description": _OUTCOMES[e], "content": _FHIR_JSON} for e in errors}
+    return {"responses": answers}
+
 
 def fhir_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Turn the app's exceptions into OperationOutcome responses."""
@@ -59,6 +76,7 @@ def fhir_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     "/Patient/{patient_id}/$everything",
     summary="A patient's whole record (searchset Bundle)",
     url_name="fhir_everything",
+    openapi_extra=_documented(200, "A searchset Bundle.", 403, 404),
 )
 @fhir_errors
 def everything(request: HttpRequest, patient_id: str) -> HttpResponse:
@@ -70,13 +88,12 @@ def everything(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 @router.post(
     "/QuestionnaireResponse",
+    response={201: None},
     summary="Import a GAD-7 or PHQ-9 QuestionnaireResponse",
     url_name="fhir_import_qr",
     openapi_extra={
-        "requestBody": {
-            "content": {"application/fhir+json": {"schema": {"type": "object"}}},
-            "required": True,
-        }
+        "requestBody": {"content": _FHIR_JSON, "required": True},
+        **_documented(201, "The stored QuestionnaireResponse.", 400, 403, 404, 409, 422),
     },
 )
 @fhir_errors
@@ -96,6 +113,7 @@ def import_response(request: HttpRequest) -> HttpResponse:
     "/{resource_type}/{resource_id}",
     summary=f"Read one resource ({', '.join(READ_TYPES)})",
     url_name="fhir_read",
+    openapi_extra=_documented(200, "The resource.", 403, 404),
 )
 @fhir_errors
 def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
