@@ -3,8 +3,8 @@ after restore, and equal or the restore is refused.
 
 Each fact is a function of an open database (a DB-API cursor and its vendor) returning a
 JSON value. `FACTS` is the list verification runs: another module adds a check by adding a
-function here (e.g. the audit log's hash chain, once `ketaflow audit verify` exists: its head
-hash as one more fact), and every backup from then on records it and every restore checks it.
+function here (as the audit log's hash-chain heads are), and every backup from then on
+records it and every restore checks it.
 
 Facts are measured with plain SQL on the copy itself (the SQLite file written, or PostgreSQL
 inside the snapshot pg_dump reads), never on the live database a moment later, so a clinic at
@@ -96,10 +96,35 @@ def audit_log(db: Database) -> dict[str, Any]:
     return {"rows": rows, "last_id": last_id, "sha256": digest.hexdigest()}
 
 
+def _columns(db: Database, table: str) -> set[str]:
+    if db.vendor == "sqlite":
+        return {str(row[1]) for row in db.rows(f'PRAGMA table_info("{table}")')}
+    sql = (
+        "SELECT column_name FROM information_schema.columns "
+        f"WHERE table_schema = current_schema() AND table_name = '{table}'"
+    )
+    return {str(name) for (name,) in db.rows(sql)}
+
+
+def audit_chain_heads(db: Database) -> dict[str, list[Any]]:
+    """Each audit chain's last place and hash (`audit.chain`; "0" is the rows without a
+    clinic): a restore that lost the newest events, or carries rewritten ones, ends on
+    another head. Empty for a database from before the chain."""
+    if AUDIT_TABLE not in table_names(db) or "row_hash" not in _columns(db, AUDIT_TABLE):
+        return {}
+    sql = (
+        f"SELECT COALESCE(a.clinic_id, 0), a.seq, a.row_hash FROM {AUDIT_TABLE} a "
+        f"WHERE a.seq = (SELECT MAX(b.seq) FROM {AUDIT_TABLE} b "
+        "WHERE COALESCE(b.clinic_id, 0) = COALESCE(a.clinic_id, 0)) ORDER BY 1"
+    )
+    return {str(chain): [int(seq), str(digest)] for chain, seq, digest in db.rows(sql)}
+
+
 FACTS: dict[str, Callable[[Database], Any]] = {
     "tables": row_counts,
     "migrations": migrations,
     "audit_log": audit_log,
+    "audit_chain_heads": audit_chain_heads,
 }
 
 
