@@ -3,6 +3,7 @@
     ketaflow fhir export --patient MRN --clinic CLINIC --output FILE.json [--type searchset]
     ketaflow fhir export --all --clinic CLINIC --output DIRECTORY
     ketaflow fhir import --input FILE --as USERNAME
+    ketaflow fhir audit-events --clinic CLINIC --since DATE [--until DATE] --output FILE.ndjson
 
 `--clinic` is the clinic's id, slug or name. `--all` writes one Bundle file per patient into
 DIRECTORY, named `<MRN>.json`. Every patient exported is audited (action export, channel
@@ -12,6 +13,10 @@ cli), as the operator's OS account unless `--as USERNAME` names a member of staf
 them as the staff member `--as` (who needs edit_clinical in the patient's clinic). It is all
 or nothing: if any response is refused, none is stored, and every problem is printed with
 the line and the element at fault. Exit status: 0 done, 2 refused/invalid input.
+
+`audit-events` writes the clinic's audit trail from DATE (inclusive) to --until (exclusive;
+default: now) as FHIR AuditEvents following IHE Basic Audit Log Patterns, one per line
+(NDJSON), in the order they were recorded; the export is itself audited (#15).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import getpass
 import json
 import re
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +35,17 @@ from django.utils import timezone
 
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit import context
+from ketaflow.audit.models import AccessEvent, Action
+from ketaflow.audit.services import record_event
 from ketaflow.fhir import derive
 from ketaflow.fhir.bundle import bundle, patient_resources
 from ketaflow.fhir.importing import parse_json
 from ketaflow.fhir.outcome import FhirProblem
+from ketaflow.fhir.resources_audit import audit_event_data
 from ketaflow.fhir.resources_common import to_json
 from ketaflow.fhir.selectors import audit_export
 from ketaflow.fhir.services import import_questionnaire_response
+from ketaflow.lib.clock import at_clinic
 from ketaflow.patients.models import Patient
 
 USAGE_ERROR = 2
@@ -85,6 +95,11 @@ class Command(BaseCommand):
             "--type", default="collection", choices=("collection", "searchset"), dest="kind"
         )
         export.add_argument("--as", dest="as_user", help="Audit as this member of staff.")
+        trail = sub.add_parser("audit-events", help="The audit trail as FHIR AuditEvents.")
+        trail.add_argument("--clinic", required=True, help="Clinic id, slug or name.")
+        trail.add_argument("--since", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+        trail.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD, exclusive")
+        trail.add_argument("--output", required=True, help="An NDJSON file.")
         imp = sub.add_parser("import", help="Import QuestionnaireResponses (GAD-7, PHQ-9).")
         imp.add_argument("--input", required=True, help="A JSON or NDJSON file.")
         imp.add_argument("--as", dest="as_user", required=True, help="The staff member.")
@@ -102,6 +117,8 @@ class Command(BaseCommand):
         try:
             if options["action"] == "export":
                 self._export(options)
+            elif options["action"] == "audit-events":
+                self._audit_events(options)
             else:
                 self._import(options)
         finally:
@@ -145,6 +162,35 @@ class Command(BaseCommand):
             detail={"format": f"fhir bundle ({kind})", "file": str(path)},
         )
         return len(resources)
+
+    # ------------------------------------------------------------------------ audit events
+
+    def _audit_events(self, options: dict[str, Any]) -> None:
+        clinic = _clinic(options["clinic"])
+        start = at_clinic(options["since"], time.min, clinic)
+        end = at_clinic(options["until"], time.min, clinic) if options["until"] else None
+        if end is not None and end <= start:
+            raise _fail("--until must be after --since.")
+        rows = AccessEvent.objects.filter(clinic=clinic, at__gte=start).order_by("id")
+        if end is not None:
+            rows = rows.filter(at__lt=end)
+        output = Path(options["output"])
+        output.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with output.open("w", encoding="utf-8") as out:
+            for event in rows.iterator(chunk_size=2000):
+                data = audit_event_data(event, site=clinic.name)
+                out.write(json.dumps(data, separators=(",", ":")) + "\n")
+                written += 1
+        record_event(
+            actor=None,
+            actor_label=f"cli:{getpass.getuser()}",
+            action=Action.EXPORT,
+            obj=clinic,
+            clinic_id=clinic.pk,
+            detail={"part": "audit trail as FHIR AuditEvent", "rows": written, "file": str(output)},
+        )
+        self.stdout.write(f"Wrote {written} AuditEvents to {output}.")
 
     # ------------------------------------------------------------------------------ import
 
