@@ -15,6 +15,7 @@ again. Every rule stays in the services; the views only choose what to draw.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -232,14 +234,43 @@ class PkChart:
     compares_plan: bool  # the order's planned course is drawn beside what was delivered
 
 
+#: How long a drawn PK chart is reused for the same inputs: drawing it is most of the session
+#: page's time (Matplotlib, ~0.3 s), and the page is reopened and polled all session long.
+PK_CHART_SECONDS = 60
+
+
 def _curve_svg(view: selectors.SessionView) -> PkChart | None:
     """Predicted plasma ketamine (IV) with the order's weight: the order's planned course
-    beside the course of what was delivered so far (`clinical.pk.plan_and_record`)."""
+    beside the course of what was delivered so far (`clinical.pk.plan_and_record`).
+
+    Memoised in Django's cache on every input (the order, the administration record, the
+    minute): the same record in the same minute draws the same chart; a new dose event, a
+    changed order or the next minute draws it again."""
     order = view.order
     if view.session.route != "iv" or order is None or not view.record.events:
         return None
     if not order.actual_weight_kg:
         return None
+    inputs = (
+        PK_MODEL,
+        order.pk,
+        order.status,
+        order.actual_weight_kg,
+        order.dose_mg,
+        order.minutes,
+        repr(view.record),
+        view.now.replace(second=0, microsecond=0).isoformat(),
+    )
+    key = "pk-chart:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+    chart: PkChart | None = cache.get(key)
+    if chart is None:
+        chart = _draw_curve(view, order)
+        if chart is not None:
+            cache.set(key, chart, PK_CHART_SECONDS)
+    return chart
+
+
+def _draw_curve(view: selectors.SessionView, order: Any) -> PkChart | None:
     model = get_model(PK_MODEL)
     try:
         if order.status == "confirmed" and order.minutes and order.dose_mg:
