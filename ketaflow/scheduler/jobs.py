@@ -61,10 +61,11 @@ def staff_emails(clinic: Clinic, capability: str) -> list[str]:
 
 
 def _digest(clinic: Clinic, job: str, capability: str, subject: str, body: str) -> int:
-    """Email the digest to the staff who act on it; audit who was emailed. Returns how many."""
+    """Email the digest to the staff who act on it; audit who was emailed. Returns how many
+    (none when today's digest of this clinic was queued before)."""
     recipients = staff_emails(clinic, capability)
     if recipients:  # through the outbox: retried, and sent once per clinic and day
-        queue_message(
+        queued = queue_message(
             clinic_id=clinic.pk,
             key=f"{job}:{clinic.pk}:{clinic_today(clinic).isoformat()}",
             kind=job,
@@ -73,6 +74,8 @@ def _digest(clinic: Clinic, job: str, capability: str, subject: str, body: str) 
             recipients=recipients,
             now=timezone.now(),
         )
+        if queued is None:
+            recipients = []
     record_event(
         actor=None,
         actor_label=label(job),
