@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import task, task_backends
 from django_tasks.base import Task
 
 from ketaflow.accounts.models import Clinic, User
@@ -204,12 +204,13 @@ def recover_work() -> dict[str, int]:
 @task()
 def prune_task_results() -> dict[str, str]:
     """django-tasks-db keeps every finished task's row; drop those older than 14 days."""
-    from django_tasks import default_task_backend
     from django_tasks_db import DatabaseBackend
 
-    if not isinstance(default_task_backend, DatabaseBackend):
+    # The backend itself, not `default_task_backend`: that is a proxy, never an instance.
+    alias = prune_task_results.backend
+    if not isinstance(task_backends[alias], DatabaseBackend):
         return {"skipped": "not the database backend (RQ expires its own results)"}
-    call_command("prune_db_task_results", "--min-age-days", "14", verbosity=0)
+    call_command("prune_db_task_results", "--backend", alias, "--min-age-days", "14", verbosity=0)
     return {"pruned": "older than 14 days"}
 
 
