@@ -13,19 +13,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.core.mail import send_mail
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import task, task_backends
 from django_tasks.base import Task
 
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit import context
+from ketaflow.audit.chain import verify_chain
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.long_term_safety import DueStatus
 from ketaflow.fhir.expiry import expire_exports
+from ketaflow.lib.background import recover_interrupted_work
+from ketaflow.lib.clock import clinic_today
+from ketaflow.mail.services import queue_message
 from ketaflow.portal.reminders import send_reminders
 from ketaflow.portal.services import public_url
 from ketaflow.safety.selectors import due_list_of_clinic
@@ -57,15 +61,21 @@ def staff_emails(clinic: Clinic, capability: str) -> list[str]:
 
 
 def _digest(clinic: Clinic, job: str, capability: str, subject: str, body: str) -> int:
-    """Email the digest to the staff who act on it; audit who was emailed. Returns how many."""
+    """Email the digest to the staff who act on it; audit who was emailed. Returns how many
+    (none when today's digest of this clinic was queued before)."""
     recipients = staff_emails(clinic, capability)
-    if recipients:
-        send_mail(
+    if recipients:  # through the outbox: retried, and sent once per clinic and day
+        queued = queue_message(
+            clinic_id=clinic.pk,
+            key=f"{job}:{clinic.pk}:{clinic_today(clinic).isoformat()}",
+            kind=job,
             subject=f"{clinic.name}: {subject}",
-            message=body,
-            from_email=None,
-            recipient_list=recipients,
+            body=body,
+            recipients=recipients,
+            now=timezone.now(),
         )
+        if queued is None:
+            recipients = []
     record_event(
         actor=None,
         actor_label=label(job),
@@ -149,10 +159,68 @@ def expire_export_files() -> dict[str, int]:
         return {"expired": expire_exports(now=timezone.now(), actor_label=label(job))}
 
 
+@task()
+def verify_audit_chain() -> dict[str, Any]:
+    """`ketaflow audit verify` on the scheduler: every chain walked; a break is logged as an
+    error (the JSON logs reach the monitoring) and emailed, once per break, to the affected
+    clinic's admins."""
+    job = "audit-chain"
+    with _as_job(job):
+        report = verify_chain()
+        if report.ok:
+            log.info(report.summary())
+        else:
+            log.error(report.summary())
+            for broken in report.breaks:
+                clinic = Clinic.objects.filter(pk=broken.chain).first()
+                if clinic is None:  # rows without a clinic: the logged error is the alarm
+                    continue
+                recipients = staff_emails(clinic, Capability.MANAGE_USERS)
+                if not recipients:
+                    continue
+                queue_message(
+                    clinic_id=clinic.pk,
+                    key=f"{job}:{broken.chain}:{broken.event_id}:{broken.kind}",
+                    kind=job,
+                    subject="Ketaflow: the audit log's integrity check failed",
+                    body=(
+                        f"{broken.message}\n\nThe audit log was changed outside Ketaflow. "
+                        "Keep the database as it is and see docs/deploying-postgresql.md, "
+                        "'The hash chain and ketaflow audit verify'."
+                    ),
+                    recipients=recipients,
+                    now=timezone.now(),
+                )
+        return {"ok": report.ok, "rows": report.rows, "breaks": len(report.breaks)}
+
+
+@task()
+def recover_work() -> dict[str, int]:
+    """The worker's own recovery (`lib.background`), also run on a schedule."""
+    with _as_job("recover-interrupted-work"):
+        return dict(recover_interrupted_work.call())
+
+
+@task()
+def prune_task_results() -> dict[str, str]:
+    """django-tasks-db keeps every finished task's row; drop those older than 14 days."""
+    from django_tasks_db import DatabaseBackend
+
+    # The backend itself, not `default_task_backend`: that is a proxy, never an instance.
+    alias = prune_task_results.backend
+    if not isinstance(task_backends[alias], DatabaseBackend):
+        return {"skipped": "not the database backend (RQ expires its own results)"}
+    call_command("prune_db_task_results", "--backend", alias, "--min-age-days", "14", verbosity=0)
+    return {"pruned": "older than 14 days"}
+
+
 #: The task behind each job of `schedule.JOBS` (a test checks both name the same jobs).
 TASKS: dict[str, Task[Any, Any]] = {
     "questionnaire-reminders": send_questionnaire_reminders,
     "rems-forms-due": email_rems_forms_due,
     "safety-checks-due": email_safety_checks_due,
     "expired-exports": expire_export_files,
+    "audit-chain": verify_audit_chain,
+    "recover-interrupted-work": recover_work,
+    "prune-task-results": prune_task_results,
 }

@@ -109,5 +109,20 @@ JOBS: tuple[Job, ...] = (
         Every(timedelta(hours=1)),
         "Delete whole-clinic export files past their keeping time; mark the exports expired.",
     ),
+    Job(
+        "audit-chain",
+        Every(timedelta(hours=6)),
+        "Verify the audit log's hash chains; a break is logged and emailed to the clinic admins.",
+    ),
+    Job(
+        "recover-interrupted-work",
+        Every(timedelta(minutes=10)),
+        "Queue again exports and emails whose worker died mid-way (their lease ran out).",
+    ),
+    Job(
+        "prune-task-results",
+        Every(timedelta(days=1)),
+        "Delete finished background-task rows older than two weeks (the database backend's).",
+    ),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}

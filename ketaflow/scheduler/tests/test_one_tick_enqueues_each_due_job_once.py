@@ -12,12 +12,13 @@ from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from ketaflow.ops.models import Heartbeat
 from ketaflow.scheduler.jobs import TASKS
 from ketaflow.scheduler.models import ScheduledRun
 from ketaflow.scheduler.schedule import JOBS, JOBS_BY_NAME
 from ketaflow.scheduler.ticks import Due, claim_and_enqueue, tick
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("db_tasks")]
 
 
 def utc(*args: int) -> datetime:
@@ -42,14 +43,17 @@ def test_the_first_tick_enqueues_every_job_once_and_daily_jobs_once_per_clinic(
     assert _runs() == {
         ("questionnaire-reminders", None, utc(2026, 11, 25, 10, 0)),
         ("expired-exports", None, utc(2026, 11, 25, 10, 0)),
+        ("audit-chain", None, utc(2026, 11, 25, 6, 0)),  # every 6 hours from midnight UTC
+        ("recover-interrupted-work", None, utc(2026, 11, 25, 10, 30)),  # every 10 minutes
+        ("prune-task-results", None, utc(2026, 11, 25, 0, 0)),  # daily, from midnight UTC
         ("rems-forms-due", clinic.pk, london_8),
         ("safety-checks-due", clinic.pk, london_8),
         ("rems-forms-due", other_clinic.pk, new_york_8),
         ("safety-checks-due", other_clinic.pk, new_york_8),
     }
-    assert len(runs) == 6
+    assert len(runs) == 9  # five installation-wide jobs, two daily jobs in each of two clinics
     tasks = {str(t.id): t for t in DBTaskResult.objects.all()}
-    assert len(tasks) == 6
+    assert len(tasks) == 9
     for run in ScheduledRun.objects.all():
         queued = tasks[run.task_result_id]
         assert queued.task_path == TASKS[run.job].module_path
@@ -60,9 +64,10 @@ def test_the_first_tick_enqueues_every_job_once_and_daily_jobs_once_per_clinic(
 
 def test_a_second_tick_in_the_same_period_enqueues_nothing(clinic: Any) -> None:
     now = timezone.now()
-    assert len(tick(now)) == 4
-    assert tick(now + timedelta(minutes=20)) == []
-    assert ScheduledRun.objects.count() == 4 and DBTaskResult.objects.count() == 4
+    assert len(tick(now)) == 7
+    # 10:39, still in every job's period (the shortest, recovery's, is 10 minutes)
+    assert tick(now + timedelta(minutes=9)) == []
+    assert ScheduledRun.objects.count() == 7 and DBTaskResult.objects.count() == 7
 
 
 def test_the_next_hour_enqueues_the_hourly_jobs_and_the_next_day_the_daily_ones(
@@ -73,15 +78,19 @@ def test_the_next_hour_enqueues_the_hourly_jobs_and_the_next_day_the_daily_ones(
     assert sorted(r.job for r in tick(now + timedelta(hours=1))) == [
         "expired-exports",
         "questionnaire-reminders",
+        "recover-interrupted-work",
     ]
     next_morning = utc(2026, 11, 26, 8, 0)
-    assert sorted(r.job for r in tick(next_morning)) == [
-        "expired-exports",
-        "questionnaire-reminders",
-        "rems-forms-due",
-        "safety-checks-due",
+    assert sorted((r.job, r.period_start) for r in tick(next_morning)) == [
+        ("audit-chain", utc(2026, 11, 26, 6, 0)),  # once, not once per 6 hours missed
+        ("expired-exports", next_morning),
+        ("prune-task-results", utc(2026, 11, 26, 0, 0)),
+        ("questionnaire-reminders", next_morning),
+        ("recover-interrupted-work", next_morning),
+        ("rems-forms-due", next_morning),
+        ("safety-checks-due", next_morning),
     ]
-    assert DBTaskResult.objects.count() == ScheduledRun.objects.count() == 10
+    assert DBTaskResult.objects.count() == ScheduledRun.objects.count() == 17
 
 
 def test_a_run_another_scheduler_recorded_first_is_not_enqueued_again(clinic: Any) -> None:
@@ -113,8 +122,11 @@ def test_a_failed_enqueue_leaves_no_run_so_the_next_tick_tries_again(
     monkeypatch.setattr(DatabaseBackend, "enqueue", refuse)
     now = timezone.now()
     assert sorted(r.job for r in tick(now)) == [
+        "audit-chain",
         "expired-exports",
+        "prune-task-results",
         "questionnaire-reminders",
+        "recover-interrupted-work",
         "safety-checks-due",
     ]
     assert not ScheduledRun.objects.filter(job="rems-forms-due").exists()
@@ -129,10 +141,23 @@ def test_the_command_runs_one_tick_at_the_given_instant(clinic: Any) -> None:
     assert f"enqueued rems-forms-due (clinic {clinic.pk}) for 2026-11-25T08:00:00+00:00" in (
         out.getvalue()
     )
-    assert ScheduledRun.objects.count() == 4
-    out = StringIO()
-    call_command("scheduler", "--once", "--now", "2026-11-25T09:45:00+00:00", stdout=out)
+    assert ScheduledRun.objects.count() == 7
+    out = StringIO()  # 09:19: still in every job's period (recovery's is 09:10-09:20)
+    call_command("scheduler", "--once", "--now", "2026-11-25T09:19:00+00:00", stdout=out)
     assert out.getvalue() == ""
+
+
+def test_each_tick_of_the_command_records_the_scheduler_heartbeat(clinic: Any) -> None:
+    """/readyz (KETAFLOW_READY_HEARTBEATS=scheduler) reads this row to tell a live scheduler
+    from a stalled one: every tick beats, even one that enqueues nothing."""
+    assert not Heartbeat.objects.filter(name="scheduler").exists()
+    call_command("scheduler", "--once", "--now", "2026-11-25T09:15:00+00:00", stdout=StringIO())
+    assert Heartbeat.objects.get(name="scheduler").last_beat_at == utc(2026, 11, 25, 9, 15)
+    out = StringIO()
+    call_command("scheduler", "--once", "--now", "2026-11-25T09:16:00+00:00", stdout=out)
+    assert out.getvalue() == ""  # nothing due, yet the beat moved on
+    (beat,) = Heartbeat.objects.filter(name="scheduler")
+    assert beat.last_beat_at == utc(2026, 11, 25, 9, 16)
 
 
 def test_the_command_refuses_an_instant_without_once_or_without_an_offset() -> None:

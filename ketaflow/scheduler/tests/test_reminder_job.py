@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from ketaflow.audit.models import AccessEvent
+from ketaflow.mail.models import OutboxMessage, OutboxStatus
 from ketaflow.portal.models import Reminder, ReminderOutcome
 from ketaflow.portal.tests.conftest import (  # noqa: F401  (fixtures)
     course,
@@ -33,14 +34,18 @@ def due_course(patient: Any, course: Any, give_session: Any, today: Any) -> Any:
     return course
 
 
-def test_the_job_sends_the_reminders_due_and_says_what_it_did(due_course: Any) -> None:
+def test_the_job_sends_the_reminders_due_and_says_what_it_did(
+    due_course: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     mail.outbox.clear()
-    assert send_questionnaire_reminders.call() == {
-        "emails": 1,
-        "reminded": 2,
-        "skipped": 0,
-        "failures": [],
-    }
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        assert send_questionnaire_reminders.call() == {
+            "emails": 1,
+            "reminded": 2,
+            "skipped": 0,
+            "failures": [],
+        }
+    assert OutboxMessage.objects.get().status == OutboxStatus.SENT
     assert [m.to for m in mail.outbox] == [["jane@example.org"]]
     event = AccessEvent.objects.get(object_type="portal.PortalLink")
     assert event.channel == "system" and event.user_agent == "scheduler: questionnaire-reminders"
@@ -48,13 +53,15 @@ def test_the_job_sends_the_reminders_due_and_says_what_it_did(due_course: Any) -
 
 
 @pytest.mark.django_db(transaction=True)  # the worker closes its connection after each task
+@pytest.mark.usefixtures("db_tasks")
 def test_two_ticks_and_a_worker_send_each_reminder_once(due_course: Any) -> None:
     mail.outbox.clear()
     now = timezone.now()
     tick(now)
     tick(now)  # a second scheduler in the same hour
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 1  # the reminder job queued it, the outbox's task sent it
+    assert OutboxMessage.objects.get().status == OutboxStatus.SENT
     assert Reminder.objects.filter(outcome=ReminderOutcome.SENT).count() == 2
     reminders = DBTaskResult.objects.get(task_path__endswith="send_questionnaire_reminders")
     assert reminders.status == "SUCCESSFUL"

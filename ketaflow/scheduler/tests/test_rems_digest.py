@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from ketaflow.audit.models import AccessEvent
+from ketaflow.mail.models import OutboxMessage, OutboxStatus
 from ketaflow.scheduler.jobs import email_rems_forms_due
 from ketaflow.treatments.tests.conftest import chair, gates_open, protocols  # noqa: F401
 from ketaflow.treatments.tests.test_rems_world import (
@@ -44,13 +45,22 @@ def test_the_rems_digest_counts_the_forms_due_for_charting_staff_without_names(
     chair: Any,  # noqa: F811
     clinic: Any,
     emails: list[str],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     checked_in = esketamine_checked_in(
         nurse, esketamine_course(prescriber, patient, protocols), chair, prescriber
     )
     esketamine_session(nurse, prescriber, checked_in)
     mail.outbox.clear()
-    assert email_rems_forms_due.call(clinic.pk) == {"due": 1, "overdue": 0, "emailed": 2}
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        assert email_rems_forms_due.call(clinic.pk) == {"due": 1, "overdue": 0, "emailed": 2}
+    queued = OutboxMessage.objects.get()
+    assert (queued.key, queued.kind, queued.clinic_id, queued.status) == (
+        f"rems-forms-due:{clinic.pk}:2026-11-25",  # the clinic's day (London)
+        "rems-forms-due",
+        clinic.pk,
+        OutboxStatus.SENT,
+    )
     (email,) = mail.outbox
     assert sorted(email.to) == emails
     assert email.subject == "Riverside Clinic: REMS forms to submit"
@@ -62,7 +72,10 @@ def test_the_rems_digest_counts_the_forms_due_for_charting_staff_without_names(
     assert listed.actor_id is None and listed.channel == "system"
 
 
-def test_no_rems_form_due_sends_no_email(clinic: Any, emails: list[str]) -> None:
+def test_no_rems_form_due_sends_no_email(
+    clinic: Any, emails: list[str], django_capture_on_commit_callbacks: Any
+) -> None:
     mail.outbox.clear()
-    assert email_rems_forms_due.call(clinic.pk) == {"due": 0, "overdue": 0, "emailed": 0}
-    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert email_rems_forms_due.call(clinic.pk) == {"due": 0, "overdue": 0, "emailed": 0}
+    assert mail.outbox == [] and not OutboxMessage.objects.exists()

@@ -25,7 +25,7 @@ from django.db import connection
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[3]
 NOW = "2026-11-25T10:30:00+00:00"
-RUNS = 6  # two hourly jobs + two daily jobs in each of two clinics
+RUNS = 9  # five installation-wide jobs + two daily jobs in each of two clinics
 
 
 def _database_url(tmp_path: Path) -> tuple[str, Path | None]:

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
+from ketaflow.ops.services import beat
 from ketaflow.scheduler.ticks import tick
 
 
@@ -67,6 +68,7 @@ class Command(BaseCommand):
         self.stdout.write("scheduler: stopped")
 
     def _tick(self, now: datetime) -> None:
+        beat("scheduler", now)  # /readyz: KETAFLOW_READY_HEARTBEATS=scheduler expects it fresh
         for run in tick(now):
             where = f" (clinic {run.clinic_id})" if run.clinic_id else ""
             self.stdout.write(
