@@ -151,12 +151,9 @@ def test_the_production_processes_run_together_on_postgresql_and_redis(
         subprocess.run([ketaflow, *step], env=env, cwd=ROOT, check=True, capture_output=True)
     logs = [tmp_path / "web.log", tmp_path / "worker.log", tmp_path / "scheduler.log"]
     base = f"http://127.0.0.1:{env['PORT']}"
+    gunicorn = [str(BIN / "gunicorn"), "ketaflow.wsgi", "--bind", base.removeprefix("http://")]
     processes = [
-        _start(
-            [str(BIN / "gunicorn"), "ketaflow.wsgi", "--bind", base.removeprefix("http://"),
-             "--workers", "2", "--no-control-socket"],
-            env, logs[0],
-        ),  # fmt: skip
+        _start([*gunicorn, "--workers", "2", "--no-control-socket"], env, logs[0]),
         _start([ketaflow, "worker"], env, logs[1]),
         _start([ketaflow, "scheduler", "--interval", "2"], env, logs[2]),
     ]
