@@ -475,18 +475,20 @@ def bookings_to_close(actor: User, *, limit: int = 50) -> list[Appointment]:
     counts and the no-show record stay true. Oldest first, at most `limit`.
     """
     require_any(actor, *READ_COURSES)
+    return _listed(actor, _open_from_past_days(actor), "bookings_to_close", limit)
+
+
+def _listed(
+    actor: User, bookings: QuerySet[Appointment], part: str, limit: int
+) -> list[Appointment]:
+    """The first `limit` bookings, soonest first, audited as a list of their patients."""
     found = list(
-        _open_from_past_days(actor)
-        .select_related("chair", "course__patient")
-        .order_by("starts_at", "pk")[:limit]
+        bookings.select_related("chair", "course__patient").order_by("starts_at", "pk")[:limit]
     )
     record_event(
         actor=actor,
         action=Action.LIST,
-        detail={
-            "part": "bookings_to_close",
-            "patient_ids": sorted({a.course.patient_id for a in found}),
-        },
+        detail={"part": part, "patient_ids": sorted({a.course.patient_id for a in found})},
     )
     return found
 
@@ -517,20 +519,7 @@ def _unconfirmed(actor: User) -> QuerySet[Appointment]:
 def unconfirmed_bookings(actor: User, *, limit: int = 50) -> list[Appointment]:
     """Upcoming bookings not yet confirmed with the patient, soonest first; audited."""
     require_any(actor, *READ_COURSES)
-    found = list(
-        _unconfirmed(actor)
-        .select_related("chair", "course__patient")
-        .order_by("starts_at", "pk")[:limit]
-    )
-    record_event(
-        actor=actor,
-        action=Action.LIST,
-        detail={
-            "part": "unconfirmed_bookings",
-            "patient_ids": sorted({a.course.patient_id for a in found}),
-        },
-    )
-    return found
+    return _listed(actor, _unconfirmed(actor), "unconfirmed_bookings", limit)
 
 
 def unconfirmed_bookings_count(actor: User) -> int:
