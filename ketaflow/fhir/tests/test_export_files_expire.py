@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketaflow.audit.models import AccessEvent
-from ketaflow.fhir import services
 from ketaflow.fhir.expiry import expire_exports
 from ketaflow.fhir.models import ExportJob, JobStatus
+from ketaflow.fhir.tests.conftest import start_and_run
 
 pytestmark = pytest.mark.django_db
 JOB = "scheduler: expired-exports"
@@ -22,7 +22,7 @@ JOB = "scheduler: expired-exports"
 
 @pytest.fixture
 def finished(clinic_admin: Any, patient: Any) -> ExportJob:
-    job = services.start_export(clinic_admin, "csv")
+    job = start_and_run(clinic_admin, "csv")  # queued on commit, run where queued
     assert job.status == JobStatus.DONE and Path(job.file_path).is_file()
     return job
 
