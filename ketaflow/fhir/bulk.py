@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +21,7 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.fhir.bundle import EXPORTED_TYPES
-from ketaflow.fhir.exports import export_dir
+from ketaflow.fhir.exports import job_file
 from ketaflow.fhir.models import ExportFormat, ExportJob, JobStatus
 from ketaflow.fhir.outcome import FhirProblem, Issue, forbidden
 from ketaflow.fhir.resources_common import instant
@@ -96,16 +95,6 @@ def types_of(job: ExportJob) -> tuple[str, ...]:
     return tuple(job.resource_types.split(",")) if job.resource_types else EXPORTED_TYPES
 
 
-def zip_path(job: ExportJob) -> Path | None:
-    """The finished job's zip, only ever inside the export directory; None if it is gone."""
-    if job.status != JobStatus.DONE or not job.file_path:
-        return None
-    path = Path(job.file_path).resolve()
-    if export_dir().resolve() not in path.parents or not path.is_file():
-        return None
-    return path
-
-
 def progress(job: ExportJob) -> str:
     """The X-Progress header of a job still queued or running."""
     if job.status == JobStatus.QUEUED:
@@ -115,7 +104,7 @@ def progress(job: ExportJob) -> str:
 
 def manifest(job: ExportJob, file_url: Callable[[str], str]) -> dict[str, Any]:
     """The completion manifest: one output entry per asked-for type with resources in it."""
-    path = zip_path(job)
+    path = job_file(job)
     if path is None:
         raise FhirProblem(404, [Issue("not-found", "This export's files are no longer there.")])
     output = []
@@ -142,7 +131,7 @@ def read_file(actor: User, job: ExportJob, kind: str) -> bytes:
     """One type's NDJSON from the job's zip, audited as an export read; 404 if none."""
     if kind not in types_of(job):
         raise FhirProblem(404, [Issue("not-found", f"This export has no {kind} file.")])
-    path = zip_path(job)
+    path = job_file(job)
     if path is None:
         raise FhirProblem(404, [Issue("not-found", "This export's files are no longer there.")])
     with zipfile.ZipFile(path) as archive:

@@ -234,3 +234,23 @@ def test_persona_by_operation(
     got = call(client, row.method, path, **ASYNC)
     assert got.status_code == row.expect[persona], (persona, row, got.content)
     assert got["Content-Type"].startswith("application/fhir+")
+
+
+def test_with_a_bearer_token_and_no_delete(
+    patient: Any, clinic_admin: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The flow as a Bulk Data client runs it (a bearer token, no session); DELETE is 405."""
+    from ketaflow.accounts.services import issue_api_token
+
+    token = issue_api_token(clinic_admin, "bulk client")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        kicked = call(client, "GET", "/fhir/$export", token=token, **ASYNC)
+    assert kicked.status_code == 202
+    status_path = _path(kicked["Content-Location"]).removeprefix("/api/v1")
+    manifest = call(client, "GET", status_path, token=token).json()
+    (patients,) = [o for o in manifest["output"] if o["type"] == "Patient"]
+    file_path = _path(patients["url"]).removeprefix("/api/v1")
+    assert call(client, "GET", file_path, token=token).status_code == 200
+    assert call(client, "GET", file_path).status_code == 401  # requiresAccessToken
+    assert call(client, "DELETE", status_path, token=token).status_code == 405
+    assert ExportJob.objects.get().status == JobStatus.DONE
