@@ -12,9 +12,11 @@ from django.test import Client
 
 from ketaflow.audit.models import AccessEvent
 from ketaflow.conftest import _make_user
+from ketaflow.fhir import bulk
 from ketaflow.fhir.bundle import EXPORTED_TYPES
 from ketaflow.fhir.expiry import expire_exports
 from ketaflow.fhir.models import ExportJob, JobStatus
+from ketaflow.fhir.outcome import FhirProblem
 from ketaflow.fhir.resources_common import build
 from ketaflow.lib.tests.api_client import call
 from ketaflow.lib.tests.persona_rows import PERSONAS, Row, expect
@@ -254,3 +256,23 @@ def test_with_a_bearer_token_and_no_delete(
     assert call(client, "GET", file_path).status_code == 401  # requiresAccessToken
     assert call(client, "DELETE", status_path, token=token).status_code == 405
     assert ExportJob.objects.get().status == JobStatus.DONE
+
+
+def test_types_are_checked_and_kept_in_the_servers_order() -> None:
+    assert bulk.parse_types(None) == () and bulk.parse_types("") == ()
+    assert bulk.parse_types(" Observation ,Patient,Observation") == ("Patient", "Observation")
+    with pytest.raises(FhirProblem) as refused:
+        bulk.parse_types("Patient,Practitioner")
+    assert refused.value.status == 400 and "Practitioner" in str(refused.value)
+
+
+def test_the_kick_off_is_audited_with_its_request(patient: Any, clinic_admin: Any) -> None:
+    url = "https://clinic.example/api/v1/fhir/$export?_type=Patient"
+    job = bulk.kick_off(clinic_admin, {"_type": "Patient"}, url)
+    assert (job.request_url, job.resource_types, bulk.types_of(job)) == (
+        url,
+        "Patient",
+        ("Patient",),
+    )
+    event = AccessEvent.objects.get(action="create", object_type="fhir.ExportJob")
+    assert event.detail == {"format": "fhir_ndjson", "bulk_request": url, "types": ["Patient"]}
