@@ -231,6 +231,7 @@ BOUND_CODES: Mapping[tuple[str, str], frozenset[str]] = MappingProxyType(
                 "business-rule",
                 "processing",
                 "security",
+                "informational",
                 "login",
             }
         ),

@@ -23,6 +23,7 @@ from django.conf import settings
 from ketaflow.fhir import ids
 from ketaflow.fhir.bundle import EXPORTED_TYPES
 from ketaflow.fhir.derive import PatientRecord
+from ketaflow.fhir.models import ExportJob, JobStatus
 from ketaflow.fhir.resources_common import instant, to_json
 from ketaflow.fhir.resources_sessions import delivered_total, dose_completed_at
 
@@ -97,6 +98,16 @@ def export_dir() -> Path:
     configured = getattr(settings, "KETAFLOW_EXPORT_DIR", None)
     path = Path(configured) if configured else Path(settings.BASE_DIR) / "var" / "exports"
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def job_file(job: ExportJob) -> Path | None:
+    """A finished export job's file, only ever inside the export directory; None if gone."""
+    if job.status != JobStatus.DONE or not job.file_path:
+        return None
+    path = Path(job.file_path).resolve()
+    if export_dir().resolve() not in path.parents or not path.is_file():
+        return None
     return path
 
 

@@ -43,6 +43,10 @@ class ExportJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A FHIR Bulk Data kick-off (`/api/v1/fhir/$export`): the request as sent, and the resource
+    # types it asked for (comma-separated, empty for all); blank for the web page's exports.
+    request_url = models.CharField(max_length=1000, blank=True)
+    resource_types = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -164,8 +164,12 @@ def recover_stale_jobs(clinic_id: int | None = None, now: datetime | None = None
     return len(stale_ids)
 
 
-def start_export(actor: User, fmt: str) -> ExportJob:
-    """Queue a whole-clinic export (clinic admins only); a worker runs it once committed."""
+def start_export(
+    actor: User, fmt: str, *, request_url: str = "", resource_types: tuple[str, ...] = ()
+) -> ExportJob:
+    """Queue a whole-clinic export (clinic admins only); a worker runs it once committed.
+
+    `request_url` and `resource_types` record a FHIR Bulk Data kick-off (`fhir.bulk`)."""
     require(actor, Capability.EXPORT_CLINIC_DATA)
     if fmt not in ExportFormat.values:
         raise ValidationError({"format": [f"Choose one of: {', '.join(ExportFormat.values)}."]})
@@ -178,8 +182,17 @@ def start_export(actor: User, fmt: str) -> ExportJob:
             raise ValidationError(
                 {"format": ["An export of this clinic is already running; wait for it."]}
             )
-        job = ExportJob.objects.create(clinic_id=actor.clinic_pk, requested_by=actor, format=fmt)
-        record_event(actor=actor, action=Action.CREATE, obj=job, detail={"format": fmt})
+        job = ExportJob.objects.create(
+            clinic_id=actor.clinic_pk,
+            requested_by=actor,
+            format=fmt,
+            request_url=request_url[:1000],
+            resource_types=",".join(resource_types),
+        )
+        detail: dict[str, Any] = {"format": fmt}
+        if request_url:
+            detail |= {"bulk_request": request_url[:1000], "types": list(resource_types)}
+        record_event(actor=actor, action=Action.CREATE, obj=job, detail=detail)
         enqueue_on_commit(run_clinic_export, job.pk)
     return job
 

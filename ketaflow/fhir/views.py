@@ -8,8 +8,6 @@ attempts), so nothing shows "running" for ever. Downloads are audited.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +20,8 @@ from ketaflow.accounts.requests import staff_user
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
-from ketaflow.fhir.exports import export_dir
-from ketaflow.fhir.models import ExportFormat, ExportJob, JobStatus
+from ketaflow.fhir.exports import job_file
+from ketaflow.fhir.models import ExportFormat, ExportJob
 from ketaflow.fhir.services import recover_stale_jobs, start_export
 
 
@@ -79,11 +77,9 @@ def status(request: HttpRequest, job_id: int) -> HttpResponse:
 def download(request: HttpRequest, job_id: int) -> FileResponse:
     actor = _admin(request)
     job = _job(actor, job_id)
-    if job.status != JobStatus.DONE or not job.file_path:
-        raise Http404("This export has no file (yet).")
-    path = Path(job.file_path).resolve()
-    if export_dir().resolve() not in path.parents or not path.is_file():
-        raise Http404("The export file is no longer there.")
+    path = job_file(job)
+    if path is None:
+        raise Http404("This export has no file (yet, or any more).")
     record_event(
         actor=actor,
         action=Action.EXPORT,

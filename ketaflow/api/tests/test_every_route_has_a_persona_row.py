@@ -40,6 +40,7 @@ MATRICES = (
     "ketaflow.devices.tests.test_pages_and_api_permissions",
     "ketaflow.fhir.tests.test_api_permissions_and_reads",
     "ketaflow.fhir.tests.test_clinic_export_jobs",
+    "ketaflow.fhir.tests.test_bulk_data_export",
     "ketaflow.mail.tests.test_failed_emails_page",
     "ketaflow.ops.tests.test_permissions",
 )
