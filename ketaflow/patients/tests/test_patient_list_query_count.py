@@ -15,7 +15,7 @@ from ketaflow.patients.models import Patient
 pytestmark = pytest.mark.django_db
 
 #: The whole list page (navigation and its counts included) at any page size.
-CEILING = 14  # measured: 12
+CEILING = 16  # measured: 15 (the navigation counts more since: bookings to confirm, emails)
 
 
 def _register(clinic: Any, front_desk: Any, numbers: range) -> None:
