@@ -33,7 +33,10 @@ def _instant(raw: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Enqueue the periodic jobs (reminders, due-lists, export expiry); --once for one tick."
+    help = (
+        "Enqueue the periodic jobs (reminders, digests, export expiry, the audit-chain check, "
+        "recovery of interrupted work, pruning); --once for one tick."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one tick and exit.")
