@@ -96,7 +96,14 @@ class WorkerDatabase:
         """The test's committed rows, to where the worker reads them."""
         if self.sqlite:
             path = self.tmp / "worker.sqlite3"
-            path.unlink(missing_ok=True)
+            # The file and a killed worker's write-ahead log (the settings turn WAL on): a new
+            # file beside an old log is a corrupt database ("disk I/O error").
+            for stale in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
+                stale.unlink(missing_ok=True)
             connection.ensure_connection()
             with sqlite3.connect(path) as target:
                 connection.connection.backup(target)
