@@ -16,6 +16,7 @@ from typing import Any
 from ketaflow.audit.history import RecordStatus
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical import session_exceptions as sx
+from ketaflow.clinical import titration
 from ketaflow.clinical.checklist import (
     Checklist,
     ChecklistInputs,
@@ -34,6 +35,8 @@ from ketaflow.clinical.discharge import (
 )
 from ketaflow.clinical.dosing import DEFAULT_DOSING_LIMITS, EarlierDose
 from ketaflow.clinical.evidence import ClinicDefault, cite
+from ketaflow.clinical.misuse import SessionDose as MisuseDose
+from ketaflow.clinical.misuse import Spacing, assess_misuse
 from ketaflow.clinical.monitoring import (
     Alert,
     AlertLevel,
@@ -795,3 +798,90 @@ def hard_dose_limits(session: TreatmentSession) -> list[tuple[str, str, bool]]:
         found.append(("fastest rate", f"{rate.value:g} mg/kg/h", rate.needs_local_signoff))
         found.append(("shortest infusion", f"{floor.value:g} min", floor.needs_local_signoff))
     return found
+
+
+# ---------------------------------------------------------------------------- titration
+
+_SEVERITY = {
+    Severity.MILD: titration.Severity.MILD,
+    Severity.MODERATE: titration.Severity.MODERATE,
+    Severity.SEVERE: titration.Severity.SEVERE,
+}
+
+
+def _course_sessions_before(session: TreatmentSession) -> list[TreatmentSession]:
+    return list(
+        TreatmentSession.objects.filter(
+            course_id=session.course_id,
+            route=session.route,
+            session_number__lt=session.session_number,
+        )
+        .exclude(pk=session.pk)
+        .order_by("session_number", "pk")
+    )
+
+
+def supervised_dose(row: TreatmentSession) -> titration.SupervisedDose | None:
+    """A held session as the titration core's supervised dose (None when nothing was given).
+
+    The mg is what was delivered (the administration events, never a stored total); the day is
+    the clinic day of the first dose; the signals are the session's own rows: worst side effect,
+    highest BP and CADSS, lowest MOAA/S after the first dose.
+    """
+    record = record_of(row)
+    first, end = record.first_dose_at, record.last_event_at
+    if first is None or end is None:
+        return None
+    mg = adm.delivered_mg(record, end)
+    if mg <= 0:
+        return None
+    worst = titration.Severity.NONE
+    for severity in row.side_effects.values_list("severity", flat=True):
+        worst = max(worst, _SEVERITY.get(Severity(severity), titration.Severity.NONE))
+    after = list(row.vitals.filter(taken_at__gte=first))
+    sbps = [v.sbp for v in after if v.sbp is not None]
+    dbps = [v.dbp for v in after if v.dbp is not None]
+    scales = InstrumentResponse.objects.filter(
+        patient_id=row.patient_id,
+        context_ref=f"session:{row.pk}",
+        administered_at__gte=first,
+        total__isnull=False,
+    ).exclude(status=RecordStatus.ENTERED_IN_ERROR)
+    cadss = [int(r.total) for r in scales if r.instrument == "cadss"]
+    moaas = [int(r.total) for r in scales if r.instrument == "moaas"]
+    return titration.SupervisedDose(
+        on=local(first, row.patient.clinic).date(),
+        mg=mg,
+        worst_side_effect=worst,
+        peak_sbp=max(sbps, default=None),
+        peak_dbp=max(dbps, default=None),
+        dissociation=max(cadss, default=None),
+        sedation=min(moaas, default=None),
+    )
+
+
+def supervised_history(session: TreatmentSession) -> list[titration.SupervisedDose]:
+    """The supervised doses of this course before this session, on the same route."""
+    found = (supervised_dose(row) for row in _course_sessions_before(session))
+    return [d for d in found if d is not None]
+
+
+def misuse_signals_open(session: TreatmentSession, today: date) -> bool:
+    """Whether the course's held sessions raise a misuse indicator today (`clinical.misuse`)."""
+    protocol = protocol_of(session)
+    doses = []
+    for row in [*_course_sessions_before(session), session]:
+        placed = protocol.phase_of(row.session_number)
+        spacing = None
+        if placed is not None:
+            phase = placed[0]
+            spacing = Spacing(
+                phase.code,
+                phase.min_days_between_sessions.value,
+                phase.sessions_per_period.value,
+                phase.period_days.value,
+            )
+        given = supervised_dose(row) if row.pk != session.pk else None
+        on = given.on if given else local(row.checked_in_at, row.patient.clinic).date()
+        doses.append(MisuseDose(on, True, given.mg if given else None, spacing))
+    return bool(assess_misuse(doses, today).indicators)

@@ -25,6 +25,10 @@ LABELS: dict[str, str] = {
     "infusion.below_soft_min_minutes": "infusion shorter than usual",
     "infusion.above_soft_max_minutes": "infusion longer than usual",
     "weight_basis.choice_required": "weight basis chosen by the prescriber",
+    "titration.above_start_dose": "first titrated dose above the protocol's start dose",
+    "titration.step_above_protocol_step": "titration step larger than the protocol's",
+    "titration.step_too_soon": "titration step sooner than the protocol's interval",
+    "titration.step_while_stop_criterion": "titration step up while a stop criterion holds",
 }
 
 

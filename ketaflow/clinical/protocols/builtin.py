@@ -10,7 +10,15 @@
   (reference 3.3; S1, S2). Esketamine is on-label for depression, not anxiety; since
   January 2025 also as monotherapy, so no concomitant oral antidepressant is required (S44).
 
-Racemic ketamine for anxiety is off-label everywhere (S1, S38). Every UNVERIFIED number is
+- Oral racemic ketamine, supervised titration (EXPERIMENTAL): 50 mg every 3 days, +25 mg
+  every 3 days per response and tolerability (case series, S23); oral bioavailability ~20-25%,
+  reported doses 0.25-7 mg/kg or 25-300 mg, evidence thin (S22b, cited as S22).
+- Sublingual racemic ketamine, low dose (EXPERIMENTAL): 10 mg every 2-3 days or weekly
+  (case series, S51).
+
+Both are flagged `experimental` (shown wherever protocols are listed or adopted) and their
+titration ceilings are clinic defaults. Racemic ketamine for anxiety is off-label everywhere
+(S1, S38). Every UNVERIFIED number is
 a default the clinic must sign off locally (`Protocol.needs_signoff()`).
 """
 
@@ -70,6 +78,17 @@ def _dose(
         unit=unit.value,
         minimum=0,
         exclusive_minimum=True,
+    )
+
+
+def _oral_mg(value: float, *keys: str, evidence: Evidence = V, note: str = "") -> Setting[float]:
+    """A fixed oral/sublingual dose in mg, never above the oral route's hard mg cap."""
+    return Setting(
+        default(float(value), *keys, evidence=evidence, note=note),
+        unit=DoseUnit.MG.value,
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=DEFAULT_DOSING_LIMITS.max_dose_mg(Route.ORAL),
     )
 
 
@@ -430,9 +449,233 @@ def esketamine_label() -> Protocol:
     )
 
 
+_ORAL_OBSERVATION_NOTE = (
+    "Every dose of this protocol is given in clinic, observed and discharged like any session. "
+    "No oral minimum is published: 2 h mirrors the SPRAVATO floor (S1, S3) and "
+    "discharge.observation_min_oral. The FDA warns of respiratory depression and BP rises "
+    "with home-use ketamine (S34)."
+)
+
+
+def oral_titration() -> Protocol:
+    """Oral racemic ketamine: supervised titration 50 -> 75 -> 100 mg every 3 days (S23)."""
+    every_3 = "Every 3 days (case series, S23)."
+    phases = (
+        Phase(
+            code="titration",
+            name="Supervised titration: every 3 days, +25 mg per response and tolerability",
+            kind=PhaseKind.INDUCTION,
+            sessions=_count(
+                3,
+                "S23",
+                evidence=U,
+                note="The published example's steps 50 -> 75 -> 100 mg; the series titrated "
+                "per response, so the count is a clinic default.",
+            ),
+            sessions_per_period=_count(1, "S23", note=every_3),
+            period_days=_count(3, "S23", note=every_3),
+            min_days_between_sessions=_count(
+                3, "S23", evidence=U, note="Every 3 days; no stated minimum."
+            ),
+            doses=(
+                _oral_mg(50, "S23", note="Start: 50 mg (case series, TRD)."),
+                _oral_mg(75, "S23", note="+25 mg after 3 days per response and tolerability."),
+                _oral_mg(100, "S23", note="+25 mg after 3 more days."),
+            ),
+            sources=cite("S23"),
+        ),
+        Phase(
+            code="maintenance",
+            name="Maintenance: the tolerated dose every 3 days",
+            kind=PhaseKind.MAINTENANCE,
+            sessions=None,
+            sessions_per_period=_count(1, "S23", evidence=U, note=every_3),
+            period_days=_count(3, "S23", evidence=U, note=every_3),
+            min_days_between_sessions=_count(
+                3, "S23", evidence=U, note="Every 3 days; no stated minimum."
+            ),
+            doses=(
+                _oral_mg(
+                    100,
+                    "S23",
+                    "S22",
+                    evidence=U,
+                    note="The top of the published example's steps; individualise within the "
+                    "titration ceilings.",
+                ),
+            ),
+            requires_response=True,
+            description="For responders; further steps only through titration (S23).",
+            sources=cite("S23", "S22"),
+        ),
+    )
+    return Protocol(
+        code="oral-racemic-titration",
+        name="Oral ketamine: supervised titration every 3 days (experimental)",
+        version=1,
+        route=Route.ORAL,
+        dose_unit=DoseUnit.MG,
+        description=(
+            "EXPERIMENTAL, needs local sign-off: off-label oral racemic ketamine, evidence thin "
+            "(S22b). Oral bioavailability ~20-25%; reported doses 0.25-7 mg/kg or 25-300 mg. "
+            "Case-series titration: 50 mg every 3 days, +25 mg every 3 days per response and "
+            "tolerability (S23). Every dose supervised in clinic; titration stops on side "
+            "effects, BP, sedation, dissociation or misuse signals. The FDA warned in 2023 "
+            "about home-use ketamine (S34)."
+        ),
+        sources=cite("S22", "S23", "S34"),
+        phases=phases,
+        infusion_minutes=None,
+        observation_minutes=_observation(120, "S1", "S3", evidence=U, note=_ORAL_OBSERVATION_NOTE),
+        fasting_solids_minutes=_solids(),
+        fasting_clear_liquids_minutes=_clear_liquids(),
+        min_failed_adequate_treatments=_count(
+            2,
+            "S23",
+            "S1",
+            "S38",
+            evidence=U,
+            minimum=0,
+            note="The case series treated TRD (S23); 2 failed treatments mirrors the TRD "
+            "definition (S1, S38).",
+        ),
+        review_after_session=_count(
+            3, "S23", evidence=U, note="End of the published example's titration steps."
+        ),
+        non_response_below_pct=_percent(
+            20.0, "S17", evidence=U, note="S17's IV-depression signal applied to oral ketamine."
+        ),
+        experimental=True,
+        titration_step_mg=_oral_mg(
+            25, "S23", note="+25 mg every 3 days per response and tolerability."
+        ),
+        titration_min_days=_count(
+            3, "S23", evidence=U, note="Steps every 3 days; no stated minimum.", minimum=0
+        ),
+        max_mg_per_dose=_oral_mg(
+            150,
+            "S22",
+            "S23",
+            evidence=U,
+            note="Clinic default, no published ceiling: half the top reported fixed oral dose "
+            "(300 mg, S22b) and ~2 mg/kg at 75 kg, inside the ~2.0-2.5 mg/kg suggested as "
+            "IV-equivalent (S22b); reached from 50 mg in 4 steps of 25 mg (S23).",
+        ),
+        max_mg_per_7_days=Setting(
+            default(
+                300.0,
+                "S22",
+                "S23",
+                "S34",
+                evidence=U,
+                note="Clinic default, no published weekly ceiling: the top reported single "
+                "fixed dose (300 mg, S22b) per rolling 7 days. At the every-3-days rhythm "
+                "(3 doses in 7 days) it allows 100 mg per dose, or 150 mg twice a week.",
+            ),
+            unit="mg",
+            minimum=0,
+            exclusive_minimum=True,
+            maximum=2100,
+        ),
+    )
+
+
+def sublingual_low_dose() -> Protocol:
+    """Sublingual racemic ketamine: 10 mg every 2-3 days or weekly (S51)."""
+    lara = "S51"
+    return Protocol(
+        code="sublingual-racemic-low-dose",
+        name="Sublingual ketamine: low dose every 2-3 days (experimental)",
+        version=1,
+        route=Route.ORAL,
+        dose_unit=DoseUnit.MG,
+        description=(
+            "EXPERIMENTAL, needs local sign-off: off-label very-low-dose sublingual racemic "
+            "ketamine, 10 mg every 2-3 days or weekly (case series, S51). Sublingual "
+            "bioavailability is higher than oral (32% vs 23%, Chong 2006, PK sources); the "
+            "order's curve uses the oral model. Every dose supervised in clinic. The FDA "
+            "warned in 2023 about home-use ketamine (S34)."
+        ),
+        sources=cite(lara, "S34"),
+        phases=(
+            Phase(
+                code="treatment",
+                name="Low dose every 2-3 days (or weekly)",
+                kind=PhaseKind.INDUCTION,
+                sessions=None,
+                sessions_per_period=_count(1, lara, note="Every 2-3 days or weekly (S51)."),
+                period_days=_count(
+                    3, lara, typical=(2, 7), note="Every 2-3 days; weekly also reported."
+                ),
+                min_days_between_sessions=_count(
+                    2, lara, evidence=U, note="Every 2-3 days: 2 days apart at the most often."
+                ),
+                doses=(_oral_mg(10, lara, note="10 mg sublingual (case series)."),),
+                sources=cite(lara),
+            ),
+        ),
+        infusion_minutes=None,
+        observation_minutes=_observation(120, "S1", "S3", evidence=U, note=_ORAL_OBSERVATION_NOTE),
+        fasting_solids_minutes=_solids(),
+        fasting_clear_liquids_minutes=_clear_liquids(),
+        min_failed_adequate_treatments=_count(
+            2,
+            lara,
+            "S1",
+            "S38",
+            evidence=U,
+            minimum=0,
+            note="Mirrors the TRD definition (S1, S38); S51's entry criteria not recorded.",
+        ),
+        review_after_session=_count(
+            4, lara, "S17", evidence=U, note="About 2 weeks at every 3 days; clinic default."
+        ),
+        non_response_below_pct=_percent(
+            20.0, "S17", evidence=U, note="S17's IV-depression signal applied to sublingual."
+        ),
+        experimental=True,
+        titration_step_mg=_oral_mg(
+            5, lara, evidence=U, note="S51 reports one dose (10 mg), no steps: clinic default."
+        ),
+        titration_min_days=_count(
+            7, lara, evidence=U, minimum=0, note="No published steps: at most one a week."
+        ),
+        max_mg_per_dose=_oral_mg(
+            20,
+            lara,
+            "S22",
+            evidence=U,
+            note="Clinic default, no published ceiling: twice S51's 10 mg, still below the "
+            "lowest reported oral dose (25 mg, S22b).",
+        ),
+        max_mg_per_7_days=Setting(
+            default(
+                40.0,
+                lara,
+                evidence=U,
+                note="Clinic default: 10 mg every 2 days is at most 4 doses (40 mg) in 7 days "
+                "(S51's most frequent schedule); a higher dose only less often.",
+            ),
+            unit="mg",
+            minimum=0,
+            exclusive_minimum=True,
+            maximum=2100,
+        ),
+    )
+
+
 def builtin_protocols() -> dict[str, Protocol]:
     """Version 1 of every shipped protocol by code."""
-    return {p.code: p for p in (iv_induction(), sc_ascending_anxiety(), esketamine_label())}
+    return {
+        p.code: p
+        for p in (
+            iv_induction(),
+            sc_ascending_anxiety(),
+            esketamine_label(),
+            oral_titration(),
+            sublingual_low_dose(),
+        )
+    }
 
 
 def builtin(code: str) -> Protocol:
@@ -450,5 +693,7 @@ __all__ = [
     "builtin_protocols",
     "esketamine_label",
     "iv_induction",
+    "oral_titration",
     "sc_ascending_anxiety",
+    "sublingual_low_dose",
 ]

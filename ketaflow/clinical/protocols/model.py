@@ -25,6 +25,7 @@ from ketaflow.clinical.evidence import ClinicDefault, Source, merge
 from ketaflow.clinical.instruments import INSTRUMENTS
 from ketaflow.clinical.outcomes import OutcomeConfig
 from ketaflow.clinical.routes import Route
+from ketaflow.clinical.titration import TitrationRules
 
 N = TypeVar("N", int, float)
 
@@ -203,7 +204,13 @@ _TOP_LEVEL: Final = (
     "non_response_below_pct",
     "older_adult_from_age",
     "max_pause_minutes",
+    "titration_step_mg",
+    "titration_min_days",
+    "max_mg_per_dose",
+    "max_mg_per_7_days",
 )
+#: The titration settings of a fixed-mg oral/sublingual protocol: all four or none.
+_TITRATION: Final = _TOP_LEVEL[-4:]
 
 #: `Protocol.setting_label`: the top-level settings and a phase's settings, in words.
 _LABELS: Final = {
@@ -216,6 +223,10 @@ _LABELS: Final = {
     "non_response_below_pct": "Non-response: improvement below",
     "older_adult_from_age": "Older-adult doses from age",
     "max_pause_minutes": "Longest pause in an infusion",
+    "titration_step_mg": "Titration step, at most",
+    "titration_min_days": "Days between titration steps, at least",
+    "max_mg_per_dose": "Ceiling per dose",
+    "max_mg_per_7_days": "Ceiling per rolling 7 days",
 }
 _PHASE_LABELS: Final = {
     "sessions": "sessions",
@@ -261,6 +272,14 @@ class Protocol:
     #: IV: how long the infusion may stay paused before the pause needs a reason
     #: (`session_exceptions.MAX_PAUSE_MINUTES` when the protocol has none).
     max_pause_minutes: Setting[int] | None = None
+    #: Experimental: thin evidence (oral, sublingual: reference 3.2 "experimental", S22b);
+    #: shown wherever protocols are listed or adopted, and needs the clinic's own sign-off.
+    experimental: bool = False
+    #: Fixed-mg titration (oral, sublingual): the start dose is the first phase's first dose.
+    titration_step_mg: Setting[float] | None = None
+    titration_min_days: Setting[int] | None = None
+    max_mg_per_dose: Setting[float] | None = None
+    max_mg_per_7_days: Setting[float] | None = None
 
     def __post_init__(self) -> None:
         if not self.code:
@@ -286,6 +305,15 @@ class Protocol:
                 "every phase needs older-adult doses when the protocol has an age cut-off",
                 field="older_adult_doses",
             )
+        given = [getattr(self, name) is not None for name in _TITRATION]
+        if any(given) and not all(given):
+            raise ClinicalInputError(
+                "a titrated protocol needs all four titration settings", field="titration"
+            )
+        if all(given) and self.dose_unit is not DoseUnit.MG:
+            raise ClinicalInputError("titration is in fixed mg doses", field="dose_unit")
+        if all(given):
+            self.titration()  # the core checks the numbers agree (start <= ceilings)
         total = self.total_sessions
         review = self.review_after_session.value
         if total is not None and review > total:
@@ -307,6 +335,23 @@ class Protocol:
         if self.phases[-1].sessions is None:
             return None
         return sum(p.sessions.value for p in self.phases if p.sessions is not None)
+
+    def titration(self) -> TitrationRules | None:
+        """The titration rules in force (local values where set), or None when not titrated."""
+        if (
+            self.titration_step_mg is None
+            or self.titration_min_days is None
+            or self.max_mg_per_dose is None
+            or self.max_mg_per_7_days is None
+        ):
+            return None
+        return TitrationRules(
+            start_mg=self.phases[0].dose(0).effective(),
+            step_mg=self.titration_step_mg.effective(),
+            min_days_between_steps=self.titration_min_days.effective(),
+            max_mg_per_dose=self.max_mg_per_dose.effective(),
+            max_mg_per_7_days=self.max_mg_per_7_days.effective(),
+        )
 
     def phase_of(self, number: int) -> tuple[Phase, int] | None:
         """The phase of course session `number` (1-based) and its 0-based index in it."""

@@ -16,6 +16,12 @@ from ketaflow.clinical.protocols.model import DoseUnit, Phase, PhaseKind, Protoc
 from ketaflow.clinical.routes import Route
 
 SCHEMA: Final = 1
+_TITRATION_KEYS: Final = (
+    "titration_step_mg",
+    "titration_min_days",
+    "max_mg_per_dose",
+    "max_mg_per_7_days",
+)
 
 
 def _keys(sources: tuple[Source, ...]) -> list[str]:
@@ -83,6 +89,11 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
         "entry_thresholds": [[code, setting_to_dict(s)] for code, s in protocol.entry_thresholds],
         "older_adult_from_age": opt(protocol.older_adult_from_age),
         "max_pause_minutes": opt(protocol.max_pause_minutes),
+        "experimental": protocol.experimental,
+        "titration_step_mg": opt(protocol.titration_step_mg),
+        "titration_min_days": opt(protocol.titration_min_days),
+        "max_mg_per_dose": opt(protocol.max_mg_per_dose),
+        "max_mg_per_7_days": opt(protocol.max_mg_per_7_days),
     }
 
 
@@ -259,6 +270,10 @@ def protocol_from_dict(data: object) -> Protocol:
         max_pause_minutes=_optional_setting(r, "max_pause_minutes")
         if "max_pause_minutes" in r.data
         else None,
+        # Absent in versions saved before oral/sublingual titration: not experimental, no
+        # titration (the shipped IV, SC and esketamine protocols have neither).
+        experimental=r.flag("experimental") if "experimental" in r.data else False,
+        **{key: _optional_setting(r, key) for key in _TITRATION_KEYS if key in r.data},
     )
 
 

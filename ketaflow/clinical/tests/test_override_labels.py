@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from ketaflow.clinical import discharge
+from ketaflow.clinical import discharge, titration
 from ketaflow.clinical.dosing import overrides
 from ketaflow.clinical.session_exceptions import override_label
 
@@ -15,9 +15,9 @@ CODE = re.compile(r"[a-z]_[a-z]|\.[a-z]")
 
 
 def _soft_limit_codes() -> set[str]:
-    """Every code a `SoftLimitWarning(...)` is made with in the dosing modules."""
+    """Every code a `SoftLimitWarning(...)` is made with in the dosing and titration modules."""
     found: set[str] = set()
-    for path in DOSING.glob("*.py"):
+    for path in [*DOSING.glob("*.py"), Path(titration.__file__)]:
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)

@@ -24,6 +24,7 @@ from ketaflow.clinical.dosing import (
 )
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.routes import Route, Sex
+from ketaflow.clinical.titration import check_dose, titrated_dose
 from ketaflow.lib.clock import local
 from ketaflow.patients.models import Measurement
 from ketaflow.treatments import derive
@@ -72,6 +73,9 @@ def _order_values(
             "limits_version": e.limits_version,
             "max_dose_mg": e.max_dose_mg,
         }
+    rules = derive.protocol_of(row).titration()
+    if rules is not None:
+        return _titrated_values(row, route, dose_mg)
     if mg_per_kg is None:
         raise ValidationError({"mg_per_kg": ["Give the dose in mg/kg."]})
     weight = derive.todays_weight(row, local(now, patient.clinic).date())
@@ -125,6 +129,41 @@ def _order_values(
     }
 
 
+def _titrated_values(row: TreatmentSession, route: Route, dose_mg: float | None) -> dict[str, Any]:
+    """A fixed-mg oral/sublingual order checked by the titration rules (hard limits raise)."""
+    if dose_mg is None:
+        raise ValidationError({"dose_mg": ["Give the dose in mg."]})
+    rules = derive.protocol_of(row).titration()
+    assert rules is not None  # the caller asked
+    today = local(timezone.now(), row.patient.clinic).date()
+    weight = derive.todays_weight(row, today)
+    if weight is None:
+        raise ValidationError({"dose_mg": ["Record today's weight first (checklist)."]})
+    d = titrated_dose(
+        route,
+        float(dose_mg),
+        float(weight),
+        rules,
+        derive.supervised_history(row),
+        today,
+        misuse_open=derive.misuse_signals_open(row, today),
+    )
+    proposal = d.proposal
+    suggested = f"{proposal.mg:g} mg" if proposal.mg is not None else "no further dose"
+    return {
+        "route": route.value,
+        "dose_mg": d.dose_mg,
+        "actual_weight_kg": d.weight_kg,
+        "max_dose_mg": d.max_dose_mg,
+        "warnings": _warnings(d.warnings),
+        "notes": [
+            f"Titration suggests: {proposal.action.value.replace('_', ' ')} ({suggested}): "
+            + "; ".join(proposal.reasons)
+        ],
+        "limits_version": d.limits_version,
+    }
+
+
 def _warnings(warnings: Iterable[SoftLimitWarning]) -> list[dict[str, str]]:
     return [{"code": w.code, "message": w.message} for w in warnings]
 
@@ -152,12 +191,18 @@ def _recheck_hard_limits(order: DoseOrder) -> None:
         if route.is_esketamine:
             return  # the label doses are checked when proposed; none exceeds the 84 mg cap
         check_dose_cap(route, order.dose_mg)
+        rules = derive.protocol_of(order.session).titration()
+        if rules is not None:  # doses given since it was proposed count against the ceilings
+            today = local(timezone.now(), order.session.patient.clinic).date()
+            check_dose(rules, derive.supervised_history(order.session), order.dose_mg, today)
         if order.minutes and order.basis_weight_kg:
             check_infusion_hard_limits(order.minutes, order.dose_mg, order.basis_weight_kg)
     except HardLimitExceeded as exc:
         raise ValidationError(
             {exc.field or "mg_per_kg": [f"Hard limit ({exc.code}): {exc.message}"]}
         ) from exc
+    except ClinicalInputError as exc:
+        raise _invalid(exc) from exc
 
 
 def _dosing_started(row: TreatmentSession) -> bool:
