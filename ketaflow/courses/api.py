@@ -70,6 +70,7 @@ def _version(v: ProtocolVersion) -> dict[str, Any]:
         "change_reason": v.change_reason,
         "created_at": v.created_at,
         "needs_signoff": list(v.load().needs_signoff()),
+        "experimental": v.load().experimental,
     }
 
 

@@ -38,6 +38,9 @@ class ProtocolVersionOut(Schema):
     change_reason: str
     created_at: datetime
     needs_signoff: list[str]
+    experimental: bool = Field(
+        False, description="Thin evidence (oral, sublingual): needs the clinic's own sign-off."
+    )
 
 
 class ProtocolDetailOut(ProtocolVersionOut):

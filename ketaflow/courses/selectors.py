@@ -97,6 +97,7 @@ class ProtocolFamily:
     current: ProtocolVersion
     older: tuple[ProtocolVersion, ...]
     needs_signoff: tuple[str, ...]
+    experimental: bool = False  # thin evidence (oral, sublingual): needs the clinic's sign-off
 
 
 def list_protocols(actor: User) -> list[ProtocolFamily]:
@@ -105,9 +106,15 @@ def list_protocols(actor: User) -> list[ProtocolFamily]:
     families: dict[str, list[ProtocolVersion]] = {}
     for row in rows.order_by("code", "-version"):
         families.setdefault(row.code, []).append(row)
-    return [
-        ProtocolFamily(v[0], tuple(v[1:]), v[0].load().needs_signoff()) for v in families.values()
-    ]
+    found = []
+    for versions in families.values():
+        protocol = versions[0].load()
+        found.append(
+            ProtocolFamily(
+                versions[0], tuple(versions[1:]), protocol.needs_signoff(), protocol.experimental
+            )
+        )
+    return found
 
 
 def current_protocols(actor: User) -> list[ProtocolVersion]:

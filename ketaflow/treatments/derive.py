@@ -885,3 +885,20 @@ def misuse_signals_open(session: TreatmentSession, today: date) -> bool:
         on = given.on if given else local(row.checked_in_at, row.patient.clinic).date()
         doses.append(MisuseDose(on, True, given.mg if given else None, spacing))
     return bool(assess_misuse(doses, today).indicators)
+
+
+def titration_proposal(
+    session: TreatmentSession, now: datetime
+) -> tuple[titration.TitrationRules, titration.Proposal] | None:
+    """The titration rules of this session's protocol and the core's suggestion for today."""
+    rules = protocol_of(session).titration()
+    if rules is None:
+        return None
+    today = local(now, session.patient.clinic).date()
+    proposal = titration.propose_next(
+        rules,
+        supervised_history(session),
+        today,
+        misuse_open=misuse_signals_open(session, today),
+    )
+    return rules, proposal

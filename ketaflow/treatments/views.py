@@ -39,7 +39,16 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.clinical.discharge import BlockingReason, DischargeReadiness
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument, moaas_sedation_flags
-from ketaflow.clinical.pk import get_model, plan_and_record, simulate_record
+from ketaflow.clinical.pk import (
+    ABSORPTION,
+    PkRoute,
+    get_model,
+    grid,
+    plan_and_record,
+    simulate,
+    simulate_record,
+    single_dose,
+)
 from ketaflow.clinical.session_exceptions import ExceptionSummary
 from ketaflow.courses import gates as course_gates
 from ketaflow.lib.charts import (
@@ -294,6 +303,69 @@ def _draw_curve(view: selectors.SessionView, order: Any) -> PkChart | None:
     return PkChart(inline_svg(curve_figure(curve)), summary, False)
 
 
+#: How long the oral order's curve runs: oral ketamine peaks later and lasts longer than IV.
+ORAL_CURVE_MINUTES = 360
+
+
+def _oral_order_curve(view: selectors.SessionView) -> PkChart | None:
+    """The PK simulator's oral model for the order's dose (typical patient, today's weight).
+
+    Sublingual doses use the same oral model: Ketaflow has one route code for both, and the
+    sublingual bioavailability (32 ± 17%, Chong 2006) sits at the top of the oral model's range
+    (14-32%), so the curve may underestimate a sublingual dose; the caption says so.
+    Memoised like `_curve_svg` on its inputs (the dose and the weight).
+    """
+    order = view.order
+    if view.session.route != "oral" or order is None or not order.actual_weight_kg:
+        return None
+    inputs = ("oral", PK_MODEL, order.dose_mg, order.actual_weight_kg)
+    key = "pk-oral-chart:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+    chart: PkChart | None = cache.get(key)
+    if chart is not None:
+        return chart
+    try:
+        curve = simulate(
+            get_model(PK_MODEL),
+            order.actual_weight_kg,
+            single_dose(PkRoute.ORAL, order.dose_mg),
+            grid(ORAL_CURVE_MINUTES),
+        )
+    except ClinicalInputError:
+        return None
+    i = int(curve.concentration_ng_per_ml.argmax())
+    peak, at = float(curve.concentration_ng_per_ml[i]), float(curve.times_min[i])
+    oral = ABSORPTION[PkRoute.ORAL]
+    summary = (
+        f"Oral model: {order.dose_mg:g} mg by mouth peaks at about {peak:.0f} ng/mL "
+        f"{at:.0f} min after the dose (bioavailability {oral.bioavailability:.0%}, "
+        f"range {oral.bioavailability_range[0]:.0%}-{oral.bioavailability_range[1]:.0%})."
+    )
+    chart = PkChart(inline_svg(curve_figure(curve)), summary, False)
+    cache.set(key, chart, PK_CHART_SECONDS)
+    return chart
+
+
+def _titration_panel(view: selectors.SessionView) -> dict[str, Any] | None:
+    """The titration's suggestion and ceilings for an oral/sublingual session (else None)."""
+    if view.session.route != "oral":
+        return None
+    found = derive.titration_proposal(view.session, timezone.now())
+    if found is None:
+        return None
+    rules, proposal = found
+    return {
+        "proposal": proposal,
+        "action": proposal.action.value.replace("_", " "),
+        "ceilings": [
+            ("per dose", rules.max_mg_per_dose),
+            ("per rolling 7 days", rules.max_mg_per_7_days),
+        ],
+        "step": rules.step_mg,
+        "interval": rules.min_days_between_steps,
+        "curve": _oral_order_curve(view),
+    }
+
+
 def _scale_rows(view: selectors.SessionView) -> list[dict[str, Any]]:
     """This session's scales with the core's flags, plus MOAA/S sedation against pre-dose."""
     first = view.record.first_dose_at
@@ -460,6 +532,7 @@ def _context(actor: User, view: selectors.SessionView, **extra: Any) -> dict[str
         if view.session.is_signed
         else None,
         "dose_limits": derive.hard_dose_limits(view.session),
+        "titration": _titration_panel(view),
         "last_weight": selectors.last_weight(view.session),
         "v": view,
         "s": view.session,

@@ -14,9 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_adopting_the_built_in_protocols_is_idempotent(prescriber, protocols):
-    assert set(protocols) == {"iv-racemic", "sc-racemic-anxiety", "esketamine-label"}
+    assert set(protocols) == {
+        "iv-racemic",
+        "sc-racemic-anxiety",
+        "esketamine-label",
+        "oral-racemic-titration",
+        "sublingual-racemic-low-dose",
+    }
     assert adopt_builtin_protocols(prescriber) == []
-    assert ProtocolVersion.objects.count() == 3
+    assert ProtocolVersion.objects.count() == 5
 
 
 def test_a_stored_version_round_trips_to_the_same_core_protocol(protocols):
@@ -102,3 +108,25 @@ def test_a_longer_observation_makes_the_chair_time_longer(
     course = start_course(prescriber, patient, v2, started_on=monday)
     appt = book_appointment(front_desk, course, chair=chairs[0], starts_at=at(monday, 9))
     assert (appt.ends_at - appt.starts_at).total_seconds() == (30 + 40 + 120) * 60
+
+
+def test_experimental_protocols_are_marked_where_they_are_listed(prescriber, protocols):
+    flagged = {f.current.code for f in list_protocols(prescriber) if f.experimental}
+    assert flagged == {"oral-racemic-titration", "sublingual-racemic-low-dose"}
+
+
+def test_the_protocol_pages_and_api_show_the_experimental_flag(
+    client, login, prescriber, protocols
+):
+    from django.urls import reverse
+
+    c = login(client, prescriber)
+    listing = c.get(reverse("courses:protocols")).content.decode()
+    assert listing.count('class="tag tag-amber">experimental</span>') == 2
+    oral = protocols["oral-racemic-titration"]
+    detail = c.get(reverse("courses:protocol", args=[oral.pk])).content.decode()
+    assert 'id="experimental"' in detail and "Ceiling per rolling 7 days" in detail
+    iv = c.get(reverse("courses:protocol", args=[protocols["iv-racemic"].pk])).content.decode()
+    assert 'id="experimental"' not in iv
+    api = c.get("/api/v1/courses/protocols").json()
+    assert {p["code"]: p["experimental"] for p in api}["oral-racemic-titration"] is True

@@ -240,7 +240,13 @@ def test_the_clinic_is_set_up(seeded: None) -> None:
     assert (closed.on, closed.reason) == CLOSED_DAY
     assert closed.on > REFERENCE_DAY
     codes = set(ProtocolVersion.objects.filter(clinic=clinic).values_list("code", flat=True))
-    assert codes == {"iv-racemic", "sc-racemic-anxiety", "esketamine-label"}
+    assert codes == {
+        "iv-racemic",
+        "sc-racemic-anxiety",
+        "esketamine-label",
+        "oral-racemic-titration",
+        "sublingual-racemic-low-dose",
+    }
     document = ConsentDocument.objects.get(clinic=clinic)
     assert document.version == 1 and document.retired_at is None
     assert "ketamine" in document.title.lower()

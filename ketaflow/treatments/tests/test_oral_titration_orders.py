@@ -256,3 +256,19 @@ def test_the_api_records_a_soft_step_with_its_override(
     assert r.status_code == 200, r.content
     order = DoseOrder.objects.get(session=session, status="confirmed")
     assert order.overrides[0]["reason"] == WHY
+
+
+def test_the_order_page_shows_the_suggestion_and_the_oral_curve(
+    client: Any, login: Any, prescriber: Any, after_50_and_75: Any
+) -> None:
+    session = after_50_and_75
+    page = login(client, prescriber).get(reverse("treatments:session", args=[session.pk]))
+    text = page.content.decode()
+    assert "Experimental protocol" in text and "step up" in text
+    assert 'name="dose_mg"' in text and 'value="100"' in text
+    assert 'name="mg_per_kg"' not in text
+    assert "needs local sign-off" in text
+    services.enter_order(prescriber, session, session.version, dose_mg=100, confirm=True)
+    text = client.get(reverse("treatments:session", args=[session.pk])).content.decode()
+    assert 'id="pk-oral-chart"' in text and "<svg" in text
+    assert "Oral model: 100 mg by mouth peaks at about" in text
