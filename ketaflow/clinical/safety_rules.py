@@ -208,6 +208,11 @@ PROTOCOL_CATALOGUE: dict[str, Entry] = {
     "min_days_between_sessions": Entry("Days between a patient's sessions, at least", _H, "days"),
     "older_adult_from_age": Entry("Older-adult doses from age", _SET, "years"),
     "max_pause_minutes": Entry("A pause in the infusion longer than this", Kind.REASON, "min"),
+    # Oral/sublingual titration (clinical/titration.py).
+    "max_mg_per_dose": Entry("Titrated dose, maximum (ceiling per dose)", _H, "mg"),
+    "max_mg_per_7_days": Entry("Titrated doses in a rolling 7 days, maximum", _H, "mg"),
+    "titration_step_mg": Entry("Titration step, override above", _S, "mg"),
+    "titration_min_days": Entry("Days between titration steps, override below", _S, "days"),
 }
 
 
