@@ -25,7 +25,7 @@ def _soft_limit_codes() -> set[str]:
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
             ):
-                found.add(node.args[0].value)
+                found.add(str(node.args[0].value))
     return found
 
 
