@@ -209,7 +209,13 @@ class SubstanceDecisionIn(Versioned):
 
 class OrderIn(Versioned):
     mg_per_kg: float | None = Field(None, gt=0, le=100)
-    dose_mg: float | None = Field(None, gt=0, le=1000)
+    dose_mg: float | None = Field(
+        None,
+        gt=0,
+        le=1000,
+        description="Fixed-dose routes: esketamine (28, 56 or 84 mg) and titrated oral or "
+        "sublingual protocols (checked against the titration's ceilings and steps).",
+    )
     weight_basis: str | None = Field(
         None,
         max_length=20,
