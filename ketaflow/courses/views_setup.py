@@ -45,7 +45,15 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 def protocol_adopt(request: HttpRequest) -> HttpResponse:
     created = services.adopt_builtin_protocols(staff_user(request))
     if created:
-        messages.success(request, f"Adopted {len(created)} built-in protocol(s) as version 1.")
+        experimental = [v.name for v in created if v.load().experimental]
+        note = (
+            f" Experimental, for your clinic's sign-off before use: {', '.join(experimental)}."
+            if experimental
+            else ""
+        )
+        messages.success(
+            request, f"Adopted {len(created)} built-in protocol(s) as version 1.{note}"
+        )
     else:
         messages.info(request, "Your clinic already has every built-in protocol.")
     return redirect("courses:protocols")

@@ -130,3 +130,12 @@ def test_the_protocol_pages_and_api_show_the_experimental_flag(
     assert 'id="experimental"' not in iv
     api = c.get("/api/v1/courses/protocols").json()
     assert {p["code"]: p["experimental"] for p in api}["oral-racemic-titration"] is True
+
+
+def test_adopting_says_which_protocols_are_experimental(client, login, prescriber):
+    from django.urls import reverse
+
+    page = login(client, prescriber).post(reverse("courses:protocols_adopt"), follow=True)
+    text = page.content.decode()
+    assert "Experimental, for your clinic&#x27;s sign-off before use" in text
+    assert "Oral ketamine: supervised titration" in text
