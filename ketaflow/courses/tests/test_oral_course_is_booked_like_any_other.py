@@ -17,9 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def oral_course(prescriber: Any, patient: Any, protocols: dict[str, Any], monday: Any) -> Any:
-    return start_course(
-        prescriber, patient, protocols["oral-racemic-titration"], started_on=monday
-    )
+    return start_course(prescriber, patient, protocols["oral-racemic-titration"], started_on=monday)
 
 
 def test_the_oral_titration_is_proposed_every_3_days_in_mg(oral_course: Any, monday: Any) -> None:

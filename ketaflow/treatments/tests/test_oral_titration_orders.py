@@ -272,3 +272,34 @@ def test_the_order_page_shows_the_suggestion_and_the_oral_curve(
     text = client.get(reverse("treatments:session", args=[session.pk])).content.decode()
     assert 'id="pk-oral-chart"' in text and "<svg" in text
     assert "Oral model: 100 mg by mouth peaks at about" in text
+
+
+def test_a_sublingual_course_refuses_a_dose_above_its_20_mg_ceiling(
+    gates_open: None,
+    prescriber: Any,
+    nurse: Any,
+    patient: Any,
+    chair: Any,
+    protocols: dict[str, Any],
+) -> None:
+    from ketaflow.courses.services import start_course
+
+    course = start_course(
+        prescriber,
+        patient,
+        protocols["sublingual-racemic-low-dose"],
+        started_on=timezone.localdate(),
+    )
+    session = _session(course, chair, prescriber, nurse, 1)
+    with pytest.raises(ValidationError) as err:
+        services.enter_order(
+            prescriber,
+            session,
+            session.version,
+            dose_mg=25,
+            confirm=True,
+            overrides={"titration.above_start_dose": WHY},
+        )
+    assert "titration.above_max_mg_per_dose" in str(err.value)
+    order = services.enter_order(prescriber, session, session.version, dose_mg=10, confirm=True)
+    assert order.dose_mg == 10 and order.warnings == []
