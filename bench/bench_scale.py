@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import email
 import json
 import os
@@ -121,11 +122,20 @@ class Proc:
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
-    def kill9(self) -> None:
-        if self.alive():
-            os.killpg(self.pid, signal.SIGKILL)
-            assert self.popen is not None
-            self.popen.wait(timeout=30)
+    def kill9(self) -> list[int]:
+        """SIGKILL the process, its group and every descendant: RQ's work horse puts itself in
+        a process group of its own (`os.setpgrp()` in rq 3), so killing the worker's group
+        alone would leave the horse running the job. Returns the descendants' pids."""
+        if not self.alive():
+            return []
+        family = descendants(self.pid)
+        os.killpg(self.pid, signal.SIGKILL)
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        assert self.popen is not None
+        self.popen.wait(timeout=30)
+        return family
 
     def stop(self) -> None:
         if not self.alive():
@@ -145,6 +155,23 @@ class Proc:
             return f"--- {self.name}\n{self.log.read_text(errors='replace')[-chars:]}"
         except OSError:
             return f"--- {self.name}: no log"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process descended from `pid` (Linux /proc), whatever its process group."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def until(check: Any, seconds: float, what: str, procs: list[Proc], step: float = 0.25) -> Any:
@@ -607,7 +634,15 @@ class Bench:
         ):
             return
         assert victim is not None
-        victim.kill9()
+        horses = victim.kill9()
+        deadline = time.monotonic() + 10  # reaped by init once its parent is gone
+        while any(Path(f"/proc/{p}").exists() for p in horses) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.check(
+            "the worker and its RQ work horse killed (SIGKILL)",
+            bool(horses) and not any(Path(f"/proc/{pid}").exists() for pid in horses),
+            f"worker {victim.pid}, horse {horses}",
+        )
         killed_at = pg("SELECT done, total, status FROM fhir_exportjob WHERE id=%s", (job_id,))[0]
         self.figure("export killed at", f"{killed_at[0]} of {killed_at[1]} patients ({progress})")
         self.check(
@@ -931,7 +966,7 @@ def main() -> int:
         "listeners, 2 schedulers; PostgreSQL + Redis"
     )
     for name, value in bench.figures:
-        print(f"  {name:<44}{value}")
+        print(f"  {name:<48}{value}")
     print()
     for c in bench.checks:
         print(f"  {'PASS' if c.ok else 'FAIL'}  {c.name}")
