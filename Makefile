@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
 .PHONY: uv install install-production demo test lint format typecheck lock serve clean-venv \
-	coverage-core bench-pk bench-outcomes bench-hl7 bench-audit-chain bench-startup bench-web serve-all
+	coverage-core bench-pk bench-outcomes bench-hl7 bench-audit-chain bench-startup bench-web bench-scale serve-all
 
 # Two hash-pinned locks from pyproject.toml: requirements.lock is what production runs;
 # requirements-dev.lock is the same pins plus the `dev` extra (tests, linters, type checker,
@@ -95,6 +95,12 @@ bench-startup: install
 bench-web: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/bench_web.py
+
+# Many: one clinic on 2 gunicorn, 2 RQ workers, 2 HL7 listeners and 2 schedulers over one
+# PostgreSQL and Redis (db 11, emptied): each HL7 message stored once, a killed export finished
+# once, each reminder sent once, no state in the web tier (#14): docs/benchmarks.md
+bench-scale: install
+	$(BIN)/python bench/bench_scale.py
 
 # Everything on one box (web under gunicorn, task worker, scheduler, the demo clinic's HL7
 # listener) from the Procfile, with honcho; on the demo's SQLite unless DATABASE_URL is set.

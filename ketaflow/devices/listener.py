@@ -19,8 +19,9 @@ What it adds to `hl7.mllp` (reference §4.1-6, docs/hl7.md):
   the next batch, and each message's AA is written only after the batch holding it has
   committed;
 - a heartbeat every `heartbeat_seconds` (`ketaflow.ops.services.beat("hl7:<clinic slug>")`,
-  written from a database thread, never per message) carrying the frames received and the
-  ACK latency histogram since start, for /readyz and /metrics (`devices/metrics.py`).
+  or `hl7:<clinic slug>/<instance>` for one of several listeners of a clinic; written from a
+  database thread, never per message) carrying the frames received and the ACK latency
+  histogram since start, for /readyz and /metrics (`devices/metrics.py`).
 """
 
 from __future__ import annotations
@@ -143,8 +144,11 @@ class Listener:
         cache_seconds: float = 5.0,
         healthy_seconds: float = 1.0,
         heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
+        instance: str = "",
     ) -> None:
         self.clinic = clinic
+        # Its name among several listeners of one clinic: its heartbeat is its own.
+        self.heartbeat = heartbeat_name(clinic.slug, instance)
         self.host = host
         self.port = port
         self.max_bytes = max_bytes
@@ -260,7 +264,7 @@ class Listener:
         close_old_connections()
         try:
             ops_services.beat(
-                heartbeat_name(self.clinic.slug),
+                self.heartbeat,
                 timezone.now(),
                 {
                     "port": self.port,

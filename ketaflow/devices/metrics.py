@@ -25,15 +25,26 @@ from ketaflow.devices.models import InboundMessage
 from ketaflow.ops import selectors as ops_selectors
 from ketaflow.ops.metrics import register_collector
 
-#: A listener's heartbeat is named HEARTBEAT_PREFIX + the clinic's slug.
+#: A listener's heartbeat is named HEARTBEAT_PREFIX + the clinic's slug, and "/" + the
+#: listener's instance name when several listeners serve one clinic (`hl7-listen --instance`).
 HEARTBEAT_PREFIX = "hl7:"
+INSTANCE_SEPARATOR = "/"
 
 #: Upper bounds (seconds) of the ACK latency histogram's buckets (+Inf implied).
 ACK_BOUNDS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def heartbeat_name(clinic_slug: str) -> str:
-    return f"{HEARTBEAT_PREFIX}{clinic_slug}"
+def heartbeat_name(clinic_slug: str, instance: str = "") -> str:
+    """`hl7:<slug>`, or `hl7:<slug>/<instance>` for one of several listeners of a clinic: each
+    keeps its own heartbeat, so /readyz sees either stop and /metrics counts both."""
+    name = f"{HEARTBEAT_PREFIX}{clinic_slug}"
+    return f"{name}{INSTANCE_SEPARATOR}{instance}" if instance else name
+
+
+def clinic_and_instance(name: str) -> tuple[str, str]:
+    """A heartbeat name's clinic slug and listener instance ("" for a clinic's only one)."""
+    clinic, _, instance = name.removeprefix(HEARTBEAT_PREFIX).partition(INSTANCE_SEPARATOR)
+    return clinic, instance
 
 
 class AckLatency:
@@ -79,24 +90,26 @@ def collect() -> Iterator[Metric]:
         by_status.add_metric([row["clinic__slug"], row["status"]], row["n"])
     yield by_status
 
+    # One series per listener (`listener` is its --instance, "" for a clinic's only one): each
+    # listener's counters are its own since it started; sum them by clinic for the clinic.
     received = CounterMetricFamily(
         "ketaflow_hl7_frames_received",
         "HL7 frames a listener received since it started (refused ones included).",
-        labels=["clinic"],
+        labels=["clinic", "listener"],
     )
     latency = HistogramMetricFamily(
         "ketaflow_hl7_ack_latency_seconds",
         "Seconds from reading a frame to writing its ACK, since the listener started.",
-        labels=["clinic"],
+        labels=["clinic", "listener"],
     )
     for beat in ops_selectors.heartbeats(HEARTBEAT_PREFIX):
-        clinic = beat.name.removeprefix(HEARTBEAT_PREFIX)
+        labels = list(clinic_and_instance(beat.name))
         frames = beat.details.get("frames")
         if isinstance(frames, int):
-            received.add_metric([clinic], frames)
+            received.add_metric(labels, frames)
         buckets = _buckets(beat.details.get("ack_latency") or {})
         if buckets is not None:
-            latency.add_metric([clinic], buckets[0], buckets[1])
+            latency.add_metric(labels, buckets[0], buckets[1])
     yield received
     yield latency
 

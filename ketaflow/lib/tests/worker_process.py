@@ -10,6 +10,7 @@ an RQ worker on a real Redis (database 13, emptied first), so both backends are 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -61,6 +62,38 @@ def redis_reachable() -> bool:
         return bool(redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1).ping())
     except redis.exceptions.ConnectionError:
         return False
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process descended from `pid` (Linux /proc), whatever its process group."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    """kill -9 the worker, its process group and every process under it: RQ's work horse (the
+    forked child running the job) calls `os.setpgrp()` (rq 3), so the group alone would leave
+    it running the job on after the "kill"."""
+    family = descendants(process.pid)
+    os.killpg(process.pid, signal.SIGKILL)
+    for pid in family:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10  # orphans are reaped by init
+    while any(Path(f"/proc/{pid}").exists() for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @dataclass
@@ -140,7 +173,7 @@ class WorkerDatabase:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            start_new_session=True,  # its own process group: the kill takes RQ's work horse too
+            start_new_session=True,  # its own process group (RQ's work horse leaves it: `kill`)
         )
 
     def kill_when(
@@ -153,13 +186,11 @@ class WorkerDatabase:
                 out = process.stdout.read() if process.stdout else ""
                 raise AssertionError(f"the worker exited before the kill: {out}")
             if ready():
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+                kill(process)
                 self.pull()
                 return
             time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+        kill(process)
         raise AssertionError("the worker never reached the point to kill it at")
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -3,12 +3,18 @@
 One listener serves one clinic (`--clinic`): MRNs are unique per clinic only, and a
 monitor's bed label means a chair of the clinic whose network it is on, so a listener
 never guesses the clinic from what a device sends. Run one listener (port) per clinic.
+
+Several listeners may serve one clinic (two hosts, monitors split between them): each
+message is stored once whichever listener it reaches, however often it is resent. Give each
+an `--instance` name, so each beats under its own heartbeat (`hl7:<slug>/<instance>`, for
+KETAFLOW_READY_HEARTBEATS) and /metrics counts each one's frames.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from typing import Any
 
@@ -23,6 +29,8 @@ from ketaflow.devices.listener import (
     run,
 )
 
+INSTANCE = re.compile(r"[A-Za-z0-9._-]{1,40}")
+
 
 class Command(BaseCommand):
     help = "Receive HL7 v2 ORU^R01 vital signs from bedside monitors over MLLP."
@@ -35,12 +43,20 @@ class Command(BaseCommand):
         parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_SECONDS)
         parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
         parser.add_argument("--db-workers", type=int, default=1)
+        parser.add_argument(
+            "--instance",
+            default="",
+            help="This listener's name when several serve one clinic (letters, digits, . _ -): "
+            "its heartbeat is then hl7:<clinic>/<instance>.",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         logging.basicConfig(
             level=logging.INFO if opts["verbosity"] >= 1 else logging.WARNING,
             format="%(asctime)s %(levelname)s %(name)s %(message)s",
         )
+        if opts["instance"] and not INSTANCE.fullmatch(opts["instance"]):
+            raise CommandError("--instance: 1-40 letters, digits, '.', '_' or '-'.")
         clinic = self._clinic(opts["clinic"])
         listener = Listener(
             clinic,
@@ -50,6 +66,7 @@ class Command(BaseCommand):
             idle_seconds=opts["idle_timeout"],
             batch_size=opts["batch"],
             db_workers=opts["db_workers"],
+            instance=opts["instance"],
         )
 
         def ready(port: int) -> None:
