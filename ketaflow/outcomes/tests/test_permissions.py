@@ -49,7 +49,6 @@ def world(prescriber, nurse, patient, protocols, chair):
 def _cases(patient_pk: int | str) -> list[tuple[str, dict[str, int]]]:
     return [
         (f"/outcomes/patient/{patient_pk}/", CLINICAL),
-        (f"/outcomes/patient/{patient_pk}/report.pdf", CLINICAL),
         (f"/api/v1/outcomes/patients/{patient_pk}", CLINICAL),
         (f"/api/v1/outcomes/patients/{patient_pk}/prediction", CLINICAL),
         ("/outcomes/", DASHBOARD),
