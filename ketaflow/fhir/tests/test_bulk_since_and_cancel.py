@@ -192,3 +192,13 @@ def test_failed_and_expired_exports_cannot_be_cancelled(
     assert refused.status_code == 404
     assert refused.json()["issue"][0]["code"] == "not-found"
     assert ExportJob.objects.get().status == JobStatus.FAILED
+
+
+def test_the_openapi_describes_since_and_the_cancel(client: Client) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    kick_off = paths["/api/v1/fhir/$export"]["get"]
+    (since,) = [p for p in kick_off["parameters"] if p["name"] == "_since"]
+    assert "FHIR instant" in since["description"]
+    cancel = paths["/api/v1/fhir/$export-status/{job_id}"]["delete"]
+    assert set(cancel["responses"]) >= {"202", "403", "404"}
+    assert "get" in paths["/api/v1/fhir/$export-status/{job_id}"]
