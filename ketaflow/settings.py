@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "ketaflow.pk_explorer",
     "ketaflow.portal",
     "ketaflow.outcomes",
+    "ketaflow.synthetic",
     "ketaflow.safety",
     "ketaflow.devices",
     "ketaflow.fhir",

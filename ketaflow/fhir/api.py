@@ -145,7 +145,8 @@ _BULK_PARAMS = [
         "in": "query",
         "required": False,
         "schema": {"type": "string"},
-        "description": "Not supported: refused with 400 (every export is complete).",
+        "description": "A FHIR instant (e.g. 2026-01-31T09:30:00Z): only the patients whose "
+        "record changed after it are exported; malformed or future: 400.",
     },
 ]
 _ACCEPTED = ("application/fhir+json", "application/json", "*/*", "application/*")
@@ -169,8 +170,8 @@ def _status_url(request: HttpRequest, job_id: int) -> str:
         202,
         "Accepted; Content-Location names the status URL to poll (OperationOutcome).",
         {
-            400: "Prefer: respond-async missing, an unknown _type, _since, another "
-            "_outputFormat or Accept (OperationOutcome).",
+            400: "Prefer: respond-async missing, an unknown _type, a malformed _since, "
+            "another _outputFormat or Accept (OperationOutcome).",
             403: "Your role may not export the clinic (OperationOutcome).",
             429: "An export of this clinic is already running (OperationOutcome).",
         },
@@ -213,8 +214,7 @@ def export_kick_off(request: HttpRequest) -> HttpResponse:
 )
 @fhir_errors
 def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
-    """Poll a kick-off's job. DELETE is not offered (405): an export cannot be cancelled;
-    its files are deleted when it expires."""
+    """Poll a kick-off's job (a cancelled one is 404); its files are deleted when it expires."""
     actor = staff_user(request)
     job = bulk.job_of(actor, job_id)
     if job.is_active:
@@ -231,6 +231,30 @@ def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
         return request.build_absolute_uri(path)
 
     return fhir_response(bulk.manifest(job, file_url))
+
+
+@router.delete(
+    "/$export-status/{job_id}",
+    summary="Bulk Data cancel: stop a queued or running export, or delete a finished one's files",
+    url_name="fhir_export_cancel",
+    openapi_extra=_answers(
+        202,
+        "Cancelled: a running export stops at its next patient; its files are deleted and "
+        "later polls are 404 (OperationOutcome).",
+        {
+            403: "Your role may not export the clinic (OperationOutcome).",
+            404: "No such export in your clinic, or it already ended (OperationOutcome).",
+        },
+    ),
+)
+@fhir_errors
+def export_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    """DELETE on the status URL (Bulk Data IG): cancel the export and delete its files."""
+    actor = staff_user(request)
+    job = bulk.job_of(actor, job_id)
+    bulk.cancel(actor, job)
+    message = f"Export {job.pk} cancelled; its files are deleted."
+    return fhir_response(outcome([Issue("informational", message, "", "information")]), 202)
 
 
 @router.get(

@@ -10,17 +10,22 @@ Permission is the page's: EXPORT_CLINIC_DATA (clinic admins), own clinic only.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.fhir.bundle import EXPORTED_TYPES
+from ketaflow.fhir.expiry import delete_export_file
 from ketaflow.fhir.exports import job_file
 from ketaflow.fhir.models import ExportFormat, ExportJob, JobStatus
 from ketaflow.fhir.outcome import FhirProblem, Issue, forbidden
@@ -29,6 +34,11 @@ from ketaflow.fhir.services import recover_stale_jobs, start_export
 
 #: `_outputFormat` values meaning NDJSON (the IG's required format and its abbreviations).
 NDJSON_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
+#: A FHIR instant: date, time to the second (fractions allowed) and a zone (Z or ±hh:mm).
+INSTANT = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)"
+    r"(\.\d{1,9})?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))"
+)
 #: Seconds a client is asked to wait between two status polls.
 RETRY_AFTER = 5
 
@@ -59,18 +69,43 @@ def parse_types(raw: str | None) -> tuple[str, ...]:
     return tuple(t for t in EXPORTED_TYPES if t in asked)
 
 
-def kick_off(actor: User, params: dict[str, str], request_url: str) -> ExportJob:
+def parse_since(raw: str | None, now: datetime) -> datetime | None:
+    """`_since` as a FHIR instant (seconds and a zone required, fractions allowed); 400 for
+    anything else, and for a time still to come (nothing can have changed after it)."""
+    if not raw:
+        return None
+    if not INSTANT.fullmatch(raw):
+        raise _bad(
+            f"_since must be a FHIR instant such as 2026-01-31T09:30:00Z or "
+            f"2026-01-31T09:30:00.000+01:00, not {raw!r}.",
+            "_since",
+        )
+    try:
+        since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(f"_since {raw!r} is not a real date and time.", "_since") from None
+    if since > now:
+        raise _bad(f"_since {raw!r} is in the future.", "_since")
+    return since
+
+
+def kick_off(
+    actor: User, params: dict[str, str], request_url: str, now: datetime | None = None
+) -> ExportJob:
     """Check a kick-off's parameters and queue the clinic's NDJSON export (or raise)."""
     _admin(actor)
-    if params.get("_since"):
-        raise _bad("_since is not supported: every export is complete.", "_since", "not-supported")
+    since = parse_since(params.get("_since"), now or timezone.now())
     fmt = params.get("_outputFormat")
     if fmt and fmt not in NDJSON_FORMATS:
         raise _bad("Only application/fhir+ndjson is supported.", "_outputFormat", "not-supported")
     types = parse_types(params.get("_type"))
     try:
         return start_export(
-            actor, ExportFormat.FHIR_NDJSON, request_url=request_url, resource_types=types
+            actor,
+            ExportFormat.FHIR_NDJSON,
+            request_url=request_url,
+            resource_types=types,
+            since=since,
         )
     except PermissionDenied as exc:
         raise forbidden(str(exc)) from exc
@@ -82,13 +117,38 @@ def job_of(actor: User, job_id: int) -> ExportJob:
     """A kick-off's job in the actor's clinic, after queueing again any whose worker died."""
     _admin(actor)
     recover_stale_jobs(actor.clinic_pk)
-    job = ExportJob.objects.filter(
-        pk=job_id, clinic_id=actor.clinic_pk, format=ExportFormat.FHIR_NDJSON
-    ).exclude(request_url="")
+    job = (
+        ExportJob.objects.filter(
+            pk=job_id, clinic_id=actor.clinic_pk, format=ExportFormat.FHIR_NDJSON
+        )
+        .exclude(request_url="")
+        .exclude(status=JobStatus.CANCELLED)
+    )
     found = job.first()
     if found is None:
         raise FhirProblem(404, [Issue("not-found", "No such export in your clinic.")])
     return found
+
+
+def cancel(actor: User, job: ExportJob, now: datetime | None = None) -> None:
+    """DELETE on the status URL: a queued or running export is cancelled (its worker stops at
+    its next patient and writes nothing), a finished one loses its files; audited. Later
+    polls of the job are 404."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        was = job.status
+        claimed = ExportJob.objects.filter(
+            pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE)
+        ).update(status=JobStatus.CANCELLED, file_path="", file_size=0, finished_at=now)
+        if not claimed:
+            raise FhirProblem(404, [Issue("not-found", "This export has already ended.")])
+        deleted = delete_export_file(job.file_path)
+        record_event(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=job,
+            detail={"export": "cancelled", "was": was, "file_deleted": deleted, "bulk": True},
+        )
 
 
 def types_of(job: ExportJob) -> tuple[str, ...]:

@@ -41,7 +41,7 @@ def expire_exports(*, now: datetime, actor_label: str) -> int:
                 )
                 if not claimed:
                     continue  # another process expired it first
-                deleted = _delete(job.file_path)
+                deleted = delete_export_file(job.file_path)
                 record_event(
                     actor=None,
                     actor_label=actor_label,
@@ -57,7 +57,7 @@ def expire_exports(*, now: datetime, actor_label: str) -> int:
     return expired
 
 
-def _delete(file_path: str) -> bool:
+def delete_export_file(file_path: str) -> bool:
     """Delete an export file, only ever inside the export directory; False if it was gone."""
     if not file_path:
         return False

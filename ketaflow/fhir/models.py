@@ -17,6 +17,7 @@ class JobStatus(models.TextChoices):
     DONE = "done", "Finished"
     FAILED = "failed", "Failed"
     EXPIRED = "expired", "Expired (file deleted)"
+    CANCELLED = "cancelled", "Cancelled (files deleted)"
 
 
 class ExportJob(models.Model):
@@ -47,6 +48,8 @@ class ExportJob(models.Model):
     # types it asked for (comma-separated, empty for all); blank for the web page's exports.
     request_url = models.CharField(max_length=1000, blank=True)
     resource_types = models.CharField(max_length=500, blank=True)
+    # The kick-off's `_since`: only patients whose record changed after it are exported.
+    since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -31,7 +31,7 @@ from ketaflow.accounts.models import User
 from ketaflow.accounts.permissions import require
 from ketaflow.accounts.roles import Capability
 from ketaflow.audit import context
-from ketaflow.audit.models import Action
+from ketaflow.audit.models import AccessEvent, Action
 from ketaflow.audit.services import record_event
 from ketaflow.fhir import derive, exports
 from ketaflow.fhir.bundle import patient_resources
@@ -165,11 +165,17 @@ def recover_stale_jobs(clinic_id: int | None = None, now: datetime | None = None
 
 
 def start_export(
-    actor: User, fmt: str, *, request_url: str = "", resource_types: tuple[str, ...] = ()
+    actor: User,
+    fmt: str,
+    *,
+    request_url: str = "",
+    resource_types: tuple[str, ...] = (),
+    since: datetime | None = None,
 ) -> ExportJob:
     """Queue a whole-clinic export (clinic admins only); a worker runs it once committed.
 
-    `request_url` and `resource_types` record a FHIR Bulk Data kick-off (`fhir.bulk`)."""
+    `request_url`, `resource_types` and `since` record a FHIR Bulk Data kick-off
+    (`fhir.bulk`)."""
     require(actor, Capability.EXPORT_CLINIC_DATA)
     if fmt not in ExportFormat.values:
         raise ValidationError({"format": [f"Choose one of: {', '.join(ExportFormat.values)}."]})
@@ -188,10 +194,13 @@ def start_export(
             format=fmt,
             request_url=request_url[:1000],
             resource_types=",".join(resource_types),
+            since=since,
         )
         detail: dict[str, Any] = {"format": fmt}
         if request_url:
             detail |= {"bulk_request": request_url[:1000], "types": list(resource_types)}
+        if since is not None:
+            detail["since"] = since.isoformat()
         record_event(actor=actor, action=Action.CREATE, obj=job, detail=detail)
         enqueue_on_commit(run_clinic_export, job.pk)
     return job
@@ -206,6 +215,18 @@ def run_clinic_export(job_id: int) -> str:
 def _target(job: ExportJob) -> Path:
     """One name per job, so a retried attempt replaces (atomically) what an earlier one wrote."""
     return exports.export_dir() / f"{job.clinic.slug}-{job.format}-{job.pk}.zip"
+
+
+def changed_since(clinic_id: int, since: datetime) -> Any:
+    """The clinic's patients whose record changed after `since`: every write to a chart is
+    audited naming its patient (create, update, amend), so the audit log says which."""
+    changed = AccessEvent.objects.filter(
+        clinic_id=clinic_id,
+        at__gt=since,
+        action__in=(Action.CREATE, Action.UPDATE, Action.AMEND),
+        patient_id__isnull=False,
+    ).values("patient_id")
+    return Patient.objects.filter(clinic_id=clinic_id, pk__in=changed)
 
 
 class _LostLease(Exception):
@@ -256,7 +277,12 @@ def run_export_job(job_id: int) -> ExportJob:
         )
     )
     try:
-        patients = list(Patient.objects.filter(clinic_id=job.clinic_id).select_related("clinic"))
+        chosen = (
+            changed_since(job.clinic_id, job.since)
+            if job.since is not None
+            else Patient.objects.filter(clinic_id=job.clinic_id)
+        )
+        patients = list(chosen.select_related("clinic").order_by("pk"))
         mine.update(total=len(patients))
         done = 0
 
@@ -283,13 +309,21 @@ def run_export_job(job_id: int) -> ExportJob:
 
         target = _target(job)
         size = exports.write_clinic(job.format, patients, load, target, now, progress)
-        mine.update(
+        finished = mine.update(
             status=JobStatus.DONE,
             file_path=str(target),
             file_size=size,
             finished_at=timezone.now(),
         )
+        if not finished:
+            raise _LostLease
     except _LostLease:
+        if ExportJob.objects.filter(pk=job_id, status=JobStatus.CANCELLED).exists():
+            # Cancelled (DELETE on its Bulk Data status URL) while this attempt worked: it
+            # stopped at its checkpoint; a file it had already moved into place goes too.
+            _target(job).unlink(missing_ok=True)
+            log.info("export job %s was cancelled; attempt %s stopped", job_id, attempt)
+            return ExportJob.objects.get(pk=job_id)
         log.warning("export job %s attempt %s was taken over by a later attempt", job_id, attempt)
     except Exception as exc:
         log.exception("export job %s failed", job_id)

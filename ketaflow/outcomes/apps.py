@@ -12,3 +12,12 @@ class OutcomesConfig(AppConfig):
         from ketaflow.outcomes.services import queue_refresh
 
         derived.listen(queue_refresh)
+
+        from ketaflow.lib.background import register_recovery
+
+        def recover() -> int:  # reports a killed worker left unrendered are queued again
+            from ketaflow.outcomes.report_files import recover_stale_reports
+
+            return recover_stale_reports()
+
+        register_recovery("outcome reports", recover)

@@ -10,6 +10,9 @@ never deleted: a course is never deleted either.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
 
 
@@ -88,3 +91,60 @@ class CourseOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"Outcome of course {self.course_id}: {self.state or 'no outcome yet'}"
+
+
+#: Days a rendered progress report is kept (`KETAFLOW_REPORT_KEEP_DAYS` overrides).
+DEFAULT_REPORT_KEEP_DAYS = 7
+
+
+def report_keep_for() -> timedelta:
+    return timedelta(days=getattr(settings, "KETAFLOW_REPORT_KEEP_DAYS", DEFAULT_REPORT_KEEP_DAYS))
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Rendering"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired (file deleted)"
+
+
+class ReportFile(models.Model):
+    """A progress report (PDF) asked for on the outcome page, rendered by a background task.
+
+    Who asked, when, and how it went; the file is kept for `KETAFLOW_REPORT_KEEP_DAYS` (the
+    scheduler's "expired-reports" job deletes it and marks the row expired; the row stays).
+    Claimed like the export jobs (`attempts`, `heartbeat_at`), so a killed worker's report is
+    rendered again and written once. Not a clinical record: the chart is the source of truth.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    file_path = models.CharField(max_length=500, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    render_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Progress report {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the scheduler deletes the file (a ready report's)."""
+        return self.finished_at + report_keep_for() if self.finished_at else None

@@ -14,5 +14,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("export.csv", views.research_export, name="export"),
     path("patient/<int:patient_pk>/", views.patient, name="patient"),
-    path("patient/<int:patient_pk>/report.pdf", views.patient_report, name="report"),
+    path("patient/<int:patient_pk>/report/", views.patient_report, name="report"),
+    path("reports/<int:report_id>/", views.report_status, name="report_status"),
+    path("reports/<int:report_id>/download/", views.report_download, name="report_download"),
 ]

@@ -5,14 +5,18 @@ Thin: parse, call a selector (which checks permissions and audits), draw charts,
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
+from ketaflow.accounts.models import User
 from ketaflow.accounts.requests import staff_user
-from ketaflow.outcomes import charts, export, report, selectors
+from ketaflow.outcomes import charts, export, report_files, selectors
 from ketaflow.outcomes.forms import DashboardFilterForm
+from ketaflow.outcomes.models import ReportFile
 
 
 @login_required
@@ -27,20 +31,55 @@ def patient(request: HttpRequest, patient_pk: int) -> HttpResponse:
             for t in current.trajectories
             if t.followup.scores
         ]
+    reports = report_files.reports_of(staff_user(request), patient_pk)
     return render(
         request,
         "outcomes/patient.html",
-        {"found": found, "patient": found.patient, "charts": chart_svgs, "tab": "outcomes"},
+        {
+            "found": found,
+            "patient": found.patient,
+            "charts": chart_svgs,
+            "tab": "outcomes",
+            "reports": reports,
+        },
     )
 
 
 @login_required
-@require_GET
+@require_POST
 def patient_report(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    """Ask for the progress report: a background task renders it (it takes seconds); the
+    outcome page shows it rendering, then its download link."""
+    report = report_files.request_report(staff_user(request), patient_pk)
+    messages.success(request, "The progress report is being prepared: its link shows below.")
+    return redirect(f"{reverse('outcomes:patient', args=[patient_pk])}#report-{report.pk}")
+
+
+def _report(request: HttpRequest, report_id: int) -> tuple[User, ReportFile]:
     actor = staff_user(request)
-    pdf = report.patient_report(actor, patient_pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="outcome-report-{patient_pk}.pdf"'
+    try:
+        return actor, report_files.report_of(actor, report_id)
+    except ReportFile.DoesNotExist:
+        raise Http404("No such report in your clinic.") from None
+
+
+@login_required
+@require_GET
+def report_status(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The report's row, polled by the page while it renders."""
+    _, found = _report(request, report_id)
+    return render(request, "outcomes/_report.html", {"report": found})
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, report_id: int) -> FileResponse:
+    actor, found = _report(request, report_id)
+    path = report_files.report_file(found)
+    if path is None:
+        raise Http404("This report has no file (yet, or any more).")
+    report_files.downloaded(actor, found, path)
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
     response["Cache-Control"] = "no-store"
     return response
 

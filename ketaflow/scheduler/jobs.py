@@ -30,6 +30,7 @@ from ketaflow.fhir.expiry import expire_exports
 from ketaflow.lib.background import recover_interrupted_work
 from ketaflow.lib.clock import clinic_today
 from ketaflow.mail.services import queue_message
+from ketaflow.outcomes.report_files import expire_reports
 from ketaflow.portal.reminders import send_reminders
 from ketaflow.portal.services import public_url
 from ketaflow.safety.selectors import due_list_of_clinic
@@ -153,10 +154,15 @@ def email_safety_checks_due(clinic_id: int) -> dict[str, int]:
 
 @task()
 def expire_export_files() -> dict[str, int]:
-    """Delete whole-clinic export files past their keeping time (KETAFLOW_EXPORT_KEEP_DAYS)."""
+    """Delete whole-clinic export files past their keeping time (KETAFLOW_EXPORT_KEEP_DAYS),
+    and rendered progress reports past theirs (KETAFLOW_REPORT_KEEP_DAYS)."""
     job = "expired-exports"
     with _as_job(job):
-        return {"expired": expire_exports(now=timezone.now(), actor_label=label(job))}
+        now = timezone.now()
+        return {
+            "expired": expire_exports(now=now, actor_label=label(job)),
+            "reports_expired": expire_reports(now=now, actor_label=label(job)),
+        }
 
 
 @task()

@@ -107,7 +107,7 @@ JOBS: tuple[Job, ...] = (
     Job(
         "expired-exports",
         Every(timedelta(hours=1)),
-        "Delete whole-clinic export files past their keeping time; mark the exports expired.",
+        "Delete whole-clinic export files and progress-report PDFs past their keeping time.",
     ),
     Job(
         "audit-chain",

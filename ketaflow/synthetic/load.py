@@ -1,48 +1,39 @@
-"""One synthetic load: generate, write in bulk, rebuild the outcome summaries; channel cli.
+"""One synthetic load, run here and now: generate, write in bulk, rebuild the outcome summaries.
 
-Shared by `ketaflow synth`, the benchmark and the demo so they all run the same path.
+Shared by the benchmark and the demo. It records the load as a `SynthJob` and runs it with
+`jobs.run_job`, the same code the worker runs for a queued load (`ketaflow synth --queue`),
+so every load, synchronous or not, leaves its status row and is written in the same parts.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from ketaflow.accounts.models import Clinic, User
 from ketaflow.audit import context
-from ketaflow.synthetic.generator import SynthConfig, generate
-from ketaflow.synthetic.writer import SynthStats, SynthWriter
+from ketaflow.synthetic.jobs import DEFAULT_CHUNK, cli_context, create_job, run_job
+from ketaflow.synthetic.models import SynthJob, SynthStatus
+from ketaflow.synthetic.summaries import rebuild_outcomes
+from ketaflow.synthetic.writer import SynthStats
+
+__all__ = ["LoadResult", "cli_context", "load", "rebuild_outcomes", "stats_of"]
 
 
 @dataclass
 class LoadResult:
     stats: SynthStats
     outcomes: str  # what happened to the outcome summaries
+    job: SynthJob | None = None
 
 
-def cli_context(agent: str) -> context.RequestContext:
-    return context.RequestContext(
-        ip_address=None,
-        user_agent=agent,
-        request_id=context.new_request_id(),
-        path="",
-        channel="cli",
+def stats_of(job: SynthJob) -> SynthStats:
+    return SynthStats(
+        counts=dict(job.counts),
+        generate_seconds=job.generate_seconds,
+        write_seconds=job.write_seconds,
     )
-
-
-def rebuild_outcomes(clinic_id: int) -> str:
-    """Call `outcomes.services.rebuild_course_outcomes` if that app provides it yet."""
-    try:
-        services = importlib.import_module("ketaflow.outcomes.services")
-    except ImportError:
-        return "skipped: ketaflow.outcomes.services does not exist yet"
-    rebuild = getattr(services, "rebuild_course_outcomes", None)
-    if rebuild is None:
-        return "skipped: ketaflow.outcomes.services.rebuild_course_outcomes does not exist yet"
-    result = rebuild(clinic_id=clinic_id)
-    return f"rebuilt ({result})" if result is not None else "rebuilt"
 
 
 def load(
@@ -61,25 +52,32 @@ def load(
     mrn_prefix: str = "SYN",
     latest_start_days_ago: int = 21,
     staff: dict[str, User] | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    requested_label: str = "ketaflow synth",
 ) -> LoadResult:
-    config = SynthConfig(
-        seed=seed,
-        patients=patients,
-        today=today,
-        sessions_per_patient=sessions_per_patient,
-        responses_per_patient=responses_per_patient,
-        months_back=months_back,
-        timezone=clinic.timezone,
-        first_index=first_index,
-        mrn_prefix=mrn_prefix,
-        latest_start_days_ago=latest_start_days_ago,
-    )
-    token = context.activate(context.current() or cli_context("ketaflow synth"))
+    """Write the load now (in parts of `chunk` patients); raises if it failed."""
+    token = context.activate(context.current() or cli_context(requested_label))
     try:
-        stats = SynthWriter(clinic, skip_fk_checks=skip_fk_checks, staff=staff).run(
-            generate(config), progress=progress
+        job = create_job(
+            clinic,
+            patients=patients,
+            seed=seed,
+            today=today,
+            requested_label=requested_label,
+            sessions_per_patient=sessions_per_patient,
+            responses_per_patient=responses_per_patient,
+            months_back=months_back,
+            first_index=first_index,
+            mrn_prefix=mrn_prefix,
+            latest_start_days_ago=latest_start_days_ago,
+            staff=staff,
+            outcomes=outcomes,
+            skip_fk_checks=skip_fk_checks,
+            chunk=chunk,
         )
-        done = rebuild_outcomes(clinic.pk) if outcomes else "not requested"
+        job = run_job(job.pk, progress=progress)
     finally:
         context.reset(token)
-    return LoadResult(stats, done)
+    if job.status != SynthStatus.DONE:
+        raise RuntimeError(f"synthetic load {job.pk} ended {job.status}: {job.error}")
+    return LoadResult(stats_of(job), job.outcomes, job)

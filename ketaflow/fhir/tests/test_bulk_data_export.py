@@ -15,6 +15,7 @@ from ketaflow.conftest import _make_user
 from ketaflow.fhir import bulk
 from ketaflow.fhir.bundle import EXPORTED_TYPES
 from ketaflow.fhir.expiry import expire_exports
+from ketaflow.fhir.exports import job_file
 from ketaflow.fhir.models import ExportJob, JobStatus
 from ketaflow.fhir.outcome import FhirProblem
 from ketaflow.fhir.resources_common import build
@@ -141,7 +142,11 @@ def test_a_failed_export_answers_500_with_why(
     [
         ("", {}, "required"),  # no Prefer: respond-async
         ("", {"Prefer": "respond-async", "Accept": "text/html"}, "not-supported"),
-        ("?_since=2026-01-01T00:00:00Z", ASYNC, "not-supported"),
+        ("?_since=2026-01-01", ASYNC, "invalid"),  # a date, not an instant
+        ("?_since=2026-01-01T00:00:00", ASYNC, "invalid"),  # no zone
+        ("?_since=2026-02-30T00:00:00Z", ASYNC, "invalid"),  # no such day
+        ("?_since=yesterday", ASYNC, "invalid"),
+        ("?_since=2999-01-01T00:00:00Z", ASYNC, "invalid"),  # in the future
         ("?_type=Patient,Medication", ASYNC, "not-supported"),
         ("?_outputFormat=text/csv", ASYNC, "not-supported"),
     ],
@@ -212,6 +217,7 @@ ADMIN_ONLY = expect(403, 403, 403, 200, 403, 403)
 PERSONA_ROWS = [
     Row("GET", f"{API}/$export", expect(403, 403, 403, 202, 403, 403)),
     Row("GET", f"{API}/$export-status/{{job}}", ADMIN_ONLY),
+    Row("DELETE", f"{API}/$export-status/{{job}}", expect(403, 403, 403, 202, 403, 403)),
     Row("GET", f"{API}/$export-file/{{job}}/Patient.ndjson", ADMIN_ONLY),
 ]
 
@@ -238,10 +244,10 @@ def test_persona_by_operation(
     assert got["Content-Type"].startswith("application/fhir+")
 
 
-def test_with_a_bearer_token_and_no_delete(
+def test_with_a_bearer_token_then_delete(
     patient: Any, clinic_admin: Any, client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
-    """The flow as a Bulk Data client runs it (a bearer token, no session); DELETE is 405."""
+    """The flow as a Bulk Data client runs it (a bearer token, no session), then DELETE."""
     from ketaflow.accounts.services import issue_api_token
 
     token = issue_api_token(clinic_admin, "bulk client")[1]
@@ -254,8 +260,18 @@ def test_with_a_bearer_token_and_no_delete(
     file_path = _path(patients["url"]).removeprefix("/api/v1")
     assert call(client, "GET", file_path, token=token).status_code == 200
     assert call(client, "GET", file_path).status_code == 401  # requiresAccessToken
-    assert call(client, "DELETE", status_path, token=token).status_code == 405
-    assert ExportJob.objects.get().status == JobStatus.DONE
+    job = ExportJob.objects.get()
+    path = job_file(job)
+    assert path is not None and path.is_file()
+    deleted = call(client, "DELETE", status_path, token=token)
+    assert deleted.status_code == 202, deleted.content
+    assert deleted.json()["resourceType"] == "OperationOutcome"
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and job.file_path == ""
+    assert not path.exists()
+    assert call(client, "GET", status_path, token=token).status_code == 404
+    assert call(client, "GET", file_path, token=token).status_code == 404
+    assert call(client, "DELETE", status_path, token=token).status_code == 404
 
 
 def test_types_are_checked_and_kept_in_the_servers_order() -> None:

@@ -241,3 +241,9 @@ def outcome_rows(clinic: Any, by: Any, version: Any, specs: Sequence[dict[str, A
         fields.update(spec)
         rows.append(CourseOutcome.objects.create(**fields))
     return rows
+
+
+@pytest.fixture(autouse=True)
+def _reports_in_a_scratch_directory(settings: Any, tmp_path: Any) -> None:
+    """Rendered progress reports go to the test's own directory, never `var/`."""
+    settings.KETAFLOW_REPORT_DIR = str(tmp_path / "reports")

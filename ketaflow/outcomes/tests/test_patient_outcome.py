@@ -10,6 +10,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from ketaflow.audit.models import AccessEvent
+from ketaflow.outcomes.models import ReportFile
 from ketaflow.outcomes.tests.conftest import course_with, gad7, past_sessions
 
 pytestmark = pytest.mark.django_db
@@ -118,11 +119,16 @@ def test_a_second_instrument_gets_its_own_trajectory(client, login, nurse, patie
     assert "PHQ-9 trajectory" in page
 
 
-def test_the_pdf_report_is_a_pdf_with_an_audited_export(client, login, nurse, patient, responder):
+def test_the_pdf_report_is_a_pdf_with_an_audited_export(
+    client, login, nurse, patient, responder, django_capture_on_commit_callbacks
+):
     login(client, nurse)
-    response = client.get(f"/outcomes/patient/{patient.pk}/report.pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/outcomes/patient/{patient.pk}/report/")
+    report = ReportFile.objects.get()
+    response = client.get(f"/outcomes/reports/{report.pk}/download/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert AccessEvent.objects.filter(
         patient_id=patient.pk, action="export", detail__part="outcomes_pdf"
     ).exists()
@@ -158,8 +164,9 @@ def test_a_patient_without_a_course_has_a_page_json_and_report(client, login, nu
     assert "No treatment course yet" in page and 'id="prediction-none"' in page
     body = client.get(f"/api/v1/outcomes/patients/{patient.pk}").json()
     assert body["courses"] == [] and body["misuse"]["total_mg"] == 0
-    pdf = client.get(f"/outcomes/patient/{patient.pk}/report.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    from ketaflow.outcomes.report import patient_report
+
+    assert patient_report(nurse, patient.pk).startswith(b"%PDF")
 
 
 def test_a_course_without_a_baseline_explains_what_is_missing(

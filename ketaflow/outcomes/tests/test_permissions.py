@@ -6,6 +6,9 @@ import pytest
 
 from ketaflow.lib.tests.persona_rows import Row
 from ketaflow.outcomes.tests.conftest import course_with
+from ketaflow.outcomes.tests.test_progress_report_renders_in_the_background import (
+    PERSONA_ROWS as REPORT_ROWS,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +52,6 @@ def world(prescriber, nurse, patient, protocols, chair):
 def _cases(patient_pk: int | str) -> list[tuple[str, dict[str, int]]]:
     return [
         (f"/outcomes/patient/{patient_pk}/", CLINICAL),
-        (f"/outcomes/patient/{patient_pk}/report.pdf", CLINICAL),
         (f"/api/v1/outcomes/patients/{patient_pk}", CLINICAL),
         (f"/api/v1/outcomes/patients/{patient_pk}/prediction", CLINICAL),
         ("/outcomes/", DASHBOARD),
@@ -59,7 +61,8 @@ def _cases(patient_pk: int | str) -> list[tuple[str, dict[str, int]]]:
 
 
 # What the route census reads (`test_every_route_has_a_persona_row.py`): the rows run below.
-PERSONA_ROWS = [Row("GET", url, expected) for url, expected in _cases("{p}")]
+# The progress report's routes are run in `test_progress_report_renders_in_the_background.py`.
+PERSONA_ROWS = [Row("GET", url, expected) for url, expected in _cases("{p}")] + REPORT_ROWS
 
 
 @pytest.mark.parametrize("persona", sorted(CLINICAL))
