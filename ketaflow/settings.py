@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "ketaflow.outcomes",
     "ketaflow.safety",
     "ketaflow.devices",
+    "ketaflow.emergency",
     "ketaflow.fhir",
     "ketaflow.scheduler",
     "ketaflow.demo",
