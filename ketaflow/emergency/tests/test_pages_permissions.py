@@ -1,6 +1,6 @@
-"""Emergency access pages, for every persona. The personas' clinic belongs to an organisation
-with Lakeside; the nurse and the prescriber are designated (and so is the outsider, whose
-clinic belongs to none). The grant is the prescriber's, to Lakeside's patient."""
+"""Emergency access pages and API operations, for every persona. The personas' clinic belongs
+to an organisation with Lakeside; the nurse and the prescriber are designated (and so is the
+outsider, whose clinic belongs to none). The grant is the prescriber's, to Lakeside's patient."""
 
 from __future__ import annotations
 
@@ -42,6 +42,14 @@ PERSONA_ROWS = [
         expect(403, 403, 403, 302, 403, 403),
         lambda ids: {f"g{ids['grant']}-outcome": "appropriate"},
     ),
+    Row(
+        "POST",
+        "/api/v1/emergency/grants",
+        expect(403, 201, 201, 403, 403, 403),
+        lambda ids: {**_break_glass(ids), "family_name": ""},
+    ),
+    Row("GET", "/api/v1/emergency/grants/{grant}", expect(404, 404, 200, 404, 404, 404)),
+    Row("GET", "/api/v1/emergency/reviews", ADMINS),
 ]
 
 
@@ -80,4 +88,8 @@ def test_persona_by_page(
 
 @pytest.mark.parametrize("row", PERSONA_ROWS, ids=str)
 def test_signed_out_visitors_are_sent_to_sign_in(client: Client, row: Row) -> None:
-    assert anonymous_redirects_to_login(request(client, row, {"grant": 1, "lakeside": 1}))
+    response = request(client, row, {"grant": 1, "lakeside": 1})
+    if row.path.startswith("/api/"):
+        assert response.status_code == 401
+    else:
+        assert anonymous_redirects_to_login(response)
