@@ -178,6 +178,7 @@ INSTALLED_APPS = [
     "ketaflow.synthetic",
     "ketaflow.safety",
     "ketaflow.devices",
+    "ketaflow.emergency",
     "ketaflow.fhir",
     "ketaflow.scheduler",
     "ketaflow.demo",

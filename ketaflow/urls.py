@@ -22,6 +22,7 @@ urlpatterns = [
     path("devices/", include("ketaflow.devices.urls")),
     path("fhir/", include("ketaflow.fhir.urls")),
     path("mail/", include("ketaflow.mail.urls")),
+    path("emergency/", include("ketaflow.emergency.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", no_such_address),
     path("admin/", admin.site.urls),

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketaflow.accounts.models import ApiToken, Clinic, User
+from ketaflow.accounts.models import ApiToken, Clinic, Organisation, User
 from ketaflow.audit.admin import ReadOnlyAdminMixin
 
 
@@ -37,10 +37,19 @@ class NoDeleteMixin:
         return False
 
 
+@admin.register(Organisation)
+class OrganisationAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Grouping clinics into an organisation opens emergency access between them, nothing more."""
+
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
 @admin.register(Clinic)
 class ClinicAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ("name", "slug", "timezone", "is_synthetic", "created_at")
-    list_filter = ("is_synthetic",)
+    list_display = ("name", "slug", "organisation", "timezone", "is_synthetic", "created_at")
+    list_filter = ("is_synthetic", "organisation")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -52,7 +61,7 @@ class UserAdmin(NoDeleteMixin, DjangoUserAdmin):
     list_select_related = ("clinic",)
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("Clinic and role", {"fields": ("clinic", "role", "title")}),
+        ("Clinic and role", {"fields": ("clinic", "role", "title", "may_break_glass")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

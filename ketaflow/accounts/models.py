@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from ketaflow.accounts.roles import ROLES_REQUIRING_2FA, Role, capabilities_of
+from ketaflow.accounts.roles import ROLES_REQUIRING_2FA, Capability, Role, capabilities_of
 
 
 def validate_timezone(value: str) -> None:
@@ -20,8 +21,34 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.")
 
 
+class Organisation(models.Model):
+    """A group of clinics run by one organisation (set in the Django admin).
+
+    Tenancy stays per clinic: belonging to one organisation gives no clinic any reach into
+    another's records. Its one use is emergency access (break-glass, §170.315(d)(6)): a
+    designated clinician may open a read-only, time-limited, audited view of a patient of
+    another clinic of the same organisation (`ketaflow.emergency`), never of one outside it.
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+#: How long an emergency access grant lasts: each clinic's default, within these bounds.
+EMERGENCY_MINUTES_DEFAULT = 60
+EMERGENCY_MINUTES_MAX = 240
+
+
 class Clinic(models.Model):
-    """A tenant: one clinic never sees another's patients."""
+    """A tenant: one clinic never sees another's patients (break-glass aside, see
+    `Organisation`)."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
@@ -34,6 +61,20 @@ class Clinic(models.Model):
         max_length=200,
         blank=True,
         help_text="The number patients call: on the discharge sheet, the portal, crisis pages.",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="clinics",
+        null=True,
+        blank=True,
+        help_text="Clinics of one organisation may reach each other's patients only through "
+        "emergency access (break-glass).",
+    )
+    emergency_access_minutes = models.PositiveSmallIntegerField(
+        default=EMERGENCY_MINUTES_DEFAULT,
+        validators=[MinValueValidator(15), MaxValueValidator(EMERGENCY_MINUTES_MAX)],
+        help_text="How long an emergency access grant by this clinic's staff lasts, at most.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -52,6 +93,11 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     title = models.CharField(max_length=60, blank=True, help_text="e.g. RN, MD, NP")
+    may_break_glass = models.BooleanField(
+        default=False,
+        help_text="Designated by a clinic admin for emergency access to another clinic's "
+        "patient (nurses and prescribers only).",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -70,6 +116,17 @@ class User(AbstractUser):
             self.is_active
             and self.clinic_id is not None
             and capability in (capabilities_of(self.role))
+        )
+
+    @property
+    def can_break_glass(self) -> bool:
+        """Designated for emergency access, by a role that may be, in a clinic that belongs
+        to an organisation (there is nobody else to reach otherwise)."""
+        return (
+            self.may_break_glass
+            and self.can(Capability.BREAK_GLASS)
+            and self.clinic is not None
+            and self.clinic.organisation_id is not None
         )
 
     @property

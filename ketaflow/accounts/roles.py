@@ -47,6 +47,16 @@ class Capability(models.TextChoices):
     EXPORT_DEIDENTIFIED = "export_deidentified", "Download the de-identified research export"
     EXPORT_CLINIC_DATA = "export_clinic_data", "Export the whole clinic's records (FHIR, CSV)"
     MANAGE_DEVICES = "manage_devices", "Set up bedside monitor feeds and their code mappings"
+    # Emergency access (break-glass, ONC §170.315(d)(6)): the role may be designated by a clinic
+    # admin (`User.may_break_glass`); only designated people may break the glass.
+    BREAK_GLASS = (
+        "break_glass",
+        "Once designated: open a read-only emergency view of another clinic's patient",
+    )
+    REVIEW_EMERGENCY_ACCESS = (
+        "review_emergency_access",
+        "Review emergency (break-glass) access to or by the clinic",
+    )
 
 
 _ALL_CHART = {
@@ -62,6 +72,7 @@ _NURSING = {
     Capability.RECORD_CONSENT,
     Capability.CHART_SESSION,
     Capability.SEND_QUESTIONNAIRES,
+    Capability.BREAK_GLASS,
 }
 _PRESCRIBING = {
     Capability.EDIT_DIAGNOSES,
@@ -99,6 +110,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.EXPORT_DEIDENTIFIED,
             Capability.EXPORT_CLINIC_DATA,
             Capability.MANAGE_DEVICES,
+            Capability.REVIEW_EMERGENCY_ACCESS,
         }
     ),
     # Researchers see de-identified aggregates only: no names, no charts.

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketaflow.accounts.models import ApiToken, User
-from ketaflow.accounts.roles import Capability, Role
+from ketaflow.accounts.roles import Capability, Role, capabilities_of
 from ketaflow.audit.services import record_event
 
 
@@ -63,6 +63,21 @@ def set_user_active(actor: User, user: User, *, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     record_event(actor=actor, action="update", obj=user, detail={"is_active": active})
+    return user
+
+
+@transaction.atomic
+def set_break_glass(actor: User, user: User, *, allowed: bool) -> User:
+    """A clinic admin designates (or no longer designates) a nurse or prescriber of their own
+    clinic for emergency access to another clinic's patient (§170.315(d)(6)). Least privilege:
+    a role without `BREAK_GLASS` (front desk, admins, researchers) can never be designated."""
+    if not actor.can(Capability.MANAGE_USERS) or user.clinic_id != actor.clinic_id:
+        raise PermissionDenied("Only a clinic admin of the same clinic can change this user.")
+    if allowed and Capability.BREAK_GLASS not in capabilities_of(user.role):
+        raise ValidationError("Only nurses and prescribers can be designated for emergency access.")
+    user.may_break_glass = allowed
+    user.save(update_fields=["may_break_glass"])
+    record_event(actor=actor, action="update", obj=user, detail={"may_break_glass": allowed})
     return user
 
 

@@ -25,7 +25,12 @@ def users(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
     people = list(selectors.clinic_users(actor))
     enrolled = {u.pk for u in people if any(True for _ in devices_for_user(u, confirmed=True))}
-    return render(request, "accounts/users.html", {"people": people, "enrolled": enrolled})
+    context = {
+        "people": people,
+        "enrolled": enrolled,
+        "in_organisation": actor.clinic is not None and actor.clinic.organisation_id is not None,
+    }
+    return render(request, "accounts/users.html", context)
 
 
 @login_required
@@ -61,6 +66,25 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         state = "reactivated" if active else "deactivated: they can no longer sign in"
         messages.success(request, f"{user.display_name} {state}.")
+    return redirect("web:users")
+
+
+@login_required
+@require_POST
+def user_set_break_glass(request: HttpRequest, pk: int) -> HttpResponse:
+    """Designate a nurse or prescriber for emergency access (break-glass), or stop."""
+    actor = staff_user(request)
+    user = selectors.clinic_users(actor).filter(pk=pk).first()
+    if user is None:
+        raise Http404("No such user in your clinic.")
+    allowed = request.POST.get("allowed") == "1"
+    try:
+        services.set_break_glass(actor, user, allowed=allowed)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        state = "may now use" if allowed else "may no longer use"
+        messages.success(request, f"{user.display_name} {state} emergency access.")
     return redirect("web:users")
 
 

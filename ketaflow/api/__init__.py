@@ -65,6 +65,7 @@ from ketaflow.treatments.api import router as treatments_router  # noqa: E402
 api.add_router("/treatments", treatments_router)
 
 from ketaflow.devices.api import router as devices_router  # noqa: E402
+from ketaflow.emergency.api import router as emergency_router  # noqa: E402
 from ketaflow.fhir.api import router as fhir_router  # noqa: E402
 from ketaflow.outcomes.api import router as outcomes_router  # noqa: E402
 from ketaflow.portal.api import router as portal_router  # noqa: E402
@@ -75,3 +76,4 @@ api.add_router("/outcomes", outcomes_router)
 api.add_router("/safety", safety_router)
 api.add_router("/devices", devices_router)
 api.add_router("/fhir", fhir_router)
+api.add_router("/emergency", emergency_router)

@@ -113,6 +113,6 @@ def access_report_for_patient(patient_id: int, clinic_id: int) -> list[AccessEve
         AccessEvent.objects.filter(
             clinic_id=clinic_id, patient_id=patient_id, actor__isnull=False, at__gte=since
         )
-        .select_related("actor")
+        .select_related("actor__clinic")
         .order_by("-at", "-id")[:PATIENT_REPORT_ROWS]
     )

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from ketaflow.accounts.models import Clinic, User
+from ketaflow.accounts.models import Clinic, Organisation, User
 from ketaflow.accounts.roles import Role
 from ketaflow.audit import context
 from ketaflow.patients.codes import (
@@ -604,6 +604,27 @@ def _clinic(spec: dict[str, str], report: SeedReport) -> Clinic:
     return clinic
 
 
+#: The two demo clinics are one organisation, so emergency access (break-glass) can be shown:
+#: the second clinic's prescriber ("north") is designated for it.
+ORGANISATION = {"slug": "demo-health", "name": "Ketaflow Demo Health"}
+BREAK_GLASS_DEMO_USER = "north"
+
+
+def _organisation(clinics: Sequence[Clinic], designated: User, report: SeedReport) -> None:
+    org, created = Organisation.objects.get_or_create(
+        slug=ORGANISATION["slug"], defaults={"name": ORGANISATION["name"]}
+    )
+    if created:
+        report.note(f"organisation {org.name}")
+    for clinic in clinics:
+        if clinic.organisation_id is None:
+            clinic.organisation = org
+            clinic.save(update_fields=["organisation"])
+    if not designated.may_break_glass:
+        designated.may_break_glass = True
+        designated.save(update_fields=["may_break_glass"])
+
+
 def _user(sign_in: DemoSignIn, clinic: Clinic, report: SeedReport) -> User:
     existing = User.objects.filter(username=sign_in.username).first()
     if existing is not None:
@@ -740,6 +761,7 @@ def seed_demo(*, history: bool = True) -> SeedReport:
         with transaction.atomic():
             clinics = {spec["slug"]: _clinic(spec, report) for spec in (MAIN_CLINIC, SECOND_CLINIC)}
             users = {s.username: _user(s, clinics[s.clinic_slug], report) for s in SIGN_INS}
+            _organisation(list(clinics.values()), users[BREAK_GLASS_DEMO_USER], report)
             for index, spec in enumerate(PATIENTS, start=1):
                 _patient(users["prescriber"], spec, index, report)
             for index, spec in enumerate(SECOND_CLINIC_PATIENTS, start=1):

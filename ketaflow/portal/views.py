@@ -233,7 +233,11 @@ def access_report(request: HttpRequest, link: PortalLink, token: str) -> HttpRes
             "at": e.at,
             "who": e.actor.display_name if e.actor else "",
             "role": roles.get(e.actor.role, "Platform operator") if e.actor else "",
-            "did": e.get_action_display(),
+            # Emergency access (break-glass) comes from another clinic: say which, and that it
+            # was emergency access (`ketaflow.emergency`).
+            "clinic": e.actor.clinic.name if e.actor and e.actor.clinic else "",
+            "emergency": bool(e.detail.get("emergency")),
+            "did": "Emergency access" if e.detail.get("emergency") else e.get_action_display(),
             "what": _what(e.object_type),
         }
         for e in events

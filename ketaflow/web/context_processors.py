@@ -41,6 +41,8 @@ NAV: tuple[tuple[str, str, str, Shown, str], ...] = (
     (PATIENTS, "Patients", "patients:list", (Capability.VIEW_PATIENT_LIST,), ""),
     (PATIENTS, "Questionnaires", "portal:overview", (Capability.VIEW_CLINICAL,), ""),
     (PATIENTS, "Safety checks", "safety:due", (Capability.VIEW_CLINICAL,), ""),
+    # Break-glass (§170.315(d)(6)): only for the people a clinic admin designated.
+    (PATIENTS, "Emergency access", "emergency:start", lambda u: u.can_break_glass, ""),
     (
         PATIENTS,
         "Consent forms",
@@ -68,6 +70,13 @@ NAV: tuple[tuple[str, str, str, Shown, str], ...] = (
     (ADMIN, "Clinic export", "fhir:exports", (Capability.EXPORT_CLINIC_DATA,), ""),
     (ADMIN, "Audit log", "audit:log", (Capability.VIEW_AUDIT,), ""),
     (ADMIN, "Users", "web:users", (Capability.MANAGE_USERS,), ""),
+    (
+        ADMIN,
+        "Emergency access",
+        "emergency:reviews",
+        (Capability.REVIEW_EMERGENCY_ACCESS,),
+        "",
+    ),
 )
 
 #: How a count reads after the item's label ("Risk alerts, 2 open"): (one, many).

@@ -13,6 +13,11 @@ urlpatterns = [
     path("users/add/", views_users.user_add, name="user_add"),
     path("users/<int:pk>/active/", views_users.user_set_active, name="user_active"),
     path(
+        "users/<int:pk>/emergency-access/",
+        views_users.user_set_break_glass,
+        name="user_break_glass",
+    ),
+    path(
         "users/<int:pk>/reset-two-factor/",
         views_users.user_reset_second_factor,
         name="user_reset_2fa",

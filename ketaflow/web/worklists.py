@@ -29,6 +29,7 @@ from ketaflow.accounts.selectors import clinic_users
 from ketaflow.clinical.checklist import Status
 from ketaflow.courses import selectors as courses
 from ketaflow.devices import selectors as devices
+from ketaflow.emergency import selectors as emergency
 from ketaflow.lib.clock import clinic_today, local
 from ketaflow.mail import selectors as mail
 from ketaflow.portal import selectors as portal
@@ -500,6 +501,37 @@ def _users(user: User, now: datetime, asked: _Asked) -> Section:
     )
 
 
+def _emergency_access_to_review(user: User, now: datetime, asked: _Asked) -> Section:
+    """Break-glass to a patient of this clinic or by its staff, not yet reviewed here
+    (`ketaflow.emergency`): reported at once, judged by an admin of each clinic."""
+    items = []
+    for g in emergency.grants_to_review(user):
+        ours = g.patient_clinic_id == user.clinic_id
+        whom = (
+            f"{g.patient.given_name} {g.patient.family_name}"
+            if ours
+            else f"a patient of {g.patient_clinic.name}"
+        )
+        items.append(
+            Item(
+                f"{g.user.display_name} ({g.clinic.name}) read {whom}",
+                reverse("emergency:reviews") + f"#grant-{g.pk}",
+                f"Emergency access {_local(g.granted_at, user):%d %b %H:%M}: "
+                f"{g.get_kind_display()}. Review it.",
+                urgent=True,
+            )
+        )
+    return Section(
+        "emergency-access",
+        "Emergency access to review",
+        items,
+        "No emergency access waits for a review.",
+        reverse("emergency:reviews"),
+        "All emergency access",
+        urgent=bool(items),
+    )
+
+
 SectionFn = Callable[[User, datetime, _Asked], Section]
 
 #: Each role's worklist, in the order it is drawn (most urgent first).
@@ -516,7 +548,7 @@ ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
     ),
     Role.FRONT_DESK: (_arrivals_today, _bookings_to_confirm, _bookings_to_close),
     # The clinic admin's exports come first, from fhir's `{% export_worklist %}` (home.html).
-    Role.CLINIC_ADMIN: (_failed_emails, _held_for_admin, _users),
+    Role.CLINIC_ADMIN: (_emergency_access_to_review, _failed_emails, _held_for_admin, _users),
     Role.RESEARCHER: (),
 }
 

@@ -20,6 +20,13 @@ PERSONA_ROWS = [
     Row("GET", "/users/add/", ADMIN_ONLY),
     # Deactivating the nurse: only an admin of her clinic gets through (then back to the list).
     Row("POST", "/users/{nurse}/active/", expect(403, 403, 403, 302, 403, 403), {"active": "0"}),
+    # Designating the nurse for emergency access (break-glass): only an admin of her clinic.
+    Row(
+        "POST",
+        "/users/{nurse}/emergency-access/",
+        expect(403, 403, 403, 302, 403, 403),
+        {"allowed": "1"},
+    ),
     Row("GET", "/users/{nurse}/reset-two-factor/", ADMIN_ONLY),
     Row(
         "POST",

@@ -42,6 +42,7 @@ MATRICES = (
     "ketaflow.fhir.tests.test_clinic_export_jobs",
     "ketaflow.fhir.tests.test_bulk_data_export",
     "ketaflow.mail.tests.test_failed_emails_page",
+    "ketaflow.emergency.tests.test_pages_permissions",
     "ketaflow.ops.tests.test_permissions",
 )
 

@@ -182,3 +182,12 @@ def test_allergies_are_listed_or_none_known_except_on_one_chart_not_yet_asked(se
     not_asked = Patient.objects.exclude(pk__in=asked)
     assert list(not_asked.values_list("mrn", "clinic__slug")) == [("KF-000015", "demo")]
     assert none_known and none_known <= asked
+
+
+def test_the_two_clinics_are_one_organisation_and_north_may_break_the_glass(seeded):
+    from ketaflow.accounts.models import Clinic, User
+
+    clinics = Clinic.objects.filter(slug__in=["demo", "demo-north"])
+    assert {c.organisation.slug for c in clinics} == {"demo-health"}
+    designated = User.objects.filter(may_break_glass=True)
+    assert [u.username for u in designated] == ["north"] and designated[0].can_break_glass

@@ -37,7 +37,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("safety",),  # long-term monitoring: labs, LUTS screens, safety reviews
     ("screening",),  # eligibility (reads safety), consent
     ("treatments",),  # sessions, dosing, vitals, the risk assessment and its gate
-    ("portal", "devices"),  # the patient portal; bedside monitors (HL7 v2)
+    # the patient portal; bedside monitors (HL7 v2); emergency access (break-glass)
+    ("portal", "devices", "emergency"),
     ("synthetic", "outcomes", "pk_explorer"),  # made-up histories; dashboards; PK pages
     ("fhir", "web", "cli"),  # FHIR R4B; the page shell and worklists; command line
     ("scheduler",),  # the periodic jobs: calls the services of the apps below (fhir too)

@@ -240,7 +240,7 @@ def test_the_navigation_counts_are_a_few_queries(
     assert counts == {"critical": 0, "held": 0, "risk": 0, "todo": 1}
 
 
-def test_the_clinic_admin_sees_exports_held_messages_and_users(
+def test_the_clinic_admin_sees_exports_emergency_access_held_messages_and_users(
     client: Any, login: Any, clinic_admin: Any, clinic: Any
 ) -> None:
     from ketaflow.accounts.models import User
@@ -251,7 +251,7 @@ def test_the_clinic_admin_sees_exports_held_messages_and_users(
     login(client, clinic_admin)
     response = client.get("/")
     keys = [s.key for s in response.context["sections"]]
-    assert keys == ["failed-emails", "held-messages", "users"]
+    assert keys == ["emergency-access", "failed-emails", "held-messages", "users"]
     page = response.content.decode()
     assert 'id="exports"' in page and "FHIR" in page.split('id="exports"')[1].split("</section>")[0]
     assert page.index('id="exports"') < page.index('id="users"')
