@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "ketaflow.questionnaires",
     "ketaflow.courses",
     "ketaflow.treatments",
+    "ketaflow.dispensing",
     "ketaflow.web",
     "ketaflow.cli",
     "ketaflow.pk_explorer",

@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("safety",),  # long-term monitoring: labs, LUTS screens, safety reviews
     ("screening",),  # eligibility (reads safety), consent
     ("treatments",),  # sessions, dosing, vitals, the risk assessment and its gate
+    ("dispensing",),  # take-home supply: authorisations, dispensing, stock, PDMP checks
     ("portal", "devices"),  # the patient portal; bedside monitors (HL7 v2)
     ("synthetic", "outcomes", "pk_explorer"),  # made-up histories; dashboards; PK pages
     ("fhir", "web", "cli"),  # FHIR R4B; the page shell and worklists; command line
