@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "ketaflow.courses",
     "ketaflow.treatments",
     "ketaflow.dispensing",
+    "ketaflow.homediary",
     "ketaflow.web",
     "ketaflow.cli",
     "ketaflow.pk_explorer",

@@ -25,6 +25,7 @@ from ketaflow.fhir import derive, ids, resources_scales
 from ketaflow.fhir.bundle import EXPORTED_TYPES, bundle, patient_resources
 from ketaflow.fhir.models import ExportJob
 from ketaflow.fhir.resources_common import to_json
+from ketaflow.homediary.models import DiaryEntry
 from ketaflow.patients.models import Allergy, Diagnosis, Measurement, Medication, Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.screening.models import ConsentSignature, ScreeningObservation
@@ -46,6 +47,7 @@ _OWNER: dict[str, tuple[type[models.Model], str]] = {
     "proc": (TreatmentSession, "patient_id"),
     "mai": (TreatmentSession, "patient_id"),
     "mae": (AdministrationEvent, "session__patient_id"),
+    "hdd": (DiaryEntry, "patient_id"),
 }
 
 NOT_FOUND = "No such resource in your clinic."

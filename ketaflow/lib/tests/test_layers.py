@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("screening",),  # eligibility (reads safety), consent
     ("treatments",),  # sessions, dosing, vitals, the risk assessment and its gate
     ("dispensing",),  # take-home supply: authorisations, dispensing, stock, PDMP checks
+    ("homediary",),  # the patient's home dose diary and the alerts it raises
     ("portal", "devices"),  # the patient portal; bedside monitors (HL7 v2)
     ("synthetic", "outcomes", "pk_explorer"),  # made-up histories; dashboards; PK pages
     ("fhir", "web", "cli"),  # FHIR R4B; the page shell and worklists; command line
