@@ -77,7 +77,7 @@ def _get(model: Any, actor: User, pk: int, **related: Any) -> Any:
 
 def authorisation_of(actor: User, pk: int) -> TakeHomeAuthorisation:
     _require(actor, Capability.VIEW_CLINICAL)
-    return _get(TakeHomeAuthorisation, actor, pk)  # type: ignore[no-any-return]
+    return _get(TakeHomeAuthorisation, actor, pk)
 
 
 def supply_of(actor: User, pk: int) -> Supply:
@@ -89,7 +89,7 @@ def supply_of(actor: User, pk: int) -> Supply:
 
 def refill_request_of(actor: User, pk: int) -> RefillRequest:
     _require(actor, Capability.VIEW_CLINICAL)
-    return _get(RefillRequest, actor, pk)  # type: ignore[no-any-return]
+    return _get(RefillRequest, actor, pk)
 
 
 def line_of(actor: User, pk: int) -> ReconciliationLine:

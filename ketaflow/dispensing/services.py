@@ -639,7 +639,7 @@ def reconcile(
         obj=rec,
         detail={
             "lots": len(lines),
-            "discrepancies": {l.lot: l.difference for l in lines if l.difference},
+            "discrepancies": {c.lot: c.difference for c in lines if c.difference},
             "witness": witness.pk,
         },
     )
