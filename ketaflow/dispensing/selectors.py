@@ -192,6 +192,11 @@ def take_home_panel(actor: User, course: Course) -> TakeHomePanel:
     return panel
 
 
+def max_units(auth: TakeHomeAuthorisation) -> int:
+    """The most units one supply of this authorisation may hold (the core's schedule)."""
+    return derive.schedule_of(auth).max_units_per_supply
+
+
 # ---------------------------------------------------------------------------- lists (API)
 
 

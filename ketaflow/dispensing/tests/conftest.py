@@ -45,46 +45,48 @@ def second_nurse(clinic: Any) -> Any:
     return _make_user(clinic, "nurse2", "nurse", first_name="Noor", last_name="Second")
 
 
-@pytest.fixture
-def supervised(course: Any, chair: Any, prescriber: Any, nurse: Any) -> Callable[..., list[Any]]:
-    """`supervised(n)`: n more signed sessions of the course, a day apart, in the past."""
+def make_supervised(course: Any, chair: Any, prescriber: Any, nurse: Any, n: int) -> list[Any]:
+    """n more signed sessions of the course, a day apart, ending yesterday-ish."""
     from ketaflow.courses.models import Appointment, AppointmentStatus, SessionStatus
     from ketaflow.treatments.models import TreatmentSession
 
-    def make(n: int) -> list[Any]:
-        made = []
-        done = TreatmentSession.objects.filter(course=course).count()
-        for i in range(done + 1, done + n + 1):
-            start = timezone.now() - timedelta(days=30 - i)
-            appt = Appointment.objects.create(
+    made = []
+    done = TreatmentSession.objects.filter(course=course).count()
+    for i in range(done + 1, done + n + 1):
+        start = timezone.now() - timedelta(days=30 - i)
+        appt = Appointment.objects.create(
+            course=course,
+            chair=chair,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=130),
+            session_number=i,
+            phase="induction",
+            created_by=prescriber,
+            status=AppointmentStatus.COMPLETED,
+        )
+        made.append(
+            TreatmentSession.objects.create(
+                clinic=course.patient.clinic,
+                appointment=appt,
                 course=course,
+                patient=course.patient,
                 chair=chair,
-                starts_at=start,
-                ends_at=start + timedelta(minutes=130),
+                protocol_version=course.protocol_version,
+                route="iv",
                 session_number=i,
-                phase="induction",
-                created_by=prescriber,
-                status=AppointmentStatus.COMPLETED,
+                status=SessionStatus.SIGNED,
+                checked_in_by=nurse,
+                signed_by=prescriber,
+                signed_at=start + timedelta(hours=3),
             )
-            made.append(
-                TreatmentSession.objects.create(
-                    clinic=course.patient.clinic,
-                    appointment=appt,
-                    course=course,
-                    patient=course.patient,
-                    chair=chair,
-                    protocol_version=course.protocol_version,
-                    route="iv",
-                    session_number=i,
-                    status=SessionStatus.SIGNED,
-                    checked_in_by=nurse,
-                    signed_by=prescriber,
-                    signed_at=start + timedelta(hours=3),
-                )
-            )
-        return made
+        )
+    return made
 
-    return make
+
+@pytest.fixture
+def supervised(course: Any, chair: Any, prescriber: Any, nurse: Any) -> Callable[..., list[Any]]:
+    """`supervised(n)`: n more signed sessions of the course, a day apart, in the past."""
+    return lambda n: make_supervised(course, chair, prescriber, nurse, n)
 
 
 AUTH = {
