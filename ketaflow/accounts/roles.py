@@ -47,6 +47,16 @@ class Capability(models.TextChoices):
     EXPORT_DEIDENTIFIED = "export_deidentified", "Download the de-identified research export"
     EXPORT_CLINIC_DATA = "export_clinic_data", "Export the whole clinic's records (FHIR, CSV)"
     MANAGE_DEVICES = "manage_devices", "Set up bedside monitor feeds and their code mappings"
+    # Take-home supply (issue #16): the prescription, and the controlled-substance log.
+    AUTHORISE_TAKE_HOME = (
+        "authorise_take_home",
+        "Authorise take-home doses, decide early refill requests, override an overdue PDMP check",
+    )
+    DISPENSE_CONTROLLED = (
+        "dispense_controlled",
+        "Dispense take-home supplies, receive and count controlled-substance stock, record "
+        "PDMP checks",
+    )
 
 
 _ALL_CHART = {
@@ -62,6 +72,7 @@ _NURSING = {
     Capability.RECORD_CONSENT,
     Capability.CHART_SESSION,
     Capability.SEND_QUESTIONNAIRES,
+    Capability.DISPENSE_CONTROLLED,
 }
 _PRESCRIBING = {
     Capability.EDIT_DIAGNOSES,
@@ -70,6 +81,7 @@ _PRESCRIBING = {
     Capability.OVERRIDE_LIMITS,
     Capability.SIGN_SESSION,
     Capability.MANAGE_PROTOCOLS,
+    Capability.AUTHORISE_TAKE_HOME,
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {

@@ -64,6 +64,10 @@ from ketaflow.treatments.api import router as treatments_router  # noqa: E402
 
 api.add_router("/treatments", treatments_router)
 
+from ketaflow.dispensing.api import router as dispensing_router  # noqa: E402
+
+api.add_router("/dispensing", dispensing_router)
+
 from ketaflow.devices.api import router as devices_router  # noqa: E402
 from ketaflow.fhir.api import router as fhir_router  # noqa: E402
 from ketaflow.homediary.api import router as homediary_router  # noqa: E402

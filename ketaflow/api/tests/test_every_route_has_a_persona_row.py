@@ -37,6 +37,7 @@ MATRICES = (
     "ketaflow.portal.tests.test_api",
     "ketaflow.outcomes.tests.test_permissions",
     "ketaflow.safety.tests.test_permissions",
+    "ketaflow.dispensing.tests.test_pages_and_api_permissions",
     "ketaflow.homediary.tests.test_permissions",
     "ketaflow.devices.tests.test_pages_and_api_permissions",
     "ketaflow.fhir.tests.test_api_permissions_and_reads",
