@@ -2,10 +2,9 @@
 prescriber authorised for home use, the authorised schedule, home doses for misuse and safety.
 
 The schedule of home doses comes from the take-home supplies (`dispensing.Supply`) and their
-authorisation (`dispensing.TakeHomeAuthorisation`): a supply of `quantity` units covers
-`quantity // units_per_dose` doses, one every `dose_interval_days`, the first one interval
-after the day it was dispensed (the supply is handed over at a supervised visit, which is that
-day's dose), and none after the authorisation ended. No permission checks (the callers did).
+authorisation (`dispensing.TakeHomeAuthorisation`), read by the take-home rules
+(`clinical/take_home.py`, through `dispensing.derive.schedule_of`). No permission checks (the
+callers did).
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from datetime import date, datetime, timedelta
 from ketaflow.audit.history import RecordStatus
 from ketaflow.clinical.home_diary import DiaryAnswers, HomeSchedule
 from ketaflow.clinical.misuse import HomeDose
+from ketaflow.clinical.take_home import days_supply
+from ketaflow.dispensing.derive import schedule_of
 from ketaflow.dispensing.models import (
     AuthorisationStatus,
     EntryStatus,
@@ -73,7 +74,13 @@ def current_supply(patient: Patient, at: datetime) -> Supply | None:
 
 
 def schedules(patient: Patient, supplies: Iterable[Supply] | None = None) -> list[HomeSchedule]:
-    """The dose days each active supply covers (see the module docstring)."""
+    """The dose days each active supply covers, by the take-home rules' reading of a supply.
+
+    One home for how long a supply lasts: `clinical/take_home.py` (`days_supply`; supplies of
+    one authorisation are taken one after another, as in `last_dose_day`), so a supply covers
+    `quantity // units_per_dose` doses, one every `dose_interval_days`, from the day it is
+    dispensed (or the day the previous one runs out). Nothing after the authorisation ended.
+    """
     clinic = patient.clinic
     rows = (
         list(supplies)
@@ -84,20 +91,29 @@ def schedules(patient: Patient, supplies: Iterable[Supply] | None = None) -> lis
             )
         )
     )
-    found: list[HomeSchedule] = []
+    by_auth: dict[int, list[Supply]] = {}
     for s in rows:
-        auth = s.authorisation
-        doses = s.quantity // max(auth.units_per_dose, 1)
-        if doses < 1 or auth.dose_interval_days < 1:
-            continue
-        dispensed = local(s.dispensed_at, clinic).date()
-        first = dispensed + timedelta(days=auth.dose_interval_days)
-        last = dispensed + timedelta(days=auth.dose_interval_days * doses)
-        if auth.ended_at is not None:
-            last = min(last, local(auth.ended_at, clinic).date())
-        if last < first:
-            continue
-        found.append(HomeSchedule(first, auth.dose_interval_days, last, auth.dose_mg))
+        by_auth.setdefault(s.authorisation_id, []).append(s)
+    found: list[HomeSchedule] = []
+    for group in by_auth.values():
+        auth = group[0].authorisation
+        schedule = schedule_of(auth)
+        ended = local(auth.ended_at, clinic).date() if auth.ended_at is not None else None
+        next_free: date | None = None
+        for s in sorted(group, key=lambda x: (x.dispensed_at, x.pk)):
+            on = local(s.dispensed_at, clinic).date()
+            start = on if next_free is None or on > next_free else next_free
+            covered = days_supply(schedule, s.quantity)
+            next_free = start + timedelta(days=covered)
+            if covered < 1:
+                continue
+            last = next_free - timedelta(days=schedule.dose_interval_days)
+            if ended is not None:
+                last = min(last, ended)
+            if last >= start:
+                found.append(
+                    HomeSchedule(start, schedule.dose_interval_days, last, schedule.dose_mg)
+                )
     return found
 
 

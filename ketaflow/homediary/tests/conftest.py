@@ -51,7 +51,8 @@ def at(day: date, hour: int, clinic: Any) -> datetime:
 
 @pytest.fixture
 def supply(prescriber: Any, nurse: Any, patient: Any, course: Any, clinic: Any, today: date) -> Any:
-    """50 mg (2 x 25 mg troches) every 2 days; 10 troches dispensed 8 days ago (5 doses)."""
+    """50 mg (2 x 25 mg troches) every 2 days; 10 troches dispensed 8 days ago: 5 doses, on
+    days -8, -6, -4, -2 and today (`clinical/take_home.py`: from the day dispensed)."""
     from ketaflow.dispensing.models import Supply, TakeHomeAuthorisation
 
     authorised = at(today - timedelta(days=9), 9, clinic)

@@ -29,7 +29,8 @@ def test_missed_dose_days_by_the_authorised_schedule_are_listed(
     clinic: Any,
     portal_client: Client,
 ) -> None:
-    # Dispensed 8 days ago, a dose every 2 days: dose days today-6, -4, -2 (today not over).
+    # Dispensed 8 days ago, 5 doses every 2 days from that day: -8, -6, -4, -2, 0 (today is
+    # not over yet).
     issued = issue(patient)
     from ketaflow.homediary import services
     from ketaflow.homediary.services import DiaryInput
@@ -41,11 +42,11 @@ def test_missed_dose_days_by_the_authorised_schedule_are_listed(
         link, DiaryInput(taken_at=when, dose_mg=50), now=when + timedelta(hours=1)
     )
     missed = [r.day for r in selectors.missed_entries(nurse, today)]
-    assert missed == [today - timedelta(days=6), today - timedelta(days=2)]
+    assert missed == [today - timedelta(days=d) for d in (8, 6, 2)]
     section = _section(nurse, "home-missed")
-    assert section.total == 2
+    assert section.total == 3
     assert all(f"/homediary/patients/{patient.pk}/" == i.url for i in section.items)
-    assert f"{(today - timedelta(days=6)):%a %d %b}" in section.items[0].text
+    assert f"{(today - timedelta(days=8)):%a %d %b}" in section.items[0].text
 
 
 def test_a_worrying_entry_and_its_alert_are_urgent_on_the_worklist(
