@@ -12,13 +12,13 @@ from ketaflow.accounts.requests import staff_user
 from ketaflow.homediary import selectors, services
 from ketaflow.homediary.models import DiaryEntry, HomeAlert
 from ketaflow.homediary.schemas import (
-    AlertAckIn,
-    AlertOut,
-    AlertParams,
-    DiaryOut,
-    EntryAckIn,
-    EntryOut,
-    MissedOut,
+    HomeAlertAckIn,
+    HomeAlertOut,
+    HomeAlertParams,
+    HomeDiaryOut,
+    HomeEntryAckIn,
+    HomeEntryOut,
+    HomeMissedOut,
 )
 from ketaflow.homediary.selectors import concerns_of
 from ketaflow.lib.api_schemas import PathId
@@ -82,7 +82,7 @@ def _alert(a: HomeAlert) -> dict[str, Any]:
 
 @router.get(
     "/patients/{patient_id}/entries",
-    response=DiaryOut,
+    response=HomeDiaryOut,
     summary="A patient's home dose diary (newest first), with missed dose days",
     description=ERRORS,
 )
@@ -100,11 +100,11 @@ def entries(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
 
 @router.post(
     "/entries/{entry_id}/acknowledge",
-    response=EntryOut,
+    response=HomeEntryOut,
     summary="Acknowledge a diary entry (a note is needed when it raised an alert)",
     description=ERRORS,
 )
-def acknowledge_entry(request: HttpRequest, entry_id: PathId, payload: EntryAckIn) -> Any:
+def acknowledge_entry(request: HttpRequest, entry_id: PathId, payload: HomeEntryAckIn) -> Any:
     actor = staff_user(request)
     entry = selectors.get_entry(actor, entry_id)
     return _entry(services.acknowledge_entry(actor, entry, payload.note))
@@ -112,11 +112,11 @@ def acknowledge_entry(request: HttpRequest, entry_id: PathId, payload: EntryAckI
 
 @router.get(
     "/alerts",
-    response=list[AlertOut],
+    response=list[HomeAlertOut],
     summary="The clinic's home alerts (open ones first)",
     description=ERRORS,
 )
-def alerts(request: HttpRequest, params: Query[AlertParams]) -> list[dict[str, Any]]:
+def alerts(request: HttpRequest, params: Query[HomeAlertParams]) -> list[dict[str, Any]]:
     return [
         _alert(a) for a in selectors.home_alerts(staff_user(request), open_only=params.open_only)
     ]
@@ -124,11 +124,11 @@ def alerts(request: HttpRequest, params: Query[AlertParams]) -> list[dict[str, A
 
 @router.post(
     "/alerts/{alert_id}/acknowledge",
-    response=AlertOut,
+    response=HomeAlertOut,
     summary="Acknowledge a home alert with what was done",
     description=ERRORS,
 )
-def acknowledge_alert(request: HttpRequest, alert_id: PathId, payload: AlertAckIn) -> Any:
+def acknowledge_alert(request: HttpRequest, alert_id: PathId, payload: HomeAlertAckIn) -> Any:
     actor = staff_user(request)
     alert = selectors.get_alert(actor, alert_id)
     return _alert(services.acknowledge_alert(actor, alert, payload.action_note))
@@ -136,7 +136,7 @@ def acknowledge_alert(request: HttpRequest, alert_id: PathId, payload: AlertAckI
 
 @router.get(
     "/missed",
-    response=list[MissedOut],
+    response=list[HomeMissedOut],
     summary="Dose days of the take-home schedules with no diary entry, across the clinic",
     description=ERRORS,
 )

@@ -10,14 +10,14 @@ from pydantic import Field
 from ketaflow.lib.api_schemas import InputSchema, Text, text
 
 
-class ConcernOut(Schema):
+class HomeConcernOut(Schema):
     code: str
     message: str
     sources: list[str]
     needs_local_signoff: bool
 
 
-class EntryOut(Schema):
+class HomeEntryOut(Schema):
     id: int
     patient_id: int
     supply_id: int | None
@@ -35,20 +35,20 @@ class EntryOut(Schema):
     note: str
     status: str
     recorded_at: datetime
-    concerns: list[ConcernOut] = Field(description="The core's worrying answers, on this read")
+    concerns: list[HomeConcernOut] = Field(description="The core's worrying answers, on this read")
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     acknowledged_note: str
 
 
-class DiaryOut(Schema):
+class HomeDiaryOut(Schema):
     patient_id: int
     home_mg: float = Field(description="Total mg the patient recorded taking at home")
     missed_days: list[date] = Field(description="Dose days of the schedule with no entry")
-    entries: list[EntryOut]
+    entries: list[HomeEntryOut]
 
 
-class AlertOut(Schema):
+class HomeAlertOut(Schema):
     id: int
     patient_id: int
     mrn: str
@@ -63,19 +63,19 @@ class AlertOut(Schema):
     action_note: str
 
 
-class AlertParams(Schema):
+class HomeAlertParams(Schema):
     open_only: bool = Field(False, description="Only alerts not yet acknowledged")
 
 
-class EntryAckIn(InputSchema):
+class HomeEntryAckIn(InputSchema):
     note: Text = text(2000, "What was done (required when the entry raised an alert)", default="")
 
 
-class AlertAckIn(InputSchema):
+class HomeAlertAckIn(InputSchema):
     action_note: Text = text(2000, "What was done (kept with the alert)", min_length=1)
 
 
-class MissedOut(Schema):
+class HomeMissedOut(Schema):
     patient_id: int
     mrn: str
     day: date
