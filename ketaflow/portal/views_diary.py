@@ -67,16 +67,19 @@ def diary(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
 @portal_page
 def something_wrong(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
     """GET: the clinic's number, emergency advice and the button; POST: alert the clinicians."""
-    form = SomethingWrongForm(request.POST or None)
     sent = False
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        # Never refused for its wording: a note too long is cut, the alert always goes.
+        note = str(request.POST.get("note", ""))[:1000]
         try:
-            diary_services.something_wrong(link, now=timezone.now(), note=form.cleaned_data["note"])
+            diary_services.something_wrong(link, now=timezone.now(), note=note)
         except PermissionDenied:
             return redirect("portal:home", token=token)
         sent = True
-    elif request.method == "GET":
+    else:
         services.record_portal_view(link, "something_wrong")
     return render(
-        request, "portal/something_wrong.html", _base(link, token, wrong_form=form, sent=sent)
+        request,
+        "portal/something_wrong.html",
+        _base(link, token, wrong_form=SomethingWrongForm(), sent=sent),
     )

@@ -52,3 +52,22 @@ def test_the_page_itself_alerts_nobody_until_pressed(
     page = portal_client.get(diary_path(issued, "something-wrong"))
     assert page.status_code == 200 and "Call an ambulance now if" in page.content.decode()
     assert not HomeAlert.objects.exists()
+
+
+def test_a_note_too_long_is_cut_and_never_stops_the_alert(
+    issue: Any, patient: Any, portal_client: Client
+) -> None:
+    issued = issue(patient)
+    page = portal_client.post(diary_path(issued, "something-wrong"), {"note": "x" * 5000})
+    assert page.status_code == 200 and 'id="clinic-alerted"' in page.content.decode()
+    assert HomeAlert.objects.get().message.count("x") == 1000
+
+
+def test_an_unsaved_entry_about_breathing_points_at_the_button(
+    issue: Any, patient: Any, portal_client: Client
+) -> None:
+    issued = issue(patient)
+    page = portal_client.post(diary_path(issued), {"dose_mg": "50", "breathing_trouble": "on"})
+    assert page.status_code == 422  # the self-check was not answered
+    assert 'id="unsaved-warning"' in page.content.decode()
+    assert not HomeAlert.objects.exists()
