@@ -13,7 +13,13 @@ from typing import Any
 
 from fhir_core.fhirabstractmodel import FHIRAbstractModel as Resource
 
-from ketaflow.fhir import codes, resources_chart, resources_scales, resources_sessions
+from ketaflow.fhir import (
+    codes,
+    resources_chart,
+    resources_dispensing,
+    resources_scales,
+    resources_sessions,
+)
 from ketaflow.fhir.derive import PatientRecord
 from ketaflow.fhir.resources_common import build, instant, to_json
 
@@ -30,6 +36,7 @@ EXPORTED_TYPES: tuple[str, ...] = (
     "Encounter",
     "Procedure",
     "MedicationAdministration",
+    "MedicationDispense",
 )
 
 
@@ -54,6 +61,7 @@ def patient_resources(record: PatientRecord, now: datetime) -> list[Resource]:
         out.append(resources_sessions.encounter(s))
         out.append(resources_sessions.procedure(s))
         out += resources_sessions.administrations(s, now)
+    out += [resources_dispensing.medication_dispense(s) for s in record.supplies]
     return out
 
 

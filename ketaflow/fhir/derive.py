@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.dispensing.models import Supply
 from ketaflow.patients.models import Allergy, Diagnosis, Measurement, Medication, Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.screening.models import ConsentSignature, ObservationKind, ScreeningObservation
@@ -59,6 +60,7 @@ class PatientRecord:
     resting_bps: list[ScreeningObservation] = field(default_factory=list)
     responses: list[InstrumentResponse] = field(default_factory=list)
     sessions: list[SessionRecord] = field(default_factory=list)
+    supplies: list[Supply] = field(default_factory=list)  # take-home (MedicationDispense)
 
 
 def _session_record(session: TreatmentSession) -> SessionRecord:
@@ -117,4 +119,9 @@ def load(patient: Patient) -> PatientRecord:
             InstrumentResponse.objects.filter(patient=patient).order_by("administered_at", "pk")
         ),
         sessions=[_session_record(s) for s in sessions],
+        supplies=list(
+            Supply.objects.filter(patient=patient)
+            .select_related("authorisation", "dispensed_by", "witnessed_by")
+            .order_by("dispensed_at", "pk")
+        ),
     )

@@ -148,9 +148,7 @@ def world(
     courses, auths = [], []
     for i, p in enumerate([patient, _patient(clinic, front_desk, "KF-2"), None]):
         p = p or _patient(clinic, front_desk, "KF-3")
-        c = start_course(
-            prescriber, p, protocols["iv-racemic"], started_on=timezone.localdate()
-        )
+        c = start_course(prescriber, p, protocols["iv-racemic"], started_on=timezone.localdate())
         make_supervised(c, chair, prescriber, nurse, 3)
         courses.append(c)
         if i < 2:
