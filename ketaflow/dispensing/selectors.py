@@ -336,7 +336,6 @@ def pdmp_checks_due(actor: User) -> list[PdmpDue]:
     clinic = actor.clinic
     assert clinic is not None
     today = clinic_today(clinic)
-    interval = derive.pdmp_interval(clinic)
     due = []
     current = (
         TakeHomeAuthorisation.objects.filter(
@@ -346,7 +345,9 @@ def pdmp_checks_due(actor: User) -> list[PdmpDue]:
         .order_by("patient_id", "-authorised_at")
     )
     seen: set[int] = set()
+    interval = None
     for auth in current:
+        interval = interval or derive.pdmp_interval(clinic)
         if auth.patient_id in seen:
             continue
         seen.add(auth.patient_id)
