@@ -29,9 +29,7 @@ def test_an_early_refill_request_waits_on_the_prescribers_worklist(
     assert "early-refills" not in {s.key for s in sections(nurse)}
 
 
-def test_a_pdmp_check_due_and_a_discrepancy_show_for_nurses(
-    nurse, second_nurse, authorised, stock
-):
+def test_a_pdmp_check_due_and_a_discrepancy_show_for_nurses(nurse, second_nurse, authorised, stock):
     (due,) = _section(nurse, "pdmp-due").items
     assert due.url == reverse("dispensing:pdmp_check", args=[authorised.course_id])
     rec = services.reconcile(nurse, counts={"LOT-A1": 99}, witness=second_nurse)
