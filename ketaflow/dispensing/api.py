@@ -207,7 +207,7 @@ class TakeHomeAuthoriseIn(InputSchema):
     summary="The clinic's take-home authorisations (optionally of one course)",
     description=ERRORS,
 )
-def list_authorisations(request: HttpRequest, course_id: int | None = None) -> list[Any]:
+def list_authorisations(request: HttpRequest, course_id: Id | None = None) -> list[Any]:
     return [_auth(a) for a in selectors.authorisations(staff_user(request), course_id=course_id)]
 
 
@@ -266,7 +266,7 @@ class TakeHomeDispenseIn(InputSchema):
     summary="The clinic's take-home supplies (the controlled-substance log)",
     description=ERRORS,
 )
-def list_supplies(request: HttpRequest, patient_id: int | None = None) -> list[Any]:
+def list_supplies(request: HttpRequest, patient_id: Id | None = None) -> list[Any]:
     return [_supply(s) for s in selectors.supplies(staff_user(request), patient_id=patient_id)]
 
 

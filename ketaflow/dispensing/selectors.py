@@ -218,6 +218,7 @@ def supplies(actor: User, *, patient_id: int | None = None) -> list[Supply]:
     _require(actor, Capability.VIEW_CLINICAL)
     rows = Supply.objects.filter(clinic_id=actor.clinic_pk)
     if patient_id is not None:
+        patient_id = patient_of(actor, patient_id).pk  # 404 unless in the actor's clinic
         rows = rows.filter(patient_id=patient_id)
     found = list(rows.order_by("-dispensed_at", "-pk")[:500])
     record_event(
