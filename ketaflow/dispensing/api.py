@@ -575,3 +575,34 @@ def explain(request: HttpRequest, line_id: PathId, payload: StockExplainIn) -> d
         witness=_witness(actor, payload.witness_id),
     )
     return _line(row)
+
+
+@router.post(
+    "/stock/receipts/{receipt_id}/entered-in-error",
+    response=StockReceiptOut,
+    summary="Mark a stock receipt entered in error (prescribers; only while its units are all "
+    "on the book)",
+    description=ERRORS,
+)
+def receipt_error(
+    request: HttpRequest, receipt_id: PathId, payload: TakeHomeReasonIn
+) -> dict[str, Any]:
+    actor = staff_user(request)
+    require(actor, Capability.AUTHORISE_TAKE_HOME)
+    receipt = selectors.receipt_of(actor, receipt_id)
+    return _receipt(services.mark_receipt_entered_in_error(actor, receipt, payload.reason))
+
+
+@router.post(
+    "/pdmp-checks/{check_id}/entered-in-error",
+    response=PdmpCheckCreatedOut,
+    summary="Mark a PDMP check entered in error (it stays, and no longer counts)",
+    description=ERRORS,
+)
+def pdmp_check_error(
+    request: HttpRequest, check_id: PathId, payload: TakeHomeReasonIn
+) -> dict[str, Any]:
+    actor = staff_user(request)
+    require(actor, Capability.DISPENSE_CONTROLLED)
+    check = selectors.pdmp_check_of(actor, check_id)
+    return {"id": services.mark_pdmp_check_entered_in_error(actor, check, payload.reason).pk}

@@ -92,6 +92,16 @@ def refill_request_of(actor: User, pk: int) -> RefillRequest:
     return _get(RefillRequest, actor, pk)
 
 
+def receipt_of(actor: User, pk: int) -> StockReceipt:
+    _stock_reader(actor)
+    return _get(StockReceipt, actor, pk)
+
+
+def pdmp_check_of(actor: User, pk: int) -> PdmpCheck:
+    _require(actor, Capability.VIEW_CLINICAL)
+    return _get(PdmpCheck, actor, pk)
+
+
 def line_of(actor: User, pk: int) -> ReconciliationLine:
     _stock_reader(actor)
     try:
