@@ -47,7 +47,7 @@ def _witness(actor: User, witness_id: int) -> User:
 # ---------------------------------------------------------------------------- out
 
 
-class EligibilityOut(Schema):
+class TakeHomeEligibilityOut(Schema):
     allowed: bool
     clean_in_a_row: int
     required: int
@@ -64,7 +64,7 @@ class PdmpStatusOut(Schema):
     sources: list[str]
 
 
-class AuthorisationOut(Schema):
+class TakeHomeAuthorisationOut(Schema):
     id: int
     course_id: int
     patient_id: int
@@ -85,7 +85,7 @@ class AuthorisationOut(Schema):
     authorised_at: datetime
 
 
-class SupplyOut(Schema):
+class TakeHomeSupplyOut(Schema):
     id: int
     authorisation_id: int
     course_id: int
@@ -108,7 +108,7 @@ class SupplyOut(Schema):
     status: str
 
 
-class RefillOut(Schema):
+class RefillRequestOut(Schema):
     id: int
     authorisation_id: int
     patient_id: int
@@ -125,28 +125,28 @@ class TakeHomeOut(Schema):
     course_id: int
     patient_id: int
     warning: str
-    eligibility: EligibilityOut
+    eligibility: TakeHomeEligibilityOut
     pdmp: PdmpStatusOut
-    authorisations: list[AuthorisationOut]
+    authorisations: list[TakeHomeAuthorisationOut]
 
 
 def _auth(a: TakeHomeAuthorisation) -> dict[str, Any]:
     return {
-        **{f: getattr(a, f) for f in AuthorisationOut.model_fields if hasattr(a, f)},
+        **{f: getattr(a, f) for f in TakeHomeAuthorisationOut.model_fields if hasattr(a, f)},
         "authorised_by": str(a.authorised_by),
     }
 
 
 def _supply(s: Supply) -> dict[str, Any]:
     return {
-        **{f: getattr(s, f) for f in SupplyOut.model_fields if hasattr(s, f)},
+        **{f: getattr(s, f) for f in TakeHomeSupplyOut.model_fields if hasattr(s, f)},
         "dispensed_by": str(s.dispensed_by),
         "witnessed_by": str(s.witnessed_by),
     }
 
 
 def _refill(r: RefillRequest) -> dict[str, Any]:
-    return {f: getattr(r, f) for f in RefillOut.model_fields}
+    return {f: getattr(r, f) for f in RefillRequestOut.model_fields}
 
 
 def _pdmp(p: core.PdmpStatus) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def course_state(request: HttpRequest, course_id: PathId) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- authorisations
 
 
-class AuthoriseIn(InputSchema):
+class TakeHomeAuthoriseIn(InputSchema):
     product: Text = Field(min_length=1, max_length=120)
     dosage_form: Text = Field(description="troche, tablet or capsule")
     strength_mg: float = Field(gt=0, le=1000, description="mg of ketamine per unit")
@@ -203,23 +203,23 @@ class AuthoriseIn(InputSchema):
 
 @router.get(
     "/authorisations",
-    response=list[AuthorisationOut],
+    response=list[TakeHomeAuthorisationOut],
     summary="The clinic's take-home authorisations (optionally of one course)",
     description=ERRORS,
 )
-def list_authorisations(request: HttpRequest, course_id: int | None = None) -> list[Any]:
+def list_authorisations(request: HttpRequest, course_id: Id | None = None) -> list[Any]:
     return [_auth(a) for a in selectors.authorisations(staff_user(request), course_id=course_id)]
 
 
 @router.post(
     "/courses/{course_id}/authorisations",
-    response={201: AuthorisationOut},
+    response={201: TakeHomeAuthorisationOut},
     summary="Authorise home doses (prescribers; only after the supervised doses)",
     description=ERRORS
     + " Refused (422) before N supervised doses in a row without a safety event, and beyond "
     "the Schedule III limits (at most 5 refills; expires after 6 months).",
 )
-def authorise(request: HttpRequest, course_id: PathId, payload: AuthoriseIn) -> Status[Any]:
+def authorise(request: HttpRequest, course_id: PathId, payload: TakeHomeAuthoriseIn) -> Status[Any]:
     actor = staff_user(request)
     require(actor, Capability.AUTHORISE_TAKE_HOME)
     course = selectors.course_of(actor, course_id)
@@ -227,17 +227,19 @@ def authorise(request: HttpRequest, course_id: PathId, payload: AuthoriseIn) -> 
     return Status(201, _auth(auth))
 
 
-class ReasonIn(InputSchema):
+class TakeHomeReasonIn(InputSchema):
     reason: Text = Field(min_length=1, max_length=500)
 
 
 @router.post(
     "/authorisations/{authorisation_id}/end",
-    response=AuthorisationOut,
+    response=TakeHomeAuthorisationOut,
     summary="End a take-home authorisation, with a reason",
     description=ERRORS,
 )
-def end(request: HttpRequest, authorisation_id: PathId, payload: ReasonIn) -> dict[str, Any]:
+def end(
+    request: HttpRequest, authorisation_id: PathId, payload: TakeHomeReasonIn
+) -> dict[str, Any]:
     actor = staff_user(request)
     require(actor, Capability.AUTHORISE_TAKE_HOME)
     auth = selectors.authorisation_of(actor, authorisation_id)
@@ -247,7 +249,7 @@ def end(request: HttpRequest, authorisation_id: PathId, payload: ReasonIn) -> di
 # ---------------------------------------------------------------------------- supplies
 
 
-class DispenseIn(InputSchema):
+class TakeHomeDispenseIn(InputSchema):
     quantity: int = Field(ge=1, le=1000, description="Units (tablets, troches...)")
     lot: Text = Field(min_length=1, max_length=60)
     witness_id: Id = Field(description="Another nurse or prescriber of this clinic")
@@ -260,28 +262,32 @@ class DispenseIn(InputSchema):
 
 @router.get(
     "/supplies",
-    response=list[SupplyOut],
+    response=list[TakeHomeSupplyOut],
     summary="The clinic's take-home supplies (the controlled-substance log)",
     description=ERRORS,
 )
-def list_supplies(request: HttpRequest, patient_id: int | None = None) -> list[Any]:
+def list_supplies(request: HttpRequest, patient_id: Id | None = None) -> list[Any]:
     return [_supply(s) for s in selectors.supplies(staff_user(request), patient_id=patient_id)]
 
 
-@router.get("/supplies/{supply_id}", response=SupplyOut, summary="One supply", description=ERRORS)
+@router.get(
+    "/supplies/{supply_id}", response=TakeHomeSupplyOut, summary="One supply", description=ERRORS
+)
 def get_supply(request: HttpRequest, supply_id: PathId) -> dict[str, Any]:
     return _supply(selectors.supply_of(staff_user(request), supply_id))
 
 
 @router.post(
     "/authorisations/{authorisation_id}/supplies",
-    response={201: SupplyOut},
+    response={201: TakeHomeSupplyOut},
     summary="Dispense a take-home supply from stock, witnessed and acknowledged",
     description=ERRORS
     + " Refused (422) when early (record a refill request), beyond the refills or expiry, "
     "above the schedule's quantity, or with the PDMP check due and no prescriber override.",
 )
-def dispense(request: HttpRequest, authorisation_id: PathId, payload: DispenseIn) -> Status[Any]:
+def dispense(
+    request: HttpRequest, authorisation_id: PathId, payload: TakeHomeDispenseIn
+) -> Status[Any]:
     actor = staff_user(request)
     require(actor, Capability.DISPENSE_CONTROLLED)
     auth = selectors.authorisation_of(actor, authorisation_id)
@@ -300,11 +306,13 @@ def dispense(request: HttpRequest, authorisation_id: PathId, payload: DispenseIn
 
 @router.post(
     "/supplies/{supply_id}/entered-in-error",
-    response=SupplyOut,
+    response=TakeHomeSupplyOut,
     summary="Mark a supply entered in error (it stays on the log; its units return)",
     description=ERRORS,
 )
-def supply_error(request: HttpRequest, supply_id: PathId, payload: ReasonIn) -> dict[str, Any]:
+def supply_error(
+    request: HttpRequest, supply_id: PathId, payload: TakeHomeReasonIn
+) -> dict[str, Any]:
     actor = staff_user(request)
     require(actor, Capability.AUTHORISE_TAKE_HOME)
     supply = selectors.supply_of(actor, supply_id)
@@ -314,18 +322,18 @@ def supply_error(request: HttpRequest, supply_id: PathId, payload: ReasonIn) -> 
 # ---------------------------------------------------------------------------- refill requests
 
 
-class RefillIn(InputSchema):
+class RefillRequestIn(InputSchema):
     note: Text = Field(default="", max_length=500)
 
 
-class DecideIn(InputSchema):
+class RefillDecisionIn(InputSchema):
     approve: Bool
     reason: Text = Field(min_length=1, max_length=500)
 
 
 @router.get(
     "/refill-requests",
-    response=list[RefillOut],
+    response=list[RefillRequestOut],
     summary="The clinic's refill requests (waiting=true: early ones waiting for a prescriber)",
     description=ERRORS,
 )
@@ -337,12 +345,12 @@ def list_refills(request: HttpRequest, waiting: bool = False) -> list[Any]:
 
 @router.post(
     "/authorisations/{authorisation_id}/refill-requests",
-    response={201: RefillOut},
+    response={201: RefillRequestOut},
     summary="Record a request for more; an early one is flagged and waits for a prescriber",
     description=ERRORS,
 )
 def request_refill(
-    request: HttpRequest, authorisation_id: PathId, payload: RefillIn
+    request: HttpRequest, authorisation_id: PathId, payload: RefillRequestIn
 ) -> Status[Any]:
     actor = staff_user(request)
     require(actor, Capability.DISPENSE_CONTROLLED)
@@ -352,11 +360,11 @@ def request_refill(
 
 @router.post(
     "/refill-requests/{request_id}/decision",
-    response=RefillOut,
+    response=RefillRequestOut,
     summary="A prescriber approves or declines an early refill request, with a reason",
     description=ERRORS,
 )
-def decide(request: HttpRequest, request_id: PathId, payload: DecideIn) -> dict[str, Any]:
+def decide(request: HttpRequest, request_id: PathId, payload: RefillDecisionIn) -> dict[str, Any]:
     actor = staff_user(request)
     require(actor, Capability.AUTHORISE_TAKE_HOME)
     row = selectors.refill_request_of(actor, request_id)
@@ -368,24 +376,24 @@ def decide(request: HttpRequest, request_id: PathId, payload: DecideIn) -> dict[
 # ---------------------------------------------------------------------------- PDMP
 
 
-class PdmpIn(InputSchema):
+class PdmpCheckIn(InputSchema):
     checked_on: IsoDate
     outcome: Text = Field(description="no_concern or concern")
     registry: Text = Field(default="", max_length=120)
     notes: Text = Field(default="", max_length=500)
 
 
-class CreatedOut(Schema):
+class PdmpCheckCreatedOut(Schema):
     id: int
 
 
 @router.post(
     "/patients/{patient_id}/pdmp-checks",
-    response={201: CreatedOut},
+    response={201: PdmpCheckCreatedOut},
     summary="Record a prescription-monitoring (PDMP) check",
     description=ERRORS,
 )
-def pdmp_check(request: HttpRequest, patient_id: PathId, payload: PdmpIn) -> Status[Any]:
+def pdmp_check(request: HttpRequest, patient_id: PathId, payload: PdmpCheckIn) -> Status[Any]:
     actor = staff_user(request)
     require(actor, Capability.DISPENSE_CONTROLLED)
     patient = selectors.patient_of(actor, patient_id)
@@ -396,7 +404,7 @@ def pdmp_check(request: HttpRequest, patient_id: PathId, payload: PdmpIn) -> Sta
 # ---------------------------------------------------------------------------- stock
 
 
-class ReceiptIn(InputSchema):
+class StockReceiptIn(InputSchema):
     product: Text = Field(min_length=1, max_length=120)
     dosage_form: Text = Field(description="troche, tablet or capsule")
     strength_mg: float = Field(gt=0, le=1000)
@@ -408,7 +416,7 @@ class ReceiptIn(InputSchema):
     reference: Text = Field(default="", max_length=120)
 
 
-class ReceiptOut(Schema):
+class StockReceiptOut(Schema):
     id: int
     product: str
     dosage_form: str
@@ -421,7 +429,7 @@ class ReceiptOut(Schema):
     witnessed_by: str
 
 
-class LotOut(Schema):
+class StockLotOut(Schema):
     lot: str
     product: str
     strength_mg: float
@@ -429,7 +437,7 @@ class LotOut(Schema):
     on_book: int
 
 
-class LineOut(Schema):
+class StockCountLineOut(Schema):
     id: int
     lot: str
     expected: int
@@ -439,25 +447,25 @@ class LineOut(Schema):
     open: bool
 
 
-class ReconciliationOut(Schema):
+class StockReconciliationOut(Schema):
     id: int
     counted_at: datetime
     counted_by: str
     witnessed_by: str
     note: str
-    lines: list[LineOut]
+    lines: list[StockCountLineOut]
 
 
-class StockOut(Schema):
-    lots: list[LotOut]
-    receipts: list[ReceiptOut]
-    reconciliations: list[ReconciliationOut]
-    open_discrepancies: list[LineOut]
+class ControlledStockOut(Schema):
+    lots: list[StockLotOut]
+    receipts: list[StockReceiptOut]
+    reconciliations: list[StockReconciliationOut]
+    open_discrepancies: list[StockCountLineOut]
 
 
 def _receipt(r: StockReceipt) -> dict[str, Any]:
     return {
-        **{f: getattr(r, f) for f in ReceiptOut.model_fields if hasattr(r, f)},
+        **{f: getattr(r, f) for f in StockReceiptOut.model_fields if hasattr(r, f)},
         "received_by": str(r.received_by),
         "witnessed_by": str(r.witnessed_by),
     }
@@ -488,7 +496,7 @@ def _reconciliation(r: StockReconciliation) -> dict[str, Any]:
 
 @router.get(
     "/stock",
-    response=StockOut,
+    response=ControlledStockOut,
     summary="The clinic's controlled-substance stock: the book per lot, receipts, counts",
     description=ERRORS,
 )
@@ -504,11 +512,11 @@ def stock(request: HttpRequest) -> dict[str, Any]:
 
 @router.post(
     "/stock/receipts",
-    response={201: ReceiptOut},
+    response={201: StockReceiptOut},
     summary="Receive product into the controlled-substance stock (witnessed)",
     description=ERRORS,
 )
-def receive(request: HttpRequest, payload: ReceiptIn) -> Status[Any]:
+def receive(request: HttpRequest, payload: StockReceiptIn) -> Status[Any]:
     actor = staff_user(request)
     require(actor, Capability.DISPENSE_CONTROLLED)
     data = payload.dict()
@@ -516,24 +524,24 @@ def receive(request: HttpRequest, payload: ReceiptIn) -> Status[Any]:
     return Status(201, _receipt(services.receive_stock(actor, **data)))
 
 
-class CountIn(InputSchema):
+class StockCountIn(InputSchema):
     lot: Text = Field(min_length=1, max_length=60)
     counted: int = Field(ge=0, le=100000)
 
 
-class ReconcileIn(InputSchema):
-    counts: list[CountIn] = Field(description="Every lot on the book, counted")
+class StockReconcileIn(InputSchema):
+    counts: list[StockCountIn] = Field(description="Every lot on the book, counted")
     witness_id: Id
     note: Text = Field(default="", max_length=500)
 
 
 @router.post(
     "/stock/reconciliations",
-    response={201: ReconciliationOut},
+    response={201: StockReconciliationOut},
     summary="Record a witnessed count; a difference from the book opens a discrepancy",
     description=ERRORS,
 )
-def reconcile(request: HttpRequest, payload: ReconcileIn) -> Status[Any]:
+def reconcile(request: HttpRequest, payload: StockReconcileIn) -> Status[Any]:
     actor = staff_user(request)
     require(actor, Capability.DISPENSE_CONTROLLED)
     counts = {c.lot: c.counted for c in payload.counts}
@@ -545,18 +553,18 @@ def reconcile(request: HttpRequest, payload: ReconcileIn) -> Status[Any]:
     return Status(201, _reconciliation(rec))
 
 
-class ExplainIn(InputSchema):
+class StockExplainIn(InputSchema):
     explanation: Text = Field(min_length=1, max_length=2000)
     witness_id: Id
 
 
 @router.post(
     "/stock/lines/{line_id}/explanation",
-    response=LineOut,
+    response=StockCountLineOut,
     summary="Explain a count's discrepancy, witnessed by someone else",
     description=ERRORS,
 )
-def explain(request: HttpRequest, line_id: PathId, payload: ExplainIn) -> dict[str, Any]:
+def explain(request: HttpRequest, line_id: PathId, payload: StockExplainIn) -> dict[str, Any]:
     actor = staff_user(request)
     require(actor, Capability.DISPENSE_CONTROLLED)
     line = selectors.line_of(actor, line_id)
@@ -567,3 +575,34 @@ def explain(request: HttpRequest, line_id: PathId, payload: ExplainIn) -> dict[s
         witness=_witness(actor, payload.witness_id),
     )
     return _line(row)
+
+
+@router.post(
+    "/stock/receipts/{receipt_id}/entered-in-error",
+    response=StockReceiptOut,
+    summary="Mark a stock receipt entered in error (prescribers; only while its units are all "
+    "on the book)",
+    description=ERRORS,
+)
+def receipt_error(
+    request: HttpRequest, receipt_id: PathId, payload: TakeHomeReasonIn
+) -> dict[str, Any]:
+    actor = staff_user(request)
+    require(actor, Capability.AUTHORISE_TAKE_HOME)
+    receipt = selectors.receipt_of(actor, receipt_id)
+    return _receipt(services.mark_receipt_entered_in_error(actor, receipt, payload.reason))
+
+
+@router.post(
+    "/pdmp-checks/{check_id}/entered-in-error",
+    response=PdmpCheckCreatedOut,
+    summary="Mark a PDMP check entered in error (it stays, and no longer counts)",
+    description=ERRORS,
+)
+def pdmp_check_error(
+    request: HttpRequest, check_id: PathId, payload: TakeHomeReasonIn
+) -> dict[str, Any]:
+    actor = staff_user(request)
+    require(actor, Capability.DISPENSE_CONTROLLED)
+    check = selectors.pdmp_check_of(actor, check_id)
+    return {"id": services.mark_pdmp_check_entered_in_error(actor, check, payload.reason).pk}

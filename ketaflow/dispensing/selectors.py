@@ -92,6 +92,16 @@ def refill_request_of(actor: User, pk: int) -> RefillRequest:
     return _get(RefillRequest, actor, pk)
 
 
+def receipt_of(actor: User, pk: int) -> StockReceipt:
+    _stock_reader(actor)
+    return _get(StockReceipt, actor, pk)
+
+
+def pdmp_check_of(actor: User, pk: int) -> PdmpCheck:
+    _require(actor, Capability.VIEW_CLINICAL)
+    return _get(PdmpCheck, actor, pk)
+
+
 def line_of(actor: User, pk: int) -> ReconciliationLine:
     _stock_reader(actor)
     try:
@@ -218,6 +228,7 @@ def supplies(actor: User, *, patient_id: int | None = None) -> list[Supply]:
     _require(actor, Capability.VIEW_CLINICAL)
     rows = Supply.objects.filter(clinic_id=actor.clinic_pk)
     if patient_id is not None:
+        patient_id = patient_of(actor, patient_id).pk  # 404 unless in the actor's clinic
         rows = rows.filter(patient_id=patient_id)
     found = list(rows.order_by("-dispensed_at", "-pk")[:500])
     record_event(
@@ -336,7 +347,6 @@ def pdmp_checks_due(actor: User) -> list[PdmpDue]:
     clinic = actor.clinic
     assert clinic is not None
     today = clinic_today(clinic)
-    interval = derive.pdmp_interval(clinic)
     due = []
     current = (
         TakeHomeAuthorisation.objects.filter(
@@ -346,7 +356,9 @@ def pdmp_checks_due(actor: User) -> list[PdmpDue]:
         .order_by("patient_id", "-authorised_at")
     )
     seen: set[int] = set()
+    interval = None
     for auth in current:
+        interval = interval or derive.pdmp_interval(clinic)
         if auth.patient_id in seen:
             continue
         seen.add(auth.patient_id)

@@ -512,8 +512,37 @@ def dispense(
 def mark_supply_entered_in_error(actor: User, supply: Supply, reason: str) -> Supply:
     """A supply recorded by mistake: it stays, marked, and its units return to the book."""
     require(actor, Capability.AUTHORISE_TAKE_HOME, supply)
+    return _entered_in_error(actor, supply, reason)
+
+
+@transaction.atomic
+def mark_receipt_entered_in_error(actor: User, receipt: StockReceipt, reason: str) -> StockReceipt:
+    """A receipt recorded by mistake: it stays, marked, and its units leave the book."""
+    require(actor, Capability.AUTHORISE_TAKE_HOME, receipt)
+    _lock_stock(receipt.clinic_id)
+    on_book = derive.book_balance(receipt.clinic).get(receipt.lot, 0)
+    if receipt.status == EntryStatus.ACTIVE and on_book < receipt.quantity:
+        raise ValidationError(
+            {
+                "__all__": [
+                    f"Only {on_book} unit(s) of lot {receipt.lot} on the book: units of this "
+                    "receipt were dispensed or counted. Count the stock and explain instead."
+                ]
+            }
+        )
+    return _entered_in_error(actor, receipt, reason)
+
+
+@transaction.atomic
+def mark_pdmp_check_entered_in_error(actor: User, check: PdmpCheck, reason: str) -> PdmpCheck:
+    """A PDMP check recorded by mistake (wrong patient, wrong date): it no longer counts."""
+    require(actor, Capability.DISPENSE_CONTROLLED, check)
+    return _entered_in_error(actor, check, reason)
+
+
+def _entered_in_error(actor: User, entry: Any, reason: str) -> Any:
     why = _reason(reason, "reason", "Say why the entry is withdrawn.")
-    row = Supply.objects.select_for_update().get(pk=supply.pk)
+    row = type(entry).objects.select_for_update().get(pk=entry.pk)
     if row.status == EntryStatus.ENTERED_IN_ERROR:
         raise ValidationError({"__all__": ["Already marked entered in error."]})
     row.status = EntryStatus.ENTERED_IN_ERROR

@@ -16,6 +16,7 @@ from fhir_core.fhirabstractmodel import FHIRAbstractModel as Resource
 from ketaflow.fhir import (
     codes,
     resources_chart,
+    resources_dispensing,
     resources_homediary,
     resources_scales,
     resources_sessions,
@@ -36,6 +37,7 @@ EXPORTED_TYPES: tuple[str, ...] = (
     "Encounter",
     "Procedure",
     "MedicationAdministration",
+    "MedicationDispense",
 )
 
 
@@ -61,6 +63,7 @@ def patient_resources(record: PatientRecord, now: datetime) -> list[Resource]:
         out.append(resources_sessions.encounter(s))
         out.append(resources_sessions.procedure(s))
         out += resources_sessions.administrations(s, now)
+    out += [resources_dispensing.medication_dispense(s) for s in record.supplies]
     return out
 
 

@@ -217,6 +217,7 @@ BOUND_CODES: Mapping[tuple[str, str], frozenset[str]] = MappingProxyType(
         ("MedicationAdministration", "status"): frozenset(
             {"in-progress", "completed", "entered-in-error"}
         ),
+        ("MedicationDispense", "status"): frozenset({"completed", "entered-in-error"}),
         ("Bundle", "type"): frozenset({"collection", "searchset"}),
         ("Bundle", "entry.search.mode"): frozenset({"match"}),
         ("OperationOutcome", "issue.severity"): frozenset({"error", "warning", "information"}),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.dispensing.models import Supply
 from ketaflow.homediary.models import DiaryEntry
 from ketaflow.patients.models import Allergy, Diagnosis, Measurement, Medication, Patient
 from ketaflow.questionnaires.models import InstrumentResponse
@@ -61,6 +62,7 @@ class PatientRecord:
     responses: list[InstrumentResponse] = field(default_factory=list)
     sessions: list[SessionRecord] = field(default_factory=list)
     home_doses: list[DiaryEntry] = field(default_factory=list)  # patient-reported
+    supplies: list[Supply] = field(default_factory=list)  # take-home (MedicationDispense)
 
 
 def _session_record(session: TreatmentSession) -> SessionRecord:
@@ -123,5 +125,10 @@ def load(patient: Patient) -> PatientRecord:
             DiaryEntry.objects.filter(patient=patient)
             .select_related("supply")
             .order_by("taken_at", "pk")
+        ),
+        supplies=list(
+            Supply.objects.filter(patient=patient)
+            .select_related("authorisation", "dispensed_by", "witnessed_by")
+            .order_by("dispensed_at", "pk")
         ),
     )

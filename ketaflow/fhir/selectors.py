@@ -21,6 +21,7 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument
+from ketaflow.dispensing.models import Supply
 from ketaflow.fhir import derive, ids, resources_scales
 from ketaflow.fhir.bundle import EXPORTED_TYPES, bundle, patient_resources
 from ketaflow.fhir.models import ExportJob
@@ -48,6 +49,7 @@ _OWNER: dict[str, tuple[type[models.Model], str]] = {
     "mai": (TreatmentSession, "patient_id"),
     "mae": (AdministrationEvent, "session__patient_id"),
     "hdd": (DiaryEntry, "patient_id"),
+    "mdisp": (Supply, "patient_id"),
 }
 
 NOT_FOUND = "No such resource in your clinic."

@@ -29,6 +29,7 @@ from ketaflow.accounts.selectors import clinic_users
 from ketaflow.clinical.checklist import Status
 from ketaflow.courses import selectors as courses
 from ketaflow.devices import selectors as devices
+from ketaflow.dispensing import selectors as dispensing
 from ketaflow.homediary import selectors as homediary
 from ketaflow.lib.clock import clinic_today, local
 from ketaflow.mail import selectors as mail
@@ -501,6 +502,66 @@ def _users(user: User, now: datetime, asked: _Asked) -> Section:
     )
 
 
+# ---------------------------------------------------------------------------- take-home supply
+
+
+def _early_refills_waiting(user: User, now: datetime, asked: _Asked) -> Section:
+    """Early refill requests waiting for a prescriber's decision (dispensing)."""
+    items = [
+        Item(
+            f"{r.patient.given_name} {r.patient.family_name}: early refill request",
+            reverse("dispensing:decide_refill", args=[r.pk]),
+            r.early_reason,
+            urgent=True,
+        )
+        for r in dispensing.early_requests_waiting(user)
+    ]
+    return Section(
+        "early-refills",
+        "Early refill requests",
+        items,
+        "No early refill request is waiting.",
+        urgent=bool(items),
+    )
+
+
+def _pdmp_checks_due(user: User, now: datetime, asked: _Asked) -> Section:
+    """Patients with take-home doses whose prescription-monitoring check is due."""
+    items = [
+        Item(
+            f"{d.authorisation.patient.given_name} {d.authorisation.patient.family_name}: "
+            "PDMP check due",
+            reverse("dispensing:pdmp_check", args=[d.authorisation.course_id]),
+            d.status.message,
+        )
+        for d in dispensing.pdmp_checks_due(user)
+    ]
+    return Section("pdmp-due", "PDMP checks due", items, "No PDMP check is due.")
+
+
+def _stock_discrepancies(user: User, now: datetime, asked: _Asked) -> Section:
+    """Controlled-substance counts that differ from the book and are not yet explained."""
+    items = [
+        Item(
+            f"Lot {line.lot}: counted {line.counted}, expected {line.expected}",
+            reverse("dispensing:explain", args=[line.pk]),
+            f"Counted {_local(line.reconciliation.counted_at, user):%d %b %H:%M}; explain it, "
+            "witnessed.",
+            urgent=True,
+        )
+        for line in dispensing.open_discrepancies(user)
+    ]
+    return Section(
+        "stock-discrepancies",
+        "Controlled-stock discrepancies",
+        items,
+        "Every count agrees with the book.",
+        reverse("dispensing:stock"),
+        "Controlled stock",
+        urgent=bool(items),
+    )
+
+
 # ---------------------------------------------------------------------------- home dose diary
 
 
@@ -583,6 +644,8 @@ ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
         _home_doses_missed,
         _forms_due,
         _held_messages,
+        _pdmp_checks_due,
+        _stock_discrepancies,
     ),
     Role.PRESCRIBER: (
         _critical_alerts,
@@ -593,6 +656,9 @@ ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
         _sessions_to_sign,
         _reviews_to_sign,
         _rems_due,
+        _early_refills_waiting,
+        _pdmp_checks_due,
+        _stock_discrepancies,
     ),
     Role.FRONT_DESK: (_arrivals_today, _bookings_to_confirm, _bookings_to_close),
     # The clinic admin's exports come first, from fhir's `{% export_worklist %}` (home.html).

@@ -55,7 +55,10 @@ API_ROWS = [
         "POST",
         API + "/stock/reconciliations",
         expect(403, 201, 201, 403, 403, 422),  # the outsider's clinic has no such lot
-        lambda ids: {"counts": [{"lot": "LOT-A1", "counted": 79}], "witness_id": ids["w"]},
+        lambda ids: {
+            "counts": [{"lot": "LOT-A1", "counted": 79}, {"lot": "LOT-C3", "counted": 5}],
+            "witness_id": ids["w"],
+        },
     ),
     Row(
         "POST",
@@ -109,6 +112,8 @@ API_ROWS = [
     ),
     Row("POST", API + "/supplies/{s1}/entered-in-error", PRESCRIBER, {"reason": "Duplicate"}),
     Row("POST", API + "/authorisations/{a1}/end", PRESCRIBER, {"reason": "Course ended"}),
+    Row("POST", API + "/stock/receipts/{rc3}/entered-in-error", PRESCRIBER, {"reason": "Typo"}),
+    Row("POST", API + "/pdmp-checks/{k1}/entered-in-error", DISPENSER, {"reason": "Wrong patient"}),
 ]
 PERSONA_ROWS = PAGE_ROWS + API_ROWS
 
@@ -143,14 +148,13 @@ def world(
     waiting; c3: supervised doses done, nothing authorised; a count one troche short."""
     from ketaflow.courses.services import start_course
     from ketaflow.dispensing import services
+    from ketaflow.dispensing.models import PdmpCheck
 
     clock(DEFAULT_NOW - timedelta(days=40))
     courses, auths = [], []
     for i, p in enumerate([patient, _patient(clinic, front_desk, "KF-2"), None]):
         p = p or _patient(clinic, front_desk, "KF-3")
-        c = start_course(
-            prescriber, p, protocols["iv-racemic"], started_on=timezone.localdate()
-        )
+        c = start_course(prescriber, p, protocols["iv-racemic"], started_on=timezone.localdate())
         make_supervised(c, chair, prescriber, nurse, 3)
         courses.append(c)
         if i < 2:
@@ -168,11 +172,22 @@ def world(
         quantity=100,
         witness=second_nurse,
     )
+    checks = list(PdmpCheck.objects.order_by("pk"))
+    spare = services.receive_stock(
+        nurse,
+        product="Ketamine HCl 25 mg tablet",
+        dosage_form="tablet",
+        strength_mg=25.0,
+        lot="LOT-C3",
+        expires_on=timezone.localdate() + timedelta(days=365),
+        quantity=5,
+        witness=second_nurse,
+    )
     s1 = dispense(nurse, auths[0], second_nurse)
     clock(DEFAULT_NOW)
     dispense(nurse, auths[1], second_nurse)
     r2 = services.request_refill(nurse, auths[1], note="Lost some")
-    rec = services.reconcile(nurse, counts={"LOT-A1": 79}, witness=second_nurse)
+    rec = services.reconcile(nurse, counts={"LOT-A1": 79, "LOT-C3": 5}, witness=second_nurse)
     return {
         "c1": courses[0].pk,
         "c3": courses[2].pk,
@@ -180,8 +195,10 @@ def world(
         "a1": auths[0].pk,
         "s1": s1.pk,
         "r2": r2.pk,
-        "l1": rec.lines.get().pk,
+        "l1": rec.lines.get(lot="LOT-A1").pk,
         "w": second_nurse.pk,
+        "rc3": spare.pk,
+        "k1": checks[0].pk,
         "today": timezone.localdate().isoformat(),
         "next_year": (timezone.localdate() + timedelta(days=365)).isoformat(),
     }

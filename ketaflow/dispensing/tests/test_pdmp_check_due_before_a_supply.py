@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from ketaflow.dispensing import selectors
+from ketaflow.dispensing import selectors, services
 from ketaflow.dispensing.tests.conftest import dispense
 
 
@@ -37,3 +37,13 @@ def test_a_check_falls_due_after_the_interval_and_shows_on_the_list(
     assert due.authorisation == authorised
     with pytest.raises(ValidationError, match="PDMP check due"):
         dispense(nurse, authorised, second_nurse)
+
+
+def test_a_check_marked_entered_in_error_no_longer_counts(
+    nurse, second_nurse, authorised, stock, pdmp_checked
+):
+    services.mark_pdmp_check_entered_in_error(nurse, pdmp_checked, "Another patient's report")
+    with pytest.raises(ValidationError, match="PDMP check due"):
+        dispense(nurse, authorised, second_nurse)
+    pdmp_checked.refresh_from_db()
+    assert pdmp_checked.history.first().history_change_reason == "Another patient's report"

@@ -43,3 +43,13 @@ def test_dispensing_draws_from_the_book_and_cannot_exceed_it(
     services.reconcile(nurse, counts={"LOT-A1": 5}, witness=second_nurse)
     with pytest.raises(ValidationError, match="Only 5 unit"):
         dispense(nurse, authorised, second_nurse, quantity=10)
+
+
+def test_a_receipt_is_withdrawn_only_while_all_its_units_are_on_the_book(
+    nurse, second_nurse, prescriber, authorised, stock, pdmp_checked
+):
+    dispense(nurse, authorised, second_nurse, quantity=10)
+    with pytest.raises(ValidationError, match="Only 90 unit"):
+        services.mark_receipt_entered_in_error(prescriber, stock, "Wrong lot typed")
+    stock.refresh_from_db()
+    assert stock.status == "active"
