@@ -170,6 +170,8 @@ INSTALLED_APPS = [
     "ketaflow.questionnaires",
     "ketaflow.courses",
     "ketaflow.treatments",
+    "ketaflow.dispensing",
+    "ketaflow.homediary",
     "ketaflow.web",
     "ketaflow.cli",
     "ketaflow.pk_explorer",

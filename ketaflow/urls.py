@@ -19,6 +19,8 @@ urlpatterns = [
     path("p/", include("ketaflow.portal.urls")),
     path("outcomes/", include("ketaflow.outcomes.urls")),
     path("safety/", include("ketaflow.safety.urls")),
+    path("dispensing/", include("ketaflow.dispensing.urls")),
+    path("homediary/", include("ketaflow.homediary.urls")),
     path("devices/", include("ketaflow.devices.urls")),
     path("fhir/", include("ketaflow.fhir.urls")),
     path("mail/", include("ketaflow.mail.urls")),

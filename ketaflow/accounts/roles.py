@@ -57,6 +57,16 @@ class Capability(models.TextChoices):
         "review_emergency_access",
         "Review emergency (break-glass) access to or by the clinic",
     )
+    # Take-home supply (issue #16): the prescription, and the controlled-substance log.
+    AUTHORISE_TAKE_HOME = (
+        "authorise_take_home",
+        "Authorise take-home doses, decide early refill requests, override an overdue PDMP check",
+    )
+    DISPENSE_CONTROLLED = (
+        "dispense_controlled",
+        "Dispense take-home supplies, receive and count controlled-substance stock, record "
+        "PDMP checks",
+    )
 
 
 _ALL_CHART = {
@@ -73,6 +83,7 @@ _NURSING = {
     Capability.CHART_SESSION,
     Capability.SEND_QUESTIONNAIRES,
     Capability.BREAK_GLASS,
+    Capability.DISPENSE_CONTROLLED,
 }
 _PRESCRIBING = {
     Capability.EDIT_DIAGNOSES,
@@ -81,6 +92,7 @@ _PRESCRIBING = {
     Capability.OVERRIDE_LIMITS,
     Capability.SIGN_SESSION,
     Capability.MANAGE_PROTOCOLS,
+    Capability.AUTHORISE_TAKE_HOME,
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {

@@ -64,9 +64,14 @@ from ketaflow.treatments.api import router as treatments_router  # noqa: E402
 
 api.add_router("/treatments", treatments_router)
 
+from ketaflow.dispensing.api import router as dispensing_router  # noqa: E402
+
+api.add_router("/dispensing", dispensing_router)
+
 from ketaflow.devices.api import router as devices_router  # noqa: E402
 from ketaflow.emergency.api import router as emergency_router  # noqa: E402
 from ketaflow.fhir.api import router as fhir_router  # noqa: E402
+from ketaflow.homediary.api import router as homediary_router  # noqa: E402
 from ketaflow.outcomes.api import router as outcomes_router  # noqa: E402
 from ketaflow.portal.api import router as portal_router  # noqa: E402
 from ketaflow.safety.api import router as safety_router  # noqa: E402
@@ -74,6 +79,7 @@ from ketaflow.safety.api import router as safety_router  # noqa: E402
 api.add_router("/portal", portal_router)
 api.add_router("/outcomes", outcomes_router)
 api.add_router("/safety", safety_router)
+api.add_router("/homediary", homediary_router)
 api.add_router("/devices", devices_router)
 api.add_router("/fhir", fhir_router)
 api.add_router("/emergency", emergency_router)

@@ -395,6 +395,9 @@ class CourseHistory:
     `session_dates`: days sessions were given (held), any order. `maintenance_dates`: those of
     them in a maintenance phase. `next_session_on`: the next booked session, if any.
     `recurrent`: the plan gives more than one dose (the label's LFT condition).
+    `home_dose_dates`: days the patient recorded a dose taken at home (the diary); they count
+    as doses: the first dose may be a home one, and any home dose makes the plan recurrent
+    (home use is repeated dosing, S4, S34).
     """
 
     started_on: date
@@ -405,6 +408,7 @@ class CourseHistory:
     next_session_on: date | None = None
     next_session_is_maintenance: bool = False
     ended_on: date | None = None
+    home_dose_dates: tuple[date, ...] = ()
 
     def __post_init__(self) -> None:
         if not set(self.maintenance_dates) <= set(self.session_dates):
@@ -419,8 +423,45 @@ class CourseHistory:
         return min(self.session_dates, default=None)
 
     @property
+    def first_dose_on(self) -> date | None:
+        """The first dose, in clinic or at home."""
+        return min((*self.session_dates, *self.home_dose_dates), default=None)
+
+    @property
+    def repeated_dosing(self) -> bool:
+        """The label's LFT condition: the plan is recurrent, or doses are taken at home."""
+        return self.recurrent or bool(self.home_dose_dates)
+
+    @property
     def active(self) -> bool:
         return self.phase is not CoursePhase.ENDED
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Dose days in a rolling window (calendar days ending `end`), supervised and at home."""
+
+    days: int
+    end: date
+    supervised: int
+    home: int
+
+    @property
+    def total(self) -> int:
+        return self.supervised + self.home
+
+
+def exposure(history: CourseHistory, today: date, days: int = 30) -> Exposure:
+    """How often ketamine was taken in the last `days` days, clinic and home days apart."""
+    if days < 1:
+        raise ClinicalInputError("a window is at least 1 day", field="days")
+    start = today - timedelta(days=days - 1)
+    return Exposure(
+        days,
+        today,
+        sum(1 for d in set(history.session_dates) if start <= d <= today),
+        sum(1 for d in set(history.home_dose_dates) if start <= d <= today),
+    )
 
 
 @dataclass(frozen=True)
@@ -497,7 +538,7 @@ def _interval_item(
     )
     if not history.active:
         return _not_required(check, "The course has ended.", interval, last)
-    first = history.first_session_on
+    first = history.first_dose_on
     if last is None:
         if first is None:
             due_on = history.next_session_on or max(history.started_on, today)
@@ -566,7 +607,7 @@ def due_list(
         if held is None or result.on >= held.on:
             last[result.check] = result
     soon = rules.due_soon_days.value
-    if history.recurrent and rules.lft_baseline.value:
+    if history.repeated_dosing and rules.lft_baseline.value:
         liver = _interval_item(
             Check.LIVER,
             history,
@@ -645,6 +686,7 @@ __all__ = [
     "CoursePhase",
     "DueItem",
     "DueStatus",
+    "Exposure",
     "LabFinding",
     "LabFlag",
     "LabValue",
@@ -656,6 +698,7 @@ __all__ = [
     "due_list",
     "evaluate_lab",
     "evaluate_luts",
+    "exposure",
     "flags",
     "rules_for",
 ]

@@ -14,6 +14,10 @@ cumulative mg. So this module *measures*; it flags only:
   one** (`MisuseConfig.mg_per_30_days_review_at`, default None: nothing to sign off yet).
 
 Indicators inform a prescriber's review; they never block a booking or a dose.
+Doses taken at home (the patient's diary, `HomeDose`) are their own kind of input: each window's
+`mg` is supervised plus home mg, and `supervised_mg` / `home_mg` say which is which (the FDA's
+2023 warning names abuse and misuse with home use, S34). Home doses are not sessions: they do
+not count towards a phase's planned sessions or its spacing.
 Windows are calendar days ending on `as_of` inclusive: "last 30 days" is (as_of - 29) .. as_of.
 """
 
@@ -74,6 +78,14 @@ class SessionDose:
 
 
 @dataclass(frozen=True)
+class HomeDose:
+    """One dose the patient recorded taking at home (the diary), in mg."""
+
+    on: date
+    mg: float
+
+
+@dataclass(frozen=True)
 class MisuseConfig:
     windows: ClinicDefault[tuple[int, ...]] = _WINDOWS
     mg_per_30_days_review_at: ClinicDefault[float | None] = _NO_THRESHOLD
@@ -89,6 +101,9 @@ class WindowTotal:
     sessions_without_dose: int  # held sessions whose delivered mg is unknown
     planned_max: int | None  # what the protocol plans in this window (latest phase)
     phase: str | None
+    supervised_mg: float = 0.0  # of `mg`: given in clinic
+    home_mg: float = 0.0  # of `mg`: taken at home (the diary)
+    home_doses: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,8 @@ class MisuseReport:
     early: tuple[EarlySession, ...]
     indicators: tuple[Indicator, ...]
     sources: tuple[Source, ...] = field(default_factory=lambda: cite(*MISUSE_SOURCES))
+    home_mg: float = 0.0  # of `total_mg`: taken at home
+    home_doses: int = 0
     note: str = (
         "No validated cumulative-dose threshold exists (reference 6.4, UNVERIFIED); these "
         "figures inform a prescriber's review and never decide."
@@ -125,16 +142,26 @@ class MisuseReport:
 
 
 def assess_misuse(
-    sessions: Sequence[SessionDose], as_of: date, config: MisuseConfig | None = None
+    sessions: Sequence[SessionDose],
+    as_of: date,
+    config: MisuseConfig | None = None,
+    home_doses: Sequence[HomeDose] = (),
 ) -> MisuseReport:
-    """Cumulative mg and sessions per rolling window, early sessions and indicators."""
+    """Cumulative mg and sessions per rolling window, early sessions and indicators.
+
+    `home_doses` (the diary) add to each window's and the total mg, kept apart as `home_mg`.
+    """
     cfg = config or MisuseConfig()
     for i, s in enumerate(sessions):
         if s.delivered_mg is not None and (not math.isfinite(s.delivered_mg) or s.delivered_mg < 0):
             raise ClinicalInputError("delivered mg must be >= 0", field=f"sessions[{i}]")
+    for i, h in enumerate(home_doses):
+        if isinstance(h.mg, bool) or not math.isfinite(h.mg) or h.mg < 0:
+            raise ClinicalInputError("home dose mg must be >= 0", field=f"home_doses[{i}]")
     ordered = sorted(sessions, key=lambda s: (s.on, not s.held))
     held = [s for s in ordered if s.held and s.on <= as_of]
-    windows = tuple(_window(held, as_of, days) for days in cfg.windows.value)
+    home = [h for h in home_doses if h.on <= as_of]
+    windows = tuple(_window(held, as_of, days, home) for days in cfg.windows.value)
     early = tuple(_early(ordered))
     indicators: list[Indicator] = []
     spacing_sources = cite("S1", "S3")
@@ -173,29 +200,39 @@ def assess_misuse(
     return MisuseReport(
         as_of=as_of,
         windows=windows,
-        total_mg=sum(s.delivered_mg or 0.0 for s in held),
+        total_mg=sum(s.delivered_mg or 0.0 for s in held) + sum(h.mg for h in home),
         total_sessions=len(held),
         early=early,
         indicators=tuple(indicators),
-        sources=merge([cite(*MISUSE_SOURCES), cfg.windows.sources]),
+        sources=merge([cite(*MISUSE_SOURCES), cfg.windows.sources, cite("S34") if home else ()]),
+        home_mg=sum(h.mg for h in home),
+        home_doses=len(home),
     )
 
 
-def _window(held: Sequence[SessionDose], as_of: date, days: int) -> WindowTotal:
+def _window(
+    held: Sequence[SessionDose], as_of: date, days: int, home: Sequence[HomeDose] = ()
+) -> WindowTotal:
     if days < 1:
         raise ClinicalInputError("a window is at least 1 day", field="windows")
     start = as_of - timedelta(days=days - 1)
     inside = [s for s in held if start <= s.on <= as_of]
+    home_inside = [h for h in home if start <= h.on <= as_of]
     latest = next((s.spacing for s in reversed(inside) if s.spacing is not None), None)
+    supervised = sum(s.delivered_mg or 0.0 for s in inside)
+    home_mg = sum(h.mg for h in home_inside)
     return WindowTotal(
         days=days,
         start=start,
         end=as_of,
         sessions=len(inside),
-        mg=sum(s.delivered_mg or 0.0 for s in inside),
+        mg=supervised + home_mg,
         sessions_without_dose=sum(1 for s in inside if s.delivered_mg is None),
         planned_max=latest.planned_in(days) if latest else None,
         phase=latest.phase if latest else None,
+        supervised_mg=supervised,
+        home_mg=home_mg,
+        home_doses=len(home_inside),
     )
 
 
@@ -222,6 +259,7 @@ def _early(ordered: Sequence[SessionDose]) -> list[EarlySession]:
 
 __all__ = [
     "EarlySession",
+    "HomeDose",
     "Indicator",
     "MisuseConfig",
     "MisuseReport",

@@ -13,7 +13,14 @@ from typing import Any
 
 from fhir_core.fhirabstractmodel import FHIRAbstractModel as Resource
 
-from ketaflow.fhir import codes, resources_chart, resources_scales, resources_sessions
+from ketaflow.fhir import (
+    codes,
+    resources_chart,
+    resources_dispensing,
+    resources_homediary,
+    resources_scales,
+    resources_sessions,
+)
 from ketaflow.fhir.derive import PatientRecord
 from ketaflow.fhir.resources_common import build, instant, to_json
 
@@ -30,6 +37,7 @@ EXPORTED_TYPES: tuple[str, ...] = (
     "Encounter",
     "Procedure",
     "MedicationAdministration",
+    "MedicationDispense",
 )
 
 
@@ -39,6 +47,7 @@ def patient_resources(record: PatientRecord, now: datetime) -> list[Resource]:
     out: list[Resource] = [resources_chart.patient(p, p.clinic.slug)]
     out += [resources_chart.condition(d) for d in record.diagnoses]
     out += [resources_chart.medication_statement(m) for m in record.medications]
+    out += [resources_homediary.medication_statement(e) for e in record.home_doses]
     out += [resources_chart.allergy(a) for a in record.allergies]
     out += [resources_chart.consent(c) for c in record.consents]
     used = sorted({r.instrument for r in record.responses})
@@ -54,6 +63,7 @@ def patient_resources(record: PatientRecord, now: datetime) -> list[Resource]:
         out.append(resources_sessions.encounter(s))
         out.append(resources_sessions.procedure(s))
         out += resources_sessions.administrations(s, now)
+    out += [resources_dispensing.medication_dispense(s) for s in record.supplies]
     return out
 
 

@@ -202,7 +202,9 @@ BOUND_CODES: Mapping[tuple[str, str], frozenset[str]] = MappingProxyType(
         ("Identifier", "use"): frozenset({"usual"}),
         ("HumanName", "use"): frozenset({"official", "usual"}),
         ("ContactPoint", "system"): frozenset({"phone", "email"}),
-        ("MedicationStatement", "status"): frozenset({"active", "stopped", "entered-in-error"}),
+        ("MedicationStatement", "status"): frozenset(
+            {"active", "completed", "stopped", "entered-in-error"}
+        ),
         ("AllergyIntolerance", "reaction.severity"): frozenset({"mild", "moderate", "severe"}),
         ("Consent", "status"): frozenset({"active", "inactive", "entered-in-error"}),
         ("Consent", "provision.type"): frozenset({"permit"}),
@@ -215,6 +217,7 @@ BOUND_CODES: Mapping[tuple[str, str], frozenset[str]] = MappingProxyType(
         ("MedicationAdministration", "status"): frozenset(
             {"in-progress", "completed", "entered-in-error"}
         ),
+        ("MedicationDispense", "status"): frozenset({"completed", "entered-in-error"}),
         ("Bundle", "type"): frozenset({"collection", "searchset"}),
         ("Bundle", "entry.search.mode"): frozenset({"match"}),
         ("OperationOutcome", "issue.severity"): frozenset({"error", "warning", "information"}),

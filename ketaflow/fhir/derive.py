@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from ketaflow.clinical import administration as adm
 from ketaflow.clinical.errors import ClinicalInputError
+from ketaflow.dispensing.models import Supply
+from ketaflow.homediary.models import DiaryEntry
 from ketaflow.patients.models import Allergy, Diagnosis, Measurement, Medication, Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.screening.models import ConsentSignature, ObservationKind, ScreeningObservation
@@ -59,6 +61,8 @@ class PatientRecord:
     resting_bps: list[ScreeningObservation] = field(default_factory=list)
     responses: list[InstrumentResponse] = field(default_factory=list)
     sessions: list[SessionRecord] = field(default_factory=list)
+    home_doses: list[DiaryEntry] = field(default_factory=list)  # patient-reported
+    supplies: list[Supply] = field(default_factory=list)  # take-home (MedicationDispense)
 
 
 def _session_record(session: TreatmentSession) -> SessionRecord:
@@ -117,4 +121,14 @@ def load(patient: Patient) -> PatientRecord:
             InstrumentResponse.objects.filter(patient=patient).order_by("administered_at", "pk")
         ),
         sessions=[_session_record(s) for s in sessions],
+        home_doses=list(
+            DiaryEntry.objects.filter(patient=patient)
+            .select_related("supply")
+            .order_by("taken_at", "pk")
+        ),
+        supplies=list(
+            Supply.objects.filter(patient=patient)
+            .select_related("authorisation", "dispensed_by", "witnessed_by")
+            .order_by("dispensed_at", "pk")
+        ),
     )

@@ -31,6 +31,8 @@ PREFIXES: dict[str, tuple[str, str]] = {
     "proc": ("Procedure", "treatment session"),
     "mai": ("MedicationAdministration", "treatment session (the infusion)"),
     "mae": ("MedicationAdministration", "administration event (a bolus or a struck line)"),
+    "hdd": ("MedicationStatement", "home dose diary entry (patient-reported)"),
+    "mdisp": ("MedicationDispense", "take-home supply (dispensing)"),
 }
 
 _ID = re.compile(r"^(?P<prefix>[a-z]+)-(?P<pk>[1-9][0-9]{0,17})(?:-(?P<part>[a-z0-9]+))?$")

@@ -21,10 +21,12 @@ from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.instruments import get_instrument
+from ketaflow.dispensing.models import Supply
 from ketaflow.fhir import derive, ids, resources_scales
 from ketaflow.fhir.bundle import EXPORTED_TYPES, bundle, patient_resources
 from ketaflow.fhir.models import ExportJob
 from ketaflow.fhir.resources_common import to_json
+from ketaflow.homediary.models import DiaryEntry
 from ketaflow.patients.models import Allergy, Diagnosis, Measurement, Medication, Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.screening.models import ConsentSignature, ScreeningObservation
@@ -46,6 +48,8 @@ _OWNER: dict[str, tuple[type[models.Model], str]] = {
     "proc": (TreatmentSession, "patient_id"),
     "mai": (TreatmentSession, "patient_id"),
     "mae": (AdministrationEvent, "session__patient_id"),
+    "hdd": (DiaryEntry, "patient_id"),
+    "mdisp": (Supply, "patient_id"),
 }
 
 NOT_FOUND = "No such resource in your clinic."

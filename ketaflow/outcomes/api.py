@@ -193,6 +193,7 @@ def patient(request: HttpRequest, patient_id: PathId) -> dict[str, Any]:
         "misuse": {
             "windows": [w.__dict__ for w in m.windows],
             "total_mg": m.total_mg,
+            "home_mg": m.home_mg,
             "early": [e.__dict__ for e in m.early],
             "indicators": [
                 {

@@ -43,6 +43,7 @@ from ketaflow.clinical.prediction import (
 from ketaflow.clinical.protocols import Protocol
 from ketaflow.courses.derive.followup import FollowUp, follow_up
 from ketaflow.courses.models import HOLDING, Appointment, AppointmentStatus, Course
+from ketaflow.homediary.derive import home_doses
 from ketaflow.lib.clock import clinic_today, local
 from ketaflow.outcomes import services
 from ketaflow.outcomes.dashboard import (
@@ -248,7 +249,10 @@ def _sessions(patient: Patient, courses: list[Course]) -> list[SessionRow]:
     return sorted(rows, key=lambda r: (r.on, r.number))
 
 
-def _misuse(rows: list[SessionRow], courses: list[Course], today: date) -> MisuseReport:
+def _misuse(
+    rows: list[SessionRow], courses: list[Course], today: date, patient: Patient
+) -> MisuseReport:
+    """Supervised sessions and the doses recorded at home (the diary), each window both."""
     protocols = {c.pk: c.protocol_version.load() for c in courses}
     doses = [
         SessionDose(
@@ -261,7 +265,7 @@ def _misuse(rows: list[SessionRow], courses: list[Course], today: date) -> Misus
         )
         for r in rows
     ]
-    return assess_misuse(doses, today)
+    return assess_misuse(doses, today, home_doses=home_doses(patient))
 
 
 # The clinic model, fitted once per clinic and state of its summary table (bounded).
@@ -366,7 +370,7 @@ def patient_outcome(actor: User, patient_id: int) -> PatientOutcome:
     outcomes = tuple(_course_outcomes(c) for c in courses)
     rows = _sessions(patient, courses)
     today = clinic_today(patient.clinic)
-    misuse = _misuse(rows, courses, today)
+    misuse = _misuse(rows, courses, today, patient)
     prediction = prediction_for(patient, outcomes[0] if outcomes else None)
     record_event(
         actor=actor,

@@ -7,7 +7,7 @@ staff sign-in like every other staff page.
 
 from django.urls import URLPattern, path
 
-from ketaflow.portal import views, views_staff
+from ketaflow.portal import views, views_diary, views_staff
 
 app_name = "portal"
 PATIENT_PREFIX = "q/"
@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("q/<str:token>/", views.home, name="home"),
     path("q/<str:token>/form/<slug:code>/", views.form, name="form"),
     path("q/<str:token>/help/", views.help_now, name="help"),
+    path("q/<str:token>/diary/", views_diary.diary, name="diary"),
+    path("q/<str:token>/something-wrong/", views_diary.something_wrong, name="something_wrong"),
     path("q/<str:token>/who-saw-my-record/", views.access_report, name="access_report"),
     path("q/<str:token>/learn/", views.learn, name="learn"),
     path("q/<str:token>/learn/<slug:slug>/", views.learn, name="learn_topic"),

@@ -8,7 +8,7 @@ flagged for local sign-off) apply.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.utils import timezone
@@ -33,6 +33,23 @@ from ketaflow.courses.models import Appointment, AppointmentStatus, Course, Prot
 from ketaflow.lib.clock import local
 from ketaflow.patients.models import Patient
 from ketaflow.safety.models import CONCERNS, LabResult, LutsScreen, SafetyReview
+
+#: Who answers "on which days did this patient take a dose at home" (the home dose diary, an
+#: app above this one, registers it when Django is ready: arrows point down, so safety asks
+#: through this hook, like `courses/gates.py`). Each returns clinic-local days.
+HomeDoseDays = Callable[[Patient], Iterable[date]]
+_home_dose_days: list[HomeDoseDays] = []
+
+
+def register_home_dose_days(provider: HomeDoseDays) -> None:
+    if provider not in _home_dose_days:
+        _home_dose_days.append(provider)
+
+
+def home_dose_days(patient: Patient) -> tuple[date, ...]:
+    """Every day the patient recorded a home dose (from the registered providers)."""
+    return tuple(sorted({d for provider in _home_dose_days for d in provider(patient)}))
+
 
 HELD = (AppointmentStatus.COMPLETED, AppointmentStatus.IN_SESSION, AppointmentStatus.CHECKED_IN)
 LOCAL_KEY = "long_term_safety"
@@ -88,6 +105,7 @@ def course_history(
     total = protocol.total_sessions
     nxt = upcoming[0] if upcoming else None
     ended_change = course.phase_changes.filter(to_phase="ended").order_by("-at").first()
+    home = tuple(d for d in home_dose_days(course.patient) if d >= course.started_on)
     started = min([course.started_on, *days])
     return CourseHistory(
         started_on=started,
@@ -98,6 +116,7 @@ def course_history(
         next_session_on=local(nxt.starts_at, clinic).date() if nxt else None,
         next_session_is_maintenance=bool(nxt and nxt.phase in maintenance),
         ended_on=local(ended_change.at, clinic).date() if ended_change else None,
+        home_dose_dates=home,
     )
 
 

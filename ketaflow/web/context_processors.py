@@ -67,6 +67,7 @@ NAV: tuple[tuple[str, str, str, Shown, str], ...] = (
     (CLINIC, "PK explorer", "pk_explorer:explorer", may_use_pk_explorer, ""),
     (CLINIC, "Clinic set-up", "courses:setup", (Capability.MANAGE_CHAIRS,), ""),
     (CLINIC, "Bedside monitors", "devices:setup", (Capability.MANAGE_DEVICES,), ""),
+    (CLINIC, "Controlled stock", "dispensing:stock", (Capability.DISPENSE_CONTROLLED,), ""),
     (ADMIN, "Clinic export", "fhir:exports", (Capability.EXPORT_CLINIC_DATA,), ""),
     (ADMIN, "Audit log", "audit:log", (Capability.VIEW_AUDIT,), ""),
     (ADMIN, "Users", "web:users", (Capability.MANAGE_USERS,), ""),

@@ -30,6 +30,8 @@ from ketaflow.clinical.checklist import Status
 from ketaflow.courses import selectors as courses
 from ketaflow.devices import selectors as devices
 from ketaflow.emergency import selectors as emergency
+from ketaflow.dispensing import selectors as dispensing
+from ketaflow.homediary import selectors as homediary
 from ketaflow.lib.clock import clinic_today, local
 from ketaflow.mail import selectors as mail
 from ketaflow.portal import selectors as portal
@@ -532,19 +534,163 @@ def _emergency_access_to_review(user: User, now: datetime, asked: _Asked) -> Sec
     )
 
 
+# ---------------------------------------------------------------------------- take-home supply
+
+
+def _early_refills_waiting(user: User, now: datetime, asked: _Asked) -> Section:
+    """Early refill requests waiting for a prescriber's decision (dispensing)."""
+    items = [
+        Item(
+            f"{r.patient.given_name} {r.patient.family_name}: early refill request",
+            reverse("dispensing:decide_refill", args=[r.pk]),
+            r.early_reason,
+            urgent=True,
+        )
+        for r in dispensing.early_requests_waiting(user)
+    ]
+    return Section(
+        "early-refills",
+        "Early refill requests",
+        items,
+        "No early refill request is waiting.",
+        urgent=bool(items),
+    )
+
+
+def _pdmp_checks_due(user: User, now: datetime, asked: _Asked) -> Section:
+    """Patients with take-home doses whose prescription-monitoring check is due."""
+    items = [
+        Item(
+            f"{d.authorisation.patient.given_name} {d.authorisation.patient.family_name}: "
+            "PDMP check due",
+            reverse("dispensing:pdmp_check", args=[d.authorisation.course_id]),
+            d.status.message,
+        )
+        for d in dispensing.pdmp_checks_due(user)
+    ]
+    return Section("pdmp-due", "PDMP checks due", items, "No PDMP check is due.")
+
+
+def _stock_discrepancies(user: User, now: datetime, asked: _Asked) -> Section:
+    """Controlled-substance counts that differ from the book and are not yet explained."""
+    items = [
+        Item(
+            f"Lot {line.lot}: counted {line.counted}, expected {line.expected}",
+            reverse("dispensing:explain", args=[line.pk]),
+            f"Counted {_local(line.reconciliation.counted_at, user):%d %b %H:%M}; explain it, "
+            "witnessed.",
+            urgent=True,
+        )
+        for line in dispensing.open_discrepancies(user)
+    ]
+    return Section(
+        "stock-discrepancies",
+        "Controlled-stock discrepancies",
+        items,
+        "Every count agrees with the book.",
+        reverse("dispensing:stock"),
+        "Controlled stock",
+        urgent=bool(items),
+    )
+
+
+# ---------------------------------------------------------------------------- home dose diary
+
+
+def _home_alerts(user: User, now: datetime, asked: _Asked) -> Section:
+    """Open alerts from home (a worrying diary entry, "Something is wrong"): act today."""
+    items = [
+        Item(
+            f"{a.patient.given_name} {a.patient.family_name}: {a.get_kind_display().lower()}, "
+            f"{_local(a.raised_at, user):%d %b %H:%M}",
+            reverse("homediary:alert", args=[a.pk]),
+            a.message,
+            urgent=True,
+        )
+        for a in homediary.home_alerts(user, open_only=True)
+    ]
+    return Section(
+        "home-alerts",
+        "Alerts from home",
+        items,
+        "No alert from home is open.",
+        reverse("homediary:alerts"),
+        "All home alerts",
+        urgent=bool(items),
+    )
+
+
+def _home_doses_to_review(user: User, now: datetime, asked: _Asked) -> Section:
+    """Home doses no nurse has acknowledged yet, worrying ones first."""
+    views = homediary.entries_to_review(user)
+    items = [
+        Item(
+            f"{v.entry.patient.given_name} {v.entry.patient.family_name}: "
+            f"{v.entry.dose_mg:g} mg at home, {_local(v.entry.taken_at, user):%d %b %H:%M}",
+            reverse("homediary:diary", args=[v.entry.patient_id]) + f"#entry-{v.entry.pk}",
+            "; ".join(c.message for c in v.concerns) or "Nothing worrying reported.",
+            urgent=v.worrying,
+        )
+        for v in views[:10]
+    ]
+    return Section(
+        "home-doses",
+        "Home doses to acknowledge",
+        items,
+        "No home dose waits to be acknowledged.",
+        count=len(views),
+    )
+
+
+def _home_doses_missed(user: User, now: datetime, asked: _Asked) -> Section:
+    """Dose days by the authorised take-home schedule with no diary entry."""
+    assert user.clinic is not None
+    rows = homediary.missed_entries(user, clinic_today(user.clinic))
+    items = [
+        Item(
+            f"{r.patient.given_name} {r.patient.family_name}: no diary entry for {r.day:%a %d %b}",
+            reverse("homediary:diary", args=[r.patient.pk]),
+            "A dose day of the take-home schedule: call to check.",
+        )
+        for r in rows[:10]
+    ]
+    return Section(
+        "home-missed",
+        "Missed home diary entries",
+        items,
+        "No home dose day is missing an entry.",
+        count=len(rows),
+    )
+
+
 SectionFn = Callable[[User, datetime, _Asked], Section]
 
 #: Each role's worklist, in the order it is drawn (most urgent first).
 ROLE_SECTIONS: dict[str, tuple[SectionFn, ...]] = {
-    Role.NURSE: (_critical_alerts, _chairs_today, _risk_alerts, _forms_due, _held_messages),
+    Role.NURSE: (
+        _critical_alerts,
+        _chairs_today,
+        _risk_alerts,
+        _home_alerts,
+        _home_doses_to_review,
+        _home_doses_missed,
+        _forms_due,
+        _held_messages,
+        _pdmp_checks_due,
+        _stock_discrepancies,
+    ),
     Role.PRESCRIBER: (
         _critical_alerts,
         _risk_alerts,
+        _home_alerts,
         _orders_to_confirm,
         _decisions_waiting,
         _sessions_to_sign,
         _reviews_to_sign,
         _rems_due,
+        _early_refills_waiting,
+        _pdmp_checks_due,
+        _stock_discrepancies,
     ),
     Role.FRONT_DESK: (_arrivals_today, _bookings_to_confirm, _bookings_to_close),
     # The clinic admin's exports come first, from fhir's `{% export_worklist %}` (home.html).

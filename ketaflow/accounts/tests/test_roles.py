@@ -59,6 +59,16 @@ def test_only_clinic_admins_read_the_audit_log_and_manage_users():
         assert [r for r in Role.values if cap in capabilities_of(r)] == [Role.CLINIC_ADMIN]
 
 
+def test_only_prescribers_authorise_take_home_doses():
+    who = [r for r in Role.values if C.AUTHORISE_TAKE_HOME in capabilities_of(r)]
+    assert who == [Role.PRESCRIBER]
+
+
+def test_nurses_and_prescribers_keep_the_controlled_substance_log_and_no_one_else():
+    who = {r for r in Role.values if C.DISPENSE_CONTROLLED in capabilities_of(r)}
+    assert who == {Role.NURSE, Role.PRESCRIBER}
+
+
 def test_an_unknown_or_empty_role_has_nothing():
     assert capabilities_of("") == frozenset()
     assert capabilities_of("superhero") == frozenset()

@@ -37,6 +37,8 @@ MATRICES = (
     "ketaflow.portal.tests.test_api",
     "ketaflow.outcomes.tests.test_permissions",
     "ketaflow.safety.tests.test_permissions",
+    "ketaflow.dispensing.tests.test_pages_and_api_permissions",
+    "ketaflow.homediary.tests.test_permissions",
     "ketaflow.devices.tests.test_pages_and_api_permissions",
     "ketaflow.fhir.tests.test_api_permissions_and_reads",
     "ketaflow.fhir.tests.test_clinic_export_jobs",
@@ -72,6 +74,8 @@ ALLOWED_WITHOUT_A_ROW = {
     "p/q/<str:token>/who-saw-my-record/",
     "p/q/<str:token>/learn/",
     "p/q/<str:token>/learn/<slug:slug>/",
+    "p/q/<str:token>/diary/",
+    "p/q/<str:token>/something-wrong/",
     # A calendar feed: its secret token is the credential (calendar apps do not sign in);
     # courses/tests/test_calendar_feeds.py covers the token and its revocation.
     "courses/feeds/<str:token>.ics",

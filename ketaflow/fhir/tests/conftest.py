@@ -208,8 +208,57 @@ def world(
         entered_in_error_by=nurse,
         entered_in_error_reason="Wrong pump channel",
     )
+    _take_home_supply(session, nurse, prescriber)
     session.refresh_from_db()
     return World(patient, session, entries, responses, consents, bolus, struck, resting)
+
+
+def _take_home_supply(session: Any, nurse: Any, prescriber: Any) -> Any:
+    """A take-home supply (MedicationDispense), written as the log would hold it (the
+    dispensing rules are tested in ketaflow/dispensing/tests)."""
+    from ketaflow.dispensing.models import Supply, TakeHomeAuthorisation
+
+    today = timezone.localdate()
+    auth = TakeHomeAuthorisation.objects.create(
+        clinic=session.clinic,
+        patient=session.patient,
+        course=session.course,
+        product="Ketamine HCl 50 mg troche",
+        dosage_form="troche",
+        strength_mg=50,
+        units_per_dose=1,
+        dose_interval_days=3,
+        days_per_supply=30,
+        refills_allowed=1,
+        written_on=today,
+        expires_on=today + timedelta(days=180),
+        reason="Stable after supervised doses",
+        warning_acknowledged=True,
+        supervised_doses=3,
+        supervised_required=3,
+        authorised_by=prescriber,
+        authorised_at=timezone.now(),
+    )
+    return Supply.objects.create(
+        clinic=session.clinic,
+        authorisation=auth,
+        course=session.course,
+        patient=session.patient,
+        fill_number=0,
+        product=auth.product,
+        dosage_form="troche",
+        strength_mg=50,
+        quantity=10,
+        days_supply=30,
+        lot="TH-LOT-1",
+        expires_on=today + timedelta(days=365),
+        storage_acknowledged=True,
+        no_driving_acknowledged=True,
+        acknowledgement_version="test",
+        dispensed_at=timezone.now(),
+        dispensed_by=nurse,
+        witnessed_by=prescriber,
+    )
 
 
 def all_resources(world: World) -> list[dict[str, Any]]:

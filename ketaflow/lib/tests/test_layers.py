@@ -37,6 +37,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("safety",),  # long-term monitoring: labs, LUTS screens, safety reviews
     ("screening",),  # eligibility (reads safety), consent
     ("treatments",),  # sessions, dosing, vitals, the risk assessment and its gate
+    ("dispensing",),  # take-home supply: authorisations, dispensing, stock, PDMP checks
+    ("homediary",),  # the patient's home dose diary and the alerts it raises
     # the patient portal; bedside monitors (HL7 v2); emergency access (break-glass)
     ("portal", "devices", "emergency"),
     ("synthetic", "outcomes", "pk_explorer"),  # made-up histories; dashboards; PK pages

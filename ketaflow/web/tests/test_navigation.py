@@ -19,12 +19,13 @@ def test_every_navigation_item_resolves_to_a_page():
             {"Patients", "Schedule"},
             {"Chair board", "REMS forms due", "Protocols", "Audit log", "Users", "Clinic set-up"}
             | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages", "Clinic export"}
-            | {"Safety checks"},
+            | {"Safety checks", "Controlled stock"},
         ),
         (
             "nurse",
             {"Patients", "Chair board", "REMS forms due", "Schedule", "Consent forms"}
-            | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages", "Safety checks"},
+            | {"Outcomes", "Questionnaires", "Risk alerts", "Monitor messages", "Safety checks"}
+            | {"Controlled stock"},
             {"Audit log", "Users", "Bedside monitors", "Clinic export"},
         ),
         (
@@ -42,7 +43,8 @@ def test_every_navigation_item_resolves_to_a_page():
                 "Clinic export",
                 "Outcomes",
             },
-            {"Chair board", "REMS forms due", "Protocols", "Risk alerts", "Monitor messages"},
+            {"Chair board", "REMS forms due", "Protocols", "Risk alerts", "Monitor messages"}
+            | {"Controlled stock"},
         ),
         (
             "researcher",
