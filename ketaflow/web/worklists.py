@@ -29,8 +29,8 @@ from ketaflow.accounts.selectors import clinic_users
 from ketaflow.clinical.checklist import Status
 from ketaflow.courses import selectors as courses
 from ketaflow.devices import selectors as devices
-from ketaflow.emergency import selectors as emergency
 from ketaflow.dispensing import selectors as dispensing
+from ketaflow.emergency import selectors as emergency
 from ketaflow.homediary import selectors as homediary
 from ketaflow.lib.clock import clinic_today, local
 from ketaflow.mail import selectors as mail
