@@ -67,7 +67,15 @@ from ketaflow.treatments.risk import RiskGate, risk_gates
 
 
 def protocol_of(session: TreatmentSession) -> Protocol:
-    return session.protocol_version.load()
+    """The core's protocol of the version the session runs under, parsed once per loaded
+    version row (a version's data never changes; a read that loads the row again parses it
+    again), not once per question asked of it."""
+    version = session.protocol_version
+    parsed = version.__dict__.get("_ketaflow_protocol")
+    if parsed is None or parsed[0] is not version.data:
+        parsed = (version.data, version.load())
+        version.__dict__["_ketaflow_protocol"] = parsed
+    return parsed[1]
 
 
 def route_of(session: TreatmentSession) -> Route:
@@ -688,7 +696,15 @@ BOARD_PHASES = {
 }
 
 
-def board_phase(session: TreatmentSession, record: adm.AdministrationRecord, now: datetime) -> str:
+def board_phase(
+    session: TreatmentSession,
+    record: adm.AdministrationRecord,
+    now: datetime,
+    rows: SessionRows | None = None,
+    assessed: DischargeReadiness | None = None,
+) -> str:
+    """The session's phase on the board. `rows`: its rows if already loaded; `assessed`: its
+    discharge readiness if already assessed at `now` on this read (else assessed here)."""
     if session.status == "signed":
         return "signed"
     if session.status == "discharged":
@@ -704,7 +720,7 @@ def board_phase(session: TreatmentSession, record: adm.AdministrationRecord, now
         return "paused"
     if session.status == "in_progress":
         return "dosing"
-    result = readiness(session, now)
+    result = assessed if assessed is not None else readiness(session, now, rows=rows)
     return "discharge_ready" if result is not None and result.ready else "observing"
 
 

@@ -183,7 +183,7 @@ def build_view(
         readiness=readiness,
         flags=flags,
         scales=rows.scales,
-        phase=derive.board_phase(session, record, now),
+        phase=derive.board_phase(session, record, now, rows, readiness),
     )
 
 

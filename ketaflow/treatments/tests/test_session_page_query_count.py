@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 #: The whole session page (patient banner, navigation counts, checklist, order, PK chart,
 #: vitals, scales, events), whatever the length of its record.
-CEILING = 40  # measured: 36
+CEILING = 36  # measured: 36
 
 
 def _readings(nurse: Any, session: Any, minutes: range) -> None:
@@ -42,6 +42,7 @@ def test_the_session_page_costs_the_same_queries_with_5_and_with_50_readings(
         nurse, ordered, fresh(ordered).version, kind="start", rate_ml_per_h=52.5, at=ago(100)
     )
     login(client, nurse)
+    client.get(reverse("web:home"))  # the first page after sign-in starts the idle clock
     _readings(nurse, ordered, range(99, 94, -1))
     five, html = _page_queries(client, ordered)
     assert html.count("128/80") >= 5
