@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,7 +33,15 @@ from ketaflow.lib.clock import at_clinic, clinic_today
 from ketaflow.patients.models import Measurement
 from ketaflow.questionnaires.models import InstrumentResponse, RiskAlert
 from ketaflow.treatments import derive
-from ketaflow.treatments.models import DoseOrder, OrderStatus, TreatmentSession, VitalsReading
+from ketaflow.treatments.models import (
+    AdministrationEvent,
+    DoseOrder,
+    OrderStatus,
+    RescueMedication,
+    SessionNote,
+    TreatmentSession,
+    VitalsReading,
+)
 from ketaflow.treatments.risk import alerts_awaiting_assessment_of
 
 
@@ -130,6 +138,22 @@ class SessionView:
     @property
     def instructions(self) -> tuple[Instruction, ...]:
         return discharge_instructions(derive.route_of(self.session))
+
+
+def prefetch_record_lines(session: TreatmentSession) -> None:
+    """Load the lines the whole session page lists (administration lines, side effects,
+    rescue medication, notes), each with the staff it names: one query per list, however
+    many lines (else one query per line for its "by")."""
+    prefetch_related_objects(
+        [session],
+        Prefetch(
+            "events",
+            AdministrationEvent.objects.select_related("recorded_by", "entered_in_error_by"),
+        ),
+        "side_effects",
+        Prefetch("rescues", RescueMedication.objects.select_related("given_by", "acknowledged_by")),
+        Prefetch("notes", SessionNote.objects.select_related("by")),
+    )
 
 
 def session_view(
