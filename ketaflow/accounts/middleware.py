@@ -23,6 +23,11 @@ POLL_HEADER = "X-Ketaflow-Poll"
 _EXEMPT_PREFIXES = ("/static/", "/accounts/login", "/accounts/logout", "/accounts/two-factor")
 # Patient questionnaire pages (secret link, no staff sign-in): never redirected to staff sign-in.
 PATIENT_PORTAL_PREFIX = "/p/q/"
+#: The last-seen time is stored again only once it is this many seconds old: a person's
+#: requests within it do not each rewrite the session row (a database write, and on SQLite
+#: the one write lock, on every page). The idle clock then runs from up to this many seconds
+#: before the last action: a sign-out can come that much earlier, never later.
+LAST_SEEN_RESOLUTION_SECONDS = 30
 
 
 class IdleTimeoutMiddleware:
@@ -53,7 +58,8 @@ class IdleTimeoutMiddleware:
                 if request.headers.get("HX-Request"):
                     return HttpResponseClientRedirect(sign_in)
                 return redirect(sign_in)
-            if not request.headers.get(POLL_HEADER):
+            stale = last is None or now - float(last) >= LAST_SEEN_RESOLUTION_SECONDS
+            if stale and not request.headers.get(POLL_HEADER):
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

@@ -66,11 +66,19 @@ from ketaflow.treatments.models import (
 from ketaflow.treatments.models import (
     SubstanceDecision as SubstanceDecisionRow,
 )
-from ketaflow.treatments.risk import risk_gate
+from ketaflow.treatments.risk import RiskGate, risk_gates
 
 
 def protocol_of(session: TreatmentSession) -> Protocol:
-    return session.protocol_version.load()
+    """The core's protocol of the version the session runs under, parsed once per loaded
+    version row (a version's data never changes; a read that loads the row again parses it
+    again), not once per question asked of it."""
+    version = session.protocol_version
+    parsed = version.__dict__.get("_ketaflow_protocol")
+    if parsed is None or parsed[0] is not version.data:
+        parsed = (version.data, version.load())
+        version.__dict__["_ketaflow_protocol"] = parsed
+    return parsed[1]
 
 
 def route_of(session: TreatmentSession) -> Route:
@@ -409,7 +417,11 @@ def last_weight(session: TreatmentSession) -> Measurement | None:
 
 
 def _weights(session: TreatmentSession, today: date) -> tuple[float | None, float | None]:
-    rows = _weight_rows(session)
+    return _weights_of(_weight_rows(session), today)
+
+
+def _weights_of(rows: list[Measurement], today: date) -> tuple[float | None, float | None]:
+    """Today's weight and the last one before today, from weights in force, newest first."""
     todays = next((r for r in rows if r.measured_on == today), None)
     earlier = next((r for r in rows if r.measured_on < today), None)
     return (
@@ -440,9 +452,8 @@ def latest_substance_decision(session: TreatmentSession) -> SubstanceDecisionRow
     return session.substance_decisions.select_related("decided_by").first()
 
 
-def _risk_inputs(session: TreatmentSession, now: datetime) -> dict[str, Any]:
+def _risk_inputs(gate: RiskGate) -> dict[str, Any]:
     """The open risk alerts and this session's assessment, for the "suicide risk" item."""
-    gate = risk_gate(session.patient_id, session.pk, now)
     a = gate.assessment
     return {
         "risk_alerts": tuple(alert.message for alert in gate.waiting),
@@ -455,9 +466,8 @@ def _risk_inputs(session: TreatmentSession, now: datetime) -> dict[str, Any]:
 
 
 def _substance_inputs(
-    answers: ChecklistAnswers | None, session: TreatmentSession
+    answers: ChecklistAnswers | None, d: SubstanceDecisionRow | None
 ) -> dict[str, Any]:
-    d = latest_substance_decision(session)
     return {
         "alcohol_today": answers.alcohol_today if answers else None,
         "drugs_today": answers.drugs_today if answers else None,
@@ -471,54 +481,101 @@ def _substance_inputs(
 
 
 def checklist_of(session: TreatmentSession, now: datetime) -> Checklist:
-    clinic = session.patient.clinic
-    today = local(now, clinic).date()
-    protocol = protocol_of(session)
-    answers = latest_answers(session)
-    record = record_of(session)
-    preg = (
-        PregnancyRecord.objects.filter(
-            patient_id=session.patient_id, status=RecordStatus.ACTIVE, test_done=True
-        )
-        .order_by("-observed_on", "-recorded_at")
-        .first()
+    """The core's pre-session checklist of one session (`checklists_of` for one)."""
+    return checklists_of([session], now)[session.pk]
+
+
+def checklists_of(
+    sessions: Sequence[TreatmentSession],
+    now: datetime,
+    loaded: dict[int, SessionRows] | None = None,
+) -> dict[int, Checklist]:
+    """The core's pre-session checklist of each session, by session pk, from inputs read for
+    all of them at once: one query per table however many sessions (the chair board's
+    checked-in chairs), plus the eligibility and consent gates, which screening answers per
+    patient. Nothing is kept between calls: every input is read fresh, so an answer recorded
+    elsewhere (the patient's own questionnaire) counts at once. `loaded`: the sessions' rows
+    if already loaded (`load_rows`)."""
+    if not sessions:
+        return {}
+    ids = [s.pk for s in sessions]
+    patient_ids = sorted({s.patient_id for s in sessions})
+    rows = loaded if loaded is not None else load_rows(sessions)
+    answers: dict[int, ChecklistAnswers] = {}
+    for a in ChecklistAnswers.objects.filter(session_id__in=ids).order_by("-recorded_at", "-pk"):
+        answers.setdefault(a.session_id, a)
+    decisions: dict[int, SubstanceDecisionRow] = {}
+    found = SubstanceDecisionRow.objects.filter(session_id__in=ids).select_related("decided_by")
+    for d in found.order_by("-decided_at", "-pk"):
+        decisions.setdefault(d.session_id, d)
+    pregnancy: dict[int, PregnancyRecord] = {}
+    tests = PregnancyRecord.objects.filter(
+        patient_id__in=patient_ids, status=RecordStatus.ACTIVE, test_done=True
     )
-    weight, previous = _weights(session, today)
-    eligible, e_reasons = eligibility_gate(session.patient, now)
-    consented, c_reasons = consent_gate(session.patient, now)
-    questionnaire = InstrumentResponse.objects.filter(
-        patient_id=session.patient_id,
-        context=Context.PRE_SESSION,
-        administered_at__date__gte=today,
-    ).exclude(status=RecordStatus.ENTERED_IN_ERROR)
-    return evaluate(
-        ChecklistInputs(
-            now=now,
-            fasting_solids_minutes=protocol.fasting_solids_minutes.value,
-            fasting_clear_liquids_minutes=protocol.fasting_clear_liquids_minutes.value,
-            last_food_at=answers.last_food_at if answers else None,
-            last_clear_liquid_at=answers.last_clear_liquid_at if answers else None,
-            escort_name=answers.escort_name if answers else "",
-            escort_phone=answers.escort_phone if answers else "",
-            can_become_pregnant=bool(session.patient.can_become_pregnant),
-            pregnancy_test_on=preg.observed_on if preg else None,
-            pregnancy_test_positive=preg.test_positive if preg else None,
-            today=today,
-            medication_changes_reviewed=answers.medication_changes_reviewed if answers else None,
-            medication_changes=answers.medication_changes if answers else "",
-            taken_today=frozenset(answers.taken_today) if answers else frozenset(),
-            weight_today_kg=weight,
-            previous_weight_kg=previous,
-            baseline=baseline_signs(session, record),
-            pre_session_questionnaire_done=questionnaire.exists(),
-            consent_ok=consented,
-            consent_reasons=tuple(c_reasons),
-            eligibility_ok=eligible,
-            eligibility_reasons=tuple(e_reasons),
-            **_risk_inputs(session, now),
-            **_substance_inputs(answers, session),
+    for p in tests.order_by("-observed_on", "-recorded_at", "-pk"):
+        pregnancy.setdefault(p.patient_id, p)
+    weights: dict[int, list[Measurement]] = {pk: [] for pk in patient_ids}
+    for w in Measurement.objects.filter(
+        patient_id__in=patient_ids, kind=Measurement.Kind.WEIGHT, status=RecordStatus.ACTIVE
+    ).order_by("-measured_on", "-recorded_at", "-pk"):
+        weights[w.patient_id].append(w)
+    todays = {s.pk: local(now, s.patient.clinic).date() for s in sessions}
+    questionnaire_done: set[tuple[int, date]] = set()
+    for day in set(todays.values()):
+        done = (
+            InstrumentResponse.objects.filter(
+                patient_id__in=patient_ids,
+                context=Context.PRE_SESSION,
+                administered_at__date__gte=day,
+            )
+            .exclude(status=RecordStatus.ENTERED_IN_ERROR)
+            .values_list("patient_id", flat=True)
+            .distinct()
         )
-    )
+        questionnaire_done.update((pid, day) for pid in done)
+    gates = risk_gates([(s.patient_id, s.pk) for s in sessions], now)
+    patients = {s.patient_id: s.patient for s in sessions}
+    eligibility = {pk: eligibility_gate(p, now) for pk, p in patients.items()}
+    consent = {pk: consent_gate(p, now) for pk, p in patients.items()}
+    checklists = {}
+    for session in sessions:
+        today = todays[session.pk]
+        protocol = protocol_of(session)
+        answer = answers.get(session.pk)
+        record = record_of(session, rows[session.pk])
+        preg = pregnancy.get(session.patient_id)
+        weight, previous = _weights_of(weights[session.patient_id], today)
+        eligible, e_reasons = eligibility[session.patient_id]
+        consented, c_reasons = consent[session.patient_id]
+        checklists[session.pk] = evaluate(
+            ChecklistInputs(
+                now=now,
+                fasting_solids_minutes=protocol.fasting_solids_minutes.value,
+                fasting_clear_liquids_minutes=protocol.fasting_clear_liquids_minutes.value,
+                last_food_at=answer.last_food_at if answer else None,
+                last_clear_liquid_at=answer.last_clear_liquid_at if answer else None,
+                escort_name=answer.escort_name if answer else "",
+                escort_phone=answer.escort_phone if answer else "",
+                can_become_pregnant=bool(session.patient.can_become_pregnant),
+                pregnancy_test_on=preg.observed_on if preg else None,
+                pregnancy_test_positive=preg.test_positive if preg else None,
+                today=today,
+                medication_changes_reviewed=answer.medication_changes_reviewed if answer else None,
+                medication_changes=answer.medication_changes if answer else "",
+                taken_today=frozenset(answer.taken_today) if answer else frozenset(),
+                weight_today_kg=weight,
+                previous_weight_kg=previous,
+                baseline=baseline_signs(session, record, rows[session.pk]),
+                pre_session_questionnaire_done=(session.patient_id, today) in questionnaire_done,
+                consent_ok=consented,
+                consent_reasons=tuple(c_reasons),
+                eligibility_ok=eligible,
+                eligibility_reasons=tuple(e_reasons),
+                **_risk_inputs(gates[session.pk]),
+                **_substance_inputs(answer, decisions.get(session.pk)),
+            )
+        )
+    return checklists
 
 
 def latest_discharge(session: TreatmentSession) -> DischargeRecord | None:
@@ -553,18 +610,25 @@ def readiness(
     escort_present: bool | None = None,
     told_not_to_drive: bool | None = None,
     overrides: tuple[Override, ...] | None = None,
+    rows: SessionRows | None = None,
 ) -> DischargeReadiness | None:
-    """The core's discharge assessment from the rows (and this form's values, if given)."""
-    record = record_of(session)
+    """The core's discharge assessment from the rows (and this form's values, if given).
+    `rows`: the session's rows if already loaded (`load_rows`)."""
+    record = record_of(session, rows)
     done = dose_completed_at(session, record)
     if done is None or now < done:
         return None
     last = latest_discharge(session)
-    readings = list(session.vitals.filter(taken_at__gte=done).order_by("-taken_at", "-pk")[:1])
+    if rows is not None:
+        readings = [v for v in rows.vitals if v.taken_at >= done][-1:]
+    else:
+        readings = list(session.vitals.filter(taken_at__gte=done).order_by("-taken_at", "-pk")[:1])
     latest = vitals_of(readings[0]) if readings else None
     if latest is not None:
         latest = dataclasses.replace(
-            latest, moaas=latest_scale(session, "moaas"), cadss=latest_scale(session, "cadss")
+            latest,
+            moaas=latest_scale(session, "moaas", rows=rows),
+            cadss=latest_scale(session, "cadss", rows=rows),
         )
     stored = tuple(Override(o["code"], o["reason"]) for o in (last.overrides if last else []))
 
@@ -578,7 +642,7 @@ def readiness(
             route=route_of(session),
             dose_completed_at=done,
             now=now,
-            baseline=baseline_signs(session, record),
+            baseline=baseline_signs(session, record, rows),
             latest=latest,
             aldrete_score=pick(aldrete, "aldrete_score", None),  # type: ignore[arg-type]
             padss_score=pick(padss, "padss_score", None),  # type: ignore[arg-type]
@@ -635,7 +699,15 @@ BOARD_PHASES = {
 }
 
 
-def board_phase(session: TreatmentSession, record: adm.AdministrationRecord, now: datetime) -> str:
+def board_phase(
+    session: TreatmentSession,
+    record: adm.AdministrationRecord,
+    now: datetime,
+    rows: SessionRows | None = None,
+    assessed: DischargeReadiness | None = None,
+) -> str:
+    """The session's phase on the board. `rows`: its rows if already loaded; `assessed`: its
+    discharge readiness if already assessed at `now` on this read (else assessed here)."""
     if session.status == "signed":
         return "signed"
     if session.status == "discharged":
@@ -651,7 +723,7 @@ def board_phase(session: TreatmentSession, record: adm.AdministrationRecord, now
         return "paused"
     if session.status == "in_progress":
         return "dosing"
-    result = readiness(session, now)
+    result = assessed if assessed is not None else readiness(session, now, rows=rows)
     return "discharge_ready" if result is not None and result.ready else "observing"
 
 

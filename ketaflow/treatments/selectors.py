@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,7 +33,15 @@ from ketaflow.lib.clock import at_clinic, clinic_today
 from ketaflow.patients.models import Measurement
 from ketaflow.questionnaires.models import InstrumentResponse, RiskAlert
 from ketaflow.treatments import derive
-from ketaflow.treatments.models import DoseOrder, OrderStatus, TreatmentSession, VitalsReading
+from ketaflow.treatments.models import (
+    AdministrationEvent,
+    DoseOrder,
+    OrderStatus,
+    RescueMedication,
+    SessionNote,
+    TreatmentSession,
+    VitalsReading,
+)
 from ketaflow.treatments.risk import alerts_awaiting_assessment_of
 
 
@@ -132,6 +140,22 @@ class SessionView:
         return discharge_instructions(derive.route_of(self.session))
 
 
+def prefetch_record_lines(session: TreatmentSession) -> None:
+    """Load the lines the whole session page lists (administration lines, side effects,
+    rescue medication, notes), each with the staff it names: one query per list, however
+    many lines (else one query per line for its "by")."""
+    prefetch_related_objects(
+        [session],
+        Prefetch(
+            "events",
+            AdministrationEvent.objects.select_related("recorded_by", "entered_in_error_by"),
+        ),
+        "side_effects",
+        Prefetch("rescues", RescueMedication.objects.select_related("given_by", "acknowledged_by")),
+        Prefetch("notes", SessionNote.objects.select_related("by")),
+    )
+
+
 def session_view(
     actor: User, pk: int, *, now: datetime | None = None, audit: bool = True
 ) -> SessionView:
@@ -139,18 +163,28 @@ def session_view(
     return build_view(session, now or timezone.now())
 
 
+#: Statuses in which a session's pre-session checklist is computed (and shown).
+BEFORE_DOSING = ("checked_in", "ready")
+
+
 def build_view(
-    session: TreatmentSession, now: datetime, rows: derive.SessionRows | None = None
+    session: TreatmentSession,
+    now: datetime,
+    rows: derive.SessionRows | None = None,
+    checklist: Checklist | None = None,
 ) -> SessionView:
     """The session as its page shows it. `rows`: its rows, if already loaded (the board loads
-    every chair's at once); else they are loaded here, one query per table."""
+    every chair's at once); else they are loaded here, one query per table. `checklist`: its
+    pre-session checklist, if already computed on this read (the board computes every
+    checked-in chair's at once); else it is computed here when the session is before dosing."""
     if rows is None:
         rows = derive.load_rows([session])[session.pk]
     record = derive.record_of(session, rows)
     order = derive.current_order(session, rows)
-    checklist = (
-        derive.checklist_of(session, now) if session.status in ("checked_in", "ready") else None
-    )
+    if session.status not in BEFORE_DOSING:
+        checklist = None
+    elif checklist is None:
+        checklist = derive.checklists_of([session], now, {session.pk: rows})[session.pk]
     if checklist is not None:
         # Before dosing the status is derived on read: the checklist may have passed (or
         # lapsed) through an answer recorded elsewhere, e.g. the patient's pre-session
@@ -161,7 +195,7 @@ def build_view(
         flags = adm.order_flags(
             record, now, ordered_mg=order.dose_mg, ordered_mg_per_min=order.mg_per_min
         )
-    readiness = derive.readiness(session, now) if session.status == "observing" else None
+    readiness = derive.readiness(session, now, rows=rows) if session.status == "observing" else None
     return SessionView(
         session=session,
         now=now,
@@ -173,7 +207,7 @@ def build_view(
         readiness=readiness,
         flags=flags,
         scales=rows.scales,
-        phase=derive.board_phase(session, record, now),
+        phase=derive.board_phase(session, record, now, rows, readiness),
     )
 
 
@@ -355,15 +389,19 @@ def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
         shown[chair.pk] = current
     live = [sessions[a.pk] for a in shown.values() if a is not None and a.pk in sessions]
     loaded = derive.load_rows(live)  # one query per table for every chair
+    checklists = derive.checklists_of(  # one pass for every checked-in chair
+        [s for s in live if s.status in BEFORE_DOSING], now, loaded
+    )
     waiting = alerts_awaiting_assessment_of(
         [a.course.patient_id for a in shown.values() if a is not None], now
     )
     rows = []
     for chair in chairs:
         current = shown[chair.pk]
+        session = sessions[current.pk] if current and current.pk in sessions else None
         view = (
-            build_view(sessions[current.pk], now, loaded[sessions[current.pk].pk])
-            if current and current.pk in sessions
+            build_view(session, now, loaded[session.pk], checklists.get(session.pk))
+            if session is not None
             else None
         )
         flags = board_flags(view, derive.max_pause_of(view.session)) if view is not None else []

@@ -554,6 +554,7 @@ def _swap(request: HttpRequest, actor: User, pk: int, card: str, **extra: Any) -
 
     It stands for the redirect's page load, so it is an audited read like that page."""
     view = selectors.session_view(actor, pk)
+    selectors.prefetch_record_lines(view.session)
     ctx = _context(actor, view, curve_svg=_curve_svg(view), acted=card, **extra)
     return render(request, "treatments/_session_swap.html", ctx)
 
@@ -573,6 +574,7 @@ def _poll(request: HttpRequest, actor: User, pk: int) -> HttpResponse:
     if request.GET.get("version") == str(session.version):
         return HttpResponse(status=204)
     view = selectors.session_view(actor, pk)
+    selectors.prefetch_record_lines(view.session)
     ctx = _context(actor, view, curve_svg=_curve_svg(view))
     return render(request, "treatments/_session_page.html", ctx)
 
@@ -584,6 +586,7 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     if is_htmx(request) and "version" in request.GET:
         return _poll(request, actor, pk)
     view = selectors.session_view(actor, pk)
+    selectors.prefetch_record_lines(view.session)
     ctx = _context(actor, view, curve_svg=_curve_svg(view))
     return render(request, "treatments/session.html", ctx)
 

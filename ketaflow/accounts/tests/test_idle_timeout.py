@@ -60,6 +60,27 @@ def test_each_request_restarts_the_idle_clock(signed_in):
     assert timezone.now().timestamp() - signed_in.session[LAST_SEEN_KEY] < 5
 
 
+def test_requests_close_together_do_not_rewrite_the_session(signed_in):
+    """The last-seen time is kept to LAST_SEEN_RESOLUTION_SECONDS: a page a second after
+    another does not write the session row again (a write per page, on SQLite the one write
+    lock), and the idle clock then runs from the earlier time: a sign-out comes up to that
+    many seconds sooner, never later."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketaflow.accounts.middleware import LAST_SEEN_RESOLUTION_SECONDS
+
+    idle_for(signed_in, LAST_SEEN_RESOLUTION_SECONDS - 5)
+    before = signed_in.session[LAST_SEEN_KEY]
+    with CaptureQueriesContext(connection) as ctx:
+        assert signed_in.get(HOME).status_code == 200
+    assert signed_in.session[LAST_SEEN_KEY] == before
+    assert not [q for q in ctx.captured_queries if 'UPDATE "django_session"' in q["sql"]]
+    idle_for(signed_in, LAST_SEEN_RESOLUTION_SECONDS + 1)
+    signed_in.get(HOME)
+    assert timezone.now().timestamp() - signed_in.session[LAST_SEEN_KEY] < 5
+
+
 @override_settings(IDLE_TIMEOUT_MINUTES=2)
 def test_the_limit_comes_from_settings(signed_in):
     idle_for(signed_in, 2 * 60 + 1)
