@@ -37,6 +37,7 @@ from ketaflow.clinical.dosing.limits import (
 from ketaflow.clinical.dosing.racemic import check_dose_cap
 from ketaflow.clinical.errors import ClinicalInputError
 from ketaflow.clinical.evidence import ClinicDefault, Source, cite, merge
+from ketaflow.clinical.misuse import HomeDose
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS, MonitoringThresholds
 from ketaflow.clinical.monitoring.vitals import MOAAS_FULLY_ALERT
 from ketaflow.clinical.routes import Route
@@ -190,10 +191,19 @@ def level_since(history: Sequence[SupervisedDose]) -> date | None:
     return since
 
 
-def window_mg(history: Sequence[SupervisedDose], on: date) -> float:
-    """mg of the supervised doses in the 7 days ending on `on` (inclusive), before a new dose."""
+def window_mg(history: Sequence[SupervisedDose], on: date, home: Sequence[HomeDose] = ()) -> float:
+    """mg taken in the 7 days ending on `on` (inclusive), before a new dose: the supervised
+    doses and any recorded at home (the weekly ceiling is on ketamine taken, wherever it was
+    taken; reference 6.4 asks for cumulative mg per window)."""
     start = on - timedelta(days=WINDOW_DAYS - 1)
-    return sum(d.mg for d in history if start <= d.on <= on)
+    supervised = sum(d.mg for d in history if start <= d.on <= on)
+    return supervised + sum(h.mg for h in home if start <= h.on <= on)
+
+
+def _home_part(home: Sequence[HomeDose], on: date) -> str:
+    start = on - timedelta(days=WINDOW_DAYS - 1)
+    taken = sum(h.mg for h in home if start <= h.on <= on)
+    return f", {taken:g} mg of it at home" if taken > 0 else ""
 
 
 def _sources(*values: ClinicDefault[float] | ClinicDefault[int]) -> tuple[Source, ...]:
@@ -207,8 +217,12 @@ def check_dose(
     on: date,
     *,
     misuse_open: bool = False,
+    home: Sequence[HomeDose] = (),
 ) -> tuple[SoftLimitWarning, ...]:
-    """The soft-limit warnings of `mg` on day `on`; a hard limit raises `HardLimitExceeded`."""
+    """The soft-limit warnings of `mg` on day `on`; a hard limit raises `HardLimitExceeded`.
+
+    `home`: doses recorded at home, counted in the rolling 7-day total with the supervised ones.
+    """
     if not math.isfinite(mg) or mg <= 0:
         raise ClinicalInputError("the dose must be more than 0 mg", field="dose_mg")
     cap = rules.max_mg_per_dose
@@ -221,11 +235,12 @@ def check_dose(
             field="dose_mg",
         )
     week = rules.max_mg_per_7_days
-    before = window_mg(history, on)
+    before = window_mg(history, on, home)
     if before + mg > week.value + _EPS:
         raise HardLimitExceeded(
             f"{mg:g} mg would make {before + mg:g} mg in the 7 days to {on.isoformat()} "
-            f"({before:g} mg already given), above the ceiling of {week.value:g} mg per 7 days",
+            f"({before:g} mg already taken{_home_part(home, on)}), above the ceiling of "
+            f"{week.value:g} mg per 7 days",
             code="titration.above_max_mg_per_7_days",
             sources=week.sources,
             needs_local_signoff=week.needs_local_signoff,
@@ -311,8 +326,10 @@ def propose_next(
     on: date,
     *,
     misuse_open: bool = False,
+    home: Sequence[HomeDose] = (),
 ) -> Proposal:
-    """What the protocol suggests for a dose on day `on` after these supervised doses."""
+    """What the protocol suggests for a dose on day `on` after these supervised doses (and
+    the `home` doses, which count toward the weekly ceiling)."""
     doses = [d for d in _sorted(history) if d.on <= on]
     base = _sources(rules.start_mg, rules.step_mg, rules.min_days_between_steps)
     if not doses:
@@ -376,7 +393,7 @@ def propose_next(
             earliest_step_on=due,
         )
     up = min(last.mg + rules.step_mg.value, cap.value)
-    room = rules.max_mg_per_7_days.value - window_mg(doses, on)
+    room = rules.max_mg_per_7_days.value - window_mg(doses, on, home)
     if up > room + _EPS:
         fits = max(0.0, room)
         return Proposal(
@@ -423,6 +440,7 @@ def titrated_dose(
     on: date,
     *,
     misuse_open: bool = False,
+    home: Sequence[HomeDose] = (),
     limits: DosingLimits = DEFAULT_DOSING_LIMITS,
 ) -> TitratedDose:
     """One titrated dose checked against the route's limits and the titration's.
@@ -463,7 +481,7 @@ def titrated_dose(
                 soft.needs_local_signoff,
             )
         )
-    warnings.extend(check_dose(rules, history, dose_mg, on, misuse_open=misuse_open))
+    warnings.extend(check_dose(rules, history, dose_mg, on, misuse_open=misuse_open, home=home))
     caps = [rules.max_mg_per_dose.value]
     if route_limits.hard_max_mg is not None:
         caps.append(route_limits.hard_max_mg.value)
@@ -474,7 +492,7 @@ def titrated_dose(
         mg_per_kg=mg_per_kg,
         max_dose_mg=min(caps),
         warnings=tuple(warnings),
-        proposal=propose_next(rules, history, on, misuse_open=misuse_open),
+        proposal=propose_next(rules, history, on, misuse_open=misuse_open, home=home),
         sources=merge(
             [
                 hard.sources,

@@ -134,6 +134,13 @@ def home_doses(patient: Patient) -> list[HomeDose]:
     return [HomeDose(entry_day(e, patient), e.dose_mg) for e in live_entries(patient)]
 
 
+def home_intake(patient_pk: int) -> list[tuple[date, float]]:
+    """(clinic day, mg) of each recorded home dose: the titration's weekly ceiling counts them
+    (treatments asks this through its hook)."""
+    patient = Patient.objects.select_related("clinic").get(pk=patient_pk)
+    return [(h.on, h.mg) for h in home_doses(patient)]
+
+
 def home_dose_days(patient: Patient) -> list[date]:
     """The days the patient recorded a home dose (safety's long-term schedule asks this)."""
     return sorted({entry_day(e, patient) for e in live_entries(patient)})

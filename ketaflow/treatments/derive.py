@@ -7,7 +7,7 @@ derived value (delivered mg, pump state, alerts, readiness) is computed here on 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,8 +35,8 @@ from ketaflow.clinical.discharge import (
 )
 from ketaflow.clinical.dosing import DEFAULT_DOSING_LIMITS, EarlierDose
 from ketaflow.clinical.evidence import ClinicDefault, cite
+from ketaflow.clinical.misuse import HomeDose, Spacing, assess_misuse
 from ketaflow.clinical.misuse import SessionDose as MisuseDose
-from ketaflow.clinical.misuse import Spacing, assess_misuse
 from ketaflow.clinical.monitoring import (
     Alert,
     AlertLevel,
@@ -938,6 +938,26 @@ def supervised_history(session: TreatmentSession) -> list[titration.SupervisedDo
     return [d for d in found if d is not None]
 
 
+HomeIntakeProvider = Callable[[int], Sequence[tuple[date, float]]]
+"""Given a patient's pk, the (clinic day, mg) of each dose they recorded taking at home."""
+
+_home_intake: list[HomeIntakeProvider] = []
+
+
+def register_home_intake(provider: HomeIntakeProvider) -> None:
+    """The home dose diary (an app above this one) says what was taken at home: the titration's
+    weekly ceiling counts it with the supervised doses."""
+    if provider not in _home_intake:
+        _home_intake.append(provider)
+
+
+def home_intake(session: TreatmentSession) -> list[HomeDose]:
+    """Doses the patient recorded at home (every registered provider), for the weekly total."""
+    return [
+        HomeDose(on, mg) for provider in _home_intake for on, mg in provider(session.patient_id)
+    ]
+
+
 def misuse_signals_open(session: TreatmentSession, today: date) -> bool:
     """Whether the course's held sessions raise a misuse indicator today (`clinical.misuse`)."""
     protocol = protocol_of(session)
@@ -956,7 +976,7 @@ def misuse_signals_open(session: TreatmentSession, today: date) -> bool:
         given = supervised_dose(row) if row.pk != session.pk else None
         on = given.on if given else local(row.checked_in_at, row.patient.clinic).date()
         doses.append(MisuseDose(on, True, given.mg if given else None, spacing))
-    return bool(assess_misuse(doses, today).indicators)
+    return bool(assess_misuse(doses, today, home_doses=home_intake(session)).indicators)
 
 
 def titration_proposal(
@@ -972,5 +992,6 @@ def titration_proposal(
         supervised_history(session),
         today,
         misuse_open=misuse_signals_open(session, today),
+        home=home_intake(session),
     )
     return rules, proposal

@@ -188,3 +188,19 @@ def test_the_sublingual_protocol_starts_at_10_mg_and_caps_at_20() -> None:
 def test_a_local_ceiling_below_the_start_dose_is_refused() -> None:
     with pytest.raises(ClinicalInputError):
         builtin("oral-racemic-titration").revise({"max_mg_per_dose": 25})
+
+
+def test_the_weekly_ceiling_counts_home_doses_with_the_supervised_ones() -> None:
+    from ketaflow.clinical.misuse import HomeDose
+
+    r = rules()  # 300 mg per rolling 7 days
+    history = given((0, 50), (3, 75))
+    home = [HomeDose(day(5), 100.0), HomeDose(day(-1), 500.0)]  # day -1 is outside the week
+    assert window_mg(history, day(6), home) == 225
+    with pytest.raises(HardLimitExceeded) as err:
+        check_dose(r, history, 100, day(6), home=home)
+    assert err.value.code == "titration.above_max_mg_per_7_days"
+    assert "100 mg of it at home" in err.value.message
+    assert check_dose(r, history, 75, day(6), home=home) == ()  # 300 mg exactly
+    held = propose_next(r, history, day(6), home=home)
+    assert held.action is Action.HOLD and "weekly ceiling" in held.reasons[0]

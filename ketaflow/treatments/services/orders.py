@@ -147,6 +147,7 @@ def _titrated_values(row: TreatmentSession, route: Route, dose_mg: float | None)
         derive.supervised_history(row),
         today,
         misuse_open=derive.misuse_signals_open(row, today),
+        home=derive.home_intake(row),
     )
     proposal = d.proposal
     suggested = f"{proposal.mg:g} mg" if proposal.mg is not None else "no further dose"
@@ -194,7 +195,9 @@ def _recheck_hard_limits(order: DoseOrder) -> None:
         rules = derive.protocol_of(order.session).titration()
         if rules is not None:  # doses given since it was proposed count against the ceilings
             today = local(timezone.now(), order.session.patient.clinic).date()
-            check_dose(rules, derive.supervised_history(order.session), order.dose_mg, today)
+            history = derive.supervised_history(order.session)
+            home = derive.home_intake(order.session)
+            check_dose(rules, history, order.dose_mg, today, home=home)
         if order.minutes and order.basis_weight_kg:
             check_infusion_hard_limits(order.minutes, order.dose_mg, order.basis_weight_kg)
     except HardLimitExceeded as exc:

@@ -303,3 +303,24 @@ def test_a_sublingual_course_refuses_a_dose_above_its_20_mg_ceiling(
     assert "titration.above_max_mg_per_dose" in str(err.value)
     order = services.enter_order(prescriber, session, session.version, dose_mg=10, confirm=True)
     assert order.dose_mg == 10 and order.warnings == []
+
+
+def test_the_weekly_ceiling_counts_doses_taken_at_home(
+    monkeypatch: pytest.MonkeyPatch, after_50_and_75: Any, prescriber: Any
+) -> None:
+    """50 + 75 mg supervised and 100 mg recorded at home yesterday: 100 mg more would make
+    325 mg in the week, above the 300 mg ceiling, so it is refused (the hook's provider is the
+    home dose diary's in the running app)."""
+    from ketaflow.lib.clock import local
+
+    session = after_50_and_75
+    yesterday = local(timezone.now(), session.patient.clinic).date() - timedelta(days=1)
+    monkeypatch.setattr(derive, "_home_intake", [lambda _pk: [(yesterday, 100.0)]])
+    assert derive.titration_proposal(session, timezone.now()) is not None
+    with pytest.raises(ValidationError) as err:
+        services.enter_order(prescriber, session, session.version, dose_mg=100, confirm=True)
+    assert "titration.above_max_mg_per_7_days" in str(err.value)
+    assert "100 mg of it at home" in str(err.value)
+    assert not DoseOrder.objects.filter(session=session).exists()
+    _rules, proposal = derive.titration_proposal(session, timezone.now()) or (None, None)
+    assert proposal is not None and proposal.action.value == "hold"  # 75 mg left: no step up
