@@ -25,9 +25,11 @@ from ketaflow.clinical.eligibility.facts import HistoryItem
 from ketaflow.clinical.eligibility.findings import Finding
 from ketaflow.clinical.eligibility.parse import facts_from_data
 from ketaflow.clinical.evidence import ClinicDefault, Evidence
+from ketaflow.clinical.home_diary import DEFAULT_DIARY_RULES
 from ketaflow.clinical.monitoring.schedule import DEFAULT_SCHEDULE
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
 from ketaflow.clinical.protocols.builtin import builtin_protocols
+from ketaflow.clinical.take_home import TAKE_HOME_DEFAULTS
 
 
 class Kind(enum.Enum):
@@ -80,6 +82,8 @@ ROOTS: tuple[tuple[str, object], ...] = (
     ("Vital-sign schedule", DEFAULT_SCHEDULE),
     ("Discharge", DEFAULT_POLICY),
     ("Eligibility", DEFAULT_CRITERIA),
+    ("Take-home supply", TAKE_HOME_DEFAULTS),
+    ("Home dose diary", DEFAULT_DIARY_RULES),
 )
 
 _H, _S, _B, _A, _SET = Kind.HARD, Kind.SOFT, Kind.BLOCK, Kind.ALERT, Kind.SETTING
@@ -191,6 +195,28 @@ CATALOGUE: dict[str, dict[str, Entry]] = {
         ),
         "diagnoses_in_scope[social_anxiety_disorder].entry_above": Entry(
             "Social anxiety entry severity (baseline score), above", _B
+        ),
+    },
+    "Take-home supply": {
+        "supervised_doses_required": Entry(
+            "Supervised doses in a row without a safety event before home doses, at least",
+            _B,
+            "doses",
+        ),
+        "pdmp_interval_days": Entry(
+            "Prescription-monitoring (PDMP) check before a supply, override when older than",
+            _S,
+            "days",
+        ),
+    },
+    "Home dose diary": {
+        "self_check_alert_at_or_above": Entry(
+            "Home self-check answer (0-3) that alerts the clinicians, at or above", _A
+        ),
+        "dose_tolerance_mg": Entry(
+            "Home dose above the authorised dose that alerts the clinicians, by more than",
+            _A,
+            "mg",
         ),
     },
 }
