@@ -29,7 +29,8 @@ def _migrate(targets: list[tuple[str, str]]) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_rows_written_before_the_chain_verify_after_the_upgrade(clinic: Any, clock: Any) -> None:
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("audit")
+    # Every app's latest (going back in audit unapplies whatever depends on its later ones).
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     _migrate(BEFORE)
     try:
         rows = [
