@@ -741,6 +741,7 @@ def seed_demo(*, history: bool = True) -> SeedReport:
     password is printed in the README.
     """
     # Imported here: the process module reads this module's patients.
+    from ketaflow.demo.oral import seed_oral, set_up_first
     from ketaflow.demo.process import seed_process
 
     if settings.PRODUCTION:
@@ -767,8 +768,10 @@ def seed_demo(*, history: bool = True) -> SeedReport:
             for index, spec in enumerate(SECOND_CLINIC_PATIENTS, start=1):
                 _patient(users["north"], spec, index, report)
             main = clinics[MAIN_CLINIC["slug"]]
+            set_up_first(main, users, report.note)  # dated before the oral patient's story
             seed_process(main, users, report.note)
             _seed_outcomes_portal_and_monitors(main, users, report, history=history)
+            seed_oral(main, users, report.note)  # after the portal's: it picks the first course
     finally:
         context.reset(token)
     return report
