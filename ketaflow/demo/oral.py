@@ -26,7 +26,8 @@ the last week's doses, which the diary accepts (`homediary.services.BACKDATE_DAY
 The days are relative to the day the seed runs (a diary entry must be within the last week):
 the supply is dispensed 6 days ago, the sessions are on the clinic's open weekdays before it,
 each 3 or more days after the one before. Safe to run again: nothing is added once the
-patient exists (the seed runs in one transaction, so the story is all there or not at all).
+patient exists (the seed runs in one transaction, so the story is all there or not at all),
+nor on a demo database seeded before this module (its set-up is too recent: the seed says so).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from ketaflow.patients.models import Patient
 from ketaflow.portal.models import PortalLink
 from ketaflow.portal.services import issue_link
 from ketaflow.screening.models import ConsentDocument
+from ketaflow.screening.selectors import document_in_force
 from ketaflow.treatments import services as treatments
 
 ORAL_PROTOCOL = "oral-racemic-titration"
@@ -312,6 +314,15 @@ def seed_oral(clinic: Clinic, users: dict[str, User], note: Callable[[str], None
     if not clinic.is_synthetic:
         raise RuntimeError(f"Clinic {clinic.slug!r} is not synthetic: refusing the oral demo.")
     days = oral_days(clinic, clinic_today(clinic))
+    registered_at = at_clinic(days.sessions[0] - timedelta(days=7), time(9, 0), clinic)
+    if document_in_force(clinic.pk, registered_at) is None:
+        # A demo database seeded before the oral programme: its set-up (consent document
+        # included) is dated at that seed, after the story would start. Nothing is added.
+        note(
+            f"no oral programme ({ORAL.mrn}): this demo clinic was set up after its story "
+            "would start; seed a fresh demo database to see it"
+        )
+        return
     supply = _story(clinic, users, days, note)
     note(
         f"oral course of {ORAL.mrn}: sessions {', '.join(f'{d:%d %b}' for d in days.sessions)} "

@@ -79,3 +79,19 @@ def test_a_second_run_adds_nothing_to_the_oral_programme(clock: Any) -> None:
     after = (TreatmentSession.objects.count(), Supply.objects.count(), DiaryEntry.objects.count())
     assert before == after
     assert "home diary link" not in out
+
+
+def test_a_demo_database_seeded_before_the_oral_programme_is_left_without_it(
+    clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its set-up (consent document) is dated at that seed: the story cannot follow it."""
+    from ketaflow.demo import oral
+
+    clock(SATURDAY_NIGHT)
+    with monkeypatch.context() as before:
+        before.setattr(oral, "set_up_first", lambda *a: None)
+        before.setattr(oral, "seed_oral", lambda *a: None)
+        seed()
+    out = seed()
+    assert f"no oral programme ({ORAL.mrn})" in out
+    assert not Course.objects.filter(patient__mrn=ORAL.mrn).exists()
