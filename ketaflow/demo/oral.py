@@ -1,13 +1,13 @@
 """The oral programme in the main demo clinic (issue #16): one patient titrated, then home doses.
 
-One made-up patient (`ORAL.mrn`) on the built-in oral titration protocol:
+One made-up patient (`ORAL_MRN`) on the built-in oral titration protocol:
 
 1. screened (eligible, consent signed), course started, three supervised sessions given and
    SIGNED at 50, 75 and 100 mg, three or more days apart (the protocol's step interval),
    without a safety event;
-2. the day after the third session: controlled stock received (witnessed), a PDMP check, the
-   prescriber's take-home authorisation (home-use warning acknowledged, with a reason) and one
-   supply dispensed (witnessed, the patient's acknowledgements);
+2. after the third session (6 days before the seed): controlled stock received (witnessed),
+   a PDMP check, the prescriber's take-home authorisation (home-use warning acknowledged,
+   with a reason) and one supply dispensed (witnessed, the patient's acknowledgements);
 3. the patient's portal link (printed once, like the questionnaire link) and two home diary
    entries through it: one ordinary, one with a moderate side effect, so the nurse's home-dose
    worklist has an entry to acknowledge.
@@ -47,7 +47,6 @@ from ketaflow.accounts.models import Clinic, User
 from ketaflow.courses.models import Chair, CoursePhase, ProtocolVersion
 from ketaflow.courses.opening_hours import closure_on, open_windows_on
 from ketaflow.courses.services import book_appointment, change_phase, start_course
-from ketaflow.demo.clinic import DemoPatient, SeedReport, _dx, _hx, _med, _patient, _prior
 from ketaflow.demo.process import Scales, Screening, _screen, _setup
 from ketaflow.demo.sessions import _call, _fresh, _prepare
 from ketaflow.dispensing import services as dispensing
@@ -55,10 +54,6 @@ from ketaflow.dispensing.models import Supply
 from ketaflow.homediary.models import DiaryEntry
 from ketaflow.homediary.services import DiaryInput, record_entry
 from ketaflow.lib.clock import at_clinic, clinic_today
-from ketaflow.patients.codes import DiagnosisCode as Dx
-from ketaflow.patients.codes import HistoryCondition as Hx
-from ketaflow.patients.codes import HistoryStatus, TreatmentKind, TreatmentOutcome
-from ketaflow.patients.codes import MedicationClass as Mc
 from ketaflow.patients.models import Patient
 from ketaflow.portal.models import PortalLink
 from ketaflow.portal.services import issue_link
@@ -73,41 +68,7 @@ SESSION_AT = time(10, 0)
 CHAIR = "Chair 3"
 DISPENSED_DAYS_AGO = 6
 
-ORAL = DemoPatient(
-    "KF-000016",
-    "Otto",
-    "Oralcase",
-    date(1983, 9, 19),
-    "male",
-    False,
-    diagnoses=[_dx(Dx.GAD, True, date(2012, 1, 1))],
-    history=[
-        _hx(Hx.PSYCHOSIS, HistoryStatus.ABSENT),
-        _hx(Hx.MANIA, HistoryStatus.ABSENT),
-        _hx(Hx.KETAMINE_MISUSE, HistoryStatus.ABSENT),
-        _hx(Hx.HYPERTENSION, HistoryStatus.ABSENT),
-    ],
-    medications=[_med("Sertraline", "200 mg once daily", [Mc.ANTIDEPRESSANT], date(2024, 6, 1))],
-    prior_treatments=[
-        _prior(
-            TreatmentKind.SSRI,
-            "Escitalopram 20 mg",
-            True,
-            TreatmentOutcome.NO_RESPONSE,
-            date(2019, 1, 1),
-            date(2019, 8, 1),
-        ),
-        _prior(
-            TreatmentKind.SNRI,
-            "Venlafaxine 225 mg",
-            True,
-            TreatmentOutcome.NO_RESPONSE,
-            date(2021, 2, 1),
-            date(2021, 9, 1),
-        ),
-    ],
-)
-PATIENT_INDEX = 16  # phone, address and the chart's fixed random weight and height
+ORAL_MRN = "KF-000016"  # `demo.clinic.ORAL_PATIENT`, registered at the story's start
 REASON = (
     "Three supervised doses (50, 75, 100 mg) without a safety event: home doses of 100 mg "
     "every 3 days, diary after each dose."
@@ -201,22 +162,21 @@ def _session(
     treatments.sign_session(prescriber, session, _fresh(session).version)
 
 
-def _story(clinic: Clinic, users: dict[str, User], days: OralDays, note: Any) -> Supply:
+def _story(
+    clinic: Clinic, users: dict[str, User], days: OralDays, register: Callable[[], None]
+) -> Supply:
     """Registration to the supply, each step at its own moment (see the module doc)."""
     nurse, prescriber, desk = users["nurse"], users["prescriber"], users["frontdesk"]
     first = days.sessions[0]
     workup = first - timedelta(days=7)
     clock = _Clock(at_clinic(workup, time(9, 0), clinic))
     with _pinned(clock):
-        registered = SeedReport()
-        _patient(prescriber, ORAL, PATIENT_INDEX, registered)
-        for line in registered.created:
-            note(line)
-        patient = Patient.objects.get(clinic=clinic, mrn=ORAL.mrn)
+        register()
+        patient = Patient.objects.get(clinic=clinic, mrn=ORAL_MRN)
         clock.set(at_clinic(workup, time(12, 0), clinic))
         _screen(
             Screening(
-                ORAL.mrn,
+                ORAL_MRN,
                 workup,
                 Scales(15, 10, "hama", 24),
                 (122, 78),
@@ -307,9 +267,16 @@ def set_up_first(clinic: Clinic, users: dict[str, User], note: Callable[[str], N
         _setup(clinic, users["admin"], users["prescriber"], note)
 
 
-def seed_oral(clinic: Clinic, users: dict[str, User], note: Callable[[str], None]) -> None:
-    """Add the oral patient's story once (nothing if the patient exists)."""
-    if Patient.objects.filter(clinic=clinic, mrn=ORAL.mrn).exists():
+def seed_oral(
+    clinic: Clinic,
+    users: dict[str, User],
+    note: Callable[[str], None],
+    *,
+    register: Callable[[], None],
+) -> None:
+    """Add the oral patient's story once (nothing if the patient exists); `register` writes
+    the patient's chart (`demo.clinic.ORAL_PATIENT`), called on the story's clock."""
+    if Patient.objects.filter(clinic=clinic, mrn=ORAL_MRN).exists():
         return
     if not clinic.is_synthetic:
         raise RuntimeError(f"Clinic {clinic.slug!r} is not synthetic: refusing the oral demo.")
@@ -319,13 +286,13 @@ def seed_oral(clinic: Clinic, users: dict[str, User], note: Callable[[str], None
         # A demo database seeded before the oral programme: its set-up (consent document
         # included) is dated at that seed, after the story would start. Nothing is added.
         note(
-            f"no oral programme ({ORAL.mrn}): this demo clinic was set up after its story "
+            f"no oral programme ({ORAL_MRN}): this demo clinic was set up after its story "
             "would start; seed a fresh demo database to see it"
         )
         return
-    supply = _story(clinic, users, days, note)
+    supply = _story(clinic, users, days, register)
     note(
-        f"oral course of {ORAL.mrn}: sessions {', '.join(f'{d:%d %b}' for d in days.sessions)} "
+        f"oral course of {ORAL_MRN}: sessions {', '.join(f'{d:%d %b}' for d in days.sessions)} "
         f"at {'/'.join(f'{mg:g}' for mg in DOSES_MG)} mg, signed; take-home supply dispensed "
         f"{days.dispensed:%d %b}"
     )
@@ -349,6 +316,6 @@ def seed_oral(clinic: Clinic, users: dict[str, User], note: Callable[[str], None
         record_entry(link, data, now=now, supply=supply)
     assert DiaryEntry.objects.filter(patient=supply.patient).count() == len(entries)
     note(
-        f"Patient home diary link for {ORAL.mrn} (shown once, works 7 days): "
+        f"Patient home diary link for {ORAL_MRN} (shown once, works 7 days): "
         f"{issued.url.rstrip('/')}/diary/"
     )

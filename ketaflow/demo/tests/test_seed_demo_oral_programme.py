@@ -13,7 +13,8 @@ from django.core.management import call_command
 
 from ketaflow.accounts.models import User
 from ketaflow.courses.models import Course
-from ketaflow.demo.oral import ORAL, ORAL_PROTOCOL, oral_days
+from ketaflow.demo.clinic import ORAL_PATIENT
+from ketaflow.demo.oral import ORAL_MRN, ORAL_PROTOCOL, oral_days
 from ketaflow.dispensing.models import PdmpCheck, StockReceipt, Supply, TakeHomeAuthorisation
 from ketaflow.homediary.models import DiaryEntry
 from ketaflow.lib.clock import local
@@ -37,7 +38,8 @@ def test_the_oral_course_has_three_signed_titrated_sessions_a_supply_and_a_diary
 ) -> None:
     clock(SATURDAY_NIGHT)
     out = seed()
-    course = Course.objects.get(patient__mrn=ORAL.mrn)
+    assert ORAL_PATIENT.mrn == ORAL_MRN
+    course = Course.objects.get(patient__mrn=ORAL_MRN)
     assert course.protocol_version.code == ORAL_PROTOCOL
     sessions = list(TreatmentSession.objects.filter(course=course).order_by("session_number"))
     assert [s.status for s in sessions] == ["signed"] * 3
@@ -67,8 +69,8 @@ def test_the_oral_course_has_three_signed_titrated_sessions_a_supply_and_a_diary
     diary = f"/homediary/patients/{course.patient.pk}/#entry-"
     assert {i.url for i in home_doses.items} == {f"{diary}{e.pk}" for e in entries}
 
-    assert f"Patient home diary link for {ORAL.mrn}" in out
-    assert "/diary/" in out.split(f"Patient home diary link for {ORAL.mrn}")[1].splitlines()[0]
+    assert f"Patient home diary link for {ORAL_MRN}" in out
+    assert "/diary/" in out.split(f"Patient home diary link for {ORAL_MRN}")[1].splitlines()[0]
 
 
 def test_a_second_run_adds_nothing_to_the_oral_programme(clock: Any) -> None:
@@ -89,9 +91,9 @@ def test_a_demo_database_seeded_before_the_oral_programme_is_left_without_it(
 
     clock(SATURDAY_NIGHT)
     with monkeypatch.context() as before:
-        before.setattr(oral, "set_up_first", lambda *a: None)
-        before.setattr(oral, "seed_oral", lambda *a: None)
+        before.setattr(oral, "set_up_first", lambda *a, **kw: None)
+        before.setattr(oral, "seed_oral", lambda *a, **kw: None)
         seed()
     out = seed()
-    assert f"no oral programme ({ORAL.mrn})" in out
-    assert not Course.objects.filter(patient__mrn=ORAL.mrn).exists()
+    assert f"no oral programme ({ORAL_MRN})" in out
+    assert not Course.objects.filter(patient__mrn=ORAL_MRN).exists()

@@ -30,7 +30,7 @@ from ketaflow.courses.models import (
     PhaseChange,
     ProtocolVersion,
 )
-from ketaflow.demo.oral import ORAL
+from ketaflow.demo.oral import ORAL_MRN
 from ketaflow.demo.process import (
     CLOSED_DAY,
     REFERENCE_DAY,
@@ -268,7 +268,7 @@ def test_most_patients_have_baseline_scales_for_their_diagnosis(seeded: None) ->
     assert lsas.total > 50  # social anxiety: above the protocol's entry threshold
     hama = InstrumentResponse.objects.get(patient=patient("KF-000001"), instrument="hama")
     assert hama.total > 20
-    bp = ScreeningObservation.objects.filter(kind="resting_bp").exclude(patient__mrn=ORAL.mrn)
+    bp = ScreeningObservation.objects.filter(kind="resting_bp").exclude(patient__mrn=ORAL_MRN)
     assert bp.count() == len(SCREENINGS)
 
 
