@@ -576,6 +576,42 @@ SECOND_CLINIC_PATIENTS: tuple[DemoPatient, ...] = (
 )
 
 
+#: The oral programme's patient (`demo.oral`, MRN `ORAL_MRN` there), registered on the clock of
+#: its story, not with the fifteen charts.
+ORAL_PATIENT = DemoPatient(
+    "KF-000016",
+    "Otto",
+    "Oralcase",
+    date(1983, 9, 19),
+    "male",
+    False,
+    diagnoses=[_dx(Dx.GAD, True, date(2012, 1, 1))],
+    history=[
+        *_ABSENT_SCREEN,
+        _hx(Hx.HYPERTENSION, HistoryStatus.ABSENT),
+    ],
+    medications=[_med("Sertraline", "200 mg once daily", _SSRI, date(2024, 6, 1))],
+    prior_treatments=[
+        _prior(
+            T.SSRI,
+            "Escitalopram 20 mg",
+            True,
+            N,
+            date(2019, 1, 1),
+            date(2019, 8, 1),
+        ),
+        _prior(
+            T.SNRI,
+            "Venlafaxine 225 mg",
+            True,
+            N,
+            date(2021, 2, 1),
+            date(2021, 9, 1),
+        ),
+    ],
+)
+
+
 @dataclass
 class SeedReport:
     created: list[str] = field(default_factory=list)
@@ -741,6 +777,7 @@ def seed_demo(*, history: bool = True) -> SeedReport:
     password is printed in the README.
     """
     # Imported here: the process module reads this module's patients.
+    from ketaflow.demo.oral import seed_oral, set_up_first
     from ketaflow.demo.process import seed_process
 
     if settings.PRODUCTION:
@@ -767,8 +804,15 @@ def seed_demo(*, history: bool = True) -> SeedReport:
             for index, spec in enumerate(SECOND_CLINIC_PATIENTS, start=1):
                 _patient(users["north"], spec, index, report)
             main = clinics[MAIN_CLINIC["slug"]]
+            set_up_first(main, users, report.note)  # dated before the oral patient's story
             seed_process(main, users, report.note)
             _seed_outcomes_portal_and_monitors(main, users, report, history=history)
+            seed_oral(  # after the portal's: that picks the first course with treatment given
+                main,
+                users,
+                report.note,
+                register=lambda: _patient(users["prescriber"], ORAL_PATIENT, 16, report),
+            )
     finally:
         context.reset(token)
     return report

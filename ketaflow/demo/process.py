@@ -15,6 +15,10 @@ Dates, and what is deterministic:
   deterministic given the day of seeding (the tests freeze that day).
 - The services stamp reviews, sign-offs, consent signatures and audit events with the real
   time of seeding (they refuse back-dating), so those times are not fixed.
+- The clinic's set-up (chairs, hours, protocols, consent document) is made on the FIRST run
+  by `demo.oral.set_up_first`, with the clock 35 days back, so the oral programme's patient
+  (`demo.oral`, whose whole story is written at the moments it happened) can follow it;
+  `_setup` here then finds it all and adds nothing.
 - The booking service rightly refuses a time in the past. The sessions given before the demo
   "starts" are backfilled by booking them with the booking rules' clock set to a moment
   before them (`_booking_clock`); every other rule is checked as usual and the audit log and

@@ -88,7 +88,7 @@ def test_every_clinic_and_patient_is_marked_synthetic(seeded):
     assert not Patient.objects.filter(is_synthetic=False).exists()
     main = Clinic.objects.get(name="Ketaflow Demo Clinic")
     assert main.timezone == "Europe/London"
-    assert Patient.objects.filter(clinic=main).count() == 15
+    assert Patient.objects.filter(clinic=main).count() == 16  # 15 charts and the oral patient
 
 
 def test_each_documented_sign_in_works_with_the_demo_password(seeded):

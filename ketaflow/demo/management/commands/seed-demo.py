@@ -16,7 +16,8 @@ class Command(BaseCommand):
         "Create the synthetic demo clinics, one sign-in per role and fifteen made-up patients, "
         "with chairs, screening, consent and courses in every phase (future sessions are "
         "booked from tomorrow), live sessions on the chair board, a past of completed courses "
-        "for the outcome charts, a patient-portal link and bedside-monitor bindings. "
+        "for the outcome charts, a patient-portal link, the oral programme (a titrated course, a "
+        "take-home supply and a home diary link) and bedside-monitor bindings. "
         "Safe to run again: whatever exists already is left as it is."
     )
 
