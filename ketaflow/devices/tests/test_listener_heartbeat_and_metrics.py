@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db.utils import OperationalError
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -21,10 +22,20 @@ TOKEN = "a-scraper-token-of-enough-length"
 
 def beat_with(name: str, frames: int, acks: int, within: float = 20.0) -> Heartbeat:
     """The heartbeat once it reports `frames` frames read and `acks` ACKs written (a frame is
-    counted when read, its ACK later; the listener beats every 0.1 s here)."""
+    counted when read, its ACK later; the listener beats every 0.1 s here).
+
+    On SQLite the test database is one shared in-memory database, whose table locks refuse a
+    read while the listener's thread writes its beat ("database table is locked"): such a
+    read is tried again, as the loop does for a beat not yet written."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        row = Heartbeat.objects.filter(name=name).first()
+        try:
+            row = Heartbeat.objects.filter(name=name).first()
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.05)
+            continue
         if (
             row is not None
             and row.details.get("frames") == frames
