@@ -117,8 +117,9 @@ def test_the_app_role_works_on_other_tables(deployment: tuple[str, str, str]) ->
     _owner, app, database = deployment
     with _as(app, database) as conn:
         [pk] = conn.execute(
-            "INSERT INTO accounts_clinic (name, slug, timezone, is_synthetic, phone, created_at) "
-            "VALUES ('Roles', 'roles', 'Europe/London', false, '', now()) RETURNING id"
+            "INSERT INTO accounts_clinic (name, slug, timezone, is_synthetic, phone, created_at, "
+            "emergency_access_minutes) "
+            "VALUES ('Roles', 'roles', 'Europe/London', false, '', now(), 60) RETURNING id"
         ).fetchone()
         conn.execute("UPDATE accounts_clinic SET name = 'Roles 2' WHERE id = %s", [pk])
         conn.execute("DELETE FROM accounts_clinic WHERE id = %s", [pk])
