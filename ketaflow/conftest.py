@@ -127,6 +127,15 @@ def _audit_flush_permit(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_memo_from_an_earlier_test() -> None:
+    """Each test starts with no memoised page (`ops.freshness`): an earlier test's rows are
+    gone, and on SQLite their primary keys come back."""
+    from ketaflow.ops import freshness
+
+    freshness.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Tests make many users: hash with MD5 there. Production hashing (Argon2) is checked by
     `accounts/tests/test_password_hashing.py` against the settings module itself."""

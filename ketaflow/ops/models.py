@@ -18,3 +18,14 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ChangeStamp(models.Model):
+    """One row: a counter bumped after every committed write that can change a page
+    (`freshness`), so every process knows when its memoised answers are out of date."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"change stamp {self.value}"

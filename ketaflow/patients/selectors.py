@@ -70,11 +70,28 @@ def patient_page(
 ) -> Page[Patient]:
     """One page of the clinic's patients matching the search (a page out of range gives the
     nearest one). Only the patients shown are audited."""
-    query = query.strip()
-    paginator = Paginator(_search(actor, query), per_page)
-    shown = paginator.get_page(page)
-    _audit_search(actor, query, list(shown.object_list), page=shown.number)
+    shown = patient_page_unaudited(actor, query, page, per_page=per_page)
+    audit_patient_page(actor, query, [p.pk for p in shown.object_list], shown.number)
     return shown
+
+
+def patient_page_unaudited(
+    actor: User, query: str = "", page: int | str | None = 1, *, per_page: int = PAGE_SIZE
+) -> Page[Patient]:
+    """`patient_page` without its audit event: the caller records it with
+    `audit_patient_page` on every read (also when the drawn page is reused)."""
+    paginator = Paginator(_search(actor, query.strip()), per_page)
+    return paginator.get_page(page)
+
+
+def audit_patient_page(actor: User, query: str, patient_ids: list[int], page: int) -> None:
+    """The list's read: the query and the patients shown, on this page."""
+    _scoped(actor)  # refuses a role that may not see the list
+    record_event(
+        actor=actor,
+        action=Action.SEARCH if query.strip() else Action.LIST,
+        detail={"query": query.strip(), "patient_ids": patient_ids, "page": page},
+    )
 
 
 # ------------------------------------------------------------------ likely duplicates

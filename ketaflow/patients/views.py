@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -28,6 +29,7 @@ from ketaflow.lib.clock import clinic_today
 from ketaflow.lib.display import field_rows, history_versions
 from ketaflow.lib.forms import add_service_errors
 from ketaflow.lib.htmx import is_htmx
+from ketaflow.ops import freshness
 from ketaflow.patients import selectors, services
 from ketaflow.patients.entries import ENTRY_KINDS, EntryKind, entry_kind
 from ketaflow.patients.forms import (
@@ -56,6 +58,9 @@ def _kind(slug: str) -> EntryKind:
 # ------------------------------------------------------------------ list and register
 
 
+RESULTS = "patients/_results.html"
+
+
 @login_required
 @vary_on_headers("HX-Request")
 def patient_list(request: HttpRequest) -> HttpResponse:
@@ -66,12 +71,25 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET)
     valid = form.is_valid()
     query = form.cleaned_data["q"] if valid else ""
-    page = selectors.patient_page(actor, query, request.GET.get("page")) if valid else None
-    patients = list(page.object_list) if page is not None else []
-    context = {"form": form, "patients": patients, "page": page, "query": query}
+
+    def results() -> dict[str, Any]:
+        page = selectors.patient_page_unaudited(actor, query, request.GET.get("page"))
+        patients = list(page.object_list)
+        shown = ([p.pk for p in patients], page.number)
+        return {"patients": patients, "page": page, "query": query, "memo_extra": shown}
+
+    # The results are drawn again only when the data changed or a few seconds passed
+    # (`ops.freshness`), keyed on the reader and the whole query string (page links keep it).
+    if valid:
+        html, (patient_ids, number) = freshness.render_memo(
+            request, "patient-list", (actor.pk, request.GET.urlencode()), RESULTS, results
+        )
+        selectors.audit_patient_page(actor, query, patient_ids, number)
+    else:
+        html = render_to_string(RESULTS, {"patients": [], "page": None, "query": ""}, request)
     if is_htmx(request):
-        return render(request, "patients/_results.html", context)
-    return render(request, "patients/list.html", context)
+        return HttpResponse(html)
+    return render(request, "patients/list.html", {"form": form, "results_html": html})
 
 
 @login_required

@@ -348,7 +348,29 @@ class BoardRow:
 
 
 def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
-    """Every active chair today: who is in it (or next), what phase, latest vitals, alerts."""
+    """Every active chair today: who is in it (or next), what phase, latest vitals, alerts;
+    audited (one event naming every patient booked today)."""
+    rows, patient_ids = board_unaudited(actor, now=now)
+    audit_board(actor, patient_ids)
+    return rows
+
+
+def audit_board(actor: User, patient_ids: list[int]) -> None:
+    """The board's read, for each time it is shown (also when its drawing is reused)."""
+    require_charting(actor)
+    record_event(
+        actor=actor,
+        action=Action.VIEW,
+        clinic_id=actor.clinic_pk,
+        detail={"part": "chair_board", "patient_ids": patient_ids},
+    )
+
+
+def board_unaudited(
+    actor: User, *, now: datetime | None = None
+) -> tuple[list[BoardRow], list[int]]:
+    """`board`'s rows and the patients they read, without the audit event: the caller
+    records it with `audit_board` on every read."""
     require_charting(actor)
     clinic = actor.clinic
     assert clinic is not None
@@ -407,13 +429,7 @@ def board(actor: User, *, now: datetime | None = None) -> list[BoardRow]:
         flags = board_flags(view, derive.max_pause_of(view.session)) if view is not None else []
         risk = tuple(waiting[current.course.patient_id]) if current is not None else ()
         rows.append(BoardRow(chair, current, view, tuple(flags), risk))
-    record_event(
-        actor=actor,
-        action=Action.VIEW,
-        clinic_id=clinic.pk,
-        detail={"part": "chair_board", "patient_ids": [a.course.patient_id for a in appts]},
-    )
-    return rows
+    return rows, [a.course.patient_id for a in appts]
 
 
 # ---------------------------------------------------------------------------- worklists

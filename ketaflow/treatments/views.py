@@ -60,6 +60,7 @@ from ketaflow.lib.charts import (
 from ketaflow.lib.clock import clinic_zone
 from ketaflow.lib.forms import add_service_errors
 from ketaflow.lib.htmx import is_htmx
+from ketaflow.ops import freshness
 from ketaflow.treatments import derive, selectors, services
 from ketaflow.treatments.forms import (
     SESSION_SCALE_CODES,
@@ -585,9 +586,19 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     if is_htmx(request) and "version" in request.GET:
         return _poll(request, actor, pk)
-    view = selectors.session_view(actor, pk)
-    selectors.prefetch_record_lines(view.session)
-    ctx = _context(actor, view, curve_svg=_curve_svg(view))
+    session = selectors.get_session(actor, pk)  # scoped to the actor's clinic; audited
+
+    def page() -> dict[str, Any]:
+        view = selectors.build_view(session, timezone.now())
+        selectors.prefetch_record_lines(view.session)
+        return _context(actor, view, curve_svg=_curve_svg(view))
+
+    # The session region is drawn again only when the data changed or a few seconds passed
+    # (`ops.freshness`): every action on the page is a write, so it shows at once.
+    html, _ = freshness.render_memo(
+        request, "session-page", (actor.pk, pk), "treatments/_session_page.html", page
+    )
+    ctx = {"session_html": html, "s": session, "patient": session.patient}
     return render(request, "treatments/session.html", ctx)
 
 
@@ -819,9 +830,20 @@ def check_in(request: HttpRequest, appointment_pk: int) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     actor = staff_user(request)
-    rows = selectors.board(actor)
-    template = "treatments/_board.html" if is_htmx(request) else "treatments/board.html"
-    return render(request, template, {"rows": rows, "now": timezone.now()})
+
+    def rows() -> dict[str, Any]:
+        found, patient_ids = selectors.board_unaudited(actor)
+        return {"rows": found, "now": timezone.now(), "memo_extra": patient_ids}
+
+    # Polled every 10 s by every open board: drawn again only when the data changed or a
+    # few seconds passed (`ops.freshness`); every read is audited all the same.
+    html, patient_ids = freshness.render_memo(
+        request, "chair-board", actor.pk, "treatments/_board.html", rows
+    )
+    selectors.audit_board(actor, patient_ids)
+    if is_htmx(request):
+        return HttpResponse(html)
+    return render(request, "treatments/board.html", {"board_html": html})
 
 
 @login_required

@@ -34,6 +34,7 @@ from ketaflow.emergency import selectors as emergency
 from ketaflow.homediary import selectors as homediary
 from ketaflow.lib.clock import clinic_today, local
 from ketaflow.mail import selectors as mail
+from ketaflow.ops import freshness
 from ketaflow.portal import selectors as portal
 from ketaflow.screening import selectors as screening
 from ketaflow.treatments import selectors as treatments
@@ -718,13 +719,20 @@ def nav_counts(user: User, *, request: HttpRequest | None = None) -> dict[str, i
 
     `critical` derives the alerts of the sessions being dosed now (their cost grows with the
     chairs in use, not with history), unless this request's worklist already did; the rest
-    are single COUNT queries.
+    are single COUNT queries. Drawn on every page, so the numbers are memoised until the
+    data changes or a few seconds pass (`ops.freshness`).
     """
     if not (user.is_active and user.clinic_id):
         return {}
+    known = _asked(request).critical
+    if known is not None:
+        return _nav_counts(user, known)
+    return freshness.memo("nav-counts", user.pk, lambda: _nav_counts(user, None))
+
+
+def _nav_counts(user: User, known: list[treatments.OpenAlert] | None) -> dict[str, int]:
     counts: dict[str, int] = {}
     if user.can(Capability.CHART_SESSION):
-        known = _asked(request).critical
         counts["critical"] = (
             treatments.critical_alert_count(user)
             if known is None

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 #: The whole session page (patient banner, navigation counts, checklist, order, PK chart,
 #: vitals, scales, events), whatever the length of its record.
-CEILING = 36  # measured: 36
+CEILING = 37  # measured: 37 (the page's and the counts' change-stamp reads, `ops.freshness`)
 
 
 def _readings(nurse: Any, session: Any, minutes: range) -> None:
