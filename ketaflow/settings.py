@@ -188,6 +188,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # One read of the change stamp per request for every memoised part (`ops.freshness`).
+    "ketaflow.ops.freshness.StampPerRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (static files stay cacheable): no-store and Permissions-Policy.
@@ -260,7 +262,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "ketaflow.accounts.backends.ClinicModelBackend",  # Django's, with the clinic
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -329,6 +331,8 @@ AXES_VERBOSE = False
 # Idle sign-out: shared chair-side tablets must not stay signed in.
 IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 15)
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# Django's database sessions, read in one plain query on every request (`accounts.backends`).
+SESSION_ENGINE = "ketaflow.accounts.backends"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less header in base.html

@@ -29,6 +29,7 @@ from django.utils import timezone
 from ketaflow.backup import archive
 from ketaflow.backup.archive import Archive, BackupRefused
 from ketaflow.backup.facts import Database, differences, measure, table_names
+from ketaflow.ops import freshness
 
 
 class RestoreFailed(Exception):
@@ -243,4 +244,5 @@ def restore(path: Path) -> Outcome:
     migration_problems, notes = migration_notes(list(measured.get("migrations", [])))
     if problems or migration_problems:
         raise RestoreFailed("; ".join(problems + migration_problems))
+    freshness.wrote(connection)  # written past Django's cursors: no memoised page survives it
     return Outcome(vendor, measured, notes)

@@ -33,6 +33,7 @@ from ketaflow.devices import hl7_vitals as hv
 from ketaflow.devices import readings as device_readings
 from ketaflow.devices.matching import Batch, ListenerCache, match
 from ketaflow.devices.models import DeviceReading, InboundMessage, MessageStatus
+from ketaflow.ops import freshness
 from ketaflow.treatments.models import TreatmentSession
 
 log = logging.getLogger("ketaflow.devices")
@@ -412,6 +413,8 @@ def insert_pg(batch: Batch, candidates: list[_Candidate], events: list[Event]) -
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_PG_INSERT.replace("{audit}", audit_sql), params)
         stored = {k: (pk, ids) for k, pk, ids in cursor.fetchall()}
+    if stored:  # past Django's cursors: say so, or pages would keep their old drawing
+        freshness.wrote(connection)
     new = []
     for k, c in enumerate(candidates, start=1):
         if k not in stored:

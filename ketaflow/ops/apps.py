@@ -7,4 +7,7 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations (heartbeats, readiness, metrics)"
 
     def ready(self) -> None:
-        from ketaflow.ops import freshness  # noqa: F401  (watches every database connection)
+        from ketaflow.accounts import backends
+        from ketaflow.ops import freshness  # watches every database connection
+
+        backends.memoise_with(freshness.memo)  # the signed-in user's row, on the change stamp

@@ -15,10 +15,12 @@ answer in the process's memory under a key that changes whenever the answer coul
   counter in its memory at once, before they commit, so a page drawn right after a write in
   the same process (the redirect after a POST, a test's next request) never reuses the old
   answer.
-- **the clock**: the answer's time window (`seconds`, 5 by default). What depends on time
-  alone (elapsed minutes, vitals coming due) may be up to that many seconds old; the board's
-  own poll is every 10 s. No decision is taken from a memoised answer: every service
-  recomputes its limits and gates from the rows when it acts.
+- **the clock**: the answer's time window (`WINDOW_SECONDS`, 10: the board's own poll
+  interval). What depends on time alone (elapsed minutes, vitals coming due) may be up to
+  that many seconds old, as a polled board was before; the session page does not redraw for
+  the clock alone at all (its poll asks for a new version of the record). No decision is
+  taken from a memoised answer: every service recomputes its limits and gates from the rows
+  when it acts.
 
 The bump runs after the commit (a rolled-back write bumps nothing, and no lock is held on the
 stamp during a writer's transaction). A process that dies between its commit and the bump
@@ -27,7 +29,10 @@ leaves other processes' answers stale for at most one time window.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import os
+import random
 import re
 import threading
 from collections import OrderedDict
@@ -131,15 +136,24 @@ class _Pending:
         _shared_bump(self.alias)
 
 
+def wrote(conn: Any) -> None:
+    """Data changed on this Django connection: now for this process, and for every other once
+    the transaction commits. The cursor wrapper calls it; so must any code that writes past
+    Django's cursors (a driver cursor on the raw connection, a restore)."""
+    _local_bump()
+    if not conn.in_atomic_block:
+        _shared_bump(conn.alias)  # autocommit: the statement has committed
+    elif not any(isinstance(cb, _Pending) for _, cb, _ in conn.run_on_commit):
+        conn.on_commit(_Pending(conn.alias))
+
+
 def _watch(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any) -> Any:
     result = execute(sql, params, many, context)
-    if not getattr(_busy, "on", False) and isinstance(sql, str) and writes_data(sql):
-        _local_bump()
-        conn = context["connection"]
-        if not conn.in_atomic_block:
-            _shared_bump(conn.alias)  # autocommit: the statement has committed
-        elif not any(isinstance(cb, _Pending) for _, cb, _ in conn.run_on_commit):
-            conn.on_commit(_Pending(conn.alias))
+    if getattr(_busy, "on", False):
+        return result
+    # A statement Django did not build as text (a composed one) is taken as a write.
+    if not isinstance(sql, str) or writes_data(sql):
+        wrote(context["connection"])
     return result
 
 
@@ -149,21 +163,68 @@ def _install(sender: Any, connection: Any, **kwargs: Any) -> None:
         connection.execute_wrappers.append(_watch)
 
 
+#: The shared stamp as this request first read it (`StampPerRequestMiddleware`): one read
+#: per request, however many memoised parts a page has. The request's own writes still show
+#: at once (they move this process's counter); other processes' at its next request.
+_request_stamp: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
+    "ketaflow_request_stamp", default=None
+)
+
+
 def stamp(alias: str = "default") -> tuple[int, int]:
-    """(the shared stamp, this process's own) as they stand now: one indexed read."""
+    """(the shared stamp, this process's own) as they stand now: one indexed read (once per
+    request inside one)."""
+    cached = _request_stamp.get()
+    if cached is not None and alias in cached:
+        return cached[alias], _local_value
     with connections[alias].cursor() as cursor:
         cursor.execute("SELECT value FROM ops_changestamp WHERE id = 1")
         row = cursor.fetchone()
-    return (row[0] if row else 0, _local_value)
+    value = row[0] if row else 0
+    if cached is not None:
+        cached[alias] = value
+    return value, _local_value
+
+
+class StampPerRequestMiddleware:
+    """Reads the shared stamp at most once per request (first in the stack)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        token = _request_stamp.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_stamp.reset(token)
+
+
+#: How long an answer is reused when only the clock moved: the chair board's own poll
+#: interval, so a board shows nothing older than a poll did before.
+WINDOW_SECONDS = 10
+
+#: Where this process's windows start, in seconds past the shared grid: each process draws
+#: its pages again at its own moments rather than all at once (under load, every worker
+#: redrawing together stalls every waiting request). Chosen once per process; tests set 0.
+phase: float | None = None
 
 
 def window(now: datetime, seconds: int) -> int:
-    """The time window `now` falls in."""
-    return int(now.timestamp()) // seconds
+    """The time window `now` falls in, for this process."""
+    global phase
+    if phase is None:
+        phase = random.Random(os.getpid()).uniform(0, seconds)
+    return int((now.timestamp() + phase) // seconds)
 
 
 def memo(
-    name: str, key: Hashable, compute: Callable[[], T], *, seconds: int = 5, now: Any = None
+    name: str,
+    key: Hashable,
+    compute: Callable[[], T],
+    *,
+    seconds: int = WINDOW_SECONDS,
+    now: Any = None,
 ) -> T:
     """`compute()`, or its answer from earlier with the same `name` and `key`, the same data
     (change stamp) and the same `seconds`-long time window.
@@ -202,7 +263,7 @@ def render_memo(
     template: str,
     context: Callable[[], dict[str, Any]],
     *,
-    seconds: int = 5,
+    seconds: int = WINDOW_SECONDS,
 ) -> tuple[SafeString, Any]:
     """A template fragment drawn once per `memo` key: `(html, context()["memo_extra"])`.
 

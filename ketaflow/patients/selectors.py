@@ -19,6 +19,7 @@ from ketaflow.accounts.roles import Capability
 from ketaflow.audit.history import RecordStatus
 from ketaflow.audit.models import Action
 from ketaflow.audit.services import record_event
+from ketaflow.ops import freshness
 from ketaflow.patients.entries import ENTRY_KINDS, entry_kind
 from ketaflow.patients.models import Allergy, Measurement, Patient
 
@@ -57,7 +58,14 @@ def _audit_search(actor: User, query: str, patients: list[Patient], **extra: Any
 def search_patients(actor: User, query: str = "", *, limit: int = 50) -> list[Patient]:
     """Patients of the actor's clinic matching a name, MRN or date of birth (YYYY-MM-DD)."""
     query = query.strip()
-    patients = list(_search(actor, query)[:limit])
+    _scoped(actor)  # refuses a role that may not see the list, on every read
+    # Searched once while nothing was written (`ops.freshness`); every read is audited. The
+    # rows are shared between reads: read-only.
+    patients: list[Patient] = freshness.memo(
+        "patient-search",
+        (actor.clinic_pk, query, limit),
+        lambda: list(_search(actor, query)[:limit]),
+    )
     _audit_search(actor, query, patients)
     return patients
 

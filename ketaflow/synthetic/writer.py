@@ -42,6 +42,7 @@ from ketaflow.clinical.dosing import DEFAULT_DOSING_LIMITS, body_mass_index
 from ketaflow.clinical.protocols import builtin_protocols, protocol_to_dict
 from ketaflow.clinical.routes import Route
 from ketaflow.courses.models import Appointment, Chair, Course, PhaseChange, ProtocolVersion
+from ketaflow.ops import freshness
 from ketaflow.patients.models import Diagnosis, Measurement, Patient
 from ketaflow.questionnaires.models import InstrumentResponse
 from ketaflow.synthetic.generator import SynthPatient, scored
@@ -482,6 +483,7 @@ class SynthWriter:
                     )
                 t.written += len(t.rows)
                 t.rows.clear()
+        freshness.wrote(connection)  # COPY goes past Django's cursors: pages must know
         self.pending = 0
         self.stats.write_seconds += time.perf_counter() - started
 

@@ -50,7 +50,8 @@ from ketaflow.clinical.monitoring.schedule import VitalsDue
 from ketaflow.clinical.protocols import DoseUnit, Protocol
 from ketaflow.clinical.routes import Route
 from ketaflow.lib.clock import local
-from ketaflow.patients.models import Measurement, PregnancyRecord
+from ketaflow.ops import freshness
+from ketaflow.patients.models import Measurement, Patient, PregnancyRecord
 from ketaflow.questionnaires.models import Context, InstrumentResponse
 from ketaflow.screening.selectors import consent_gate, eligibility_gate
 from ketaflow.treatments.models import (
@@ -485,17 +486,42 @@ def checklist_of(session: TreatmentSession, now: datetime) -> Checklist:
     return checklists_of([session], now)[session.pk]
 
 
+#: (eligible, reasons) and (consented, reasons): screening's two gates of one patient.
+GatePair = tuple[tuple[bool, list[str]], tuple[bool, list[str]]]
+
+#: How long a page may reuse a patient's eligibility and consent gates while nothing was
+#: written: they change with the chart (any write ends the reuse at once) and with the date.
+GATES_SECONDS_FOR_DISPLAY = 60
+
+
+def _gates_of(patient: Patient, now: datetime, *, for_display: bool) -> GatePair:
+    def compute() -> GatePair:
+        return eligibility_gate(patient, now), consent_gate(patient, now)
+
+    if not for_display:
+        return compute()
+    return freshness.memo(
+        "eligibility-consent-gates", patient.pk, compute, seconds=GATES_SECONDS_FOR_DISPLAY
+    )
+
+
 def checklists_of(
     sessions: Sequence[TreatmentSession],
     now: datetime,
     loaded: dict[int, SessionRows] | None = None,
+    *,
+    for_display: bool = False,
 ) -> dict[int, Checklist]:
     """The core's pre-session checklist of each session, by session pk, from inputs read for
     all of them at once: one query per table however many sessions (the chair board's
     checked-in chairs), plus the eligibility and consent gates, which screening answers per
     patient. Nothing is kept between calls: every input is read fresh, so an answer recorded
     elsewhere (the patient's own questionnaire) counts at once. `loaded`: the sessions' rows
-    if already loaded (`load_rows`)."""
+    if already loaded (`load_rows`).
+
+    `for_display`: a page draws the checklist (the board, the session page), so screening's
+    gates may be reused for a minute while nothing was written (`ops.freshness`); a service
+    deciding whether a session may start never passes it and always asks them afresh."""
     if not sessions:
         return {}
     ids = [s.pk for s in sessions]
@@ -535,8 +561,9 @@ def checklists_of(
         questionnaire_done.update((pid, day) for pid in done)
     gates = risk_gates([(s.patient_id, s.pk) for s in sessions], now)
     patients = {s.patient_id: s.patient for s in sessions}
-    eligibility = {pk: eligibility_gate(p, now) for pk, p in patients.items()}
-    consent = {pk: consent_gate(p, now) for pk, p in patients.items()}
+    both = {pk: _gates_of(p, now, for_display=for_display) for pk, p in patients.items()}
+    eligibility = {pk: pair[0] for pk, pair in both.items()}
+    consent = {pk: pair[1] for pk, pair in both.items()}
     checklists = {}
     for session in sessions:
         today = todays[session.pk]

@@ -30,7 +30,8 @@ from ketaflow.clinical.monitoring.schedule import VitalsDue
 from ketaflow.clinical.monitoring.thresholds import DEFAULT_THRESHOLDS
 from ketaflow.courses.models import Appointment, AppointmentStatus, Chair, SessionStatus
 from ketaflow.lib.clock import at_clinic, clinic_today
-from ketaflow.patients.models import Measurement
+from ketaflow.ops import freshness
+from ketaflow.patients.models import Measurement, Patient
 from ketaflow.questionnaires.models import InstrumentResponse, RiskAlert
 from ketaflow.treatments import derive
 from ketaflow.treatments.models import (
@@ -59,14 +60,48 @@ def get_session(actor: User, pk: int, *, audit: bool = True) -> TreatmentSession
     except TreatmentSession.DoesNotExist:
         raise Http404("No such session in your clinic.") from None
     if audit:
-        record_event(
-            actor=actor,
-            action=Action.VIEW,
-            obj=session,
-            patient_id=session.patient_id,
-            detail={"part": "treatment_session"},
-        )
+        _audit_session_read(actor, session)
     return session
+
+
+def session_heading(actor: User, pk: int) -> TreatmentSession:
+    """What the session page's frame names (its number, the patient's name), scoped and
+    audited like `get_session`, in a lighter read: the page's body may be a reused drawing
+    (`ops.freshness`), but each read is checked and audited on its own. The row's few values
+    are memoised like the drawing; the session returned is a fresh, unsaved stand-in."""
+    require_charting(actor)
+
+    def load() -> tuple[Any, ...] | None:
+        return (
+            TreatmentSession.objects.filter(pk=pk, clinic_id=actor.clinic_pk)
+            .values_list(
+                "patient_id", "session_number", "patient__given_name", "patient__family_name"
+            )
+            .first()
+        )
+
+    found = freshness.memo("session-heading", (actor.clinic_pk, pk), load)
+    if found is None:
+        raise Http404("No such session in your clinic.")
+    patient_id, number, given, family = found
+    session = TreatmentSession(
+        pk=pk, clinic_id=actor.clinic_pk, patient_id=patient_id, session_number=number
+    )
+    session.patient = Patient(
+        pk=patient_id, clinic_id=actor.clinic_pk, given_name=given, family_name=family
+    )
+    _audit_session_read(actor, session)
+    return session
+
+
+def _audit_session_read(actor: User, session: TreatmentSession) -> None:
+    record_event(
+        actor=actor,
+        action=Action.VIEW,
+        obj=session,
+        patient_id=session.patient_id,
+        detail={"part": "treatment_session"},
+    )
 
 
 def get_appointment(actor: User, pk: int) -> Appointment:
@@ -184,7 +219,9 @@ def build_view(
     if session.status not in BEFORE_DOSING:
         checklist = None
     elif checklist is None:
-        checklist = derive.checklists_of([session], now, {session.pk: rows})[session.pk]
+        checklist = derive.checklists_of([session], now, {session.pk: rows}, for_display=True)[
+            session.pk
+        ]
     if checklist is not None:
         # Before dosing the status is derived on read: the checklist may have passed (or
         # lapsed) through an answer recorded elsewhere, e.g. the patient's pre-session
@@ -412,7 +449,7 @@ def board_unaudited(
     live = [sessions[a.pk] for a in shown.values() if a is not None and a.pk in sessions]
     loaded = derive.load_rows(live)  # one query per table for every chair
     checklists = derive.checklists_of(  # one pass for every checked-in chair
-        [s for s in live if s.status in BEFORE_DOSING], now, loaded
+        [s for s in live if s.status in BEFORE_DOSING], now, loaded, for_display=True
     )
     waiting = alerts_awaiting_assessment_of(
         [a.course.patient_id for a in shown.values() if a is not None], now

@@ -586,9 +586,10 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_user(request)
     if is_htmx(request) and "version" in request.GET:
         return _poll(request, actor, pk)
-    session = selectors.get_session(actor, pk)  # scoped to the actor's clinic; audited
+    heading = selectors.session_heading(actor, pk)  # scoped to the actor's clinic; audited
 
     def page() -> dict[str, Any]:
+        session = selectors.get_session(actor, pk, audit=False)  # the read above audited it
         view = selectors.build_view(session, timezone.now())
         selectors.prefetch_record_lines(view.session)
         return _context(actor, view, curve_svg=_curve_svg(view))
@@ -598,7 +599,7 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     html, _ = freshness.render_memo(
         request, "session-page", (actor.pk, pk), "treatments/_session_page.html", page
     )
-    ctx = {"session_html": html, "s": session, "patient": session.patient}
+    ctx = {"session_html": html, "s": heading, "patient": heading.patient}
     return render(request, "treatments/session.html", ctx)
 
 

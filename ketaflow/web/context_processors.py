@@ -3,15 +3,17 @@ counts of the work waiting (`web.worklists.nav_counts`)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Capability
+from ketaflow.ops import freshness
 from ketaflow.pk_explorer.views import may_use as may_use_pk_explorer
 from ketaflow.web.worklists import nav_counts
 
@@ -90,9 +92,16 @@ COUNT_WORDS = {
 
 
 def _url(name: str) -> str | None:
-    """A page's address, or None while the app that serves it has not been built yet."""
+    """A page's address, or None while the app that serves it has not been built yet.
+
+    Asked for every item on every page: reversed once per URL configuration and prefix."""
+    return _reversed(name, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=1024)
+def _reversed(name: str, urlconf: str | None, prefix: str) -> str | None:
     try:
-        return reverse(name)
+        return reverse(name, urlconf=urlconf)
     except NoReverseMatch:
         return None
 
@@ -147,6 +156,10 @@ def _groups(request: HttpRequest, user: User, items: list[dict[str, Any]]) -> li
     return groups
 
 
+def _can(user: User) -> dict[str, bool]:
+    return {c.value: bool(user.can(c.value)) for c in Capability}
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """Nav items (flat and grouped), the clinic, and `user_can` (capability → bool).
 
@@ -157,9 +170,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {"nav_items": [], "nav_groups": [], "user_can": {}}
     assert isinstance(user, User)
-    items = _items(request, user)
+    # The same for every page the reader opens at this address while nothing was written
+    # (`ops.freshness`): asked on every page, so kept.
+    items, can = freshness.memo(
+        "nav-items", (user.pk, request.path), lambda: (_items(request, user), _can(user))
+    )
     clinic = getattr(user, "clinic", None)
-    can = {c.value: bool(user.can(c.value)) for c in Capability}
     return {
         "nav_items": items,
         "nav_groups": SimpleLazyObject(lambda: _groups(request, user, items)),

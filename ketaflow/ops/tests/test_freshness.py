@@ -88,13 +88,25 @@ def test_the_time_window_ends_the_reuse(clock: Any) -> None:
     calls: list[int] = []
     start = DEFAULT_NOW.replace(second=0, microsecond=0)
     clock(start)
-    freshness.memo("t", 1, lambda: calls.append(1), seconds=5)
-    clock(start + timedelta(seconds=4))
-    freshness.memo("t", 1, lambda: calls.append(1), seconds=5)
+    freshness.memo("t", 1, lambda: calls.append(1))
+    clock(start + timedelta(seconds=freshness.WINDOW_SECONDS - 1))
+    freshness.memo("t", 1, lambda: calls.append(1))
     assert len(calls) == 1
-    clock(start + timedelta(seconds=5))
-    freshness.memo("t", 1, lambda: calls.append(1), seconds=5)
+    clock(start + timedelta(seconds=freshness.WINDOW_SECONDS))
+    freshness.memo("t", 1, lambda: calls.append(1))
     assert len(calls) == 2
+
+
+def test_each_process_starts_its_windows_at_its_own_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two web workers never redraw every page at the same instant."""
+    phases = set()
+    for pid in (101, 102, 103):
+        monkeypatch.setattr(freshness, "phase", None)
+        monkeypatch.setattr("os.getpid", lambda pid=pid: pid)
+        freshness.window(DEFAULT_NOW, 10)
+        assert freshness.phase is not None and 0 <= freshness.phase < 10
+        phases.add(freshness.phase)
+    assert len(phases) == 3
 
 
 def _shared() -> int:
@@ -135,3 +147,23 @@ def test_a_stamp_row_lost_to_a_flush_is_made_again(clinic: Any) -> None:
     ChangeStamp.objects.all().delete()
     type(clinic).objects.filter(pk=clinic.pk).update(name="Again")
     assert _shared() == 1
+
+
+@pytest.mark.django_db
+def test_a_request_reads_the_shared_stamp_once_and_still_sees_its_own_writes(
+    clinic: Any, django_assert_num_queries: Any
+) -> None:
+    from django.test import RequestFactory
+
+    seen: list[tuple[int, int]] = []
+
+    def view(request: Any) -> None:
+        with django_assert_num_queries(1):
+            seen.append(freshness.stamp())
+            seen.append(freshness.stamp())
+        type(clinic).objects.filter(pk=clinic.pk).update(name="Written in the request")
+        seen.append(freshness.stamp())
+
+    freshness.StampPerRequestMiddleware(view)(RequestFactory().get("/"))
+    assert seen[0] == seen[1]
+    assert seen[2] != seen[1]  # its own write moved this process's part
