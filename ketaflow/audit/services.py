@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -53,8 +54,40 @@ def record_event(
         Event(actor, action, obj, patient_id, clinic_id, detail, actor_label), context.current()
     )
     with _chained([event]):
-        event.save(force_insert=True)
+        if connection.vendor == "sqlite":
+            _insert_one(event)
+        else:
+            event.save(force_insert=True)
     return event
+
+
+def _insert_one(event: AccessEvent) -> None:
+    """One row, as `save(force_insert=True)` inserts it on SQLite, in one prepared statement:
+    every read of a record writes one, and compiling the ORM's insert each time was the
+    largest part of a page's fixed cost. Each value is the field's own conversion of it
+    (`get_db_prep_save`), exactly what the ORM sends; the chain fields were set by `link`."""
+    fields = _sqlite_insert_fields()
+    values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_sqlite_insert_sql(), values)
+        event.pk = cursor.lastrowid
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+@functools.cache
+def _sqlite_insert_fields() -> list[models.Field[Any, Any]]:
+    return [f for f in AccessEvent._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _sqlite_insert_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in _sqlite_insert_fields()]
+    return (
+        f"INSERT INTO {quote(AccessEvent._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
 
 
 @contextmanager
