@@ -54,3 +54,23 @@ def test_the_list_is_drawn_once_audited_every_time_and_shows_a_new_patient_at_on
     assert len(draws) == 2
     c.get(url, {"q": "Newcomer"})  # another query: drawn for itself
     assert len(draws) == 3
+
+
+def test_the_search_api_reuses_its_rows_audits_every_call_and_finds_a_new_patient_at_once(
+    client: Any, login: Any, front_desk: Any, patient: Any, clock: Any
+) -> None:
+    from ketaflow.lib.tests.api_client import call
+
+    clock(DEFAULT_NOW, still=True)
+    c = login(client, front_desk)
+    searches = AccessEvent.objects.filter(action="search", detail__query="Newcomer")
+    assert call(c, "GET", "/patients?q=Newcomer").json()["items"] == []
+    assert call(c, "GET", "/patients?q=Newcomer").json()["items"] == []
+    assert searches.count() == 2
+    services.register_patient(
+        front_desk, given_name="Zed", family_name="Newcomer", date_of_birth=date(1990, 1, 2),
+        sex_at_birth="male",
+    )  # fmt: skip
+    [found] = call(c, "GET", "/patients?q=Newcomer").json()["items"]
+    assert found["family_name"] == "Newcomer"
+    assert searches.count() == 3

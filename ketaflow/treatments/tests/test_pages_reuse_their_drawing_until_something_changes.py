@@ -130,3 +130,34 @@ def test_another_reader_never_gets_the_first_readers_drawing(
     login(Client(), nurse).get(url)
     login(client, prescriber).get(url)
     assert len(draws) == 2
+
+
+def _critical_count(html: str) -> str | None:
+    found = re.search(r'aria-label="Chair board, (\d+) critical alerts? open"', html)
+    return found.group(1) if found else None
+
+
+def test_the_headers_critical_count_shows_a_new_alert_on_the_next_page_at_once(
+    client: Any, login: Any, nurse: Any, ordered: Any, clock: Any
+) -> None:
+    session = _started(nurse, ordered)
+    clock(DEFAULT_NOW, still=True)  # no time passes: only the write can end the reuse
+    c = login(client, nurse)
+    home = reverse("web:home")
+    c.get(home)
+    assert _critical_count(c.get(home).content.decode()) is None  # the header reused
+    services.record_vitals(
+        nurse, session, fresh(session).version, sbp=185, dbp=112, hr=88, spo2=97, rr=14
+    )
+    assert _critical_count(c.get(home).content.decode()) == "1"
+
+
+def test_the_header_marks_the_page_it_is_on(
+    client: Any, login: Any, nurse: Any, ordered: Any
+) -> None:
+    c = login(client, nurse)
+    board = c.get(reverse("treatments:board")).content.decode()
+    patients = c.get(reverse("patients:list")).content.decode()
+    assert re.search(r'href="/treatments/board/" aria-current="page"', board)
+    assert not re.search(r'href="/treatments/board/" aria-current="page"', patients)
+    assert re.search(r'href="/patients/" aria-current="page"', patients)
