@@ -40,6 +40,7 @@ from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -159,7 +160,9 @@ def _watch(execute: Callable[..., Any], sql: Any, params: Any, many: bool, conte
 
 @receiver(connection_created)
 def _install(sender: Any, connection: Any, **kwargs: Any) -> None:
-    if _watch not in connection.execute_wrappers:
+    # Only the configured databases: not the server connection Django opens to create or
+    # drop a test database ("__no_db__"), which holds no page's data.
+    if connection.alias in settings.DATABASES and _watch not in connection.execute_wrappers:
         connection.execute_wrappers.append(_watch)
 
 
