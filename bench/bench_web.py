@@ -12,7 +12,10 @@ What it does, for each database (SQLite file and PostgreSQL by default):
 4. drives each URL with wrk (50 connections, 2 threads) for N seconds: the bare view, the chair
    board, the patient list, an infusion session page and a patient search through the API;
    every page is first fetched once and must answer 200 (not a redirect to sign-in);
-5. prints requests/s, p50 and p99 latency, non-2xx/3xx responses and socket errors per URL,
+5. drives the chair board once more while another process writes to the database once a
+   second (each write ends the pages' memoised drawings, `ops.freshness`): for information,
+   not part of the goal;
+6. prints requests/s, p50 and p99 latency, non-2xx/3xx responses and socket errors per URL,
    each page's requests/s as a share of the bare view's, the issue's goal (>= 10% of the bare
    view, p99 < 250 ms, no errors) met or not, and the machine's load; drops its databases.
 
@@ -180,6 +183,28 @@ def wrk(name: str, url: str, cookie: str | None, seconds: int, connections: int)
     return parse_wrk(name, out)
 
 
+#: The row measured while another process writes once a second (not part of the goal).
+WRITING = "board, 1 write/s"
+
+#: A write every second in a process of its own, as a monitor's listener or another nurse
+#: would make: one committed UPDATE of a clinic row (a write like any other to the change
+#: stamp, `ops.freshness`).
+_WRITER = (
+    "import time, django; django.setup()\n"
+    "from django.db.models import F\n"
+    "from ketaflow.accounts.models import Clinic\n"
+    "while True:\n"
+    "    Clinic.objects.filter(slug='demo').update(name=F('name'))\n"
+    "    time.sleep(1)\n"
+)
+
+
+def start_writer(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(BIN / "python"), "-c", _WRITER], env=env, cwd=ROOT, start_new_session=True
+    )
+
+
 def demo_targets(env: dict[str, str]) -> tuple[dict[str, str], str]:
     """Paths of the pages to measure, read from the seeded demo database, and the password."""
     script = (
@@ -252,6 +277,17 @@ def bench(kind: str, seconds: int, connections: int) -> list[Result]:
                 # wrk leaves requests queued at the server when it stops; one more fetch waits
                 # behind them, so the next URL starts on an idle server.
                 fetch_ok(base + path, cookie)
+            # The same board while the clinic writes (a nurse charting, a monitor's message):
+            # each write ends every memoised drawing, so readers redraw after each one.
+            print(f"[{kind}] chair board, a write every second …", flush=True)
+            writer = start_writer(env)
+            try:
+                board = base + targets["chair board"]
+                results.append(wrk(WRITING, board, cookie, seconds, connections))
+            finally:
+                writer.kill()
+                writer.wait()
+            fetch_ok(board, cookie)
             return results
         finally:
             for proc in procs:
@@ -265,7 +301,12 @@ def report(kind: str, results: list[Result], connections: int) -> None:
     print(f"{'url':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'share':>8}  goal")
     for r in results:
         share = r.rps / bare.rps if bare.rps else 0.0
-        goal = "" if r is bare else ("met" if r.meets_goal(bare) else "NOT met")
+        if r is bare:
+            goal = ""
+        elif r.name == WRITING:
+            goal = "(for information)"
+        else:
+            goal = "met" if r.meets_goal(bare) else "NOT met"
         figures = f"{r.rps:>9.0f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.bad:>8}{share:>8.1%}"
         print(f"{r.name:<24}{figures}  {goal}")
 
