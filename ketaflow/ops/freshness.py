@@ -120,8 +120,11 @@ def _shared_bump(alias: str) -> None:
     try:
         with connections[alias].cursor() as cursor:
             cursor.execute(_BUMP)
-    except DatabaseError:
-        log.debug("change stamp not bumped", exc_info=True)
+    except DatabaseError as exc:
+        # Before the ops migration there is no table: nothing to say. Anything else (a lock
+        # timeout) leaves other processes' pages up to one window old: say so.
+        missing = "changestamp" in str(exc).lower()
+        log.log(logging.DEBUG if missing else logging.WARNING, "change stamp not bumped: %s", exc)
     finally:
         _busy.on = False
 

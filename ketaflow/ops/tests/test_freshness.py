@@ -167,3 +167,26 @@ def test_a_request_reads_the_shared_stamp_once_and_still_sees_its_own_writes(
     freshness.StampPerRequestMiddleware(view)(RequestFactory().get("/"))
     assert seen[0] == seen[1]
     assert seen[2] != seen[1]  # its own write moved this process's part
+
+
+def test_a_bump_that_fails_is_never_raised_into_the_write_and_a_lock_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db import OperationalError
+
+    class Refusing:
+        def __init__(self, message: str) -> None:
+            self.message = message
+
+        def cursor(self) -> Any:
+            raise OperationalError(self.message)
+
+    for message, level in [
+        ("no such table: ops_changestamp", "DEBUG"),  # a fresh database's migrate
+        ("database is locked", "WARNING"),  # other processes' pages stay up to a window old
+    ]:
+        caplog.clear()
+        monkeypatch.setattr(freshness, "connections", {"default": Refusing(message)})
+        with caplog.at_level("DEBUG", logger="ketaflow.ops.freshness"):
+            freshness._shared_bump("default")
+        assert [r.levelname for r in caplog.records] == [level]
